@@ -1,0 +1,42 @@
+/**
+ * The bytes behind a logical unit. The SCSI layer speaks only to this interface; file,
+ * block device, memory and null backstores implement it.
+ *
+ * Offsets and lengths are in bytes and always multiples of the LU's block size; the SCSI
+ * layer has already checked them against `sizeBytes`. A failed I/O rejects with an Error
+ * whose `code` is the errno name (EIO, ENOSPC, ...) so the SCSI layer can map it to sense.
+ */
+export interface Backstore {
+  readonly kind: BackstoreKind;
+  /** Current size in bytes; `refreshSize()` re-reads it after the extent grows. */
+  readonly sizeBytes: number;
+  /** Fill all of `buf` from `offset`. Holes read as zeros. */
+  read(buf: Buffer, offset: number): Promise<void>;
+  /** Write all of `buf` at `offset`; with `fua` the bytes are on stable storage on return. */
+  write(buf: Buffer, offset: number, fua: boolean): Promise<void>;
+  /** Make every completed write durable (SYNCHRONIZE CACHE). */
+  flush(): Promise<void>;
+  /**
+   * Deallocate a range so it reads back as zeros and, where the medium can, returns the
+   * space (thin provisioning). Backstores that cannot deallocate write zeros instead.
+   */
+  discard(offset: number, length: number): Promise<void>;
+  /** Which parts of [offset, offset+length) hold data, for GET LBA STATUS. */
+  mapped(offset: number, length: number): Promise<Array<{ offset: number; length: number; mapped: boolean }>>;
+  /** Re-read the size from the medium (after an extent was grown); returns the new size. */
+  refreshSize(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export type BackstoreKind = 'file' | 'block' | 'memory' | 'null';
+
+/** What the data plane knows when it opens a backstore for an extent. */
+export interface BackstoreSpec {
+  kind: BackstoreKind;
+  /** file: image path; block: device path; memory/null: unused. */
+  path?: string;
+  /** memory/null: size in bytes. file/block: informative, the medium's size wins. */
+  sizeBytes: number;
+  /** Open read-only (the LU is write-protected). */
+  readOnly?: boolean;
+}

@@ -1,0 +1,134 @@
+/**
+ * The domain model: vendor-neutral names. Dialects map their fields onto these at the edge
+ * (api/<dialect>); the data plane reads a ConfigSnapshot of them. Entities that later
+ * dialects need (Pool capacity, Tenant, Node, VolumeConnector, VolumeTarget) grow here.
+ */
+
+export type AuthMethod = 'None' | 'Auto' | 'CHAP' | 'CHAP Mutual';
+export type DigestSetting = 'Auto' | 'None' | 'CRC32C';
+
+/** Target-wide iSCSI settings (one row). */
+export interface GlobalSettings {
+  basename: string;
+  discoveryAuthMethod: AuthMethod;
+  /** Tag of the auth group used for discovery, or null. */
+  discoveryAuthGroup: number | null;
+  ioTimeoutSec: number;
+  nopInIntervalSec: number;
+  maxSessions: number;
+  maxConnections: number;
+  /** Pre-send R2Ts per connection (istgt's MaxR2T). */
+  maxPreSendR2T: number;
+  maxOutstandingR2T: number;
+  firstBurstLength: number;
+  maxBurstLength: number;
+  maxRecvDataSegmentLength: number;
+  defaultTime2Wait: number;
+  defaultTime2Retain: number;
+  /** Logical unit controller (istgt's LUC); stored, not served. */
+  lucEnabled: boolean;
+  lucIp: string;
+  lucPort: number;
+  lucAuthNetwork: string;
+  lucAuthMethod: string;
+  lucAuthGroup: number | null;
+}
+
+/** A portal group: a tag and the IP:PORT addresses it listens on. */
+export interface PortalGroup {
+  id: number;
+  tag: number;
+  /** "IPv4:port", "[IPv6]:port"; wildcards 0.0.0.0 / [::] allowed. */
+  listen: string[];
+  comment: string;
+}
+
+/** Initiator group: who (names) from where (networks) may use a target. */
+export interface InitiatorGroup {
+  id: number;
+  tag: number;
+  /** 'ALL' or iSCSI names. */
+  initiators: string[];
+  /** 'ALL' or IPs / CIDRs. */
+  networks: string[];
+  comment: string;
+}
+
+/** One CHAP credential; credentials sharing a tag form an auth group. */
+export interface AuthCredential {
+  id: number;
+  tag: number;
+  user: string;
+  secret: string;
+  peerUser: string;
+  peerSecret: string;
+}
+
+export interface Target {
+  id: number;
+  /** As configured; `servedName()` prepends the basename when it is not an iqn/eui/naa name. */
+  name: string;
+  alias: string | null;
+  serial: string;
+  readOnly: boolean;
+  portalGroupId: number;
+  initiatorGroupId: number | null;
+  authMethod: AuthMethod;
+  /** Tag of the auth group, or null. */
+  authGroup: number | null;
+  digest: DigestSetting;
+  queueDepth: number;
+  blockSize: 512 | 4096;
+  type: 'Disk';
+}
+
+export type ExtentType = 'File' | 'Device' | 'ZFS Volume';
+
+export interface Extent {
+  id: number;
+  name: string;
+  type: ExtentType;
+  /** Absolute path of the image file or block device. */
+  path: string;
+  sizeBytes: number;
+  /** The size as the client wrote it ("10MB"), returned unchanged by dialects that echo it. */
+  sizeText: string;
+  comment: string;
+  /** Optional per-extent overrides (later FreeNAS releases); null = take the target's. */
+  blockSize: 512 | 4096 | null;
+  serial: string | null;
+  readOnly: boolean;
+  /** 'SSD' or an rpm figure as text ('Unknown', '5400', ...). */
+  rpm: string;
+  insecureTpc: boolean;
+  xen: boolean;
+  availThreshold: number | null;
+  /** NAA identifier (16 hex digits), fixed at creation so VPD 83h never changes. */
+  naa: string;
+}
+
+/** A target-to-extent mapping: the extent is LUN `lun` of the target. */
+export interface Lun {
+  id: number;
+  targetId: number;
+  extentId: number;
+  lun: number;
+}
+
+/** A directory where file extents may live. */
+export interface Pool {
+  name: string;
+  path: string;
+}
+
+/** Everything the data plane needs, read in one transaction. */
+export interface ConfigSnapshot {
+  globals: GlobalSettings;
+  portalGroups: PortalGroup[];
+  initiatorGroups: InitiatorGroup[];
+  authCredentials: AuthCredential[];
+  targets: Target[];
+  extents: Extent[];
+  luns: Lun[];
+  pools: Pool[];
+}

@@ -1,0 +1,47 @@
+/**
+ * What the domain needs from the outside, as interfaces it owns. The composition root
+ * (src/app.ts) plugs the data plane in; the domain never imports dataplane/.
+ */
+import type { ConfigSnapshot } from './entities.js';
+
+/**
+ * Receives the whole configuration after every committed change and makes it live.
+ * The mutation's caller (an API request) waits for `apply` to resolve, so when the API
+ * answers, an initiator that logs in next already sees the change. `apply` must not
+ * throw for a portal that cannot listen: that is live state, reported by `status()`.
+ */
+export interface ConfigApplier {
+  apply(snapshot: ConfigSnapshot): Promise<void>;
+}
+
+/** Live state for GET /api/status: listeners and sessions, shaped by the data plane. */
+export interface LiveStatusSource {
+  status(): LiveStatus;
+}
+
+export interface ListenerStatus {
+  address: string;
+  portalGroupTag: number;
+  state: 'listening' | 'failed' | 'starting';
+  error: string | null;
+}
+
+export interface SessionStatus {
+  initiatorName: string;
+  initiatorAddress: string;
+  isid: string;
+  tsih: number;
+  target: string | null;
+  type: 'Discovery' | 'Normal';
+  portal: string;
+  connections: number;
+  parameters: Record<string, string>;
+  bytesIn: number;
+  bytesOut: number;
+  commands: number;
+}
+
+export interface LiveStatus {
+  listeners: ListenerStatus[];
+  sessions: SessionStatus[];
+}

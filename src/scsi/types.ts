@@ -1,0 +1,91 @@
+/**
+ * The contract between the transport (iscsi/) and the command emulation (scsi/).
+ * iSCSI collects a command's Data-Out into one buffer, hands the command to a LogicalUnit,
+ * and turns the result into Data-In + SCSI Response PDUs. Nothing here knows about PDUs.
+ */
+import type { Backstore } from '../backstore/backstore.js';
+
+/** SAM status codes. */
+export const enum ScsiStatus {
+  Good = 0x00,
+  CheckCondition = 0x02,
+  ConditionMet = 0x04,
+  Busy = 0x08,
+  ReservationConflict = 0x18,
+  TaskSetFull = 0x28,
+  AcaActive = 0x30,
+  TaskAborted = 0x40,
+}
+
+/**
+ * The I_T nexus a command arrived on. Reservations, unit attentions and registrations are
+ * keyed by it. `initiatorPort` is the SCSI initiator port name, `<iqn>,i,0x<isid>`;
+ * `targetPort` is `<target iqn>,t,0x<tpgt>`.
+ */
+export interface ItNexus {
+  readonly initiatorPort: string;
+  readonly initiatorName: string;
+  readonly isid: string;
+  readonly targetPort: string;
+  readonly relativeTargetPortId: number;
+  readonly targetPortGroupId: number;
+  /** Stable key: initiatorPort + '|' + targetPort. */
+  readonly key: string;
+}
+
+export interface ScsiCommand {
+  /** The CDB as received (16 bytes from the BHS, more with an AHS for long CDBs). */
+  readonly cdb: Buffer;
+  /** Data-Out collected for this command, exactly as many bytes as the initiator sent. */
+  readonly dataOut: Buffer | null;
+  /** Expected Data Transfer Length from the initiator. */
+  readonly expectedLength: number;
+  readonly nexus: ItNexus;
+  /** Initiator Task Tag, for task management (ABORT TASK). */
+  readonly taskTag: number;
+  /** Task attribute: 0 untagged, 1 simple, 2 ordered, 3 head of queue, 4 ACA. */
+  readonly attribute: number;
+}
+
+export interface ScsiResult {
+  status: ScsiStatus;
+  /** Data-In; the transport clips it to expectedLength and reports residuals. */
+  data?: Buffer;
+  /** Fixed-format sense data, present with CHECK CONDITION. */
+  sense?: Buffer;
+}
+
+/** A logical unit as the transport sees it. */
+export interface LogicalUnit {
+  /** Run one command. Never rejects: failures come back as CHECK CONDITION. */
+  execute(cmd: ScsiCommand): Promise<ScsiResult>;
+  /** Task management: abort commands of this nexus (or all when undefined). */
+  abortTasks(nexus: ItNexus | undefined, taskTag?: number): number;
+  /** LOGICAL UNIT RESET: aborts tasks, clears reservations (not PR), queues UAs. */
+  reset(by: ItNexus): void;
+  /** The nexus went away (session ended): forget its per-nexus state that does not persist. */
+  nexusGone(nexus: ItNexus): void;
+  /** The medium grew: re-read the size and raise CAPACITY DATA HAS CHANGED for every nexus. */
+  capacityChanged(): Promise<void>;
+  /** Release the backstore; commands after this fail. */
+  close(): Promise<void>;
+}
+
+/** What a logical unit is made from; the data plane builds these from the domain. */
+export interface LogicalUnitSpec {
+  /** Vendor-neutral identity. `serial` feeds VPD 80h; `naa` (16 hex digits) VPD 83h. */
+  serial: string;
+  naa: string;
+  /** T10 vendor id (8 chars) and product id (16 chars), space padded by the SCSI layer. */
+  vendor: string;
+  product: string;
+  revision: string;
+  /** 512 or 4096. */
+  blockSize: number;
+  readOnly: boolean;
+  /** Rotation rate for VPD B1h: 1 = non-rotating (SSD), 0 = not reported, else rpm. */
+  rotationRate: number;
+  /** Thin provisioning enabled (LBPME): UNMAP / WRITE SAME UNMAP / GET LBA STATUS. */
+  thin: boolean;
+  backstore: Backstore;
+}
