@@ -1,0 +1,124 @@
+/**
+ * The data plane: turns each committed configuration into running listeners, logical units
+ * and a target catalog, and answers live-status queries. It is the only owner of
+ * listeners. Reconciles run one at a time, in commit order.
+ */
+import type net from 'node:net';
+import type { Logger } from 'pino';
+import type { ConfigSnapshot } from '../domain/entities.js';
+import type { ConfigApplier, LiveStatus, LiveStatusSource } from '../domain/ports.js';
+import type { PortalContext } from '../iscsi/catalog.js';
+import { IscsiTargetServer } from '../iscsi/target-server.js';
+import { desiredState, type TargetPlan } from './desired-state.js';
+import { LiveCatalog } from './live-catalog.js';
+import { PortalListeners } from './listeners.js';
+import { LogicalUnits } from './logical-units.js';
+import type { LogicalUnit } from '../scsi/types.js';
+
+export class DataPlane implements ConfigApplier, LiveStatusSource {
+  private catalog: LiveCatalog | null = null;
+  private readonly iscsi: IscsiTargetServer;
+  private readonly listeners: PortalListeners;
+  private readonly lus: LogicalUnits;
+  private previous = new Map<string, { plan: TargetPlan; luns: Map<number, LogicalUnit> }>();
+  private queue: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(private readonly log: Logger) {
+    const catalogView = {
+      globals: () => this.current().globals(),
+      target: (name: string) => this.current().target(name),
+      targetsInGroup: (tag: number) => this.current().targetsInGroup(tag),
+      portalAddresses: (tag: number) => this.current().portalAddresses(tag),
+    };
+    this.iscsi = new IscsiTargetServer({ catalog: catalogView, logger: log.child({ layer: 'iscsi' }) });
+    this.listeners = new PortalListeners(
+      (socket: net.Socket, portal: PortalContext) => this.accept(socket, portal),
+      log.child({ layer: 'portal' }),
+    );
+    this.lus = new LogicalUnits(log.child({ layer: 'lu' }));
+  }
+
+  apply(snapshot: ConfigSnapshot): Promise<void> {
+    const run = this.queue.then(() => this.reconcile(snapshot));
+    // A failed reconcile is logged and must not wedge the ones after it.
+    this.queue = run.catch((err) => this.log.error({ err: (err as Error).message }, 'reconcile failed'));
+    return run;
+  }
+
+  status(): LiveStatus {
+    return { listeners: this.listeners.status(), sessions: this.iscsi.sessions() };
+  }
+
+  /** The TCP port a portal address is bound to (tests configure port 0 rarely; mostly informative). */
+  boundPort(address: string): number | undefined {
+    return this.listeners.boundPort(address);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.queue;
+    await this.listeners.closeAll();
+    await this.iscsi.close();
+    await this.lus.closeAll();
+  }
+
+  private current(): LiveCatalog {
+    if (!this.catalog) throw new Error('data plane has no configuration yet');
+    return this.catalog;
+  }
+
+  private accept(socket: net.Socket, portal: PortalContext): void {
+    if (this.stopped || !this.catalog) {
+      socket.destroy();
+      return;
+    }
+    this.iscsi.handleConnection(socket, portal);
+  }
+
+  private async reconcile(snapshot: ConfigSnapshot): Promise<void> {
+    if (this.stopped) return;
+    const state = desiredState(snapshot);
+    const lus = await this.lus.reconcile(state.lus);
+    const next = new Map<string, { plan: TargetPlan; luns: Map<number, LogicalUnit> }>();
+    for (const plan of state.targets) {
+      const luns = new Map<number, LogicalUnit>();
+      for (const [lun, key] of plan.luns) {
+        const lu = lus.get(key);
+        if (lu) luns.set(lun, lu);
+      }
+      next.set(plan.name.toLowerCase(), { plan, luns });
+    }
+    const ended = this.endedTargets(next);
+    this.catalog = new LiveCatalog(snapshot.globals, state, lus);
+    if (ended.size > 0) {
+      const n = this.iscsi.dropSessions((s) => s.targetName !== null && ended.has(s.targetName.toLowerCase()), 'configuration changed');
+      if (n > 0) this.log.info({ targets: [...ended], sessions: n }, 'ended sessions of changed targets');
+    }
+    this.previous = next;
+    await this.listeners.reconcile(state.listeners);
+  }
+
+  /**
+   * Targets whose sessions must end: deleted, a LUN unmapped or re-pointed, or anything
+   * about who may use them changed (portal group, initiator group, authentication). An
+   * added LUN keeps sessions: initiators find it with REPORT LUNS.
+   */
+  private endedTargets(next: Map<string, { plan: TargetPlan; luns: Map<number, LogicalUnit> }>): Set<string> {
+    const ended = new Set<string>();
+    for (const [name, old] of this.previous) {
+      const now = next.get(name);
+      if (!now || now.plan.accessKey !== old.plan.accessKey) {
+        ended.add(name);
+        continue;
+      }
+      for (const [lun, lu] of old.luns) {
+        if (now.luns.get(lun) !== lu) {
+          ended.add(name);
+          break;
+        }
+      }
+    }
+    return ended;
+  }
+}
