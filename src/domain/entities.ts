@@ -105,6 +105,12 @@ export interface Extent {
   availThreshold: number | null;
   /** NAA identifier (16 hex digits), fixed at creation so VPD 83h never changes. */
   naa: string;
+  /**
+   * The path as the client wrote it, when that differs from `path`: FreeNAS clients say
+   * /mnt/<pool>/<file> and the pool may live elsewhere. Dialects echo it; the data plane
+   * opens `path`.
+   */
+  displayPath?: string;
 }
 
 /** A target-to-extent mapping: the extent is LUN `lun` of the target. */
@@ -113,6 +119,8 @@ export interface Lun {
   targetId: number;
   extentId: number;
   lun: number;
+  /** True when the domain chose the number (next free), false when the client named it. */
+  autoNumbered?: boolean;
 }
 
 /** A directory where file extents may live. */

@@ -1,0 +1,86 @@
+/**
+ * Settings: built-in defaults, overridden by the environment. The environment variable
+ * names are a public contract (README); nothing else reads process.env.
+ */
+import path from 'node:path';
+
+export interface PoolSetting {
+  name: string;
+  path: string;
+}
+
+export interface TlsSetting {
+  certFile: string;
+  keyFile: string;
+}
+
+export interface SanboxConfig {
+  /** Where the database, the admin password copy and the default pool live. */
+  dataDir: string;
+  http: { host: string; port: number };
+  /** Pools besides `default` (`<dataDir>/pools/default`), from SANBOX_POOLS. */
+  pools: PoolSetting[];
+  tls: TlsSetting | null;
+  adminUser: string;
+  /** From SANBOX_ADMIN_PASSWORD; null means "keep the stored one, or generate one". */
+  adminPassword: string | null;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+export const DEFAULT_HTTP = { host: '127.0.0.1', port: 8080 };
+
+type Env = Record<string, string | undefined>;
+
+/** Reads the settings from `env` (process.env by default); throws ConfigError on nonsense. */
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): SanboxConfig {
+  const dataDir = path.resolve(cwd, nonEmpty(env.SANBOX_DATA_DIR) ?? 'var');
+  return {
+    dataDir,
+    http: env.SANBOX_HTTP ? parseHostPort(env.SANBOX_HTTP) : { ...DEFAULT_HTTP },
+    pools: env.SANBOX_POOLS ? parsePools(env.SANBOX_POOLS, cwd) : [],
+    tls: parseTls(env),
+    adminUser: nonEmpty(env.SANBOX_ADMIN_USER) ?? 'admin',
+    adminPassword: nonEmpty(env.SANBOX_ADMIN_PASSWORD) ?? null,
+    logLevel: nonEmpty(env.SANBOX_LOG_LEVEL) ?? 'info',
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/** "host:port", "[v6]:port" or ":port"; port 0 asks the OS for a free one. */
+export function parseHostPort(text: string): { host: string; port: number } {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\[\]]*)):(\d{1,5})$/.exec(text.trim());
+  if (!match) throw new ConfigError(`SANBOX_HTTP must be host:port, got "${text}"`);
+  const port = Number(match[3]);
+  if (port > 65535) throw new ConfigError(`SANBOX_HTTP port out of range: ${port}`);
+  const host = match[1] ?? (match[2] || '127.0.0.1');
+  return { host, port };
+}
+
+/** "name:path,name:path"; names are what FreeNAS-style paths call /mnt/<name>. */
+export function parsePools(text: string, cwd: string): PoolSetting[] {
+  const pools: PoolSetting[] = [];
+  for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const colon = item.indexOf(':');
+    const name = colon > 0 ? item.slice(0, colon) : '';
+    const dir = colon > 0 ? item.slice(colon + 1) : '';
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name) || dir === '') {
+      throw new ConfigError(`SANBOX_POOLS entries are name:path, got "${item}"`);
+    }
+    if (pools.some((p) => p.name === name)) throw new ConfigError(`SANBOX_POOLS names pool "${name}" twice`);
+    pools.push({ name, path: path.resolve(cwd, dir) });
+  }
+  return pools;
+}
+
+function parseTls(env: Env): TlsSetting | null {
+  const certFile = nonEmpty(env.SANBOX_TLS_CERT);
+  const keyFile = nonEmpty(env.SANBOX_TLS_KEY);
+  if (!certFile && !keyFile) return null;
+  if (!certFile || !keyFile) throw new ConfigError('SANBOX_TLS_CERT and SANBOX_TLS_KEY must be set together');
+  return { certFile, keyFile };
+}

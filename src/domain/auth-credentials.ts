@@ -1,0 +1,114 @@
+/**
+ * CHAP credentials. Secrets are stored as given (the target must compute CHAP responses
+ * with them) and returned to API clients, which expect them; they never reach a log line
+ * or an error message. RFC 7143 asks for at least 96-bit secrets: shorter ones are
+ * accepted (the FreeNAS seed uses "secret") with a warning that names no secret.
+ */
+import type { Page } from '../store/config-store.js';
+import type { AuthCredential } from './entities.js';
+import { invalid, notFound, referenced } from './errors.js';
+import type { Mutations } from './mutations.js';
+import { REQUIRED, intInRange, text } from './rules.js';
+import { authGroupUsers } from './auth-groups.js';
+
+export interface AuthCredentialInput {
+  tag?: number | null;
+  user?: string;
+  secret?: string;
+  peerUser?: string;
+  peerSecret?: string;
+}
+
+/** 96 bits = 12 bytes. */
+export const MIN_RECOMMENDED_SECRET = 12;
+/** CHAP secrets longer than this are refused by common initiators (open-iscsi: 256 bytes). */
+const MAX_SECRET = 255;
+
+export class AuthCredentialService {
+  constructor(private readonly m: Mutations) {}
+
+  list(page?: Page): AuthCredential[] {
+    return this.m.store.listAuthCredentials(page);
+  }
+
+  get(id: number): AuthCredential {
+    const cred = this.m.store.getAuthCredential(id);
+    if (!cred) throw notFound('auth credential');
+    return cred;
+  }
+
+  create(input: AuthCredentialInput): Promise<AuthCredential> {
+    return this.m.run(() => {
+      const cred: Omit<AuthCredential, 'id'> = {
+        tag: input.tag ?? this.m.store.maxAuthTag() + 1,
+        user: input.user ?? '',
+        secret: input.secret ?? '',
+        peerUser: input.peerUser ?? '',
+        peerSecret: input.peerSecret ?? '',
+      };
+      this.check(cred);
+      const id = this.m.store.insertAuthCredential(cred);
+      this.warnWeak({ id, ...cred });
+      return { id, ...cred };
+    });
+  }
+
+  update(id: number, input: AuthCredentialInput): Promise<AuthCredential> {
+    return this.m.run(() => {
+      const current = this.get(id);
+      const next: AuthCredential = {
+        id,
+        tag: input.tag ?? current.tag,
+        user: input.user ?? current.user,
+        secret: input.secret ?? current.secret,
+        peerUser: input.peerUser ?? current.peerUser,
+        peerSecret: input.peerSecret ?? current.peerSecret,
+      };
+      this.check(next);
+      if (next.tag !== current.tag) this.assertNotLastOfUsedGroup(current);
+      this.m.store.updateAuthCredential(next);
+      this.warnWeak(next);
+      return next;
+    });
+  }
+
+  delete(id: number): Promise<void> {
+    return this.m.run(() => {
+      const current = this.get(id);
+      this.assertNotLastOfUsedGroup(current);
+      this.m.store.deleteAuthCredential(id);
+    });
+  }
+
+  private check(c: Omit<AuthCredential, 'id'>): void {
+    intInRange('tag', c.tag, 1, 65535);
+    if (c.user.trim() === '') throw invalid('user', REQUIRED);
+    text('user', c.user, 120);
+    if (c.secret === '') throw invalid('secret', REQUIRED);
+    if (c.secret.length > MAX_SECRET) throw invalid('secret', `The secret must be at most ${MAX_SECRET} characters.`);
+    text('peerUser', c.peerUser, 120);
+    if (c.peerSecret.length > MAX_SECRET) throw invalid('peerSecret', `The secret must be at most ${MAX_SECRET} characters.`);
+    if (c.peerUser !== '' && c.peerSecret === '') throw invalid('peerSecret', 'A peer user needs a peer secret.');
+    if (c.peerSecret !== '' && c.peerSecret === c.secret) {
+      throw invalid('peerSecret', 'The peer secret must differ from the secret.');
+    }
+  }
+
+  /** Removing the last credential of a group someone uses would leave CHAP without secrets. */
+  private assertNotLastOfUsedGroup(cred: AuthCredential): void {
+    if (this.m.store.authCredentialsWithTag(cred.tag).length > 1) return;
+    const users = authGroupUsers(this.m.store, cred.tag);
+    if (users) throw referenced('__all__', `Auth group ${cred.tag} is used by ${users}.`);
+  }
+
+  private warnWeak(c: AuthCredential): void {
+    for (const [field, value] of [['secret', c.secret], ['peerSecret', c.peerSecret]] as const) {
+      if (value !== '' && value.length < MIN_RECOMMENDED_SECRET) {
+        this.m.log.warn(
+          { authCredentialId: c.id, tag: c.tag, field, length: value.length },
+          `CHAP ${field} is shorter than ${MIN_RECOMMENDED_SECRET} characters (RFC 7143 asks for at least 96 bits)`,
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Auth groups: CHAP credentials sharing a tag. A target or the discovery setting names a
+ * group by tag; the group must exist, and CHAP needs one.
+ */
+import type { ConfigStore } from '../store/config-store.js';
+import type { AuthMethod } from './entities.js';
+import { invalid } from './errors.js';
+
+export function assertAuthGroupUsable(store: ConfigStore, field: string, method: AuthMethod, tag: number | null): void {
+  if (tag === null) {
+    if (method === 'CHAP' || method === 'CHAP Mutual') {
+      throw invalid(field, `${method} authentication needs an auth group.`);
+    }
+    return;
+  }
+  if (!Number.isInteger(tag) || tag < 1) throw invalid(field, 'Enter a whole number of at least 1.');
+  const creds = store.authCredentialsWithTag(tag);
+  if (creds.length === 0) throw invalid(field, `Auth group ${tag} does not exist.`);
+  if (method === 'CHAP Mutual' && !creds.some((c) => c.peerUser !== '' && c.peerSecret !== '')) {
+    throw invalid(field, `Auth group ${tag} has no peer user and secret for mutual CHAP.`);
+  }
+}
+
+/** Who refers to auth group `tag` (targets, discovery), as a sentence fragment; null if nobody. */
+export function authGroupUsers(store: ConfigStore, tag: number): string | null {
+  const users = store.targetsWhere('auth_group', tag).map((t) => `target "${t.name}" (id ${t.id})`);
+  const globals = store.getGlobals();
+  if (globals?.discoveryAuthGroup === tag) users.push('the global discovery authentication');
+  if (globals?.lucAuthGroup === tag) users.push('the global LUC authentication');
+  return users.length ? users.join(', ') : null;
+}

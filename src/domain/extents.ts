@@ -1,0 +1,191 @@
+/**
+ * Extents: the storage behind a LUN. File extents are sparse images inside a pool
+ * (created at the requested size, or adopted when the file exists; growing is allowed,
+ * shrinking is not). Device extents name an existing block device. ZFS volumes need ZFS.
+ */
+import path from 'node:path';
+import type { Page } from '../store/config-store.js';
+import { EXTENT_DEFAULTS } from './defaults.js';
+import type { Extent, ExtentType } from './entities.js';
+import { conflict, invalid, notFound, referenced } from './errors.js';
+import { blockDeviceSize, createSparseFile, growFile, inspectFile, zfsPresent, type Undo } from './extent-files.js';
+import type { Mutations } from './mutations.js';
+import { generateNaa, parseNaa } from './naa.js';
+import { resolvePoolPath } from './pool-paths.js';
+import { REQUIRED, choice, intInRange, text } from './rules.js';
+import { parseSize } from './size.js';
+
+export interface ExtentInput {
+  name?: string;
+  type?: string;
+  path?: string;
+  /** "10MB", "1073741824", "0" (adopt the file's size). */
+  size?: string;
+  comment?: string;
+  blockSize?: number | null;
+  serial?: string | null;
+  readOnly?: boolean;
+  rpm?: string;
+  insecureTpc?: boolean;
+  xen?: boolean;
+  availThreshold?: number | null;
+  naa?: string;
+}
+
+const TYPES: readonly ExtentType[] = ['File', 'Device', 'ZFS Volume'];
+export const EXTENT_BLOCK_SIZES = [512, 4096] as const;
+export const RPM_CHOICES = ['Unknown', 'SSD', '5400', '7200', '10000', '15000'] as const;
+
+export class ExtentService {
+  constructor(private readonly m: Mutations) {}
+
+  list(page?: Page): Extent[] {
+    return this.m.store.listExtents(page);
+  }
+
+  get(id: number): Extent {
+    const extent = this.m.store.getExtent(id);
+    if (!extent) throw notFound('extent');
+    return extent;
+  }
+
+  create(input: ExtentInput): Promise<Extent> {
+    return this.m.run((onRollback) => {
+      const base = {
+        ...EXTENT_DEFAULTS,
+        name: input.name ?? '',
+        type: (input.type ?? 'File') as ExtentType,
+        path: '',
+        sizeBytes: 0,
+        sizeText: input.size ?? '0',
+        naa: '',
+      };
+      const extent = this.applyOptions(base, input);
+      extent.naa = input.naa !== undefined ? this.checkNaa(input.naa, null) : this.uniqueNaa();
+      this.checkCommon(extent, null);
+      if (input.path === undefined || input.path.trim() === '') throw invalid('path', REQUIRED);
+      this.placeStorage(extent, input.path, null, onRollback);
+      const id = this.m.store.insertExtent(extent);
+      return { id, ...extent };
+    });
+  }
+
+  update(id: number, input: ExtentInput): Promise<Extent> {
+    return this.m.run((onRollback) => {
+      const current = this.get(id);
+      const next = this.applyOptions({ ...current }, input) as Extent;
+      if (input.name !== undefined) next.name = input.name;
+      if (input.type !== undefined) next.type = input.type as ExtentType;
+      if (input.size !== undefined) next.sizeText = input.size;
+      if (input.naa !== undefined) next.naa = this.checkNaa(input.naa, id);
+      this.checkCommon(next, id);
+      const storageChanged = input.path !== undefined || input.size !== undefined || input.type !== undefined;
+      if (storageChanged) {
+        this.placeStorage(next, input.path ?? current.displayPath ?? current.path, current, onRollback);
+      }
+      this.m.store.updateExtent(next);
+      return next;
+    });
+  }
+
+  delete(id: number): Promise<void> {
+    return this.m.run(() => {
+      this.get(id);
+      const luns = this.m.store.lunsOfExtent(id);
+      if (luns.length) {
+        const uses = luns.map((l) => `target ${l.targetId} as LUN ${l.lun} (targettoextent ${l.id})`).join(', ');
+        throw referenced('__all__', `Extent ${id} is mapped to ${uses}.`);
+      }
+      // The image file stays: deleting an extent never destroys data.
+      this.m.store.deleteExtent(id);
+    });
+  }
+
+  private applyOptions<T extends Omit<Extent, 'id'>>(e: T, input: ExtentInput): T {
+    if (input.comment !== undefined) e.comment = input.comment;
+    if (input.blockSize !== undefined) e.blockSize = input.blockSize as Extent['blockSize'];
+    if (input.serial !== undefined) e.serial = input.serial === '' ? null : input.serial;
+    if (input.readOnly !== undefined) e.readOnly = input.readOnly;
+    if (input.rpm !== undefined) e.rpm = input.rpm;
+    if (input.insecureTpc !== undefined) e.insecureTpc = input.insecureTpc;
+    if (input.xen !== undefined) e.xen = input.xen;
+    if (input.availThreshold !== undefined) e.availThreshold = input.availThreshold;
+    return e;
+  }
+
+  private checkCommon(e: Omit<Extent, 'id'>, selfId: number | null): void {
+    e.name = e.name.trim();
+    if (e.name === '') throw invalid('name', REQUIRED);
+    text('name', e.name, 120);
+    const sameName = this.m.store.extentByName(e.name);
+    if (sameName && sameName.id !== selfId) throw conflict('name', 'Extent with this name already exists.');
+    choice('type', e.type, TYPES);
+    text('comment', e.comment, 120);
+    if (e.blockSize !== null) choice('blockSize', e.blockSize, EXTENT_BLOCK_SIZES);
+    if (e.serial !== null && !/^[A-Za-z0-9_.-]{1,16}$/.test(e.serial)) {
+      throw invalid('serial', 'The serial is 1 to 16 characters: letters, digits, dot, dash, underscore.');
+    }
+    choice('rpm', e.rpm, RPM_CHOICES);
+    if (e.availThreshold !== null) intInRange('availThreshold', e.availThreshold, 1, 99);
+  }
+
+  /** Resolves the path for the extent's type, and creates, adopts or grows its storage. */
+  private placeStorage(e: Omit<Extent, 'id'>, requested: string, current: Extent | null, onRollback: (u: Undo) => void): void {
+    const size = parseSize(e.sizeText);
+    if (size === null) {
+      throw invalid('sizeBytes', 'Enter a size in bytes, or a number with a KB, MB, GB or TB suffix.');
+    }
+    if (e.type === 'ZFS Volume' && !zfsPresent()) {
+      throw invalid('type', 'ZFS Volume extents are not supported on this host (ZFS is not present).');
+    }
+    if (e.type !== 'File') {
+      const device = requested.startsWith('/') ? path.normalize(requested) : path.join('/dev', requested);
+      if (e.type === 'ZFS Volume' && !device.startsWith('/dev/zvol/')) {
+        throw invalid('path', 'A ZFS Volume extent names a /dev/zvol/... device.');
+      }
+      e.path = device;
+      delete e.displayPath;
+      e.sizeBytes = blockDeviceSize('path', device);
+      this.assertPathFree(e.path, current?.id ?? null);
+      return;
+    }
+    const resolved = resolvePoolPath('path', requested, this.m.store.listPools());
+    this.assertPathFree(resolved.realPath, current?.id ?? null);
+    const file = inspectFile('path', resolved.realPath);
+    if (!file.exists) {
+      if (size === 0) throw invalid('sizeBytes', 'The file does not exist: give a size to create it.');
+      onRollback(createSparseFile('path', resolved.realPath, size));
+      e.sizeBytes = size;
+    } else if (size === 0 || size === file.size) {
+      e.sizeBytes = file.size;
+    } else if (size > file.size) {
+      onRollback(growFile('sizeBytes', resolved.realPath, file.size, size));
+      e.sizeBytes = size;
+    } else {
+      throw invalid('sizeBytes', `Shrinking is not supported: the file holds ${file.size} bytes.`);
+    }
+    e.path = resolved.realPath;
+    if (resolved.displayPath !== resolved.realPath) e.displayPath = resolved.displayPath;
+    else delete e.displayPath;
+  }
+
+  private assertPathFree(realPath: string, selfId: number | null): void {
+    const owner = this.m.store.extentByPath(realPath);
+    if (owner && owner.id !== selfId) throw conflict('path', `The path is already used by extent "${owner.name}".`);
+  }
+
+  private checkNaa(text: string, selfId: number | null): string {
+    const naa = parseNaa(text);
+    if (naa === null) throw invalid('naa', 'Enter 16 hexadecimal digits, optionally prefixed with 0x.');
+    const owner = this.m.store.listExtents().find((x) => x.naa === naa);
+    if (owner && owner.id !== selfId) throw conflict('naa', 'This NAA identifier is already used by another extent.');
+    return naa;
+  }
+
+  private uniqueNaa(): string {
+    for (;;) {
+      const naa = generateNaa();
+      if (!this.m.store.naaInUse(naa)) return naa;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/** The global iSCSI settings: one row, created with the seed's defaults on first start. */
+import { defaultGlobals } from './defaults.js';
+import type { GlobalSettings } from './entities.js';
+import { invalid } from './errors.js';
+import { isIscsiName } from './iscsi-names.js';
+import { isIPv4, isIPv6, isNetwork } from './addresses.js';
+import type { Mutations } from './mutations.js';
+import { AUTH_METHODS, choice, intInRange, text } from './rules.js';
+import { assertAuthGroupUsable } from './auth-groups.js';
+
+export type GlobalsPatch = Partial<GlobalSettings>;
+
+/** RFC 7143 §13: burst and segment lengths are 512 .. 2^24-1. */
+const MAX_24 = 16777215;
+
+export class GlobalsService {
+  constructor(private readonly m: Mutations) {}
+
+  /** Creates the settings row with the defaults if it does not exist yet. */
+  ensureDefaults(): void {
+    this.m.store.transaction(() => {
+      if (!this.m.store.getGlobals()) this.m.store.putGlobals(defaultGlobals());
+    });
+  }
+
+  get(): GlobalSettings {
+    return this.m.store.getGlobals()!;
+  }
+
+  update(patch: GlobalsPatch): Promise<GlobalSettings> {
+    return this.m.run(() => {
+      const next: GlobalSettings = { ...this.get(), ...stripUndefined(patch) };
+      validateGlobals(next, this.m);
+      this.m.store.putGlobals(next);
+      return next;
+    });
+  }
+}
+
+function validateGlobals(g: GlobalSettings, m: Mutations): void {
+  if (!isIscsiName(g.basename)) {
+    throw invalid('basename', 'Base name must be an iSCSI name: iqn.yyyy-mm.reversed.domain[:id], eui. or naa.');
+  }
+  choice('discoveryAuthMethod', g.discoveryAuthMethod, AUTH_METHODS);
+  intInRange('ioTimeoutSec', g.ioTimeoutSec, 0, 300);
+  intInRange('nopInIntervalSec', g.nopInIntervalSec, 0, 300);
+  intInRange('maxSessions', g.maxSessions, 1, 65535);
+  intInRange('maxConnections', g.maxConnections, 1, 65535);
+  intInRange('maxPreSendR2T', g.maxPreSendR2T, 1, 65535);
+  intInRange('maxOutstandingR2T', g.maxOutstandingR2T, 1, 65535);
+  intInRange('firstBurstLength', g.firstBurstLength, 512, MAX_24);
+  intInRange('maxBurstLength', g.maxBurstLength, 512, MAX_24);
+  intInRange('maxRecvDataSegmentLength', g.maxRecvDataSegmentLength, 512, MAX_24);
+  if (g.firstBurstLength > g.maxBurstLength) {
+    throw invalid('firstBurstLength', 'First burst length must not exceed max burst length.');
+  }
+  intInRange('defaultTime2Wait', g.defaultTime2Wait, 0, 3600);
+  intInRange('defaultTime2Retain', g.defaultTime2Retain, 0, 3600);
+  if (typeof g.lucEnabled !== 'boolean') throw invalid('lucEnabled', 'Enter a boolean.');
+  if (!isIPv4(g.lucIp) && !isIPv6(g.lucIp)) throw invalid('lucIp', 'Enter a valid IPv4 or IPv6 address.');
+  intInRange('lucPort', g.lucPort, 1, 65535);
+  if (g.lucAuthNetwork !== '' && !g.lucAuthNetwork.split(/[\s,]+/).filter(Boolean).every(isNetwork)) {
+    throw invalid('lucAuthNetwork', 'Enter ALL, IP addresses or CIDR networks.');
+  }
+  choice('lucAuthMethod', g.lucAuthMethod, ['', ...AUTH_METHODS]);
+  text('lucAuthNetwork', g.lucAuthNetwork, 120);
+  assertAuthGroupUsable(m.store, 'discoveryAuthGroup', g.discoveryAuthMethod, g.discoveryAuthGroup);
+  if (g.lucAuthGroup !== null) assertAuthGroupUsable(m.store, 'lucAuthGroup', 'Auto', g.lucAuthGroup);
+}
+
+export function stripUndefined<T extends object>(patch: T): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

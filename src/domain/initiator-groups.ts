@@ -1,0 +1,115 @@
+/**
+ * Initiator groups ("authorized initiators"): which initiator names, from which networks,
+ * may log in to a target. Both lists are "ALL" or explicit entries.
+ */
+import type { Page } from '../store/config-store.js';
+import type { InitiatorGroup } from './entities.js';
+import { conflict, invalid, notFound, referenced } from './errors.js';
+import { isIscsiName } from './iscsi-names.js';
+import { isNetwork } from './addresses.js';
+import type { Mutations } from './mutations.js';
+import { intInRange, text } from './rules.js';
+
+export interface InitiatorGroupInput {
+  tag?: number | null;
+  /** A list, or text separated by spaces, commas or newlines. */
+  initiators?: string | string[];
+  networks?: string | string[];
+  comment?: string;
+}
+
+/** Splits "a, b\nc" into entries; an empty text means ALL (FreeNAS's default). */
+export function splitList(value: string | string[]): string[] {
+  const items = (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(/[\s,]+/));
+  return items.filter((s) => s !== '');
+}
+
+export function parseInitiatorNames(value: string | string[]): string[] {
+  const names = splitList(value);
+  if (names.length === 0) return ['ALL'];
+  if (names.some((n) => n.toUpperCase() === 'ALL')) {
+    if (names.length > 1) throw invalid('initiators', 'ALL cannot be combined with initiator names.');
+    return ['ALL'];
+  }
+  for (const name of names) {
+    if (!isIscsiName(name)) throw invalid('initiators', `"${name}" is not an iSCSI name (iqn., eui. or naa.).`);
+  }
+  return names;
+}
+
+export function parseNetworks(value: string | string[]): string[] {
+  const nets = splitList(value);
+  if (nets.length === 0) return ['ALL'];
+  if (nets.some((n) => n.toUpperCase() === 'ALL')) {
+    if (nets.length > 1) throw invalid('networks', 'ALL cannot be combined with networks.');
+    return ['ALL'];
+  }
+  for (const n of nets) {
+    if (!isNetwork(n)) throw invalid('networks', `"${n}" is not an IP address or CIDR network.`);
+  }
+  return nets;
+}
+
+export class InitiatorGroupService {
+  constructor(private readonly m: Mutations) {}
+
+  list(page?: Page): InitiatorGroup[] {
+    return this.m.store.listInitiatorGroups(page);
+  }
+
+  get(id: number): InitiatorGroup {
+    const group = this.m.store.getInitiatorGroup(id);
+    if (!group) throw notFound('authorized initiator');
+    return group;
+  }
+
+  create(input: InitiatorGroupInput): Promise<InitiatorGroup> {
+    return this.m.run(() => {
+      const group: Omit<InitiatorGroup, 'id'> = {
+        tag: input.tag ?? this.m.store.maxInitiatorTag() + 1,
+        initiators: parseInitiatorNames(input.initiators ?? 'ALL'),
+        networks: parseNetworks(input.networks ?? 'ALL'),
+        comment: text('comment', input.comment ?? '', 120),
+      };
+      this.checkTag(group.tag, null);
+      const id = this.m.store.insertInitiatorGroup(group);
+      return { id, ...group };
+    });
+  }
+
+  update(id: number, input: InitiatorGroupInput): Promise<InitiatorGroup> {
+    return this.m.run(() => {
+      const current = this.get(id);
+      const next: InitiatorGroup = {
+        id,
+        tag: input.tag ?? current.tag,
+        initiators: input.initiators === undefined ? current.initiators : parseInitiatorNames(input.initiators),
+        networks: input.networks === undefined ? current.networks : parseNetworks(input.networks),
+        comment: input.comment === undefined ? current.comment : text('comment', input.comment, 120),
+      };
+      this.checkTag(next.tag, id);
+      this.m.store.updateInitiatorGroup(next);
+      return next;
+    });
+  }
+
+  delete(id: number): Promise<void> {
+    return this.m.run(() => {
+      this.get(id);
+      const users = this.m.store.targetsWhere('initiator_group_id', id);
+      if (users.length) {
+        throw referenced(
+          '__all__',
+          `Authorized initiator ${id} is used by ${users.map((t) => `target "${t.name}" (id ${t.id})`).join(', ')}.`,
+        );
+      }
+      this.m.store.deleteInitiatorGroup(id);
+    });
+  }
+
+  private checkTag(tag: number, selfId: number | null): void {
+    intInRange('tag', tag, 1, 65535);
+    const owner = this.m.store.initiatorGroupByTag(tag);
+    if (owner !== null && owner !== selfId) throw conflict('tag', `Initiator group tag ${tag} is already in use.`);
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Target-to-extent mappings. The extent becomes LUN `lun` of the target: the number the
+ * client asks for, or the lowest free one (so the first mapping of a target is LUN 0).
+ */
+import type { Page } from '../store/config-store.js';
+import { MAX_LUN } from './defaults.js';
+import type { Lun } from './entities.js';
+import { conflict, invalid, notFound } from './errors.js';
+import type { Mutations } from './mutations.js';
+import { REQUIRED, intInRange } from './rules.js';
+
+export interface LunInput {
+  targetId?: number;
+  extentId?: number;
+  /** null or absent: the next free number. */
+  lun?: number | null;
+}
+
+export class LunService {
+  constructor(private readonly m: Mutations) {}
+
+  list(page?: Page): Lun[] {
+    return this.m.store.listLuns(page);
+  }
+
+  get(id: number): Lun {
+    const lun = this.m.store.getLun(id);
+    if (!lun) throw notFound('target to extent');
+    return lun;
+  }
+
+  create(input: LunInput): Promise<Lun> {
+    return this.m.run(() => {
+      if (input.targetId === undefined || input.targetId === null) throw invalid('targetId', REQUIRED);
+      if (input.extentId === undefined || input.extentId === null) throw invalid('extentId', REQUIRED);
+      this.checkRefs(input.targetId, input.extentId, null);
+      const explicit = input.lun !== undefined && input.lun !== null;
+      const lun: Omit<Lun, 'id'> = {
+        targetId: input.targetId,
+        extentId: input.extentId,
+        lun: explicit ? this.checkNumber(input.targetId, input.lun!, null) : this.nextFree(input.targetId),
+        autoNumbered: !explicit,
+      };
+      const id = this.m.store.insertLun(lun);
+      return { id, ...lun };
+    });
+  }
+
+  update(id: number, input: LunInput): Promise<Lun> {
+    return this.m.run(() => {
+      const current = this.get(id);
+      const next: Lun = {
+        ...current,
+        targetId: input.targetId ?? current.targetId,
+        extentId: input.extentId ?? current.extentId,
+      };
+      this.checkRefs(next.targetId, next.extentId, id);
+      if (input.lun !== undefined && input.lun !== null) {
+        next.lun = this.checkNumber(next.targetId, input.lun, id);
+        next.autoNumbered = false;
+      } else if (input.lun === null || next.targetId !== current.targetId) {
+        // Asked for "next free", or moved to another target: keep the number if it is free there.
+        const taken = this.m.store.lunsOfTarget(next.targetId).some((l) => l.lun === next.lun && l.id !== id);
+        if (taken || input.lun === null) next.lun = this.nextFree(next.targetId, id);
+        if (input.lun === null) next.autoNumbered = true;
+        else if (taken && !current.autoNumbered) {
+          throw conflict('lun', `LUN ${current.lun} is already in use on target ${next.targetId}.`);
+        }
+      }
+      this.m.store.updateLun(next);
+      return next;
+    });
+  }
+
+  delete(id: number): Promise<void> {
+    return this.m.run(() => {
+      this.get(id);
+      this.m.store.deleteLun(id);
+    });
+  }
+
+  private checkRefs(targetId: number, extentId: number, selfId: number | null): void {
+    if (!this.m.store.getTarget(targetId)) throw invalid('targetId', `Target ${targetId} does not exist.`);
+    if (!this.m.store.getExtent(extentId)) throw invalid('extentId', `Extent ${extentId} does not exist.`);
+    const dup = this.m.store.lunsOfTarget(targetId).find((l) => l.extentId === extentId && l.id !== selfId);
+    if (dup) throw conflict('extentId', `Extent ${extentId} is already mapped to target ${targetId} as LUN ${dup.lun}.`);
+  }
+
+  private checkNumber(targetId: number, lun: number, selfId: number | null): number {
+    intInRange('lun', lun, 0, MAX_LUN);
+    const taken = this.m.store.lunsOfTarget(targetId).find((l) => l.lun === lun && l.id !== selfId);
+    if (taken) throw conflict('lun', `LUN ${lun} is already in use on target ${targetId}.`);
+    return lun;
+  }
+
+  private nextFree(targetId: number, selfId: number | null = null): number {
+    const used = new Set(this.m.store.lunsOfTarget(targetId).filter((l) => l.id !== selfId).map((l) => l.lun));
+    for (let n = 0; n <= MAX_LUN; n += 1) if (!used.has(n)) return n;
+    throw conflict('lun', `Target ${targetId} has no free LUN number (0-${MAX_LUN}).`);
+  }
+}

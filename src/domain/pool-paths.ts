@@ -1,0 +1,86 @@
+/**
+ * Where a file extent may live: inside a pool directory and nowhere else. A client path
+ * is either inside a pool's real directory, or `/mnt/<pool name>/...` (FreeNAS mounts
+ * pools at /mnt/<name>, and its clients write such paths even when our pool lives
+ * elsewhere). `..` segments are refused outright; symlinks are resolved and must stay
+ * inside the pool.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Pool } from './entities.js';
+import { invalid } from './errors.js';
+
+export interface ResolvedPoolPath {
+  pool: Pool;
+  /** The real file path (what the data plane opens). */
+  realPath: string;
+  /** The path as the client wrote it, normalised. */
+  displayPath: string;
+}
+
+export function resolvePoolPath(field: string, requested: string, pools: Pool[]): ResolvedPoolPath {
+  if (requested.includes('\0') || !path.isAbsolute(requested)) {
+    throw invalid(field, 'The path must be absolute and inside a pool.');
+  }
+  if (requested.split(/[\\/]+/).some((segment) => segment === '..')) {
+    throw invalid(field, 'The path must not contain "..".');
+  }
+  const displayPath = path.normalize(requested).replace(/\/+$/, '');
+  for (const pool of pools) {
+    const inside = relativeInside(pool.path, displayPath);
+    const viaMnt = relativeInside(path.join('/mnt', pool.name), displayPath);
+    const rest = inside ?? viaMnt;
+    if (rest === null) continue;
+    if (rest === '') throw invalid(field, 'The path must name a file inside the pool, not the pool itself.');
+    const realPath = path.join(pool.path, rest);
+    assertNoEscape(field, pool, realPath);
+    return { pool, realPath, displayPath };
+  }
+  throw invalid(field, `The path must be inside a pool (${pools.map((p) => `/mnt/${p.name}`).join(', ')}).`);
+}
+
+/** The path of `child` below `parent` ('' for the same directory), or null if outside. */
+function relativeInside(parent: string, child: string): string | null {
+  const rel = path.relative(parent, child);
+  if (rel === '') return '';
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return null;
+  return rel;
+}
+
+/** Resolves symlinks of the deepest existing ancestor (or the file) and checks the pool still holds it. */
+function assertNoEscape(field: string, pool: Pool, realPath: string): void {
+  let poolReal: string;
+  try {
+    poolReal = fs.realpathSync(pool.path);
+  } catch {
+    throw invalid(field, `Pool "${pool.name}" is not available.`);
+  }
+  let probe = realPath;
+  for (;;) {
+    let resolved: string | null = null;
+    try {
+      resolved = fs.realpathSync(probe);
+    } catch {
+      resolved = null;
+    }
+    if (resolved !== null) {
+      if (relativeInside(poolReal, resolved) === null) {
+        throw invalid(field, 'The path leads outside the pool.');
+      }
+      return;
+    }
+    const parent = path.dirname(probe);
+    if (parent === probe) return;
+    // A dangling symlink is an escape hazard too: refuse it rather than follow it later.
+    if (isSymlink(probe)) throw invalid(field, 'The path leads outside the pool.');
+    probe = parent;
+  }
+}
+
+function isSymlink(p: string): boolean {
+  try {
+    return fs.lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,36 @@
+/** All domain services over one store, wired once by the composition root. */
+import type { ConfigStore } from '../store/config-store.js';
+import { AuthCredentialService } from './auth-credentials.js';
+import { ExtentService } from './extents.js';
+import { GlobalsService } from './globals-service.js';
+import { InitiatorGroupService } from './initiator-groups.js';
+import { LunService } from './luns.js';
+import { Mutations, type DomainLog } from './mutations.js';
+import { PortalGroupService } from './portal-groups.js';
+import type { ConfigApplier } from './ports.js';
+import { TargetService } from './targets.js';
+
+export interface DomainServices {
+  mutations: Mutations;
+  globals: GlobalsService;
+  portalGroups: PortalGroupService;
+  initiatorGroups: InitiatorGroupService;
+  authCredentials: AuthCredentialService;
+  targets: TargetService;
+  extents: ExtentService;
+  luns: LunService;
+}
+
+export function createDomainServices(store: ConfigStore, applier: ConfigApplier, log: DomainLog): DomainServices {
+  const mutations = new Mutations(store, applier, log);
+  return {
+    mutations,
+    globals: new GlobalsService(mutations),
+    portalGroups: new PortalGroupService(mutations),
+    initiatorGroups: new InitiatorGroupService(mutations),
+    authCredentials: new AuthCredentialService(mutations),
+    targets: new TargetService(mutations),
+    extents: new ExtentService(mutations),
+    luns: new LunService(mutations),
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * Targets. A name that is not already an iqn./eui./naa. name is served as
+ * "<basename>:<name>". The serial is generated like FreeNAS when absent: 10000001 for
+ * the first target, then then one above the highest.
+ */
+import type { Page } from '../store/config-store.js';
+import { FIRST_TARGET_SERIAL, TARGET_DEFAULTS } from './defaults.js';
+import type { DigestSetting, Target } from './entities.js';
+import { conflict, invalid, notFound } from './errors.js';
+import { MAX_ISCSI_NAME, TARGET_NAME_CHARS, hasIscsiPrefix, isIscsiName, servedTargetName } from './iscsi-names.js';
+import type { Mutations } from './mutations.js';
+import { AUTH_METHODS, REQUIRED, choice, intInRange, text } from './rules.js';
+import { assertAuthGroupUsable } from './auth-groups.js';
+import { stripUndefined } from './globals-service.js';
+
+export type TargetInput = Partial<Omit<Target, 'id' | 'blockSize' | 'type'>> & {
+  blockSize?: number;
+  type?: string;
+};
+
+const DIGESTS: readonly DigestSetting[] = ['Auto', 'None', 'CRC32C'];
+export const BLOCK_SIZES = [512, 4096] as const;
+
+export class TargetService {
+  constructor(private readonly m: Mutations) {}
+
+  list(page?: Page): Target[] {
+    return this.m.store.listTargets(page);
+  }
+
+  get(id: number): Target {
+    const target = this.m.store.getTarget(id);
+    if (!target) throw notFound('target');
+    return target;
+  }
+
+  /** The name initiators see for `target`. */
+  servedName(target: Target): string {
+    return servedTargetName(this.m.store.getGlobals()!.basename, target.name);
+  }
+
+  create(input: TargetInput): Promise<Target> {
+    return this.m.run(() => {
+      if (input.portalGroupId === undefined || input.portalGroupId === null) throw invalid('portalGroupId', REQUIRED);
+      const target = {
+        ...TARGET_DEFAULTS,
+        ...stripUndefined(input),
+        name: input.name ?? '',
+        serial: input.serial ?? this.nextSerial(),
+        portalGroupId: input.portalGroupId,
+      } as Omit<Target, 'id'>;
+      this.check(target, null);
+      const id = this.m.store.insertTarget(target);
+      return { id, ...target };
+    });
+  }
+
+  update(id: number, input: TargetInput): Promise<Target> {
+    return this.m.run(() => {
+      const next = { ...this.get(id), ...stripUndefined(input), id } as Target;
+      // An explicit null clears the optional references.
+      if (input.alias === null) next.alias = null;
+      if (input.initiatorGroupId === null) next.initiatorGroupId = null;
+      if (input.authGroup === null) next.authGroup = null;
+      this.check(next, id);
+      this.m.store.updateTarget(next);
+      return next;
+    });
+  }
+
+  delete(id: number): Promise<void> {
+    return this.m.run(() => {
+      this.get(id);
+      // LUN mappings go with the target (ON DELETE CASCADE); the extents stay.
+      this.m.store.deleteTarget(id);
+    });
+  }
+
+  private check(t: Omit<Target, 'id'>, selfId: number | null): void {
+    const name = t.name.trim();
+    if (name === '') throw invalid('name', REQUIRED);
+    if (hasIscsiPrefix(name)) {
+      if (!isIscsiName(name)) throw invalid('name', 'Not a valid iqn., eui. or naa. name.');
+    } else if (!TARGET_NAME_CHARS.test(name)) {
+      throw invalid('name', 'Use lowercase alphanumeric characters plus dot (.), dash (-), and colon (:).');
+    }
+    if (Buffer.byteLength(this.servedName({ ...t, id: 0 })) > MAX_ISCSI_NAME) {
+      throw invalid('name', `The served name (basename:name) must be at most ${MAX_ISCSI_NAME} bytes.`);
+    }
+    const sameName = this.m.store.targetByName(name);
+    if (sameName && sameName.id !== selfId) throw conflict('name', `Target with this name already exists.`);
+    t.name = name;
+    if (t.alias !== null) text('alias', t.alias, 120);
+    if (!/^[A-Za-z0-9_.-]{1,16}$/.test(t.serial)) {
+      throw invalid('serial', 'The serial is 1 to 16 characters: letters, digits, dot, dash, underscore.');
+    }
+    if (typeof t.readOnly !== 'boolean') throw invalid('readOnly', 'Enter a boolean.');
+    if (!this.m.store.getPortalGroup(t.portalGroupId)) {
+      throw invalid('portalGroupId', `Portal ${t.portalGroupId} does not exist.`);
+    }
+    if (t.initiatorGroupId !== null && !this.m.store.getInitiatorGroup(t.initiatorGroupId)) {
+      throw invalid('initiatorGroupId', `Authorized initiator ${t.initiatorGroupId} does not exist.`);
+    }
+    choice('authMethod', t.authMethod, AUTH_METHODS);
+    assertAuthGroupUsable(this.m.store, 'authGroup', t.authMethod, t.authGroup);
+    choice('digest', t.digest, DIGESTS);
+    intInRange('queueDepth', t.queueDepth, 0, 255);
+    choice('blockSize', t.blockSize, BLOCK_SIZES);
+    choice('type', t.type, ['Disk']);
+  }
+
+  private nextSerial(): string {
+    // One above the highest numeric serial, so a deleted target's serial is not reused.
+    const numeric = this.m.store.targetSerials().filter((s) => /^\d{1,15}$/.test(s)).map(Number);
+    return String(Math.max(FIRST_TARGET_SERIAL - 1, ...numeric) + 1);
+  }
+}

@@ -1,0 +1,157 @@
+/** Row <-> entity conversions: the only place that knows column names. */
+import type { AuthCredential, Extent, ExtentType, InitiatorGroup, Lun, Target } from '../domain/entities.js';
+
+export interface TargetRow {
+  id: number;
+  name: string;
+  alias: string | null;
+  serial: string;
+  read_only: number;
+  portal_group_id: number;
+  initiator_group_id: number | null;
+  auth_method: string;
+  auth_group: number | null;
+  digest: string;
+  queue_depth: number;
+  block_size: number;
+  type: string;
+}
+
+export function targetFromRow(r: TargetRow): Target {
+  return {
+    id: r.id,
+    name: r.name,
+    alias: r.alias,
+    serial: r.serial,
+    readOnly: r.read_only === 1,
+    portalGroupId: r.portal_group_id,
+    initiatorGroupId: r.initiator_group_id,
+    authMethod: r.auth_method as Target['authMethod'],
+    authGroup: r.auth_group,
+    digest: r.digest as Target['digest'],
+    queueDepth: r.queue_depth,
+    blockSize: r.block_size as Target['blockSize'],
+    type: 'Disk',
+  };
+}
+
+export function targetToRow(t: Omit<Target, 'id'>): Omit<TargetRow, 'id'> {
+  return {
+    name: t.name,
+    alias: t.alias,
+    serial: t.serial,
+    read_only: t.readOnly ? 1 : 0,
+    portal_group_id: t.portalGroupId,
+    initiator_group_id: t.initiatorGroupId,
+    auth_method: t.authMethod,
+    auth_group: t.authGroup,
+    digest: t.digest,
+    queue_depth: t.queueDepth,
+    block_size: t.blockSize,
+    type: t.type,
+  };
+}
+
+export interface ExtentRow {
+  id: number;
+  name: string;
+  type: string;
+  path: string;
+  display_path: string | null;
+  size_bytes: number;
+  size_text: string;
+  comment: string;
+  block_size: number | null;
+  serial: string | null;
+  read_only: number;
+  rpm: string;
+  insecure_tpc: number;
+  xen: number;
+  avail_threshold: number | null;
+  naa: string;
+}
+
+export function extentFromRow(r: ExtentRow): Extent {
+  const extent: Extent = {
+    id: r.id,
+    name: r.name,
+    type: r.type as ExtentType,
+    path: r.path,
+    sizeBytes: r.size_bytes,
+    sizeText: r.size_text,
+    comment: r.comment,
+    blockSize: r.block_size as Extent['blockSize'],
+    serial: r.serial,
+    readOnly: r.read_only === 1,
+    rpm: r.rpm,
+    insecureTpc: r.insecure_tpc === 1,
+    xen: r.xen === 1,
+    availThreshold: r.avail_threshold,
+    naa: r.naa,
+  };
+  if (r.display_path !== null) extent.displayPath = r.display_path;
+  return extent;
+}
+
+export function extentToRow(e: Omit<Extent, 'id'>): Omit<ExtentRow, 'id'> {
+  return {
+    name: e.name,
+    type: e.type,
+    path: e.path,
+    display_path: e.displayPath ?? null,
+    size_bytes: e.sizeBytes,
+    size_text: e.sizeText,
+    comment: e.comment,
+    block_size: e.blockSize,
+    serial: e.serial,
+    read_only: e.readOnly ? 1 : 0,
+    rpm: e.rpm,
+    insecure_tpc: e.insecureTpc ? 1 : 0,
+    xen: e.xen ? 1 : 0,
+    avail_threshold: e.availThreshold,
+    naa: e.naa,
+  };
+}
+
+export interface InitiatorGroupRow {
+  id: number;
+  tag: number;
+  initiators: string;
+  networks: string;
+  comment: string;
+}
+
+export function initiatorGroupFromRow(r: InitiatorGroupRow): InitiatorGroup {
+  return {
+    id: r.id,
+    tag: r.tag,
+    initiators: JSON.parse(r.initiators) as string[],
+    networks: JSON.parse(r.networks) as string[],
+    comment: r.comment,
+  };
+}
+
+export interface AuthCredentialRow {
+  id: number;
+  tag: number;
+  user: string;
+  secret: string;
+  peer_user: string;
+  peer_secret: string;
+}
+
+export function authCredentialFromRow(r: AuthCredentialRow): AuthCredential {
+  return { id: r.id, tag: r.tag, user: r.user, secret: r.secret, peerUser: r.peer_user, peerSecret: r.peer_secret };
+}
+
+export interface LunRow {
+  id: number;
+  target_id: number;
+  extent_id: number;
+  lun: number;
+  auto_numbered: number;
+}
+
+export function lunFromRow(r: LunRow): Lun {
+  return { id: r.id, targetId: r.target_id, extentId: r.extent_id, lun: r.lun, autoNumbered: r.auto_numbered === 1 };
+}
