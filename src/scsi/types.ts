@@ -88,4 +88,10 @@ export interface LogicalUnitSpec {
   /** Thin provisioning enabled (LBPME): UNMAP / WRITE SAME UNMAP / GET LBA STATUS. */
   thin: boolean;
   backstore: Backstore;
+  /**
+   * Where persistent reservations registered with APTPL (activate persist through power
+   * loss) are kept across restarts: a small JSON file per LU. Optional; without it APTPL
+   * is accepted but the reservation state lives only as long as the process.
+   */
+  persistPath?: string;
 }

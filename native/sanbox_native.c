@@ -1,0 +1,111 @@
+/*
+ * sanbox_native: the few file-system calls Node does not expose, for thin provisioning.
+ *
+ *   punchHole(fd, offset, length)  fallocate(PUNCH_HOLE|KEEP_SIZE): return space to the fs
+ *   seekData(fd, offset)           lseek(SEEK_DATA), -1 when no data follows (ENXIO)
+ *   seekHole(fd, offset)           lseek(SEEK_HOLE)
+ *   seekEnd(fd)                    lseek(SEEK_END): size of a block device
+ *
+ * Plain node_api.h, no node-addon-api, so the build needs nothing but node-gyp and a C
+ * compiler. Failures throw an Error whose `code` is the errno name (EOPNOTSUPP, EIO, ...).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/falloc.h>
+#include <node_api.h>
+
+static const char *errno_name(int e) {
+  switch (e) {
+    case EBADF: return "EBADF";
+    case EINVAL: return "EINVAL";
+    case EIO: return "EIO";
+    case ENOSPC: return "ENOSPC";
+    case EPERM: return "EPERM";
+    case EACCES: return "EACCES";
+    case ENODEV: return "ENODEV";
+    case ENXIO: return "ENXIO";
+    case EFBIG: return "EFBIG";
+    case EROFS: return "EROFS";
+    case ESPIPE: return "ESPIPE";
+    case EINTR: return "EINTR";
+    case EOPNOTSUPP: return "EOPNOTSUPP";
+    default: return "EUNKNOWN";
+  }
+}
+
+static napi_value throw_errno(napi_env env, int e) {
+  napi_throw_error(env, errno_name(e), strerror(e));
+  return NULL;
+}
+
+static int get_args(napi_env env, napi_callback_info info, size_t want, int64_t *out) {
+  napi_value argv[3];
+  size_t argc = 3;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
+    napi_throw_type_error(env, "EINVAL", "wrong number of arguments");
+    return -1;
+  }
+  for (size_t i = 0; i < want; i++) {
+    if (napi_get_value_int64(env, argv[i], &out[i]) != napi_ok) {
+      napi_throw_type_error(env, "EINVAL", "arguments must be numbers");
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static napi_value number(napi_env env, int64_t v) {
+  napi_value r;
+  napi_create_int64(env, v, &r);
+  return r;
+}
+
+static napi_value punch_hole(napi_env env, napi_callback_info info) {
+  int64_t a[3];
+  if (get_args(env, info, 3, a)) return NULL;
+  if (a[2] == 0) return number(env, 0);
+  int rc;
+  do {
+    rc = fallocate((int)a[0], FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)a[1], (off_t)a[2]);
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0) return throw_errno(env, errno);
+  return number(env, 0);
+}
+
+static napi_value seek_whence(napi_env env, napi_callback_info info, int whence) {
+  int64_t a[2];
+  if (get_args(env, info, 2, a)) return NULL;
+  off_t r = lseek((int)a[0], (off_t)a[1], whence);
+  if (r < 0) {
+    if (errno == ENXIO) return number(env, -1);
+    return throw_errno(env, errno);
+  }
+  return number(env, (int64_t)r);
+}
+
+static napi_value seek_data(napi_env env, napi_callback_info info) { return seek_whence(env, info, SEEK_DATA); }
+static napi_value seek_hole(napi_env env, napi_callback_info info) { return seek_whence(env, info, SEEK_HOLE); }
+
+static napi_value seek_end(napi_env env, napi_callback_info info) {
+  int64_t a[1];
+  if (get_args(env, info, 1, a)) return NULL;
+  off_t r = lseek((int)a[0], 0, SEEK_END);
+  if (r < 0) return throw_errno(env, errno);
+  return number(env, (int64_t)r);
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    {"punchHole", NULL, punch_hole, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"seekData", NULL, seek_data, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"seekHole", NULL, seek_hole, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"seekEnd", NULL, seek_end, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

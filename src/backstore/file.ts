@@ -1,0 +1,193 @@
+/**
+ * File and block-device backstores: positioned reads and writes on a file descriptor with
+ * the callback fs API (measured faster than FileHandle for small I/O; see the report in
+ * the commit log), one caller-owned buffer per I/O and no copies.
+ *
+ * FUA writes go through a second descriptor opened O_DSYNC, so only that write is made
+ * durable; SYNCHRONIZE CACHE is fdatasync on the main descriptor. Thin provisioning uses
+ * the sanbox_native addon (punch hole, SEEK_DATA/SEEK_HOLE) when it is built.
+ */
+import * as fs from 'node:fs';
+import { basename } from 'node:path';
+import type { Backstore, BackstoreKind } from './backstore.js';
+import { nativeFs } from './native.js';
+
+function pread(fd: number, buf: Buffer, off: number, len: number, pos: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    fs.read(fd, buf, off, len, pos, (err, n) => (err ? reject(err) : resolve(n)));
+  });
+}
+
+function pwrite(fd: number, buf: Buffer, off: number, len: number, pos: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    fs.write(fd, buf, off, len, pos, (err, n) => (err ? reject(err) : resolve(n)));
+  });
+}
+
+function fdatasync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+function closeFd(fd: number): Promise<void> {
+  return new Promise((resolve) => fs.close(fd, () => resolve()));
+}
+
+function ebadf(): Error {
+  return Object.assign(new Error('backstore is closed'), { code: 'EBADF' });
+}
+
+const ZERO_CHUNK = 1024 * 1024;
+
+export class FdBackstore implements Backstore {
+  #size: number;
+  #closed = false;
+
+  constructor(
+    readonly kind: BackstoreKind,
+    readonly path: string,
+    private readonly fd: number,
+    /** O_DSYNC descriptor for FUA writes; -1 when read-only. */
+    private readonly dsyncFd: number,
+    size: number,
+  ) {
+    this.#size = size;
+  }
+
+  get sizeBytes(): number {
+    return this.#size;
+  }
+
+  async read(buf: Buffer, offset: number): Promise<void> {
+    if (this.#closed) throw ebadf();
+    let done = 0;
+    const len = buf.length;
+    while (done < len) {
+      const n = await pread(this.fd, buf, done, len - done, offset + done);
+      if (n === 0) {
+        // Past the end of a short image: holes read as zeros.
+        buf.fill(0, done);
+        return;
+      }
+      done += n;
+    }
+  }
+
+  async write(buf: Buffer, offset: number, fua: boolean): Promise<void> {
+    if (this.#closed) throw ebadf();
+    const fd = fua && this.dsyncFd >= 0 ? this.dsyncFd : this.fd;
+    let done = 0;
+    const len = buf.length;
+    while (done < len) {
+      done += await pwrite(fd, buf, done, len - done, offset + done);
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (this.#closed) throw ebadf();
+    await fdatasync(this.fd);
+  }
+
+  async discard(offset: number, length: number): Promise<void> {
+    if (this.#closed) throw ebadf();
+    if (length <= 0) return;
+    const native = nativeFs();
+    if (native) {
+      try {
+        native.punchHole(this.fd, offset, length);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EOPNOTSUPP') throw err;
+      }
+    }
+    // No hole punching here: write zeros so the range still reads back as zeros.
+    const zeros = Buffer.alloc(Math.min(length, ZERO_CHUNK));
+    for (let at = 0; at < length; at += zeros.length) {
+      const n = Math.min(zeros.length, length - at);
+      await this.write(n === zeros.length ? zeros : zeros.subarray(0, n), offset + at, false);
+    }
+  }
+
+  async mapped(offset: number, length: number): Promise<Array<{ offset: number; length: number; mapped: boolean }>> {
+    if (this.#closed) throw ebadf();
+    const end = offset + length;
+    const native = nativeFs();
+    if (!native || this.kind === 'block') return [{ offset, length, mapped: true }];
+    const out: Array<{ offset: number; length: number; mapped: boolean }> = [];
+    let at = offset;
+    while (at < end) {
+      let data: number;
+      try {
+        data = native.seekData(this.fd, at);
+      } catch {
+        return [{ offset, length, mapped: true }];
+      }
+      if (data < 0 || data >= end) {
+        out.push({ offset: at, length: end - at, mapped: false });
+        break;
+      }
+      if (data > at) out.push({ offset: at, length: data - at, mapped: false });
+      let hole = native.seekHole(this.fd, data);
+      if (hole < 0 || hole > end) hole = end;
+      out.push({ offset: data, length: hole - data, mapped: true });
+      at = hole;
+    }
+    return out;
+  }
+
+  async refreshSize(): Promise<number> {
+    if (this.#closed) throw ebadf();
+    this.#size = mediumSize(this.kind, this.path, this.fd);
+    return this.#size;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await closeFd(this.fd);
+    if (this.dsyncFd >= 0) await closeFd(this.dsyncFd);
+  }
+}
+
+/** Size of the medium behind an open descriptor: fstat for files, sysfs or lseek for devices. */
+export function mediumSize(kind: BackstoreKind, path: string, fd: number): number {
+  const st = fs.fstatSync(fd);
+  if (!st.isBlockDevice()) return st.size;
+  try {
+    const name = basename(fs.realpathSync(path));
+    const sectors = Number(fs.readFileSync(`/sys/class/block/${name}/size`, 'utf8').trim());
+    if (Number.isFinite(sectors) && sectors > 0) return sectors * 512;
+  } catch {
+    // fall through to lseek
+  }
+  const native = nativeFs();
+  if (native) return native.seekEnd(fd);
+  throw Object.assign(new Error(`cannot determine the size of ${kind} device ${path}`), { code: 'ENODEV' });
+}
+
+export async function openFileBackstore(kind: 'file' | 'block', path: string, sizeBytes: number, readOnly: boolean): Promise<FdBackstore> {
+  if (kind === 'file' && !readOnly && !fs.existsSync(path)) {
+    // A new extent: a sparse image of the requested size.
+    const fd = fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644);
+    try {
+      fs.ftruncateSync(fd, sizeBytes);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  const flags = readOnly ? fs.constants.O_RDONLY : fs.constants.O_RDWR;
+  const fd = fs.openSync(path, flags);
+  let dsyncFd = -1;
+  try {
+    const st = fs.fstatSync(fd);
+    if (kind === 'file' && !st.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'EINVAL' });
+    if (kind === 'block' && !st.isBlockDevice()) throw Object.assign(new Error(`${path} is not a block device`), { code: 'ENOTBLK' });
+    if (!readOnly) dsyncFd = fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_DSYNC);
+    return new FdBackstore(kind, path, fd, dsyncFd, mediumSize(kind, path, fd));
+  } catch (err) {
+    fs.closeSync(fd);
+    if (dsyncFd >= 0) fs.closeSync(dsyncFd);
+    throw err;
+  }
+}

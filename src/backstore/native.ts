@@ -1,0 +1,70 @@
+/**
+ * Loader for the sanbox_native addon (native/sanbox_native.c, built by node-gyp from the
+ * repo's binding.gyp at `npm install`). Node has no fallocate(PUNCH_HOLE), SEEK_DATA or
+ * SEEK_HOLE, and thin provisioning needs all three: UNMAP must give space back to the file
+ * system and GET LBA STATUS must read the image's real allocation map.
+ *
+ * Missing addon is not fatal: backstores fall back to writing zeros on discard and
+ * reporting everything mapped, and `nativeLoadError()` says why.
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface NativeFs {
+  punchHole(fd: number, offset: number, length: number): number;
+  /** Offset of the next data at or after `offset`, or -1 when only a hole follows. */
+  seekData(fd: number, offset: number): number;
+  seekHole(fd: number, offset: number): number;
+  seekEnd(fd: number): number;
+}
+
+let loaded: NativeFs | null | undefined;
+let loadError: string | null = null;
+
+function findAddon(): string | null {
+  // Walk up from this module (src/backstore or dist/src/backstore) to the repo root.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    for (const sub of ['build/Release/sanbox_native.node', 'build/Debug/sanbox_native.node']) {
+      const p = join(dir, sub);
+      if (existsSync(p)) return p;
+    }
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return null;
+}
+
+/** The addon, or null when it is not built (see nativeLoadError()). */
+export function nativeFs(): NativeFs | null {
+  if (loaded !== undefined) return loaded;
+  const path = process.env['SANBOX_NATIVE'] ?? findAddon();
+  if (!path) {
+    loadError = 'sanbox_native addon not found (build/Release/sanbox_native.node): run `npm install` or ' +
+      '`npx node-gyp rebuild` in the repo root; UNMAP falls back to writing zeros and GET LBA STATUS reports everything mapped';
+    loaded = null;
+    return null;
+  }
+  try {
+    loaded = createRequire(import.meta.url)(path) as NativeFs;
+  } catch (err) {
+    loadError = `sanbox_native addon at ${path} failed to load: ${(err as Error).message}`;
+    loaded = null;
+  }
+  return loaded;
+}
+
+export function nativeLoadError(): string | null {
+  nativeFs();
+  return loadError;
+}
+
+/** Like nativeFs() but throws the clear error when the addon is missing. */
+export function requireNativeFs(): NativeFs {
+  const n = nativeFs();
+  if (!n) throw Object.assign(new Error(loadError ?? 'sanbox_native addon missing'), { code: 'ENOADDON' });
+  return n;
+}
