@@ -1,0 +1,195 @@
+/** Medians, paired ratios, and the Markdown + JSON output of one benchmark run. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Measurement, Workload } from './clients.js';
+import type { MemoryResult } from './memory.js';
+import type { HttpResult } from './http-load.js';
+import type { LoopbackResult } from './loopback.js';
+
+export interface TargetInfo {
+  label: string;
+  system: 'tgt' | 'sanbox';
+  backing: 'file' | 'null';
+  url: string | null;
+  lunBytes?: number;
+  blockSize?: number;
+  /** why this target has no numbers at all */
+  error?: string;
+}
+
+export interface Sample {
+  round: number;
+  target: string;
+  workload: string;
+  count?: number;
+  m: Measurement;
+}
+
+export interface BenchReport {
+  startedAt: string;
+  finishedAt: string;
+  totalSecs: number;
+  host: { hostname: string; cpus: number; cpuModel: string; kernel: string; node: string; loadAvgEnd: number[] };
+  versions: Record<string, string>;
+  sanboxCommit: string;
+  options: { rounds: number; secs: number; sessions: number; httpSecs: number; httpConnections: number };
+  loopback: LoopbackResult;
+  targets: TargetInfo[];
+  workloads: Workload[];
+  samples: Sample[];
+  memory: Record<string, MemoryResult | { error: string }>;
+  peakRssKiB: Record<string, number>;
+  http: HttpResult[];
+  httpPopulate?: { targets: number; createsPerSec: number } | { error: string };
+  notes: string[];
+}
+
+export function median(xs: number[]): number {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
+}
+
+interface Cell {
+  ok: number;
+  total: number;
+  iops: number;
+  spreadPct: number;
+  mbs: number;
+  latUs: number;
+  cpuPer10k: number;
+  firstError?: string;
+  byRound: Map<number, Measurement>;
+}
+
+function cell(report: BenchReport, target: string, workload: string): Cell {
+  const ss = report.samples.filter((s) => s.target === target && s.workload === workload);
+  const ok = ss.filter((s) => s.m.ok).map((s) => s.m);
+  const iops = median(ok.map((m) => m.iops));
+  const spread = ok.length > 1 ? ((Math.max(...ok.map((m) => m.iops)) - Math.min(...ok.map((m) => m.iops))) / iops) * 100 : NaN;
+  return {
+    ok: ok.length,
+    total: ss.length,
+    iops,
+    spreadPct: spread,
+    mbs: median(ok.map((m) => m.mbs)),
+    latUs: median(ok.map((m) => m.latUs)),
+    cpuPer10k: median(ok.map((m) => m.cpuPer10k)),
+    firstError: ss.find((s) => !s.m.ok)?.m.error,
+    byRound: new Map(ss.filter((s) => s.m.ok).map((s) => [s.round, s.m])),
+  };
+}
+
+/** Median over rounds of the per-round ratio a/b (both measured in the same round). */
+function pairedRatio(a: Cell, b: Cell, pick: (m: Measurement) => number): number {
+  const rs: number[] = [];
+  for (const [round, ma] of a.byRound) {
+    const mb = b.byRound.get(round);
+    if (mb) rs.push(pick(ma) / pick(mb));
+  }
+  return median(rs);
+}
+
+const int = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '—');
+const fix = (x: number, d: number) => (Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : '—');
+const ratio = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : '—');
+const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function markdown(r: BenchReport): string {
+  const out: string[] = [];
+  const tgt = r.targets.find((t) => t.system === 'tgt');
+  out.push(`## sanbox vs tgt on ${r.host.hostname} (${r.host.cpus} × ${r.host.cpuModel}, Linux ${r.host.kernel}), ${r.startedAt}`);
+  out.push('');
+  out.push(`sanbox \`${r.sanboxCommit}\`; ${r.versions['tgt'] ? `tgt ${r.versions['tgt']}` : ''}; ${r.versions['qemuImg']}; libiscsi-bin ${r.versions['libiscsiBin']}; Node ${r.host.node}.`);
+  out.push(`Medians of ${r.options.rounds} interleaved round(s) (tgt, sanbox file, sanbox null per cell), ~${r.options.secs} s per run. ` +
+    'Ratios are medians of same-round ratios, sanbox ÷ tgt (file): IOPS > 1× is faster, CPU/IO < 1× is cheaper.');
+  out.push('');
+  for (const t of r.targets) {
+    out.push(`- **${t.label}**: ` + (t.error ? `unavailable — ${esc(t.error.slice(0, 400))}` :
+      `\`${t.url}\`${t.lunBytes ? `, ${(t.lunBytes / 2 ** 20).toFixed(0)} MiB, ${t.blockSize} B blocks` : ''}`));
+  }
+  out.push('');
+  out.push('| workload | target | IOPS (spread) | MB/s | mean latency µs | target CPU s / 10k I/O | IOPS ÷ tgt | CPU/IO ÷ tgt |');
+  out.push('|---|---|---|---|---|---|---|---|');
+  for (const w of r.workloads) {
+    const base = tgt ? cell(r, tgt.label, w.id) : undefined;
+    r.targets.forEach((t, i) => {
+      const c = cell(r, t.label, w.id);
+      const first = i === 0 ? `${w.title}${w.tool === 'qemu-img' ? ' (qemu-img)' : ''}` : '';
+      if (c.total === 0 || c.ok === 0) {
+        const why = t.error ? 'unavailable (see above)' : c.firstError ?? 'not run';
+        out.push(`| ${first} | ${t.label} | ERR: ${esc(why.slice(0, 140))} | — | — | — | — | — |`);
+        return;
+      }
+      const spread = Number.isFinite(c.spreadPct) ? ` (±${(c.spreadPct / 2).toFixed(0)}%)` : '';
+      const partial = c.ok < c.total ? ` [${c.ok}/${c.total} ok: ${esc((c.firstError ?? '').slice(0, 80))}]` : '';
+      let mbs = fix(c.mbs, 1);
+      if (w.bytes >= 131072 && Number.isFinite(r.loopback.mbs)) mbs += ` (${((c.mbs / r.loopback.mbs) * 100).toFixed(0)}% of TCP)`;
+      const isBase = t.system === 'tgt';
+      const ri = base && !isBase ? ratio(pairedRatio(c, base, (m) => m.iops)) : '';
+      const rc = base && !isBase ? ratio(pairedRatio(c, base, (m) => m.cpuPer10k)) : '';
+      out.push(`| ${first} | ${t.label} | ${int(c.iops)}${spread}${partial} | ${mbs} | ${fix(c.latUs, c.latUs < 100 ? 1 : 0)} | ${fix(c.cpuPer10k, 3)} | ${ri} | ${rc} |`);
+    });
+  }
+  out.push('');
+  out.push(`Loopback TCP ceiling (127.0.0.1, one stream, 128 KiB writes, ${r.loopback.tool}): ` +
+    (Number.isFinite(r.loopback.mbs) ? `**${int(r.loopback.mbs)} MB/s**` : `ERR ${r.loopback.error ?? ''}`) + '.');
+  out.push('MB = 10^6 bytes. 4K rand = qemu-img 4 KiB I/Os on a 1 MiB + 4 KiB stride over the LUN; iscsi-perf -r picks random LBAs. ' +
+    'Mean latency = depth ÷ IOPS (the tools keep the queue full). CPU = utime + stime of the target process (all threads) from /proc over the client\'s run. ' +
+    'File LUNs: 1 GiB images in one temp dir, written once before the first round. Spread = ± half the min–max range across rounds.');
+  out.push('');
+
+  // memory
+  const mems = Object.entries(r.memory);
+  if (mems.length) {
+    out.push(`| resident memory (VmRSS) | ${mems.map(([k]) => k).join(' | ')} |`);
+    out.push(`|---|${mems.map(() => '---|').join('')}`);
+    const row = (title: string, f: (m: MemoryResult) => string) =>
+      out.push(`| ${title} | ${mems.map(([, m]) => ('error' in m ? (title.startsWith('idle') ? `ERR: ${esc(m.error.slice(0, 100))}` : '—') : f(m))).join(' | ')} |`);
+    row('idle, target configured', (m) => `${fix(m.idleKiB / 1024, 1)} MiB`);
+    row(`with ${r.options.sessions} sessions logged in`, (m) => `${fix(m.sessionsKiB / 1024, 1)} MiB (${m.sessionsOpen}/${m.sessionsWanted} logged in${m.sessionsAliveAfter < m.sessionsOpen ? `, ${m.sessionsOpen - m.sessionsAliveAfter} dropped` : ''}${m.errors.length ? `; ${esc(m.errors[0]!.slice(0, 80))}` : ''})`);
+    row('per session', (m) => `${fix(m.perSessionKiB, 0)} KiB`);
+    row(`time to log in ${r.options.sessions} (8 at a time)`, (m) => `${fix(m.loginSecs * 1000, 0)} ms`);
+    out.push(`| peak (VmHWM) at end of run | ${mems.map(([k]) => (r.peakRssKiB[k] ? `${fix(r.peakRssKiB[k]! / 1024, 1)} MiB` : '—')).join(' | ')} |`);
+    out.push('');
+  }
+
+  // http
+  if (r.http.length || r.httpPopulate) {
+    out.push(`| sanbox HTTP API (FreeNAS v1.0, autocannon, ${r.options.httpSecs} s) | connections | requests/s | mean ms | p99 ms | non-2xx / errors | note |`);
+    out.push('|---|---|---|---|---|---|---|');
+    if (r.httpPopulate) {
+      const p = r.httpPopulate;
+      out.push('error' in p
+        ? `| create 500 targets (4 in flight) | 4 | ERR: ${esc(p.error.slice(0, 120))} | — | — | — | |`
+        : `| create ${p.targets} targets (4 in flight, one by one) | 4 | ${int(p.createsPerSec)} | — | — | 0 | setup for the list test |`);
+    }
+    for (const h of r.http) {
+      out.push(h.error
+        ? `| ${h.name} | — | ERR: ${esc(h.error.slice(0, 120))} | — | — | — | |`
+        : `| ${h.name} | ${h.connections} | ${int(h.reqPerSec)} | ${fix(h.meanMs, 2)} | ${fix(h.p99Ms, 0)} | ${h.non2xx} / ${h.errors} | ${esc(h.note)} |`);
+    }
+    out.push('');
+  }
+
+  if (r.notes.length) {
+    out.push('Notes:');
+    for (const n of r.notes) out.push(`- ${esc(n)}`);
+    out.push('');
+  }
+  out.push(`Total ${r.totalSecs.toFixed(0)} s; load average at end ${r.host.loadAvgEnd.map((x) => x.toFixed(2)).join(' ')}.`);
+  return out.join('\n') + '\n';
+}
+
+/** bench/results/<stamp>.json (gitignored) and, on request, the Markdown beside it. */
+export function save(r: BenchReport, resultsDir: string, md: string | null): { json: string; md?: string } {
+  mkdirSync(resultsDir, { recursive: true });
+  const stamp = r.startedAt.replace(/[:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const json = join(resultsDir, `${stamp}.json`);
+  writeFileSync(json, JSON.stringify(r, null, 2) + '\n');
+  if (md === null) return { json };
+  const mdPath = join(resultsDir, `${stamp}.md`);
+  writeFileSync(mdPath, md);
+  return { json, md: mdPath };
+}
