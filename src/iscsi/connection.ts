@@ -1,0 +1,553 @@
+/**
+ * One TCP connection: the only place in iscsi/ that touches a socket. Feeds bytes to the
+ * PDU parser, runs the login machine, then dispatches full-feature PDUs through the
+ * session's CmdSN gate. Sends with cork/uncork so header, data and digests leave in one
+ * writev; StatSN/ExpCmdSN/MaxCmdSN are stamped into each header at send time.
+ */
+import type net from 'node:net';
+import type { Logger } from 'pino';
+import type { PortalContext, TargetCatalog } from './catalog.js';
+import { sendTargets } from './discovery.js';
+import { IscsiProtocolError, LoginStatus, RejectReason } from './errors.js';
+import { LoginMachine, type AuthExchangeFactory, type LoginState } from './login.js';
+import { nopTick, onNopOut, type NopState } from './nop.js';
+import type { Negotiated } from './params.js';
+import {
+  BHS_LENGTH,
+  Opcode,
+  PduParser,
+  RESERVED_TAG,
+  framePdu,
+  isImmediate,
+  opcodeOf,
+  parseLoginRequest,
+  parseLogoutRequest,
+  parseTextRequest,
+  serializeLoginResponse,
+  serializeLogoutResponse,
+  serializeReject,
+  serializeTextResponse,
+  type Pdu,
+} from './pdu.js';
+import { dropTask, onDataOut, onScsiCommand, type ScsiTask } from './scsi-task.js';
+import type { Session, SessionConnection } from './session.js';
+import { parseText, serializeText, splitText, type TextPairs } from './text.js';
+import { onTaskMgmt } from './tmf.js';
+
+/** Login PDUs are bounded by the default MaxRecvDataSegmentLength (RFC 7143 6.1). */
+const LOGIN_MAX_SEGMENT = 8192;
+/** Consecutive out-of-window commands tolerated before the connection is closed. */
+const MAX_DROPPED_CMDS = 32;
+
+export interface ConnectionHost {
+  readonly catalog: TargetCatalog;
+  readonly logger: Logger;
+  readonly authExchange?: AuthExchangeFactory | undefined;
+  admit(conn: Connection, state: LoginState): { inherit?: Negotiated };
+  complete(conn: Connection, state: LoginState, negotiated: Negotiated, params: Record<string, string>): Session;
+  closed(conn: Connection): void;
+}
+
+const enum Phase {
+  Login,
+  FullFeature,
+  Closing,
+}
+
+export class Connection implements SessionConnection {
+  readonly socket: net.Socket;
+  readonly portal: PortalContext;
+  readonly logger: Logger;
+  readonly initiatorAddress: string;
+  readonly localAddress: string;
+  private readonly host: ConnectionHost;
+  private readonly parser: PduParser;
+  private readonly login: LoginMachine;
+  private phase = Phase.Login;
+  session: Session | null = null;
+  params!: Negotiated;
+  cid = 0;
+  statSN = 0;
+  private statSNSet = false;
+  bytesIn = 0;
+  bytesOut = 0;
+  /** Write tasks waiting for Data-Out on this connection (connection allegiance). */
+  readonly dataTasks = new Map<number, ScsiTask>();
+  private ttt = 1;
+  readonly nop: NopState = { pendingTtt: null, sentAt: 0 };
+  lastReceived = Date.now();
+  private timer: NodeJS.Timeout | null = null;
+  private dropped = 0;
+  /** Text response still to deliver in pieces (C bit), keyed by our TTT. */
+  private textRest: { ttt: number; itt: number; pieces: Buffer[] } | null = null;
+  private textPending: Buffer[] = [];
+  private readonly closedPromise: Promise<void>;
+  private corked = 0;
+
+  constructor(socket: net.Socket, portal: PortalContext, host: ConnectionHost) {
+    this.socket = socket;
+    this.portal = portal;
+    this.host = host;
+    this.initiatorAddress = unmap(socket.remoteAddress ?? '');
+    this.localAddress = unmap(socket.localAddress ?? '');
+    this.logger = host.logger.child({ peer: `${this.initiatorAddress}:${socket.remotePort}` });
+    this.parser = new PduParser({ maxDataSegmentLength: LOGIN_MAX_SEGMENT, headerDigest: false, dataDigest: false });
+    this.login = new LoginMachine({
+      catalog: host.catalog,
+      portal,
+      initiatorAddress: this.initiatorAddress,
+      authExchange: host.authExchange,
+      admit: (st) => host.admit(this, st),
+      complete: (st, neg, params) => {
+        const s = host.complete(this, st, neg, params);
+        this.session = s;
+        return s.tsih;
+      },
+    });
+    socket.setNoDelay(true);
+    this.closedPromise = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.on('data', this.onData);
+    socket.on('error', (err) => this.logger.debug({ err }, 'socket error'));
+    socket.on('close', () => this.onClose());
+    this.startTimer();
+  }
+
+  get closed(): boolean {
+    return this.phase === Phase.Closing;
+  }
+
+  get whenClosed(): Promise<void> {
+    return this.closedPromise;
+  }
+
+  /* ------------------------------------------------------------ receive */
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.phase === Phase.Closing) return;
+    this.bytesIn += chunk.length;
+    this.lastReceived = Date.now();
+    try {
+      this.parser.feed(chunk, this.onPdu);
+    } catch (e) {
+      this.fail(e, null);
+    }
+  };
+
+  private readonly onPdu = (pdu: Pdu, digestOk: boolean): void => {
+    if (this.phase === Phase.Closing) return;
+    if (!digestOk) {
+      this.reject(pdu.bhs, RejectReason.DataDigestError);
+      this.close('data digest error');
+      return;
+    }
+    try {
+      if (this.phase === Phase.Login) this.onLoginPdu(pdu);
+      else this.dispatch(pdu);
+    } catch (e) {
+      this.fail(e, pdu.bhs);
+    }
+  };
+
+  private onLoginPdu(pdu: Pdu): void {
+    const op = opcodeOf(pdu.bhs);
+    if (op !== Opcode.LoginRequest) {
+      throw new IscsiProtocolError('ERR_PROTOCOL', `opcode 0x${op.toString(16)} during login`, {
+        loginStatus: LoginStatus.InvalidDuringLogin,
+        fatal: true,
+      });
+    }
+    const req = parseLoginRequest(pdu);
+    if (!this.statSNSet) {
+      this.statSNSet = true;
+      this.statSN = req.expStatSN;
+      this.cid = req.cid;
+    }
+    let reply;
+    try {
+      reply = this.login.handle(req, pdu.data);
+    } catch (e) {
+      if (e instanceof IscsiProtocolError && e.loginStatus !== undefined) {
+        this.logger.info({ status: e.loginStatus.toString(16), reason: e.message }, 'login failed');
+        this.sendLoginResponse(pdu, { transit: false, csg: req.csg, nsg: 0, tsih: 0, status: e.loginStatus, data: Buffer.alloc(0) }, req.cmdSN);
+        this.close('login failed');
+        return;
+      }
+      throw e;
+    }
+    if (reply.fullFeature) {
+      const s = this.session!;
+      const neg = this.login.negotiated!;
+      // Digests and MaxRecvDataSegmentLength are per connection.
+      this.params = { ...s.params, headerDigest: neg.headerDigest, dataDigest: neg.dataDigest,
+        initiatorMaxRecvDataSegmentLength: neg.initiatorMaxRecvDataSegmentLength,
+        targetMaxRecvDataSegmentLength: neg.targetMaxRecvDataSegmentLength };
+      this.sendLoginResponse(pdu, reply, req.cmdSN);
+      // The initiator's next PDU (after this response) uses the negotiated framing.
+      this.parser.limits = {
+        maxDataSegmentLength: this.params.targetMaxRecvDataSegmentLength,
+        headerDigest: this.params.headerDigest,
+        dataDigest: this.params.dataDigest,
+      };
+      this.phase = Phase.FullFeature;
+      this.logger.info({ tsih: s.tsih, type: s.type, target: s.target?.name ?? null, initiator: s.initiatorName }, 'login complete');
+    } else {
+      this.sendLoginResponse(pdu, reply, req.cmdSN);
+    }
+  }
+
+  private sendLoginResponse(
+    pdu: Pdu,
+    r: { transit: boolean; csg: number; nsg: number; tsih: number; status: number; data: Buffer },
+    cmdSN: number,
+  ): void {
+    const s = this.session;
+    const bhs = serializeLoginResponse({
+      transit: r.transit,
+      cont: false,
+      csg: r.csg,
+      nsg: r.nsg,
+      versionMax: 0,
+      versionActive: 0,
+      isid: pdu.bhs.subarray(8, 14),
+      tsih: r.tsih,
+      itt: pdu.bhs.readUInt32BE(16),
+      statSN: this.statSN,
+      expCmdSN: s ? s.expCmdSN : cmdSN,
+      maxCmdSN: s ? s.maxCmdSN : cmdSN,
+      statusClass: r.status >> 8,
+      statusDetail: r.status & 0xff,
+    });
+    this.statSN = (this.statSN + 1) >>> 0;
+    this.write(bhs, r.data.length ? r.data : null, false, false);
+  }
+
+  private dispatch(pdu: Pdu): void {
+    const bhs = pdu.bhs;
+    const op = opcodeOf(bhs);
+    switch (op) {
+      case Opcode.DataOut:
+        if (this.session!.type !== 'Normal') return this.reject(bhs, RejectReason.ProtocolError);
+        onDataOut(this, pdu);
+        return;
+      case Opcode.NopOut:
+        if (bhs.readUInt32BE(16) === RESERVED_TAG) {
+          onNopOut(this, pdu); // answers to our pings are immediate and carry no CmdSN
+          return;
+        }
+        break;
+      case Opcode.ScsiCommand:
+      case Opcode.TaskMgmtRequest:
+        if (this.session!.type !== 'Normal') return this.reject(bhs, RejectReason.ProtocolError);
+        break;
+      case Opcode.TextRequest:
+      case Opcode.LogoutRequest:
+        break;
+      case Opcode.Snack:
+        return this.reject(bhs, RejectReason.CommandNotSupported);
+      case Opcode.LoginRequest:
+        return this.reject(bhs, RejectReason.ProtocolError);
+      default:
+        return this.reject(bhs, RejectReason.CommandNotSupported);
+    }
+    const session = this.session!;
+    if (isImmediate(bhs)) {
+      this.process(pdu);
+      return;
+    }
+    const cmdSN = bhs.readUInt32BE(24);
+    const verdict = session.admitCmdSN(cmdSN, this, pdu);
+    if (verdict === 'now') {
+      this.dropped = 0;
+      this.process(pdu);
+      session.drain();
+      session.updateWindow();
+    } else if (verdict === 'drop') {
+      // RFC 7143 3.2.2.1: commands outside the window are silently ignored. An initiator
+      // that keeps doing so is broken: close it rather than let it spin.
+      this.logger.debug({ cmdSN, expCmdSN: session.expCmdSN, maxCmdSN: session.maxCmdSN }, 'CmdSN outside window');
+      if (++this.dropped > MAX_DROPPED_CMDS) this.close('too many commands outside the CmdSN window');
+    }
+  }
+
+  processOrdered(item: unknown): void {
+    try {
+      this.process(item as Pdu);
+    } catch (e) {
+      this.fail(e, (item as Pdu).bhs);
+    }
+  }
+
+  private process(pdu: Pdu): void {
+    switch (opcodeOf(pdu.bhs)) {
+      case Opcode.ScsiCommand:
+        return onScsiCommand(this, pdu);
+      case Opcode.TaskMgmtRequest:
+        return onTaskMgmt(this, pdu);
+      case Opcode.NopOut:
+        return onNopOut(this, pdu);
+      case Opcode.TextRequest:
+        return this.onText(pdu);
+      case Opcode.LogoutRequest:
+        return this.onLogout(pdu);
+    }
+  }
+
+  /* ------------------------------------------------------------ text + logout */
+
+  private onText(pdu: Pdu): void {
+    const req = parseTextRequest(pdu);
+    const s = this.session!;
+    if (req.ttt !== RESERVED_TAG) {
+      // Continue a long response, or abandon it.
+      const rest = this.textRest;
+      if (!rest || rest.ttt !== req.ttt) return this.reject(pdu.bhs, RejectReason.InvalidPduField);
+      this.sendTextPiece(req.itt);
+      return;
+    }
+    this.textRest = null;
+    if (req.cont) {
+      this.textPending.push(Buffer.from(pdu.data));
+      if (this.textPending.reduce((n, b) => n + b.length, 0) > 65536) return this.reject(pdu.bhs, RejectReason.ProtocolError);
+      const bhs = serializeTextResponse({ final: false, cont: false, lun: 0, itt: req.itt, ttt: this.nextTtt(), statSN: 0, expCmdSN: 0, maxCmdSN: 0 });
+      this.send(bhs, null, 2);
+      return;
+    }
+    let body = pdu.data;
+    if (this.textPending.length) {
+      body = Buffer.concat([...this.textPending, body]);
+      this.textPending = [];
+    }
+    let pairs: TextPairs;
+    try {
+      pairs = parseText(body);
+    } catch {
+      return this.reject(pdu.bhs, RejectReason.ProtocolError);
+    }
+    const out: TextPairs = [];
+    for (const [k, v] of pairs) {
+      if (k === 'SendTargets') {
+        out.push(
+          ...sendTargets(
+            {
+              catalog: this.host.catalog,
+              portalGroupTag: this.portal.portalGroupTag,
+              localAddress: this.localAddress,
+              initiatorName: s.initiatorName,
+              initiatorAddress: this.initiatorAddress,
+              sessionTarget: s.type === 'Normal' ? s.target : null,
+            },
+            v,
+          ),
+        );
+      } else if (k === 'MaxRecvDataSegmentLength') {
+        const n = Number(v);
+        if (Number.isInteger(n) && n >= 512 && n <= 16777215) this.params.initiatorMaxRecvDataSegmentLength = n;
+        else out.push([k, 'Reject']);
+      } else if (k.startsWith('X-') || k.startsWith('X#')) {
+        out.push([k, 'NotUnderstood']);
+      } else {
+        out.push([k, 'NotUnderstood']);
+      }
+    }
+    const text = serializeText(out);
+    const pieces = splitText(text, this.params.initiatorMaxRecvDataSegmentLength);
+    this.textRest = { ttt: RESERVED_TAG, itt: req.itt, pieces };
+    this.sendTextPiece(req.itt);
+  }
+
+  private sendTextPiece(itt: number): void {
+    const rest = this.textRest!;
+    const piece = rest.pieces.shift() ?? Buffer.alloc(0);
+    const more = rest.pieces.length > 0;
+    const ttt = more ? this.nextTtt() : RESERVED_TAG;
+    rest.ttt = ttt;
+    if (!more) this.textRest = null;
+    const bhs = serializeTextResponse({ final: !more, cont: more, lun: 0, itt, ttt, statSN: 0, expCmdSN: 0, maxCmdSN: 0 });
+    this.send(bhs, piece.length ? piece : null, 2);
+  }
+
+  private onLogout(pdu: Pdu): void {
+    const req = parseLogoutRequest(pdu);
+    const s = this.session!;
+    let response = 0;
+    let closeSelf = false;
+    if (req.reason === 0) {
+      closeSelf = true;
+    } else if (req.reason === 1) {
+      if (req.cid === this.cid) closeSelf = true;
+      else {
+        const other = s.connections.get(req.cid);
+        if (other) other.close('logged out by another connection');
+        else response = 1;
+      }
+    } else if (req.reason === 2) {
+      response = 2; // recovery not supported at ErrorRecoveryLevel 0
+    } else {
+      return this.reject(pdu.bhs, RejectReason.InvalidPduField);
+    }
+    const bhs = serializeLogoutResponse({
+      response,
+      itt: req.itt,
+      statSN: 0,
+      expCmdSN: 0,
+      maxCmdSN: 0,
+      time2Wait: 0,
+      time2Retain: 0,
+    });
+    this.send(bhs, null, 2);
+    if (req.reason === 0) {
+      for (const c of [...s.connections.values()]) if (c !== this) c.close('session logged out');
+    }
+    if (closeSelf) {
+      this.logger.info({ reason: req.reason }, 'logout');
+      this.phase = Phase.Closing;
+      this.stopTimer();
+      this.socket.end();
+    }
+  }
+
+  /* ------------------------------------------------------------ send */
+
+  cork(): void {
+    if (this.corked++ === 0) this.socket.cork();
+  }
+  uncork(): void {
+    if (--this.corked === 0) this.socket.uncork();
+  }
+
+  nextTtt(): number {
+    const t = this.ttt;
+    this.ttt = (this.ttt + 1) >>> 0;
+    if (this.ttt === RESERVED_TAG || this.ttt === 0) this.ttt = 1;
+    return t;
+  }
+
+  /**
+   * Stamp sequence numbers and write one PDU. `statSN`: 0 leave the field alone,
+   * 1 the current StatSN (R2T, unsolicited NOP-In), 2 assign the next StatSN (responses).
+   */
+  send(bhs: Buffer, data: Buffer | null, statSN: 0 | 1 | 2): void {
+    if (this.phase === Phase.Closing || this.socket.destroyed) return;
+    const s = this.session;
+    if (statSN === 2) {
+      bhs.writeUInt32BE(this.statSN, 24);
+      this.statSN = (this.statSN + 1) >>> 0;
+    } else if (statSN === 1) {
+      bhs.writeUInt32BE(this.statSN, 24);
+    }
+    if (s) {
+      bhs.writeUInt32BE(s.expCmdSN, 28);
+      bhs.writeUInt32BE(s.maxCmdSN, 32);
+    }
+    this.write(bhs, data, this.params?.headerDigest ?? false, this.params?.dataDigest ?? false);
+  }
+
+  private readonly parts: Buffer[] = [];
+
+  private write(bhs: Buffer, data: Buffer | null, hd: boolean, dd: boolean): void {
+    if (this.socket.destroyed) return;
+    const parts = this.parts;
+    parts.length = 0;
+    const n = framePdu(bhs, data, hd && this.phase === Phase.FullFeature, dd && this.phase === Phase.FullFeature, parts);
+    this.bytesOut += n;
+    this.cork();
+    for (let i = 0; i < parts.length; i++) this.socket.write(parts[i]!);
+    this.uncork();
+  }
+
+  /** Reject a PDU (RFC 7143 11.17): the data segment carries the rejected header. */
+  reject(rejected: Buffer | null, reason: RejectReason): void {
+    if (this.phase !== Phase.FullFeature) return;
+    const bhs = serializeReject({ reason, statSN: 0, expCmdSN: 0, maxCmdSN: 0, dataSN: 0 });
+    const data = rejected ? Buffer.from(rejected.subarray(0, BHS_LENGTH)) : Buffer.alloc(BHS_LENGTH);
+    this.logger.debug({ reason }, 'reject');
+    this.send(bhs, data, 2);
+  }
+
+  /* ------------------------------------------------------------ failure + close */
+
+  private fail(e: unknown, bhs: Buffer | null): void {
+    if (!(e instanceof IscsiProtocolError)) {
+      this.logger.error({ err: e }, 'internal error on connection');
+      this.close('internal error');
+      return;
+    }
+    this.logger.info({ code: e.code, reason: e.message }, 'protocol error');
+    if (this.phase === Phase.Login && e.loginStatus !== undefined && bhs) {
+      const isid = bhs.subarray(8, 14);
+      const resp = serializeLoginResponse({
+        transit: false, cont: false, csg: 0, nsg: 0, versionMax: 0, versionActive: 0, isid, tsih: 0,
+        itt: bhs.readUInt32BE(16), statSN: this.statSN, expCmdSN: 0, maxCmdSN: 0,
+        statusClass: e.loginStatus >> 8, statusDetail: e.loginStatus & 0xff,
+      });
+      this.write(resp, null, false, false);
+    } else if (e.reject !== undefined) {
+      this.reject(bhs, e.reject);
+    }
+    if (e.fatal || this.phase === Phase.Login) this.close(e.message);
+  }
+
+  /** Close after flushing what was written. */
+  close(reason: string): void {
+    if (this.phase === Phase.Closing && this.socket.destroyed) return;
+    if (this.phase !== Phase.Closing) this.logger.info({ reason }, 'closing connection');
+    this.phase = Phase.Closing;
+    this.stopTimer();
+    this.socket.end();
+    // Do not wait forever for a peer that will not read.
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  /** Drop now. */
+  destroy(reason: string): void {
+    if (this.phase !== Phase.Closing) this.logger.info({ reason }, 'dropping connection');
+    this.phase = Phase.Closing;
+    this.stopTimer();
+    this.socket.destroy();
+  }
+
+  /** TARGET COLD RESET: every session of this target goes away after the response. */
+  coldReset(): void {
+    const s = this.session;
+    if (!s) return;
+    setImmediate(() => {
+      for (const c of [...s.connections.values()]) c.close('target cold reset');
+    });
+  }
+
+  private onClose(): void {
+    this.phase = Phase.Closing;
+    this.stopTimer();
+    for (const t of [...this.dataTasks.values()]) dropTask(this, t);
+    this.host.closed(this);
+  }
+
+  /* ------------------------------------------------------------ keepalive */
+
+  private startTimer(): void {
+    this.timer = setInterval(() => this.tick(), 1000);
+    this.timer.unref();
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private tick(): void {
+    const g = this.host.catalog.globals();
+    const now = Date.now();
+    if (this.phase === Phase.Login) {
+      // A login that stalls is dropped after ioTimeout (at least 15 s).
+      if (now - this.lastReceived > Math.max(15, g.ioTimeout) * 1000) this.destroy('login timeout');
+      return;
+    }
+    if (this.phase !== Phase.FullFeature) return;
+    if (!nopTick(this, now, g.nopInInterval, g.ioTimeout)) this.destroy('NOP-In not answered');
+  }
+}
+
+function unmap(addr: string): string {
+  return addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr;
+}
+

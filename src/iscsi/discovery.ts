@@ -1,0 +1,60 @@
+/**
+ * SendTargets (RFC 7143 Appendix C): which targets an initiator may use, with one
+ * TargetAddress per portal of the target's group. A wildcard listener reports the
+ * address the initiator connected to; IPv6 goes in brackets.
+ */
+import type { PortalAddress, TargetCatalog, TargetNode } from './catalog.js';
+import type { TextPairs } from './text.js';
+
+export interface DiscoveryContext {
+  readonly catalog: TargetCatalog;
+  readonly portalGroupTag: number;
+  /** socket.localAddress of this connection. */
+  readonly localAddress: string;
+  readonly initiatorName: string;
+  readonly initiatorAddress: string;
+  /** The target of a Normal session (SendTargets there reports only it). */
+  readonly sessionTarget: TargetNode | null;
+}
+
+function unmap(addr: string): string {
+  return addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr;
+}
+
+export function formatAddress(host: string, port: number, tag: number): string {
+  const h = host.includes(':') ? `[${host}]` : host;
+  return `${h}:${port},${tag}`;
+}
+
+export function portalAddress(p: PortalAddress, localAddress: string): string {
+  const wildcard = p.host === '0.0.0.0' || p.host === '::' || p.host === '[::]' || p.host === '';
+  return wildcard ? unmap(localAddress) : p.host.replace(/^\[|\]$/g, '');
+}
+
+export function sendTargets(ctx: DiscoveryContext, value: string): TextPairs {
+  let targets: readonly TargetNode[];
+  if (ctx.sessionTarget) {
+    if (value !== '' && value !== 'All' && value !== ctx.sessionTarget.name) return [];
+    targets = [ctx.sessionTarget];
+  } else if (value === 'All') {
+    targets = ctx.catalog.targetsInGroup(ctx.portalGroupTag);
+  } else if (value === '') {
+    return [];
+  } else {
+    const t = ctx.catalog.target(value);
+    targets = t && t.portalGroupTag === ctx.portalGroupTag ? [t] : [];
+  }
+  const out: TextPairs = [];
+  for (const t of targets) {
+    if (!t.admits(ctx.initiatorName, ctx.initiatorAddress)) continue;
+    out.push(['TargetName', t.name]);
+    const seen = new Set<string>();
+    for (const p of ctx.catalog.portalAddresses(t.portalGroupTag)) {
+      const a = formatAddress(portalAddress(p, ctx.localAddress), p.port, t.portalGroupTag);
+      if (seen.has(a)) continue;
+      seen.add(a);
+      out.push(['TargetAddress', a]);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,39 @@
+/**
+ * NOP-Out / NOP-In (RFC 7143 11.18, 11.19): answer pings, and keep idle connections
+ * honest with target pings every `nopInInterval` seconds; a connection that leaves one
+ * unanswered for `ioTimeout` seconds is dropped.
+ */
+import type { Connection } from './connection.js';
+import { RESERVED_TAG, parseNopOut, serializeNopIn, type Pdu } from './pdu.js';
+
+export function onNopOut(conn: Connection, pdu: Pdu): void {
+  const n = parseNopOut(pdu);
+  if (n.itt === RESERVED_TAG) {
+    // An answer to our NOP-In (or a ping that wants no answer).
+    if (n.ttt !== RESERVED_TAG && n.ttt === conn.nop.pendingTtt) conn.nop.pendingTtt = null;
+    return;
+  }
+  const bhs = serializeNopIn({ lun: n.lun < 0 ? 0 : n.lun, itt: n.itt, ttt: RESERVED_TAG, statSN: 0, expCmdSN: 0, maxCmdSN: 0 });
+  conn.send(bhs, pdu.data.length ? pdu.data : null, 2);
+}
+
+export interface NopState {
+  pendingTtt: number | null;
+  sentAt: number;
+}
+
+/** One tick of the keepalive timer. Returns false when the connection must be dropped. */
+export function nopTick(conn: Connection, now: number, interval: number, ioTimeout: number): boolean {
+  const st = conn.nop;
+  if (st.pendingTtt !== null) {
+    return now - st.sentAt < ioTimeout * 1000;
+  }
+  if (interval > 0 && now - conn.lastReceived >= interval * 1000) {
+    const ttt = conn.nextTtt();
+    st.pendingTtt = ttt;
+    st.sentAt = now;
+    const bhs = serializeNopIn({ lun: 0, itt: RESERVED_TAG, ttt, statSN: 0, expCmdSN: 0, maxCmdSN: 0 });
+    conn.send(bhs, null, 1);
+  }
+  return true;
+}

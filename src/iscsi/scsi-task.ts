@@ -1,0 +1,393 @@
+/**
+ * SCSI commands over iSCSI (RFC 7143 4.2.x, 11.3-11.8): collect Data-Out (immediate,
+ * unsolicited, R2T-solicited bounded by MaxOutstandingR2T), run the command on the logical
+ * unit, answer with Data-In (status in the last PDU when there is no sense) or a SCSI
+ * Response, with residual counts. Commands run concurrently; responses go out as they
+ * complete, each getting its StatSN when sent.
+ */
+import type { LogicalUnit, ScsiCommand, ScsiResult } from '../scsi/types.js';
+import { ScsiStatus } from '../scsi/types.js';
+import type { Connection } from './connection.js';
+import { RejectReason } from './errors.js';
+import {
+  RESERVED_TAG,
+  parseDataOut,
+  parseScsiCommand,
+  serializeDataIn,
+  serializeR2T,
+  serializeScsiResponse,
+  type Pdu,
+} from './pdu.js';
+import type { SessionTask } from './session.js';
+
+/** Writes larger than this are refused before any buffer is allocated. */
+export const MAX_WRITE_LENGTH = 128 * 1024 * 1024;
+
+interface PendingR2T {
+  offset: number;
+  length: number;
+  received: number;
+}
+
+export class ScsiTask implements SessionTask {
+  readonly itt: number;
+  readonly lun: number;
+  readonly cmdSN: number;
+  readonly cdb: Buffer;
+  readonly expectedLength: number;
+  readonly read: boolean;
+  readonly write: boolean;
+  readonly attribute: number;
+  readonly immediate: boolean;
+  readonly lu: LogicalUnit | undefined;
+  aborted = false;
+  /** Write data collected so far. */
+  buffer: Buffer | null = null;
+  received = 0;
+  /** End of the unsolicited (immediate + unsolicited Data-Out) range. */
+  unsolicitedEnd = 0;
+  nextR2TOffset = 0;
+  r2tSN = 0;
+  readonly r2ts = new Map<number, PendingR2T>();
+  /** R2T and Data-In PDUs sent (ExpDataSN of the response). */
+  dataSN = 0;
+
+  constructor(c: ReturnType<typeof parseScsiCommand>, lu: LogicalUnit | undefined) {
+    this.itt = c.itt;
+    this.lun = c.lun;
+    this.cmdSN = c.cmdSN;
+    this.cdb = c.cdb;
+    this.expectedLength = c.expectedLength;
+    this.read = c.read;
+    this.write = c.write;
+    this.attribute = c.attribute;
+    this.immediate = c.immediate;
+    this.lu = lu;
+  }
+}
+
+/* ------------------------------------------------------------------ sense + target-level commands */
+
+export function fixedSense(key: number, asc: number, ascq: number): Buffer {
+  const s = Buffer.alloc(18);
+  s[0] = 0x70;
+  s[2] = key & 0x0f;
+  s[7] = 10;
+  s[12] = asc;
+  s[13] = ascq;
+  return s;
+}
+
+const SENSE_LUN_NOT_SUPPORTED = fixedSense(0x05, 0x25, 0x00);
+const SENSE_INVALID_FIELD_IN_CDB = fixedSense(0x05, 0x24, 0x00);
+const SENSE_INVALID_OPCODE = fixedSense(0x05, 0x20, 0x00);
+
+function checkCondition(sense: Buffer): ScsiResult {
+  return { status: ScsiStatus.CheckCondition, sense };
+}
+
+/** REPORT LUNS, answered by the target for any LUN (SPC-4 6.33). */
+export function reportLuns(cdb: Buffer, luns: Iterable<number>): ScsiResult {
+  if (cdb.length < 12) return checkCondition(SENSE_INVALID_OPCODE);
+  const select = cdb[2]!;
+  const alloc = cdb.readUInt32BE(6);
+  if (alloc < 16) return checkCondition(SENSE_INVALID_FIELD_IN_CDB);
+  const list = select === 0x01 ? [] : [...luns].sort((a, b) => a - b);
+  if (select > 0x02 && select !== 0x10 && select !== 0x11 && select !== 0x12) return checkCondition(SENSE_INVALID_FIELD_IN_CDB);
+  const out = Buffer.alloc(8 + list.length * 8);
+  out.writeUInt32BE(list.length * 8, 0);
+  list.forEach((lun, i) => {
+    const off = 8 + i * 8;
+    if (lun < 256) out[off + 1] = lun;
+    else {
+      out[off] = 0x40 | ((lun >>> 8) & 0x3f);
+      out[off + 1] = lun & 0xff;
+    }
+  });
+  return { status: ScsiStatus.Good, data: out.subarray(0, Math.min(alloc, out.length)) };
+}
+
+/** INQUIRY to a LUN with no logical unit: peripheral qualifier 3, device type 1Fh. */
+export function inquiryNoLun(cdb: Buffer): ScsiResult {
+  const alloc = cdb.readUInt16BE(3);
+  const evpd = (cdb[1]! & 1) !== 0;
+  let data: Buffer;
+  if (evpd) {
+    data = Buffer.alloc(4);
+    data[0] = 0x7f;
+    data[1] = cdb[2]!;
+  } else {
+    if (cdb[2] !== 0) return checkCondition(SENSE_INVALID_FIELD_IN_CDB);
+    data = Buffer.alloc(36, 0x20);
+    data[0] = 0x7f;
+    data[1] = 0;
+    data[2] = 0x06;
+    data[3] = 0x02;
+    data[4] = 31;
+    data[5] = 0;
+    data[6] = 0;
+    data[7] = 0x02; // CmdQue
+    data.write('SANBOX  ', 8, 'latin1');
+  }
+  return { status: ScsiStatus.Good, data: data.subarray(0, Math.min(alloc, data.length)) };
+}
+
+function targetLevel(task: ScsiTask, luns: Iterable<number>): ScsiResult | null {
+  const op = task.cdb[0]!;
+  if (op === 0xa0) return reportLuns(task.cdb, luns);
+  if (task.lu) return null;
+  if (op === 0x12) return inquiryNoLun(task.cdb);
+  if (op === 0x03) {
+    const alloc = task.cdb[4]!;
+    return { status: ScsiStatus.Good, data: SENSE_LUN_NOT_SUPPORTED.subarray(0, Math.min(alloc, 18)) };
+  }
+  return checkCondition(SENSE_LUN_NOT_SUPPORTED);
+}
+
+/* ------------------------------------------------------------------ receive path */
+
+export function onScsiCommand(conn: Connection, pdu: Pdu): void {
+  const session = conn.session!;
+  const c = parseScsiCommand(pdu);
+  if (session.tasks.has(c.itt)) {
+    conn.reject(pdu.bhs, RejectReason.TaskInProgress);
+    return;
+  }
+  const target = session.target;
+  if (!target) {
+    conn.reject(pdu.bhs, RejectReason.ProtocolError);
+    return;
+  }
+  const params = conn.params;
+  const imm = pdu.data.length;
+  if (imm > 0) {
+    if (!c.write || !params.immediateData || imm > c.expectedLength || imm > params.firstBurstLength) {
+      conn.reject(pdu.bhs, RejectReason.ProtocolError);
+      return;
+    }
+  }
+  const lu = c.lun >= 0 ? target.luns.get(c.lun) : undefined;
+  const task = new ScsiTask(c, lu);
+  session.tasks.set(task.itt, task);
+  session.commands++;
+  if (!task.immediate) session.outstanding++;
+
+  if (c.write && c.expectedLength > 0) {
+    if (c.expectedLength > MAX_WRITE_LENGTH) {
+      finish(conn, task, checkCondition(SENSE_INVALID_FIELD_IN_CDB));
+      return;
+    }
+    const edtl = c.expectedLength;
+    if (imm === edtl) {
+      task.buffer = pdu.data; // whole payload in one view: no copy
+    } else {
+      task.buffer = Buffer.allocUnsafe(edtl);
+      if (imm) pdu.data.copy(task.buffer, 0);
+    }
+    task.received = imm;
+    task.unsolicitedEnd = c.final || params.initialR2T ? imm : Math.min(params.firstBurstLength, edtl);
+    if (task.unsolicitedEnd < imm) task.unsolicitedEnd = imm;
+    task.nextR2TOffset = task.unsolicitedEnd;
+    if (task.received < edtl) {
+      conn.dataTasks.set(task.itt, task);
+      issueR2Ts(conn, task);
+      return;
+    }
+  }
+  execute(conn, task);
+}
+
+export function onDataOut(conn: Connection, pdu: Pdu): void {
+  const d = parseDataOut(pdu);
+  const task = conn.dataTasks.get(d.itt);
+  if (!task) return; // aborted or unknown: discard silently
+  const len = pdu.data.length;
+  if (d.bufferOffset + len > task.expectedLength) {
+    conn.reject(pdu.bhs, RejectReason.InvalidPduField);
+    return;
+  }
+  let r2t: PendingR2T | undefined;
+  if (d.ttt !== RESERVED_TAG) {
+    r2t = task.r2ts.get(d.ttt);
+    if (!r2t || d.bufferOffset < r2t.offset || d.bufferOffset + len > r2t.offset + r2t.length) {
+      conn.reject(pdu.bhs, RejectReason.InvalidPduField);
+      return;
+    }
+  } else if (d.bufferOffset + len > task.unsolicitedEnd) {
+    conn.reject(pdu.bhs, RejectReason.ProtocolError);
+    return;
+  }
+  if (task.aborted) return;
+  pdu.data.copy(task.buffer!, d.bufferOffset);
+  task.received += len;
+  if (r2t) {
+    r2t.received += len;
+    if (r2t.received >= r2t.length || d.final) {
+      task.r2ts.delete(d.ttt);
+      issueR2Ts(conn, task);
+    }
+  }
+  if (task.received >= task.expectedLength) {
+    conn.dataTasks.delete(task.itt);
+    execute(conn, task);
+  }
+}
+
+function issueR2Ts(conn: Connection, task: ScsiTask): void {
+  const p = conn.params;
+  const edtl = task.expectedLength;
+  while (task.r2ts.size < p.maxOutstandingR2T && task.nextR2TOffset < edtl) {
+    const offset = task.nextR2TOffset;
+    const length = Math.min(p.maxBurstLength, edtl - offset);
+    const ttt = conn.nextTtt();
+    task.r2ts.set(ttt, { offset, length, received: 0 });
+    task.nextR2TOffset += length;
+    const bhs = serializeR2T({
+      lun: task.lun < 0 ? 0 : task.lun,
+      itt: task.itt,
+      ttt,
+      statSN: 0,
+      expCmdSN: 0,
+      maxCmdSN: 0,
+      r2tSN: task.r2tSN++,
+      bufferOffset: offset,
+      desiredLength: length,
+    });
+    task.dataSN++;
+    conn.send(bhs, null, 1);
+  }
+}
+
+/* ------------------------------------------------------------------ execution */
+
+function execute(conn: Connection, task: ScsiTask): void {
+  const session = conn.session!;
+  const local = targetLevel(task, session.target!.luns.keys());
+  if (local) {
+    finish(conn, task, local);
+    return;
+  }
+  const cmd: ScsiCommand = {
+    cdb: task.cdb,
+    dataOut: task.write ? task.buffer : null,
+    expectedLength: task.expectedLength,
+    nexus: session.nexus!,
+    taskTag: task.itt,
+    attribute: task.attribute,
+  };
+  task.buffer = null;
+  void run(conn, task, task.lu!, cmd);
+}
+
+async function run(conn: Connection, task: ScsiTask, lu: LogicalUnit, cmd: ScsiCommand): Promise<void> {
+  let result: ScsiResult;
+  try {
+    result = await lu.execute(cmd);
+  } catch (e) {
+    conn.logger.error({ err: e }, 'logical unit rejected a command');
+    result = checkCondition(fixedSense(0x04, 0x44, 0x00)); // HARDWARE ERROR, INTERNAL TARGET FAILURE
+  }
+  finish(conn, task, result);
+}
+
+/** Forget a task that will never be answered (aborted, connection gone). */
+export function dropTask(conn: Connection, task: ScsiTask): void {
+  const session = conn.session;
+  if (!session) return;
+  if (session.tasks.get(task.itt) === task) {
+    session.tasks.delete(task.itt);
+    if (!task.immediate) session.outstanding--;
+    session.updateWindow();
+  }
+  conn.dataTasks.delete(task.itt);
+}
+
+function finish(conn: Connection, task: ScsiTask, result: ScsiResult): void {
+  const session = conn.session;
+  if (!session || session.tasks.get(task.itt) !== task) return; // already dropped
+  session.tasks.delete(task.itt);
+  if (!task.immediate) session.outstanding--;
+  session.updateWindow();
+  conn.dataTasks.delete(task.itt);
+  if (task.aborted || conn.closed) return;
+  sendResult(conn, task, result);
+}
+
+const EMPTY_SENSE_HDR = Buffer.alloc(0);
+
+/** Data-In PDUs (status in the last one when possible) or a SCSI Response. */
+export function sendResult(conn: Connection, task: ScsiTask, result: ScsiResult): void {
+  const edtl = task.expectedLength;
+  const data = result.data;
+  let len = data && task.read ? data.length : 0;
+  let overflow = false;
+  let underflow = false;
+  let residual = 0;
+  if (task.read || (!task.write && edtl > 0)) {
+    if (len > edtl) {
+      overflow = true;
+      residual = len - edtl;
+      len = edtl;
+    } else if (len < edtl) {
+      underflow = true;
+      residual = edtl - len;
+    }
+  }
+  const sense = result.sense;
+  const statusInData = len > 0 && !sense;
+  conn.cork();
+  if (len > 0) {
+    const seg = conn.params.initiatorMaxRecvDataSegmentLength;
+    const burst = conn.params.maxBurstLength;
+    let off = 0;
+    let burstLeft = burst;
+    while (off < len) {
+      const n = Math.min(seg, len - off, burstLeft);
+      const last = off + n >= len;
+      burstLeft -= n;
+      const final = last || burstLeft === 0;
+      if (burstLeft === 0) burstLeft = burst;
+      const withStatus = last && statusInData;
+      const bhs = serializeDataIn({
+        final,
+        hasStatus: withStatus,
+        overflow,
+        underflow,
+        status: result.status,
+        lun: task.lun < 0 ? 0 : task.lun,
+        itt: task.itt,
+        statSN: 0,
+        expCmdSN: 0,
+        maxCmdSN: 0,
+        dataSN: task.dataSN++,
+        bufferOffset: off,
+        residualCount: residual,
+      });
+      conn.send(bhs, data!.subarray(off, off + n), withStatus ? 2 : 0);
+      off += n;
+    }
+  }
+  if (!statusInData) {
+    const bhs = serializeScsiResponse({
+      overflow,
+      underflow,
+      response: 0,
+      status: result.status,
+      itt: task.itt,
+      statSN: 0,
+      expCmdSN: 0,
+      maxCmdSN: 0,
+      expDataSN: task.dataSN,
+      residualCount: residual,
+    });
+    let seg: Buffer = EMPTY_SENSE_HDR;
+    if (sense && sense.length) {
+      seg = Buffer.allocUnsafe(2 + sense.length);
+      seg.writeUInt16BE(sense.length, 0);
+      sense.copy(seg, 2);
+    }
+    conn.send(bhs, seg.length ? seg : null, 2);
+  }
+  conn.uncork();
+}
+

@@ -1,0 +1,201 @@
+/**
+ * The iSCSI target: owns connections and sessions, decides session creation,
+ * reinstatement and MC/S joins at login, and answers the data plane's queries.
+ * Listeners (dataplane/) hand accepted sockets to `handleConnection`.
+ */
+import type net from 'node:net';
+import type { Logger } from 'pino';
+import type { PortalContext, TargetCatalog } from './catalog.js';
+import { Connection, type ConnectionHost } from './connection.js';
+import { LoginStatus, loginError } from './errors.js';
+import type { AuthExchangeFactory, LoginState } from './login.js';
+import type { Negotiated } from './params.js';
+import { Session, type SessionInfo } from './session.js';
+import type { ScsiTask } from './scsi-task.js';
+
+export type { SessionInfo } from './session.js';
+
+export interface IscsiTargetServerOptions {
+  catalog: TargetCatalog;
+  logger: Logger;
+  /** CHAP for the security stage (chap.ts); without it only AuthMethod=None is possible. */
+  authExchange?: AuthExchangeFactory;
+}
+
+export class IscsiTargetServer {
+  private readonly catalog: TargetCatalog;
+  private readonly logger: Logger;
+  private readonly host: ConnectionHost;
+  private readonly connections = new Set<Connection>();
+  private readonly sessionsByTsih = new Map<number, Session>();
+  private readonly sessionOf = new Map<Connection, Session>();
+  private nextTsih = 1;
+
+  constructor(opts: IscsiTargetServerOptions) {
+    this.catalog = opts.catalog;
+    this.logger = opts.logger;
+    this.host = {
+      catalog: opts.catalog,
+      logger: opts.logger,
+      authExchange: opts.authExchange,
+      admit: (conn, st) => this.admit(conn, st),
+      complete: (conn, st, neg, params) => this.complete(conn, st, neg, params),
+      closed: (conn) => this.connectionClosed(conn),
+    };
+  }
+
+  handleConnection(socket: net.Socket, portal: PortalContext): void {
+    try {
+      const conn = new Connection(socket, portal, this.host);
+      this.connections.add(conn);
+    } catch (err) {
+      this.logger.error({ err }, 'could not set up connection');
+      socket.destroy();
+    }
+  }
+
+  dropSessions(pred: (s: { targetName: string | null; initiatorName: string }) => boolean, reason: string): number {
+    let n = 0;
+    for (const s of [...this.sessionsByTsih.values()]) {
+      if (!pred({ targetName: s.target ? s.target.name : null, initiatorName: s.initiatorName })) continue;
+      n++;
+      this.logger.info({ tsih: s.tsih, initiator: s.initiatorName, target: s.target?.name ?? null, reason }, 'dropping session');
+      for (const c of [...s.connections.values()]) (c as Connection).destroy(reason);
+      this.endSession(s);
+    }
+    return n;
+  }
+
+  sessions(): SessionInfo[] {
+    return [...this.sessionsByTsih.values()].map((s) => s.info());
+  }
+
+  async close(): Promise<void> {
+    const waits: Promise<void>[] = [];
+    for (const c of this.connections) {
+      waits.push(c.whenClosed);
+      c.destroy('server shutting down');
+    }
+    await Promise.all(waits);
+    for (const s of [...this.sessionsByTsih.values()]) this.endSession(s);
+  }
+
+  /* ------------------------------------------------------------ login decisions */
+
+  private findSession(st: LoginState): Session | undefined {
+    for (const s of this.sessionsByTsih.values()) {
+      if (s.initiatorName === st.initiatorName && s.isidHex === st.isidHex && (s.target?.name ?? null) === (st.target?.name ?? null) && s.type === st.sessionType) {
+        return s;
+      }
+    }
+    return undefined;
+  }
+
+  private admit(_conn: Connection, st: LoginState): { inherit?: Negotiated } {
+    const g = this.catalog.globals();
+    if (st.tsih === 0) {
+      const existing = this.findSession(st);
+      const count = this.sessionsByTsih.size - (existing ? 1 : 0);
+      if (g.maxSessions > 0 && count >= g.maxSessions) {
+        throw loginError(LoginStatus.OutOfResources, `session limit ${g.maxSessions} reached`);
+      }
+      return {};
+    }
+    const s = this.sessionsByTsih.get(st.tsih);
+    if (!s || s.initiatorName !== st.initiatorName || s.isidHex !== st.isidHex || s.type !== st.sessionType ||
+        (s.target?.name ?? null) !== (st.target?.name ?? null)) {
+      throw loginError(LoginStatus.SessionDoesNotExist, `no session with TSIH ${st.tsih}`);
+    }
+    if (s.type === 'Discovery') throw loginError(LoginStatus.CantIncludeInSession, 'discovery sessions have one connection');
+    if (!s.connections.has(st.cid) && s.connections.size >= s.params.maxConnections) {
+      throw loginError(LoginStatus.TooManyConnections, `session has ${s.connections.size} connections`);
+    }
+    return { inherit: s.params };
+  }
+
+  private complete(conn: Connection, st: LoginState, neg: Negotiated, params: Record<string, string>): Session {
+    if (st.tsih !== 0) {
+      const s = this.sessionsByTsih.get(st.tsih);
+      if (!s || s.ended) throw loginError(LoginStatus.SessionDoesNotExist, `session ${st.tsih} ended during login`);
+      const old = s.connections.get(st.cid);
+      if (old) {
+        // Connection reinstatement: the old connection with this CID goes away.
+        s.connectionLeft(old);
+        (old as Connection).destroy('connection reinstated');
+      }
+      s.connections.set(st.cid, conn);
+      this.sessionOf.set(conn, s);
+      return s;
+    }
+    const old = this.findSession(st);
+    if (old) {
+      // Session reinstatement (RFC 7143 6.3.5): the old session is closed first.
+      this.logger.info({ tsih: old.tsih, initiator: st.initiatorName }, 'session reinstatement');
+      for (const c of [...old.connections.values()]) (c as Connection).destroy('session reinstated');
+      this.endSession(old);
+    }
+    const tsih = this.allocateTsih();
+    const localPort = conn.socket.localPort ?? conn.portal.listen.port;
+    const s = new Session({
+      tsih,
+      type: st.sessionType,
+      initiatorName: st.initiatorName,
+      initiatorAlias: st.initiatorAlias,
+      isidHex: st.isidHex,
+      target: st.target,
+      params: neg,
+      parameters: params,
+      initiatorAddress: conn.initiatorAddress,
+      portal: conn.localAddress.includes(':') ? `[${conn.localAddress}]:${localPort}` : `${conn.localAddress}:${localPort}`,
+      initialCmdSN: st.initialCmdSN,
+    });
+    s.connections.set(st.cid, conn);
+    this.sessionsByTsih.set(tsih, s);
+    this.sessionOf.set(conn, s);
+    return s;
+  }
+
+  private allocateTsih(): number {
+    for (let i = 0; i < 65535; i++) {
+      const t = this.nextTsih;
+      this.nextTsih = this.nextTsih >= 65535 ? 1 : this.nextTsih + 1;
+      if (!this.sessionsByTsih.has(t)) return t;
+    }
+    throw loginError(LoginStatus.OutOfResources, 'no free TSIH');
+  }
+
+  /* ------------------------------------------------------------ teardown */
+
+  private connectionClosed(conn: Connection): void {
+    this.connections.delete(conn);
+    const s = this.sessionOf.get(conn);
+    this.sessionOf.delete(conn);
+    if (!s) return;
+    if (s.connections.get(conn.cid) !== conn) return; // already replaced (reinstatement)
+    s.connectionLeft(conn);
+    if (s.connections.size === 0) {
+      this.endSession(s);
+    }
+  }
+
+  private endSession(s: Session): void {
+    if (s.ended) return;
+    s.ended = true;
+    if (this.sessionsByTsih.get(s.tsih) === s) this.sessionsByTsih.delete(s.tsih);
+    const nexus = s.nexus;
+    for (const t of [...s.tasks.values()] as ScsiTask[]) {
+      t.aborted = true;
+    }
+    s.tasks.clear();
+    if (nexus && s.target) {
+      for (const lu of s.target.luns.values()) {
+        try {
+          lu.abortTasks(nexus);
+          lu.nexusGone(nexus);
+        } catch (err) {
+          this.logger.warn({ err }, 'logical unit failed to forget a nexus');
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Task management (RFC 7143 11.5, 11.6) via LogicalUnit.abortTasks / reset. ErrorRecovery
+ * level 0: TASK REASSIGN is answered "not supported"; unknown functions "function not
+ * supported". Aborted tasks are answered by nobody: their responses are suppressed.
+ */
+import type { Connection } from './connection.js';
+import {
+  TmfFunction,
+  TmfResponse,
+  parseTaskMgmtRequest,
+  serializeTaskMgmtResponse,
+  type Pdu,
+} from './pdu.js';
+import { snGt, snLt } from './session.js';
+import { dropTask, type ScsiTask } from './scsi-task.js';
+
+export function onTaskMgmt(conn: Connection, pdu: Pdu): void {
+  const req = parseTaskMgmtRequest(pdu);
+  const response = perform(conn, req);
+  const bhs = serializeTaskMgmtResponse({ response, itt: req.itt, statSN: 0, expCmdSN: 0, maxCmdSN: 0 });
+  conn.send(bhs, null, 2);
+  if (req.function === TmfFunction.TargetColdReset && response === TmfResponse.FunctionComplete) {
+    conn.coldReset();
+  }
+}
+
+function abortLocal(conn: Connection, match: (t: ScsiTask) => boolean): number {
+  const session = conn.session!;
+  let n = 0;
+  for (const t of [...session.tasks.values()] as ScsiTask[]) {
+    if (match(t)) {
+      t.aborted = true;
+      dropTask(conn, t);
+      n++;
+    }
+  }
+  return n;
+}
+
+function perform(conn: Connection, req: ReturnType<typeof parseTaskMgmtRequest>): TmfResponse {
+  const session = conn.session!;
+  const target = session.target;
+  const nexus = session.nexus;
+  if (!target || !nexus) return TmfResponse.FunctionRejected;
+  const lu = req.lun >= 0 ? target.luns.get(req.lun) : undefined;
+  switch (req.function) {
+    case TmfFunction.AbortTask: {
+      const t = session.tasks.get(req.referencedTaskTag) as ScsiTask | undefined;
+      if (!t || t.lun !== req.lun) {
+        // RFC 7143 11.5.1: a referenced command never received but inside the window
+        // counts as received and the abort completes.
+        const inWindow = !snLt(req.refCmdSN, session.expCmdSN) && !snGt(req.refCmdSN, session.maxCmdSN);
+        if (inWindow && snLt(req.refCmdSN, req.cmdSN)) {
+          return TmfResponse.FunctionComplete;
+        }
+        return TmfResponse.TaskDoesNotExist;
+      }
+      t.aborted = true;
+      if (t.lu) t.lu.abortTasks(nexus, t.itt);
+      dropTask(conn, t);
+      return TmfResponse.FunctionComplete;
+    }
+    case TmfFunction.AbortTaskSet:
+    case TmfFunction.ClearTaskSet: {
+      if (!lu) return TmfResponse.LunDoesNotExist;
+      abortLocal(conn, (t) => t.lun === req.lun);
+      lu.abortTasks(req.function === TmfFunction.ClearTaskSet ? undefined : nexus);
+      return TmfResponse.FunctionComplete;
+    }
+    case TmfFunction.LogicalUnitReset: {
+      if (!lu) return TmfResponse.LunDoesNotExist;
+      abortLocal(conn, (t) => t.lun === req.lun);
+      lu.reset(nexus);
+      return TmfResponse.FunctionComplete;
+    }
+    case TmfFunction.TargetWarmReset:
+    case TmfFunction.TargetColdReset: {
+      abortLocal(conn, () => true);
+      for (const unit of target.luns.values()) unit.reset(nexus);
+      return TmfResponse.FunctionComplete;
+    }
+    case TmfFunction.TaskReassign:
+      return TmfResponse.ReassignmentNotSupported;
+    default:
+      return TmfResponse.FunctionNotSupported;
+  }
+}
