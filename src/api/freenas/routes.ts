@@ -1,0 +1,181 @@
+/**
+ * The FreeNAS v1.0 iSCSI dialect, mounted at /api/v1.0/services/iscsi/. Each resource
+ * gets list (offset/limit), create, get, update (PUT returns the whole object, 200) and
+ * delete (204); globalconfiguration gets GET and PUT. Paths end in a slash as in the
+ * seed; the server also accepts them without one.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from '../../domain/errors.js';
+import type { DomainServices } from '../../domain/services.js';
+import { authCredentialResource } from './auth-credential.js';
+import { authorizedInitiatorResource } from './authorized-initiator.js';
+import { domainErrorBody, notFoundBody, schemaErrors, type FieldErrors } from './errors.js';
+import { extentResource } from './extent.js';
+import { GLOBALS_ID, globalFields, globalsFromWire, globalsToWire } from './global-configuration.js';
+import { portalResource } from './portal.js';
+import type { JsonSchema, Resource, WireField } from './resource.js';
+import { targetToExtentResource } from './target-to-extent.js';
+import { targetResource } from './target.js';
+
+export const FREENAS_PREFIX = '/api/v1.0/services/iscsi';
+
+/** Tastypie's defaults for list paging. */
+export const DEFAULT_LIMIT = 30;
+
+const PAGE_QUERY = {
+  type: 'object',
+  properties: {
+    offset: { type: 'integer', minimum: 0, description: 'offset number, default 0' },
+    limit: { type: 'integer', minimum: 0, description: 'limit number, default 30; 0 means all' },
+    format: { type: 'string', description: 'accepted for Tastypie clients (json only)' },
+  },
+};
+
+const ID_PARAMS = { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9]+$' } }, required: ['id'] };
+
+export async function freenasRoutes(app: FastifyInstance, opts: { services: DomainServices }): Promise<void> {
+  const { services } = opts;
+  // Errors are shaped per resource; the current resource's field map rides on the request.
+  app.decorateRequest('freenasFields', null);
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const fields = (request as FreenasRequest).freenasFields ?? {};
+    reply.header('Vary', 'Accept');
+    if (error instanceof DomainError) {
+      if (error.kind === 'not_found') return reply.code(404).send(notFoundBody(error.message));
+      return reply.code(400).send(domainErrorBody(error, fields));
+    }
+    if (error.validation) {
+      const root = error.validationContext === 'body' ? '__all__' : (error.validationContext ?? '__all__');
+      if (error.validationContext === 'params') return reply.code(404).send(notFoundBody());
+      return reply.code(400).send(schemaErrors(error.validation, root));
+    }
+    if (error.statusCode && error.statusCode < 500) {
+      return reply.code(error.statusCode).send({ __all__: [clientMessage(error)] } satisfies FieldErrors);
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.code(500).send({ error_message: 'Sorry, this request could not be processed. Please try again later.' });
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('Vary', 'Accept');
+    return payload;
+  });
+
+  registerGlobals(app, services);
+  registerCrud(app, portalResource(services.portalGroups));
+  registerCrud(app, authorizedInitiatorResource(services.initiatorGroups));
+  registerCrud(app, authCredentialResource(services.authCredentials));
+  registerCrud(app, targetResource(services.targets));
+  registerCrud(app, extentResource(services.extents));
+  registerCrud(app, targetToExtentResource(services.luns));
+}
+
+type FreenasRequest = FastifyRequest & { freenasFields: Record<string, WireField> | null };
+
+function clientMessage(error: FastifyError): string {
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'Unsupported content type: send application/json.';
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'The request body is too large.';
+  if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return 'Malformed JSON body.';
+  return error.message;
+}
+
+function bodySchema(fields: Record<string, WireField>): JsonSchema {
+  const properties: Record<string, JsonSchema> = {};
+  for (const [name, f] of Object.entries(fields)) properties[name] = f.schema;
+  return { type: 'object', additionalProperties: false, properties };
+}
+
+/** Response schema: every field that can go out; nullable where the wire may send null. */
+function responseSchema(fields: Record<string, WireField>): JsonSchema {
+  const properties: Record<string, JsonSchema> = {};
+  for (const [name, f] of Object.entries(fields)) {
+    if (!f.response) continue;
+    const { type, items, anyOf } = f.schema as { type?: unknown; items?: unknown; anyOf?: unknown };
+    properties[name] = anyOf ? { type: 'string' } : { ...(type ? { type } : {}), ...(items ? { items } : {}) };
+    if (name === 'iscsi_target_extent_serial' || name === 'iscsi_target_alias') properties[name] = { type: ['string', 'null'] };
+  }
+  return { type: 'object', properties };
+}
+
+function withFields(fields: Record<string, WireField>) {
+  return async (request: FastifyRequest) => {
+    (request as FreenasRequest).freenasFields = fields;
+  };
+}
+
+function parseId(params: unknown): number {
+  return Number((params as { id: string }).id);
+}
+
+function registerCrud<E extends { id: number }, I>(app: FastifyInstance, r: Resource<E, I>): void {
+  const base = `${FREENAS_PREFIX}/${r.path}/`;
+  const item = `${FREENAS_PREFIX}/${r.path}/:id/`;
+  const body = bodySchema(r.fields);
+  const one = responseSchema(r.fields);
+  const tags = [`freenas: ${r.path}`];
+  const onRequest = withFields(r.fields);
+
+  app.get(base, {
+    onRequest,
+    schema: { tags, summary: `List ${r.path}`, description: r.title, querystring: PAGE_QUERY, response: { 200: { type: 'array', items: one } } },
+    handler: async (request) => {
+      const q = request.query as { offset?: number; limit?: number };
+      return r.service.list({ offset: q.offset ?? 0, limit: q.limit ?? DEFAULT_LIMIT }).map(r.toWire);
+    },
+  });
+  app.post(base, {
+    onRequest,
+    schema: { tags, summary: `Create ${r.path}`, body, response: { 201: one } },
+    handler: async (request, reply) => {
+      const created = await r.service.create(r.fromWire(asObject(request.body)));
+      return reply.code(201).send(r.toWire(created));
+    },
+  });
+  app.get(item, {
+    onRequest,
+    schema: { tags, summary: `Get ${r.path}`, params: ID_PARAMS, response: { 200: one } },
+    handler: async (request) => r.toWire(r.service.get(parseId(request.params))),
+  });
+  app.put(item, {
+    onRequest,
+    // A missing object is a 404 whatever the body says.
+    preValidation: async (request) => void r.service.get(parseId(request.params)),
+    schema: { tags, summary: `Update ${r.path}`, params: ID_PARAMS, body, response: { 200: one } },
+    handler: async (request) => {
+      const id = parseId(request.params);
+      return r.toWire(await r.service.update(id, r.fromWire(asObject(request.body))));
+    },
+  });
+  app.delete(item, {
+    onRequest,
+    schema: { tags, summary: `Delete ${r.path}`, params: ID_PARAMS, response: { 204: { type: 'null', description: 'deleted' } } },
+    handler: async (request, reply) => {
+      await r.service.delete(parseId(request.params));
+      return reply.code(204).send();
+    },
+  });
+}
+
+function registerGlobals(app: FastifyInstance, services: DomainServices): void {
+  const base = `${FREENAS_PREFIX}/globalconfiguration/`;
+  const item = `${FREENAS_PREFIX}/globalconfiguration/:id/`;
+  const body = bodySchema(globalFields);
+  const one = responseSchema(globalFields);
+  const tags = ['freenas: globalconfiguration'];
+  const onRequest = withFields(globalFields);
+  const get = async () => globalsToWire(services.globals.get());
+  const put = async (request: FastifyRequest) => globalsToWire(await services.globals.update(globalsFromWire(asObject(request.body))));
+  const checkId = async (request: FastifyRequest) => {
+    if (parseId(request.params) !== GLOBALS_ID) throw new DomainError('not_found', '__all__', 'No such global configuration.');
+  };
+
+  app.get(base, { onRequest, schema: { tags, summary: 'Get the global configuration', response: { 200: one } }, handler: get });
+  app.put(base, { onRequest, schema: { tags, summary: 'Update the global configuration', body, response: { 200: one } }, handler: put });
+  // Later FreeNAS clients address the singleton by id.
+  app.get(item, { onRequest, preHandler: checkId, schema: { tags, params: ID_PARAMS, response: { 200: one } }, handler: get });
+  app.put(item, { onRequest, preHandler: checkId, schema: { tags, params: ID_PARAMS, body, response: { 200: one } }, handler: put });
+}
+
+/** A PUT or POST without a body counts as {}. */
+function asObject(body: unknown): Record<string, unknown> {
+  return body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+}

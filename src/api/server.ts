@@ -1,0 +1,104 @@
+/**
+ * The HTTP server: fastify with one line of log per request, authentication on every
+ * route, JSON bodies (an empty body with a JSON content type is no body, as Tastypie
+ * clients send on GET and DELETE), the OpenAPI document, and the dialects.
+ */
+import fs from 'node:fs';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { Logger } from 'pino';
+import type { DomainServices } from '../domain/services.js';
+import type { LiveStatusSource } from '../domain/ports.js';
+import type { TlsSetting } from '../config.js';
+import { Authenticator } from './auth.js';
+import { DEFAULT_THROTTLE, FailureThrottle, type ThrottleOptions } from './throttle.js';
+import { freenasRoutes } from './freenas/routes.js';
+import { statusRoutes } from './status.js';
+
+export interface ApiDeps {
+  services: DomainServices;
+  status: LiveStatusSource;
+  logger: Logger;
+  adminUser: string;
+  passwordHash: () => string | null;
+  tls: TlsSetting | null;
+  throttle?: Partial<ThrottleOptions>;
+}
+
+export const OPENAPI_PATH = '/api/openapi.json';
+
+export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  const options: FastifyServerOptions & { https?: { cert: Buffer; key: Buffer } } = {
+    loggerInstance: deps.logger,
+    // Our own onResponse hook writes the one line per request.
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { ignoreTrailingSlash: true },
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: false } },
+  };
+  if (deps.tls) {
+    options.https = { cert: fs.readFileSync(deps.tls.certFile), key: fs.readFileSync(deps.tls.keyFile) };
+  }
+  const app = Fastify(options) as unknown as FastifyInstance;
+
+  installJsonParser(app);
+  installRequestLog(app);
+  const throttle = new FailureThrottle({ ...DEFAULT_THROTTLE, ...deps.throttle });
+  new Authenticator({ user: deps.adminUser, passwordHash: deps.passwordHash, throttle }).install(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'sanbox',
+        description: 'A storage area network in one process: iSCSI target and storage-management APIs.',
+        version: '0.1.0',
+      },
+      components: {
+        securitySchemes: {
+          basic: { type: 'http', scheme: 'basic' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+        },
+      },
+      security: [{ basic: [] }, { apiKey: [] }],
+    },
+  });
+  await app.register(freenasRoutes, { services: deps.services });
+  await app.register(statusRoutes, { status: deps.status });
+  app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    reply.code(status).send({ error_message: status >= 500 ? 'Internal error.' : error.message });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ error_message: `No route for ${request.method} ${request.url.split('?')[0]}.` });
+  });
+  return app;
+}
+
+function installJsonParser(app: FastifyInstance): void {
+  const strict = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    // Tastypie clients send Content-Type: application/json on GET and DELETE without a body.
+    if (typeof body === 'string' && body.trim() === '') return done(null, undefined);
+    strict(request, body as string, done);
+  });
+}
+
+/** One line per request, after the answer; headers (credentials) are never logged. */
+function installRequestLog(app: FastifyInstance): void {
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        statusCode: reply.statusCode,
+        remoteAddress: request.ip,
+        responseTimeMs: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    );
+  });
+}

@@ -1,0 +1,119 @@
+/**
+ * Composition root: settings in, a running sanbox out. Opens the store, settles the
+ * admin credential, wires the domain to the data plane through its ports, serves the
+ * API, and knows how to stop all of it cleanly.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { SanboxConfig } from './config.js';
+import { createLogger, type Logger } from './log.js';
+import { openDatabase } from './store/database.js';
+import { ConfigStore } from './store/config-store.js';
+import { createDomainServices, type DomainServices } from './domain/services.js';
+import type { ConfigApplier, LiveStatusSource } from './domain/ports.js';
+import type { Pool } from './domain/entities.js';
+import { settleAdminCredential } from './api/admin-credential.js';
+import { buildApi } from './api/server.js';
+import type { ThrottleOptions } from './api/throttle.js';
+
+export const DATABASE_FILE = 'sanbox.db';
+export const DEFAULT_POOL = 'default';
+
+export interface SanboxPorts {
+  applier?: ConfigApplier;
+  status?: LiveStatusSource;
+  logger?: Logger;
+  /** Where a generated admin password is announced (default: stdout, never the log). */
+  announce?: (text: string) => void;
+  throttle?: Partial<ThrottleOptions>;
+}
+
+export interface Sanbox {
+  /** The bound address (port 0 in the config becomes the real port here). */
+  address: { host: string; port: number };
+  /** "http(s)://host:port". */
+  url: string;
+  services: DomainServices;
+  http: FastifyInstance;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+const noopApplier: ConfigApplier = { apply: async () => {} };
+const noStatus: LiveStatusSource = { status: () => ({ listeners: [], sessions: [] }) };
+
+export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}): Promise<Sanbox> {
+  const logger = ports.logger ?? createLogger(config.logLevel);
+  const pools = preparePools(config);
+  const store = new ConfigStore(openDatabase(path.join(config.dataDir, DATABASE_FILE)));
+  let http: FastifyInstance | null = null;
+  try {
+    store.transaction(() => pools.forEach((p) => store.upsertPool(p)));
+    const services = createDomainServices(store, ports.applier ?? noopApplier, logger);
+    services.globals.ensureDefaults();
+    const admin = store.transaction(() =>
+      settleAdminCredential(store, config.dataDir, config.adminUser, config.adminPassword),
+    );
+    if (admin.generated) {
+      (ports.announce ?? ((t) => process.stdout.write(t)))(
+        `\nsanbox: generated a password for API user "${config.adminUser}": ${admin.generated.password}\n` +
+          `sanbox: it is shown only this once; a copy is in ${admin.generated.file} (mode 0600)\n\n`,
+      );
+      logger.info({ user: config.adminUser, file: admin.generated.file }, 'generated the admin password');
+    }
+    await services.mutations.apply();
+
+    http = await buildApi({
+      services,
+      status: ports.status ?? noStatus,
+      logger,
+      adminUser: config.adminUser,
+      passwordHash: () => store.getPasswordHash(config.adminUser),
+      tls: config.tls,
+      throttle: ports.throttle,
+    });
+    await http.listen({ host: config.http.host, port: config.http.port });
+    const bound = http.server.address() as AddressInfo;
+    const address = { host: config.http.host, port: bound.port };
+    const scheme = config.tls ? 'https' : 'http';
+    const hostText = address.host.includes(':') ? `[${address.host}]` : address.host;
+    const url = `${scheme}://${hostText}:${address.port}`;
+    logger.info({ url, dataDir: config.dataDir }, 'sanbox is serving');
+
+    const app = http;
+    let closing: Promise<void> | null = null;
+    return {
+      address,
+      url,
+      services,
+      http: app,
+      logger,
+      close: () =>
+        (closing ??= (async () => {
+          await app.close(); // stops accepting, lets in-flight requests finish
+          await services.mutations.drain();
+          store.close();
+          logger.info('sanbox stopped');
+        })()),
+    };
+  } catch (err) {
+    if (http) await http.close().catch(() => {});
+    store.close();
+    throw err;
+  }
+}
+
+/** The default pool and the configured ones; their directories are created if missing. */
+function preparePools(config: SanboxConfig): Pool[] {
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const pools: Pool[] = [{ name: DEFAULT_POOL, path: path.join(config.dataDir, 'pools', DEFAULT_POOL) }];
+  for (const p of config.pools) {
+    const existing = pools.findIndex((q) => q.name === p.name);
+    if (existing >= 0) pools.splice(existing, 1);
+    pools.push({ name: p.name, path: p.path });
+  }
+  for (const p of pools) fs.mkdirSync(p.path, { recursive: true });
+  return pools;
+}

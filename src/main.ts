@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+/**
+ * The `sanbox` command. `sanbox serve` runs the service until SIGINT/SIGTERM, then
+ * stops cleanly: in-flight requests finish, the database closes.
+ */
+import { ConfigError, loadConfig } from './config.js';
+import { createSanbox } from './app.js';
+
+const HELP = `Usage: sanbox serve [--help]
+
+Runs sanbox: the iSCSI target and its storage-management REST APIs.
+
+Commands:
+  serve        start the service (the default)
+
+Options:
+  -h, --help   show this help
+
+Environment:
+  SANBOX_DATA_DIR        data directory (default ./var): database, default pool, admin password copy
+  SANBOX_HTTP            API address host:port (default 127.0.0.1:8080; port 0 picks a free one)
+  SANBOX_POOLS           extra pools, name:path,... (FreeNAS paths /mnt/<name>/... resolve into them)
+  SANBOX_ADMIN_USER      API user (default admin)
+  SANBOX_ADMIN_PASSWORD  API password; generated on first start when unset (hash stored)
+  SANBOX_TLS_CERT        PEM certificate file: serve the API over HTTPS (with SANBOX_TLS_KEY)
+  SANBOX_TLS_KEY         PEM private key file
+  SANBOX_LOG_LEVEL       trace, debug, info (default), warn, error
+
+API: FreeNAS v1.0 iSCSI at /api/v1.0/services/iscsi/..., live state at /api/status,
+OpenAPI at /api/openapi.json. Authenticate with HTTP Basic or X-Api-Key: <password>.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const args = argv.slice(2);
+  if (args.includes('--help') || args.includes('-h') || args[0] === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const command = args[0] ?? 'serve';
+  if (command !== 'serve' || args.length > 1) {
+    process.stderr.write(`sanbox: unknown arguments: ${args.join(' ')}\n\n${HELP}`);
+    return 2;
+  }
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`sanbox: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const sanbox = await createSanbox(config);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      sanbox.logger.info({ signal }, 'stopping');
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await sanbox.close();
+  return 0;
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`sanbox: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
