@@ -14,6 +14,7 @@ import { Authenticator } from './auth.js';
 import { DEFAULT_THROTTLE, FailureThrottle, type ThrottleOptions } from './throttle.js';
 import { freenasRoutes } from './freenas/routes.js';
 import { statusRoutes } from './status.js';
+import { stripTrailingCommas } from './lenient-json.js';
 
 export interface ApiDeps {
   services: DomainServices;
@@ -83,7 +84,12 @@ function installJsonParser(app: FastifyInstance): void {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     // Tastypie clients send Content-Type: application/json on GET and DELETE without a body.
     if (typeof body === 'string' && body.trim() === '') return done(null, undefined);
-    strict(request, body as string, done);
+    strict(request, body as string, (err, parsed) => {
+      if (!err) return done(null, parsed);
+      const relaxed = stripTrailingCommas(body as string);
+      if (relaxed === body) return done(err, undefined);
+      strict(request, relaxed, (err2, parsed2) => (err2 ? done(err, undefined) : done(null, parsed2)));
+    });
   });
 }
 
