@@ -17,7 +17,7 @@ import {
 import type { BlockIo } from './cdb.js';
 import {
   ReservationConflictError, ScsiCheckCondition, SenseKey, TaskAbortedError, UnitAttention, buildFixedSense,
-  invalidFieldInCdb, invalidFieldInParameterList, invalidOpcode, lbaOutOfRange, logicalUnitNotSupported,
+  invalidFieldInCdb, invalidFieldInCommandIu, invalidFieldInParameterList, invalidOpcode, lbaOutOfRange, logicalUnitNotSupported,
   mediumRemovalPrevented, miscompare, notReadyInitializingRequired, parameterListLengthError, spaceAllocationFailed,
   unitAttention, unrecoveredReadError, writeError, writeProtected,
 } from './sense.js';
@@ -312,10 +312,14 @@ async function readBlocks(lu: BlockLogicalUnit, cmd: ScsiCommand): Promise<ScsiR
   return { status: ScsiStatus.Good, data: buf };
 }
 
-/** The Data-Out for `bytes`, or INVALID FIELD IN CDB when the initiator sent less. */
-function dataOutFor(cmd: ScsiCommand, bytes: number, op: number): Buffer {
+/**
+ * The Data-Out for `bytes`. An initiator that sent less than the CDB asks for (iSCSI
+ * EDTL < SCSI transfer length) gets INVALID FIELD IN COMMAND INFORMATION UNIT and nothing
+ * is written (FCP-4 / SAM-5 overflow rule b); more than asked for is ignored.
+ */
+function dataOutFor(cmd: ScsiCommand, bytes: number): Buffer {
   const d = cmd.dataOut;
-  if (!d || d.length < bytes) throw invalidFieldInCdb(transferLengthByte(op));
+  if (!d || d.length < bytes) throw invalidFieldInCommandIu();
   return d.length === bytes ? d : d.subarray(0, bytes);
 }
 
@@ -325,7 +329,7 @@ async function writeBlocks(lu: BlockLogicalUnit, cmd: ScsiCommand, task: Task): 
   const io = decodeBlockIo(cmd.cdb);
   checkTransfer(lu, op, io);
   if (io.blocks === 0) return GOOD;
-  const data = dataOutFor(cmd, io.blocks << lu.blockShift, op);
+  const data = dataOutFor(cmd, io.blocks << lu.blockShift);
   const fua = io.fua || !lu.mode.wce;
   if (lu.atomicActive !== 0) await lu.atomically(task, () => writeOut(lu, data, io.lba, fua));
   else await writeOut(lu, data, io.lba, fua);
@@ -373,13 +377,13 @@ async function verify(lu: BlockLogicalUnit, cmd: ScsiCommand): Promise<ScsiResul
   if (io.bytchk === 0) return GOOD;
   const bs = lu.blockSize;
   if (io.bytchk === 1) {
-    const expected = dataOutFor(cmd, io.blocks * bs, op);
+    const expected = dataOutFor(cmd, io.blocks * bs);
     const at = firstDifference(medium, expected);
     if (at >= 0) throw miscompare(at);
     return GOOD;
   }
   // BYTCHK 11b: one block of Data-Out compared with every block of the range.
-  const one = dataOutFor(cmd, bs, op);
+  const one = dataOutFor(cmd, bs);
   for (let b = 0; b < io.blocks; b++) {
     const at = firstDifference(medium.subarray(b * bs, (b + 1) * bs), one);
     if (at >= 0) throw miscompare(b * bs + at);
@@ -422,11 +426,14 @@ async function writeSame(lu: BlockLogicalUnit, cmd: ScsiCommand, task: Task): Pr
   lu.checkWritable();
   if (ws.anchor) throw invalidFieldInCdb(1, 4); // ANC_SUP is 0
   if (ws.unmap && !lu.spec.thin) throw invalidFieldInCdb(1, 3);
-  if (ws.blocks === 0) throw invalidFieldInCdb(op === Op.WriteSame10 ? 7 : 10); // WSNZ
   lu.checkRange(ws.lba, ws.blocks);
+  if (ws.blocks === 0) throw invalidFieldInCdb(op === Op.WriteSame10 ? 7 : 10); // WSNZ
   if (ws.blocks > lu.limits.maxWriteSameBlocks) throw invalidFieldInCdb(op === Op.WriteSame10 ? 7 : 10);
   const bs = lu.blockSize;
-  const block = ws.ndob ? Buffer.alloc(bs) : dataOutFor(cmd, bs, op);
+  // Exactly one block of Data-Out (none with NDOB).
+  const given = cmd.dataOut?.length ?? 0;
+  if (ws.ndob ? given !== 0 : given !== bs) throw invalidFieldInCommandIu();
+  const block = ws.ndob ? Buffer.alloc(bs) : cmd.dataOut!;
   const run = async (): Promise<void> => {
     // LBPRZ: an unmapped block reads as zeros, so an all-zero pattern with UNMAP may deallocate.
     if (ws.unmap && isZeroBuffer(block)) {
@@ -538,7 +545,7 @@ async function compareAndWrite(lu: BlockLogicalUnit, cmd: ScsiCommand, task: Tas
   if (blocks > lu.limits.maxCompareAndWriteBlocks) throw invalidFieldInCdb(13);
   const bytes = blocks << lu.blockShift;
   const data = cmd.dataOut;
-  if (!data || data.length < 2 * bytes) throw invalidFieldInCdb(13);
+  if (!data || data.length !== 2 * bytes) throw invalidFieldInCommandIu();
   const verifyPart = data.subarray(0, bytes);
   const writePart = data.subarray(bytes, 2 * bytes);
   const fua = (cdb[1]! & 0x08) !== 0 || !lu.mode.wce;
@@ -556,7 +563,7 @@ async function orWrite(lu: BlockLogicalUnit, cmd: ScsiCommand, task: Task): Prom
   const io = decodeBlockIo(cmd.cdb);
   checkTransfer(lu, Op.OrWrite16, io);
   if (io.blocks === 0) return GOOD;
-  const data = dataOutFor(cmd, io.blocks << lu.blockShift, Op.OrWrite16);
+  const data = dataOutFor(cmd, io.blocks << lu.blockShift);
   const fua = io.fua || !lu.mode.wce;
   await lu.atomically(task, async () => {
     const medium = await readMedium(lu, io.lba, io.blocks);
@@ -613,7 +620,7 @@ function readCapacity16(lu: BlockLogicalUnit, cmd: ScsiCommand): ScsiResult {
   const b = Buffer.alloc(32);
   writeU64(b, 0, Math.max(0, lu.blocks - 1));
   b.writeUInt32BE(lu.blockSize, 8);
-  b[13] = lu.blockSize === 512 ? 3 : 0; // logical blocks per physical block exponent: 4 KiB physical
+  b[13] = 0; // one logical block per physical block: every LBA can be unmapped on its own
   if (lu.spec.thin) b[14] = 0x80 | 0x40; // LBPME, LBPRZ
   return good(clip(b, alloc));
 }

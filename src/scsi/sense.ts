@@ -112,6 +112,9 @@ export const invalidFieldInCdb = (byte: number, bit?: number): ScsiCheckConditio
   new ScsiCheckCondition(SenseKey.IllegalRequest, 0x24, 0x00, bit === undefined ? { inCdb: true, byte } : { inCdb: true, byte, bit });
 export const invalidFieldInParameterList = (byte: number, bit?: number): ScsiCheckCondition =>
   new ScsiCheckCondition(SenseKey.IllegalRequest, 0x26, 0x00, bit === undefined ? { inCdb: false, byte } : { inCdb: false, byte, bit });
+/** Data-Out shorter than the CDB's transfer length (or the wrong size where it must match). */
+export const invalidFieldInCommandIu = (): ScsiCheckCondition =>
+  new ScsiCheckCondition(SenseKey.IllegalRequest, 0x0e, 0x03);
 export const parameterListLengthError = (): ScsiCheckCondition =>
   new ScsiCheckCondition(SenseKey.IllegalRequest, 0x1a, 0x00);
 export const lbaOutOfRange = (): ScsiCheckCondition =>
