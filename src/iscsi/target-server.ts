@@ -6,6 +6,7 @@
 import type net from 'node:net';
 import type { Logger } from 'pino';
 import type { PortalContext, TargetCatalog } from './catalog.js';
+import { chapAuthExchange } from './auth.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { LoginStatus, loginError } from './errors.js';
 import type { AuthExchangeFactory, LoginState } from './login.js';
@@ -18,7 +19,7 @@ export type { SessionInfo } from './session.js';
 export interface IscsiTargetServerOptions {
   catalog: TargetCatalog;
   logger: Logger;
-  /** CHAP for the security stage (chap.ts); without it only AuthMethod=None is possible. */
+  /** The security stage's authentication; CHAP (auth.ts over chap.ts) unless replaced. */
   authExchange?: AuthExchangeFactory;
 }
 
@@ -37,7 +38,7 @@ export class IscsiTargetServer {
     this.host = {
       catalog: opts.catalog,
       logger: opts.logger,
-      authExchange: opts.authExchange,
+      authExchange: opts.authExchange ?? chapAuthExchange,
       admit: (conn, st) => this.admit(conn, st),
       complete: (conn, st, neg, params) => this.complete(conn, st, neg, params),
       closed: (conn) => this.connectionClosed(conn),
