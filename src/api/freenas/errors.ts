@@ -51,6 +51,10 @@ function messageFor(e: FastifySchemaValidationError, isRoot: boolean): string {
       return 'Select a valid choice. That choice is not one of the available choices.';
     case 'anyOf':
       return 'Enter a text value or a list of values.';
+    case 'minimum':
+      return `Ensure this value is greater than or equal to ${String(params.limit)}.`;
+    case 'maximum':
+      return `Ensure this value is less than or equal to ${String(params.limit)}.`;
     case 'maxItems':
       return `Ensure this list has at most ${String(params.limit)} item(s).`;
     case 'additionalProperties':
