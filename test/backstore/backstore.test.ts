@@ -1,0 +1,208 @@
+/** Backstores on real files: sparse images, positioned I/O, FUA, discard, allocation map. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync, writeFileSync, openSync, closeSync, existsSync, readFileSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { openBackstore } from '../../src/backstore/open.js';
+import { nativeFs, nativeLoadError } from '../../src/backstore/native.js';
+
+const MiB = 1024 * 1024;
+
+function tmp(): { dir: string; done: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'sanbox-bs-'));
+  return { dir, done: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+test('file: a new image is created sparse at the requested size', async () => {
+  const { dir, done } = tmp();
+  try {
+    const path = join(dir, 'new.img');
+    const bs = await openBackstore({ kind: 'file', path, sizeBytes: 64 * MiB });
+    assert.equal(bs.sizeBytes, 64 * MiB);
+    assert.equal(statSync(path).size, 64 * MiB);
+    assert.ok(statSync(path).blocks < 64, 'sparse');
+    await bs.close();
+  } finally {
+    done();
+  }
+});
+
+test('file: positioned write/read, FUA, flush, holes read as zeros', async () => {
+  const { dir, done } = tmp();
+  try {
+    const path = join(dir, 'a.img');
+    const bs = await openBackstore({ kind: 'file', path, sizeBytes: 8 * MiB });
+    const data = Buffer.alloc(8192);
+    for (let i = 0; i < data.length; i++) data[i] = i & 0xff;
+    await bs.write(data, 4096, false);
+    await bs.write(data.subarray(0, 512), 1 * MiB, true);
+    await bs.flush();
+    const back = Buffer.alloc(8192);
+    await bs.read(back, 4096);
+    assert.deepEqual(back, data);
+    const hole = Buffer.alloc(4096, 0xff);
+    await bs.read(hole, 4 * MiB);
+    assert.deepEqual(hole, Buffer.alloc(4096));
+    assert.deepEqual(readFileSync(path).subarray(MiB, MiB + 512), data.subarray(0, 512));
+    await bs.close();
+    await assert.rejects(bs.read(Buffer.alloc(512), 0), { code: 'EBADF' });
+  } finally {
+    done();
+  }
+});
+
+test('file: an image shorter than asked reads zeros past its end; the medium size wins', async () => {
+  const { dir, done } = tmp();
+  try {
+    const path = join(dir, 'short.img');
+    writeFileSync(path, Buffer.alloc(1000, 1));
+    const bs = await openBackstore({ kind: 'file', path, sizeBytes: 8 * MiB });
+    assert.equal(bs.sizeBytes, 1000);
+    const b = Buffer.alloc(2048, 0xff);
+    await bs.read(b, 0);
+    assert.deepEqual(b.subarray(0, 1000), Buffer.alloc(1000, 1));
+    assert.deepEqual(b.subarray(1000), Buffer.alloc(1048));
+    truncateSync(path, 2 * MiB);
+    assert.equal(await bs.refreshSize(), 2 * MiB);
+    await bs.close();
+  } finally {
+    done();
+  }
+});
+
+test('file: read-only backstore refuses writes with an errno code', async () => {
+  const { dir, done } = tmp();
+  try {
+    const path = join(dir, 'ro.img');
+    writeFileSync(path, Buffer.alloc(4096));
+    const bs = await openBackstore({ kind: 'file', path, sizeBytes: 4096, readOnly: true });
+    await assert.rejects(bs.write(Buffer.alloc(512), 0, false), (e: NodeJS.ErrnoException) => e.code === 'EBADF');
+    await bs.close();
+    await assert.rejects(openBackstore({ kind: 'file', path: join(dir, 'missing.img'), sizeBytes: 4096, readOnly: true }), { code: 'ENOENT' });
+    await assert.rejects(openBackstore({ kind: 'block', path, sizeBytes: 4096 }), { code: 'ENOTBLK' });
+  } finally {
+    done();
+  }
+});
+
+test('file: discard punches a hole; mapped() reports data and holes', async () => {
+  const { dir, done } = tmp();
+  try {
+    const path = join(dir, 'thin.img');
+    const bs = await openBackstore({ kind: 'file', path, sizeBytes: 16 * MiB });
+    await bs.write(Buffer.alloc(4 * MiB, 7), 0, false);
+    assert.deepEqual(await bs.mapped(0, 16 * MiB), [
+      { offset: 0, length: 4 * MiB, mapped: true },
+      { offset: 4 * MiB, length: 12 * MiB, mapped: false },
+    ]);
+    const used = statSync(path).blocks;
+    await bs.discard(1 * MiB, 2 * MiB);
+    assert.ok(statSync(path).blocks <= used - (2 * MiB) / 512, 'space returned');
+    assert.deepEqual(await bs.mapped(0, 16 * MiB), [
+      { offset: 0, length: 1 * MiB, mapped: true },
+      { offset: 1 * MiB, length: 2 * MiB, mapped: false },
+      { offset: 3 * MiB, length: 1 * MiB, mapped: true },
+      { offset: 4 * MiB, length: 12 * MiB, mapped: false },
+    ]);
+    const b = Buffer.alloc(MiB, 1);
+    await bs.read(b, 1 * MiB);
+    assert.deepEqual(b, Buffer.alloc(MiB));
+    // a partial block discard still zeroes the bytes
+    await bs.discard(512, 512);
+    const p = Buffer.alloc(1536);
+    await bs.read(p, 0);
+    assert.deepEqual(p.subarray(512, 1024), Buffer.alloc(512));
+    assert.deepEqual(p.subarray(0, 512), Buffer.alloc(512, 7));
+    assert.deepEqual(p.subarray(1024), Buffer.alloc(512, 7));
+    await bs.close();
+  } finally {
+    done();
+  }
+});
+
+test('native addon: punchHole, seekData/seekHole, seekEnd, errno codes', () => {
+  const n = nativeFs();
+  assert.ok(n, nativeLoadError() ?? '');
+  const { dir, done } = tmp();
+  try {
+    const path = join(dir, 'n.img');
+    writeFileSync(path, Buffer.alloc(0));
+    truncateSync(path, 8 * MiB);
+    const fd = openSync(path, 'r+');
+    try {
+      assert.equal(n.seekData(fd, 0), -1, 'all hole');
+      writeFileSync(path, Buffer.alloc(MiB, 1), { flag: 'r+' });
+      assert.equal(n.seekData(fd, 0), 0);
+      assert.equal(n.seekHole(fd, 0), MiB);
+      assert.equal(n.seekEnd(fd), 8 * MiB);
+      n.punchHole(fd, 0, MiB);
+      assert.equal(n.seekData(fd, 0), -1);
+      assert.throws(() => n.punchHole(-1, 0, 4096), { code: 'EBADF' });
+      assert.throws(() => (n.punchHole as unknown as (a: string) => void)('x'), TypeError);
+    } finally {
+      closeSync(fd);
+    }
+  } finally {
+    done();
+  }
+});
+
+test('memory backstore: sparse chunks, discard, mapped', async () => {
+  const bs = await openBackstore({ kind: 'memory', sizeBytes: 4 * MiB });
+  const d = Buffer.alloc(3000, 9);
+  await bs.write(d, MiB - 1000, false);
+  const b = Buffer.alloc(3000);
+  await bs.read(b, MiB - 1000);
+  assert.deepEqual(b, d);
+  assert.deepEqual(await bs.mapped(0, 4 * MiB), [
+    { offset: 0, length: 2 * MiB, mapped: true },
+    { offset: 2 * MiB, length: 2 * MiB, mapped: false },
+  ]);
+  await bs.discard(0, 2 * MiB);
+  assert.deepEqual(await bs.mapped(0, 4 * MiB), [{ offset: 0, length: 4 * MiB, mapped: false }]);
+  await bs.close();
+});
+
+test('null backstore: zeros in, writes vanish', async () => {
+  const bs = await openBackstore({ kind: 'null', sizeBytes: 4 * MiB });
+  await bs.write(Buffer.alloc(512, 1), 0, true);
+  const b = Buffer.alloc(512, 5);
+  await bs.read(b, 0);
+  assert.deepEqual(b, Buffer.alloc(512));
+  assert.equal(bs.sizeBytes, 4 * MiB);
+  await bs.close();
+});
+
+test('block device backstore over a loop device (skipped without losetup/root)', async (t) => {
+  const { dir, done } = tmp();
+  let loop = '';
+  try {
+    const img = join(dir, 'loop.img');
+    writeFileSync(img, Buffer.alloc(0));
+    truncateSync(img, 8 * MiB);
+    try {
+      loop = execFileSync('losetup', ['--find', '--show', img], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    } catch {
+      t.skip('no loop devices here');
+      return;
+    }
+    if (!existsSync(loop)) {
+      t.skip('loop device node missing');
+      return;
+    }
+    const bs = await openBackstore({ kind: 'block', path: loop, sizeBytes: 0 });
+    assert.equal(bs.sizeBytes, 8 * MiB);
+    const d = Buffer.alloc(4096, 3);
+    await bs.write(d, 4096, true);
+    const b = Buffer.alloc(4096);
+    await bs.read(b, 4096);
+    assert.deepEqual(b, d);
+    await bs.flush();
+    await bs.close();
+  } finally {
+    if (loop) execFileSync('losetup', ['-d', loop]);
+    done();
+  }
+});
