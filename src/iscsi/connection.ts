@@ -45,6 +45,8 @@ export interface ConnectionHost {
   readonly authExchange?: AuthExchangeFactory | undefined;
   admit(conn: Connection, state: LoginState): { inherit?: Negotiated };
   complete(conn: Connection, state: LoginState, negotiated: Negotiated, params: Record<string, string>): Session;
+  /** The connection left its session (logout): the session forgets it now, not at socket close. */
+  detach(conn: Connection): void;
   closed(conn: Connection): void;
 }
 
@@ -377,7 +379,10 @@ export class Connection implements SessionConnection {
       if (req.cid === this.cid) closeSelf = true;
       else {
         const other = s.connections.get(req.cid);
-        if (other) other.close('logged out by another connection');
+        if (other) {
+          this.host.detach(other as Connection);
+          other.close('logged out by another connection');
+        }
         else response = 1;
       }
     } else if (req.reason === 2) {
@@ -396,10 +401,15 @@ export class Connection implements SessionConnection {
     });
     this.send(bhs, null, 2);
     if (req.reason === 0) {
-      for (const c of [...s.connections.values()]) if (c !== this) c.close('session logged out');
+      for (const c of [...s.connections.values()]) {
+        if (c === this) continue;
+        this.host.detach(c as Connection);
+        c.close('session logged out');
+      }
     }
     if (closeSelf) {
       this.logger.info({ reason: req.reason }, 'logout');
+      this.host.detach(this);
       this.phase = Phase.Closing;
       this.stopTimer();
       this.socket.end();

@@ -41,6 +41,7 @@ export class IscsiTargetServer {
       authExchange: opts.authExchange ?? chapAuthExchange,
       admit: (conn, st) => this.admit(conn, st),
       complete: (conn, st, neg, params) => this.complete(conn, st, neg, params),
+      detach: (conn) => this.detach(conn),
       closed: (conn) => this.connectionClosed(conn),
     };
   }
@@ -169,6 +170,10 @@ export class IscsiTargetServer {
 
   private connectionClosed(conn: Connection): void {
     this.connections.delete(conn);
+    this.detach(conn);
+  }
+
+  private detach(conn: Connection): void {
     const s = this.sessionOf.get(conn);
     this.sessionOf.delete(conn);
     if (!s) return;
