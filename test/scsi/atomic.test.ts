@@ -1,0 +1,125 @@
+/** COMPARE AND WRITE, ORWRITE, task abort and LU reset with commands really in flight. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileLu, run, clearUa, assertGood, assertSense, cdb, nexus, u64, u32 } from './helpers.js';
+import { MemoryBackstore } from '../../src/backstore/memory.js';
+import type { ScsiResult } from '../../src/scsi/types.js';
+
+test('COMPARE AND WRITE: match writes, miscompare reports the offset and writes nothing', async () => {
+  const t = await fileLu();
+  try {
+    await clearUa(t.lu);
+    const old = Buffer.alloc(1024, 0x11);
+    const next = Buffer.alloc(1024, 0x22);
+    assertGood(await run(t.lu, cdb.write10(50, 2), old));
+    assertGood(await run(t.lu, cdb.compareAndWrite(50, 2), Buffer.concat([old, next])));
+    assert.deepEqual(assertGood(await run(t.lu, cdb.read10(50, 2))), next);
+    const wrong = Buffer.from(next);
+    wrong[600] = 0;
+    const s = assertSense(await run(t.lu, cdb.compareAndWrite(50, 2), Buffer.concat([wrong, old])), 0x0e, 0x1d, 0x00);
+    assert.equal(s.information, 600);
+    assert.deepEqual(assertGood(await run(t.lu, cdb.read10(50, 2))), next);
+    assertGood(await run(t.lu, cdb.compareAndWrite(50, 0), null));
+    assertSense(await run(t.lu, cdb.compareAndWrite(50, 1), Buffer.alloc(2048)), 0x05, 0x0e, 0x03);
+    assertSense(await run(t.lu, cdb.compareAndWrite(50, 3), Buffer.alloc(2048)), 0x05, 0x0e, 0x03);
+    assertSense(await run(t.lu, cdb.compareAndWrite(32767, 2), Buffer.alloc(2048)), 0x05, 0x21, 0x00);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('COMPARE AND WRITE is atomic: of 32 concurrent 0->n swaps exactly one wins', async () => {
+  const t = await fileLu();
+  try {
+    await clearUa(t.lu);
+    assertGood(await run(t.lu, cdb.write10(7, 1), Buffer.alloc(512)));
+    const tries = Array.from({ length: 32 }, (_, i) => run(t.lu, cdb.compareAndWrite(7, 1), Buffer.concat([Buffer.alloc(512), Buffer.alloc(512, i + 1)])));
+    // plain writes to other blocks interleave freely
+    const others = Array.from({ length: 8 }, (_, i) => run(t.lu, cdb.write10(100 + i, 1), Buffer.alloc(512, 9)));
+    const results = await Promise.all(tries);
+    for (const r of await Promise.all(others)) assertGood(r);
+    const winners = results.filter((r) => r.status === 0);
+    assert.equal(winners.length, 1);
+    assert.equal(results.filter((r) => r.status === 0x02 && r.sense![2] === 0x0e).length, 31);
+    const v = assertGood(await run(t.lu, cdb.read10(7, 1)));
+    assert.equal(v[0], results.indexOf(winners[0]!) + 1);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('ORWRITE(16) ORs the data into the medium', async () => {
+  const t = await fileLu();
+  try {
+    await clearUa(t.lu);
+    assertGood(await run(t.lu, cdb.write10(3, 1), Buffer.alloc(512, 0x0f)));
+    assertGood(await run(t.lu, [0x8b, 0, ...u64(3), ...u32(1), 0, 0], Buffer.alloc(512, 0xf0)));
+    assert.deepEqual(assertGood(await run(t.lu, cdb.read10(3, 1))), Buffer.alloc(512, 0xff));
+    assertGood(await run(t.lu, [0x8b, 0, ...u64(3), ...u32(0), 0, 0], null));
+  } finally {
+    await t.cleanup();
+  }
+});
+
+/** A memory backstore whose reads wait until `release()`. */
+class GatedBackstore extends MemoryBackstore {
+  gate: Promise<void> = Promise.resolve();
+  #open: () => void = () => undefined;
+  hold(): void {
+    this.gate = new Promise((r) => (this.#open = r));
+  }
+  release(): void {
+    this.#open();
+  }
+  override async read(buf: Buffer, offset: number): Promise<void> {
+    await this.gate;
+    return super.read(buf, offset);
+  }
+}
+
+test('abortTasks: an in-flight READ and a queued COMPARE AND WRITE complete as TASK ABORTED', async () => {
+  const bs = new GatedBackstore(1 << 20);
+  const t = await fileLu({ backstore: bs });
+  try {
+    const a = nexus('iqn.a'), b = nexus('iqn.b');
+    await clearUa(t.lu, a);
+    await clearUa(t.lu, b);
+    bs.hold();
+    const full = (c: number[]): Buffer => { const x = Buffer.alloc(16); Buffer.from(c).copy(x); return x; };
+    const read = t.lu.execute({ cdb: full(cdb.read10(0, 1)), dataOut: null, expectedLength: 512, nexus: a, taskTag: 1001, attribute: 1 });
+    const caw1 = t.lu.execute({ cdb: full(cdb.compareAndWrite(0, 1)), dataOut: Buffer.alloc(1024), expectedLength: 1024, nexus: b, taskTag: 2001, attribute: 1 });
+    const caw2 = t.lu.execute({ cdb: full(cdb.compareAndWrite(0, 1)), dataOut: Buffer.alloc(1024), expectedLength: 1024, nexus: b, taskTag: 2002, attribute: 1 });
+    await new Promise((r) => setImmediate(r));
+    assert.equal(t.lu.abortTasks(a, 1001), 1);
+    assert.equal(t.lu.abortTasks(a, 1001), 0, 'already aborted');
+    assert.equal(t.lu.abortTasks(b, 2002), 1);
+    bs.release();
+    const [r1, r2, r3] = await Promise.all([read, caw1, caw2]) as ScsiResult[];
+    assert.equal(r1!.status, 0x40);
+    assertGood(r2!);
+    assert.equal(r3!.status, 0x40);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('reset aborts everything in flight and raises 29/03 on every nexus', async () => {
+  const bs = new GatedBackstore(1 << 20);
+  const t = await fileLu({ backstore: bs });
+  try {
+    const a = nexus('iqn.a'), b = nexus('iqn.b');
+    await clearUa(t.lu, a);
+    await clearUa(t.lu, b);
+    bs.hold();
+    const p = [a, b].map((n) => run(t.lu, cdb.read10(0, 1), null, n));
+    await new Promise((r) => setImmediate(r));
+    t.lu.reset(a);
+    bs.release();
+    for (const r of await Promise.all(p)) assert.equal(r.status, 0x40);
+    assertSense(await run(t.lu, cdb.tur(), null, a), 0x06, 0x29, 0x03);
+    assertSense(await run(t.lu, cdb.tur(), null, b), 0x06, 0x29, 0x03);
+    assertGood(await run(t.lu, cdb.tur(), null, b));
+  } finally {
+    await t.cleanup();
+  }
+});
