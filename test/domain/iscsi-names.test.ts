@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isIscsiName, servedTargetName } from '../../src/domain/iscsi-names.js';
+import { parseInitiatorNames, parseNetworks } from '../../src/domain/initiator-groups.js';
+import { DomainError } from '../../src/domain/errors.js';
+
+test('iSCSI names: iqn., eui., naa.', () => {
+  for (const ok of ['iqn.2011-03.org.example.istgt', 'iqn.1994-05.com.redhat:5e2f1a', 'iqn.1991-05.com.microsoft:host.example.com', 'eui.0123456789abcdef', 'naa.6001405abcdef012', 'naa.6001405abcdef0126001405abcdef012']) {
+    assert.ok(isIscsiName(ok), ok);
+  }
+  for (const bad of ['iqn.bad', 'iqn.2011-13.org.example', 'iqn.11-03.org.example', 'eui.0123', 'naa.123', 'target', `iqn.2011-03.org.example:${'x'.repeat(220)}`]) {
+    assert.ok(!isIscsiName(bad), bad);
+  }
+});
+
+test('a target name without an iqn./eui./naa. prefix is served under the basename', () => {
+  assert.equal(servedTargetName('iqn.2011-03.org.example.istgt', 'target'), 'iqn.2011-03.org.example.istgt:target');
+  assert.equal(servedTargetName('iqn.2011-03.org.example.istgt', 'iqn.2026-01.org.x:y'), 'iqn.2026-01.org.x:y');
+});
+
+test('initiator and network lists: space, comma or newline separated; ALL alone', () => {
+  assert.deepEqual(parseInitiatorNames('ALL'), ['ALL']);
+  assert.deepEqual(parseInitiatorNames(''), ['ALL']);
+  assert.deepEqual(parseInitiatorNames('iqn.1994-05.com.redhat:a, iqn.1994-05.com.redhat:b\neui.0123456789ABCDEF'), [
+    'iqn.1994-05.com.redhat:a',
+    'iqn.1994-05.com.redhat:b',
+    'eui.0123456789ABCDEF',
+  ]);
+  assert.deepEqual(parseNetworks('10.0.0.0/8 192.168.1.1'), ['10.0.0.0/8', '192.168.1.1']);
+  assert.throws(() => parseInitiatorNames('ALL iqn.1994-05.com.redhat:a'), DomainError);
+  assert.throws(() => parseNetworks('ALL 10.0.0.1'), DomainError);
+});

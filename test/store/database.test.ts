@@ -1,0 +1,71 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MIGRATIONS } from '../../src/store/migrations.js';
+import { openDatabase, schemaVersion } from '../../src/store/database.js';
+import { ConfigStore } from '../../src/store/config-store.js';
+import { defaultGlobals } from '../../src/domain/defaults.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sanbox-store-'));
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('a new database gets WAL, foreign keys and every migration', () => {
+  const db = openDatabase(path.join(dir, 'a.db'));
+  assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
+  assert.equal(schemaVersion(db), MIGRATIONS.at(-1)!.version);
+  db.close();
+});
+
+test('migrations run once, in order; a later migration applies on the next open', () => {
+  const file = path.join(dir, 'b.db');
+  openDatabase(file).close();
+  const extra = [...MIGRATIONS, { version: MIGRATIONS.length + 1, description: 'test', sql: 'CREATE TABLE later (x INTEGER);' }];
+  const db = openDatabase(file, extra);
+  assert.equal(schemaVersion(db), MIGRATIONS.length + 1);
+  db.close();
+  const again = openDatabase(file, extra); // would fail if the CREATE ran twice
+  again.close();
+});
+
+test('a database from a newer sanbox is refused, not touched', () => {
+  const file = path.join(dir, 'c.db');
+  const db = openDatabase(file);
+  db.pragma('user_version = 99');
+  db.close();
+  assert.throws(() => openDatabase(file), /schema version 99 is newer/);
+});
+
+test('entities round-trip through rows; a failed transaction leaves nothing behind', () => {
+  const store = new ConfigStore(openDatabase(path.join(dir, 'd.db')));
+  store.putGlobals(defaultGlobals());
+  const pg = store.insertPortalGroup({ tag: 1, listen: ['0.0.0.0:3260', '[::]:3260'], comment: 'c' });
+  const tid = store.insertTarget({
+    name: 't', alias: null, serial: '10000001', readOnly: true, portalGroupId: pg, initiatorGroupId: null, authMethod: 'None',
+    authGroup: null, digest: 'CRC32C', queueDepth: 64, blockSize: 4096, type: 'Disk',
+  });
+  const eid = store.insertExtent({
+    name: 'e', type: 'File', path: '/p/e', displayPath: '/mnt/tank/e', sizeBytes: 1024, sizeText: '1KB', comment: '', blockSize: null,
+    serial: null, readOnly: false, rpm: 'SSD', insecureTpc: true, xen: false, availThreshold: null, naa: '6589cfc000000001',
+  });
+  store.insertLun({ targetId: tid, extentId: eid, lun: 3, autoNumbered: false });
+  const snap = store.snapshot();
+  assert.deepEqual(snap.portalGroups, [{ id: pg, tag: 1, listen: ['0.0.0.0:3260', '[::]:3260'], comment: 'c' }]);
+  assert.equal(snap.targets[0]!.readOnly, true);
+  assert.equal(snap.targets[0]!.digest, 'CRC32C');
+  assert.equal(snap.extents[0]!.displayPath, '/mnt/tank/e');
+  assert.deepEqual(snap.luns, [{ id: 1, targetId: tid, extentId: eid, lun: 3, autoNumbered: false }]);
+
+  assert.throws(() =>
+    store.transaction(() => {
+      store.insertPortalGroup({ tag: 2, listen: ['1.1.1.1:3260'], comment: '' });
+      store.insertPortalGroup({ tag: 3, listen: ['0.0.0.0:3260'], comment: '' }); // address taken: UNIQUE
+    }),
+  );
+  assert.equal(store.listPortalGroups().length, 1);
+  store.deleteTarget(tid);
+  assert.equal(store.listLuns().length, 0, 'LUN mappings go with their target');
+  store.close();
+});
