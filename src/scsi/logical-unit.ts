@@ -36,11 +36,23 @@ export function createLogicalUnit(spec: LogicalUnitSpec): LogicalUnit {
   return new BlockLogicalUnit(spec);
 }
 
-/** A command in flight, for ABORT TASK / LU RESET. */
+/** A command in the task set, for ordering, ABORT TASK and LU RESET. */
 export interface Task {
   readonly nexus: ItNexus;
   readonly tag: number;
   aborted: boolean;
+  /** Counted in `active` (running, not waiting for its turn). */
+  admitted: boolean;
+  ordered: boolean;
+  /** Set while the task waits behind an ORDERED task. */
+  wake: (() => void) | null;
+}
+
+const enum TaskAttribute {
+  Untagged = 0,
+  Simple = 1,
+  Ordered = 2,
+  HeadOfQueue = 3,
 }
 
 type Handler = (lu: BlockLogicalUnit, cmd: ScsiCommand, task: Task) => Promise<ScsiResult> | ScsiResult;
@@ -108,6 +120,10 @@ export class BlockLogicalUnit implements LogicalUnit {
   /** Serializes COMPARE AND WRITE / ORWRITE against each other and overlapping writes. */
   atomicChain: Promise<void> = Promise.resolve();
   atomicActive = 0;
+  /** Task-set ordering (SAM-5 8.6): running tasks, waiting tasks, an ORDERED task running. */
+  active = 0;
+  readonly waiting: Task[] = [];
+  orderedRunning = false;
 
   constructor(spec: LogicalUnitSpec) {
     if (spec.blockSize !== 512 && spec.blockSize !== 4096) throw new RangeError(`block size ${spec.blockSize} is not 512 or 4096`);
@@ -133,8 +149,57 @@ export class BlockLogicalUnit implements LogicalUnit {
   // ---- LogicalUnit -------------------------------------------------------------------
 
   async execute(cmd: ScsiCommand): Promise<ScsiResult> {
-    const task: Task = { nexus: cmd.nexus, tag: cmd.taskTag, aborted: false };
+    const attr = cmd.attribute;
+    const ordered = attr === TaskAttribute.Ordered;
+    const task: Task = { nexus: cmd.nexus, tag: cmd.taskTag, aborted: false, admitted: false, ordered, wake: null };
     this.tasks.add(task);
+    try {
+      // SIMPLE tasks wait only behind an ORDERED one; ORDERED waits for everything older;
+      // HEAD OF QUEUE never waits.
+      const mustWait = ordered
+        ? this.active !== 0 || this.waiting.length !== 0
+        : attr !== TaskAttribute.HeadOfQueue && (this.orderedRunning || this.waiting.length !== 0);
+      if (mustWait) {
+        await new Promise<void>((resolve) => {
+          task.wake = resolve;
+          this.waiting.push(task);
+        });
+        if (!task.admitted) return { status: ScsiStatus.TaskAborted };
+      } else {
+        this.admit(task);
+      }
+      return await this.run(cmd, task);
+    } finally {
+      this.tasks.delete(task);
+      if (task.admitted) {
+        this.active--;
+        if (task.ordered) this.orderedRunning = false;
+        if (this.waiting.length !== 0) this.drain();
+      }
+    }
+  }
+
+  private admit(task: Task): void {
+    task.admitted = true;
+    this.active++;
+    if (task.ordered) this.orderedRunning = true;
+  }
+
+  /** Start waiting tasks in order until an ORDERED one has to wait for the running ones. */
+  private drain(): void {
+    while (this.waiting.length !== 0 && !this.orderedRunning) {
+      const next = this.waiting[0]!;
+      if (next.ordered && this.active !== 0) return;
+      this.waiting.shift();
+      this.admit(next);
+      const wake = next.wake!;
+      next.wake = null;
+      wake();
+    }
+  }
+
+  /** Run one admitted command. Never throws. */
+  private async run(cmd: ScsiCommand, task: Task): Promise<ScsiResult> {
     let entry: CommandEntry | undefined;
     try {
       if (this.closed) throw logicalUnitNotSupported();
@@ -163,8 +228,6 @@ export class BlockLogicalUnit implements LogicalUnit {
     } catch (err) {
       if (task.aborted || err instanceof TaskAbortedError) return { status: ScsiStatus.TaskAborted };
       return failure(err, entry);
-    } finally {
-      this.tasks.delete(task);
     }
   }
 
@@ -176,7 +239,16 @@ export class BlockLogicalUnit implements LogicalUnit {
       if (taskTag !== undefined && t.tag !== taskTag) continue;
       t.aborted = true;
       n++;
+      if (t.wake) {
+        // Still waiting for its turn: leave the queue and finish as TASK ABORTED.
+        const i = this.waiting.indexOf(t);
+        if (i >= 0) this.waiting.splice(i, 1);
+        const wake = t.wake;
+        t.wake = null;
+        wake();
+      }
     }
+    if (n !== 0 && this.waiting.length !== 0) this.drain();
     return n;
   }
 

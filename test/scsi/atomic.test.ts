@@ -123,3 +123,45 @@ test('reset aborts everything in flight and raises 29/03 on every nexus', async 
     await t.cleanup();
   }
 });
+
+test('task attributes: ORDERED waits for older tasks, newer SIMPLE waits for it, HEAD OF QUEUE does not', async () => {
+  const bs = new GatedBackstore(1 << 20);
+  const t = await fileLu({ backstore: bs });
+  try {
+    const n = nexus();
+    await clearUa(t.lu, n);
+    const order: string[] = [];
+    const full = (c: number[]): Buffer => { const x = Buffer.alloc(16); Buffer.from(c).copy(x); return x; };
+    const exec = (name: string, c: number[], attribute: number, data: Buffer | null = null) =>
+      t.lu.execute({ cdb: full(c), dataOut: data, expectedLength: 512, nexus: n, taskTag: order.length + 100 + name.length, attribute }).then((r) => {
+        order.push(name);
+        return r;
+      });
+    bs.hold();
+    const older = exec('older-read', cdb.read10(0, 1), 1);
+    const ord = exec('ordered-write', cdb.write10(0, 1), 2, Buffer.alloc(512, 1));
+    const newer = exec('newer-tur', cdb.tur(), 1);
+    const hoq = exec('hoq-tur', cdb.tur(), 3);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(order, ['hoq-tur']);
+    bs.release();
+    for (const r of await Promise.all([older, ord, newer, hoq])) assertGood(r);
+    assert.deepEqual(order, ['hoq-tur', 'older-read', 'ordered-write', 'newer-tur']);
+
+    // a queued ORDERED task can be aborted; the ones behind it then run
+    order.length = 0;
+    bs.hold();
+    const r1 = exec('read', cdb.read10(0, 1), 1);
+    const o2 = t.lu.execute({ cdb: full(cdb.tur()), dataOut: null, expectedLength: 0, nexus: n, taskTag: 7777, attribute: 2 });
+    const s3 = exec('after', cdb.tur(), 1);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(t.lu.abortTasks(n, 7777), 1);
+    assert.equal((await o2).status, 0x40);
+    assertGood(await s3);
+    bs.release();
+    assertGood(await r1);
+    assert.deepEqual(order, ['after', 'read']);
+  } finally {
+    await t.cleanup();
+  }
+});
