@@ -25,6 +25,11 @@ export interface Backstore {
   mapped(offset: number, length: number): Promise<Array<{ offset: number; length: number; mapped: boolean }>>;
   /** Re-read the size from the medium (after an extent was grown); returns the new size. */
   refreshSize(): Promise<number>;
+  /**
+   * Media without a size of their own (memory, null) take a new size here; returns it.
+   * Absent on file and block backstores, whose size is the medium's.
+   */
+  resize?(sizeBytes: number): Promise<number>;
   close(): Promise<void>;
 }
 

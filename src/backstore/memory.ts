@@ -23,9 +23,13 @@ export class MemoryBackstore implements Backstore {
     return this.size;
   }
 
-  /** Grow (or shrink) the RAM disk; the LU then calls refreshSize(). */
-  resize(bytes: number): void {
+  /** Grow (or shrink) the RAM disk; chunks past a shrunken end are dropped. */
+  async resize(bytes: number): Promise<number> {
+    if (bytes < this.size) {
+      for (const idx of [...this.#chunks.keys()]) if (idx * CHUNK >= bytes) this.#chunks.delete(idx);
+    }
     this.size = bytes;
+    return this.size;
   }
 
   async read(buf: Buffer, offset: number): Promise<void> {
@@ -123,9 +127,14 @@ export class NullBackstore implements Backstore {
   readonly kind: BackstoreKind = 'null';
   #closed = false;
 
-  constructor(private readonly size: number) {}
+  constructor(private size: number) {}
 
   get sizeBytes(): number {
+    return this.size;
+  }
+
+  async resize(bytes: number): Promise<number> {
+    this.size = bytes;
     return this.size;
   }
 

@@ -268,7 +268,8 @@ export class BlockLogicalUnit implements LogicalUnit {
     if (this.reservations.legacyHolder === nexus.key) this.reservations.legacyHolder = null;
   }
 
-  async capacityChanged(): Promise<void> {
+  async capacityChanged(sizeBytes?: number): Promise<void> {
+    if (sizeBytes !== undefined && this.backstore.resize) await this.backstore.resize(sizeBytes);
     const size = await this.backstore.refreshSize();
     const blocks = Math.floor(size / this.blockSize);
     if (blocks === this.blocks) return;

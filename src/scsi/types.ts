@@ -65,8 +65,12 @@ export interface LogicalUnit {
   reset(by: ItNexus): void;
   /** The nexus went away (session ended): forget its per-nexus state that does not persist. */
   nexusGone(nexus: ItNexus): void;
-  /** The medium grew: re-read the size and raise CAPACITY DATA HAS CHANGED for every nexus. */
-  capacityChanged(): Promise<void>;
+  /**
+   * The medium grew: re-read the size and raise CAPACITY DATA HAS CHANGED for every nexus.
+   * `sizeBytes` (optional) is the new configured size, applied to backstores that have no
+   * medium of their own (memory, null); file and block backstores re-read the medium.
+   */
+  capacityChanged(sizeBytes?: number): Promise<void>;
   /** Release the backstore; commands after this fail. */
   close(): Promise<void>;
 }

@@ -503,3 +503,20 @@ test('closed LU fails commands without rejecting', async () => {
   assert.equal(r.status, 0x02);
   await t.cleanup();
 });
+
+test('capacityChanged(sizeBytes) grows memory and null LUs', async () => {
+  for (const kind of ['memory', 'null'] as const) {
+    const backstore = await openBackstore({ kind, sizeBytes: 1 * MiB });
+    const t = await fileLu({ backstore });
+    try {
+      await clearUa(t.lu);
+      await t.lu.capacityChanged(3 * MiB);
+      assertSense(await run(t.lu, cdb.readCapacity16()), 0x06, 0x2a, 0x09);
+      const d = assertGood(await run(t.lu, cdb.readCapacity16()));
+      assert.equal(d.readUInt32BE(4), 3 * MiB / 512 - 1);
+      assertGood(await run(t.lu, cdb.read10(3 * MiB / 512 - 1, 1)));
+    } finally {
+      await t.cleanup();
+    }
+  }
+});
