@@ -27,6 +27,9 @@ interface PendingR2T {
   offset: number;
   length: number;
   received: number;
+  /** Next DataSN and buffer offset expected in this sequence (in-order delivery). */
+  nextDataSN: number;
+  nextOffset: number;
 }
 
 export class ScsiTask implements SessionTask {
@@ -48,6 +51,9 @@ export class ScsiTask implements SessionTask {
   unsolicitedEnd = 0;
   nextR2TOffset = 0;
   r2tSN = 0;
+  /** DataSN / offset expected next in the unsolicited Data-Out sequence. */
+  unsolDataSN = 0;
+  unsolOffset = 0;
   readonly r2ts = new Map<number, PendingR2T>();
   /** R2T and Data-In PDUs sent (ExpDataSN of the response). */
   dataSN = 0;
@@ -81,6 +87,8 @@ export function fixedSense(key: number, asc: number, ascq: number): Buffer {
 const SENSE_LUN_NOT_SUPPORTED = fixedSense(0x05, 0x25, 0x00);
 const SENSE_INVALID_FIELD_IN_CDB = fixedSense(0x05, 0x24, 0x00);
 const SENSE_INVALID_OPCODE = fixedSense(0x05, 0x20, 0x00);
+const SENSE_DATA_PHASE_ERROR = fixedSense(0x0b, 0x4b, 0x00);
+const SENSE_DATA_OFFSET_ERROR = fixedSense(0x0b, 0x4b, 0x05);
 
 function checkCondition(sense: Buffer): ScsiResult {
   return { status: ScsiStatus.CheckCondition, sense };
@@ -185,6 +193,7 @@ export function onScsiCommand(conn: Connection, pdu: Pdu): void {
       if (imm) pdu.data.copy(task.buffer, 0);
     }
     task.received = imm;
+    task.unsolOffset = imm;
     task.unsolicitedEnd = c.final || params.initialR2T ? imm : Math.min(params.firstBurstLength, edtl);
     if (task.unsolicitedEnd < imm) task.unsolicitedEnd = imm;
     task.nextR2TOffset = task.unsolicitedEnd;
@@ -213,9 +222,17 @@ export function onDataOut(conn: Connection, pdu: Pdu): void {
       conn.reject(pdu.bhs, RejectReason.InvalidPduField);
       return;
     }
-  } else if (d.bufferOffset + len > task.unsolicitedEnd) {
-    conn.reject(pdu.bhs, RejectReason.ProtocolError);
-    return;
+    if (d.dataSN !== r2t.nextDataSN || d.bufferOffset !== r2t.nextOffset) return sequenceError(conn, task, d.dataSN === r2t.nextDataSN);
+    r2t.nextDataSN++;
+    r2t.nextOffset += len;
+  } else {
+    if (d.bufferOffset + len > task.unsolicitedEnd) {
+      conn.reject(pdu.bhs, RejectReason.ProtocolError);
+      return;
+    }
+    if (d.dataSN !== task.unsolDataSN || d.bufferOffset !== task.unsolOffset) return sequenceError(conn, task, d.dataSN === task.unsolDataSN);
+    task.unsolDataSN++;
+    task.unsolOffset += len;
   }
   if (task.aborted) return;
   pdu.data.copy(task.buffer!, d.bufferOffset);
@@ -233,6 +250,18 @@ export function onDataOut(conn: Connection, pdu: Pdu): void {
   }
 }
 
+/**
+ * Data-Out out of sequence (DataPDUInOrder/DataSequenceInOrder are Yes): the command ends
+ * with ABORTED COMMAND / DATA PHASE ERROR (or DATA OFFSET ERROR), its remaining Data-Out
+ * is discarded, and the connection carries on.
+ */
+function sequenceError(conn: Connection, task: ScsiTask, offsetWrong: boolean): void {
+  conn.logger.info({ itt: task.itt, offsetWrong }, 'Data-Out DataSN or offset out of order');
+  conn.dataTasks.delete(task.itt);
+  task.r2ts.clear();
+  finish(conn, task, checkCondition(offsetWrong ? SENSE_DATA_OFFSET_ERROR : SENSE_DATA_PHASE_ERROR));
+}
+
 function issueR2Ts(conn: Connection, task: ScsiTask): void {
   const p = conn.params;
   const edtl = task.expectedLength;
@@ -240,7 +269,7 @@ function issueR2Ts(conn: Connection, task: ScsiTask): void {
     const offset = task.nextR2TOffset;
     const length = Math.min(p.maxBurstLength, edtl - offset);
     const ttt = conn.nextTtt();
-    task.r2ts.set(ttt, { offset, length, received: 0 });
+    task.r2ts.set(ttt, { offset, length, received: 0, nextDataSN: 0, nextOffset: offset });
     task.nextR2TOffset += length;
     const bhs = serializeR2T({
       lun: task.lun < 0 ? 0 : task.lun,
@@ -323,7 +352,18 @@ export function sendResult(conn: Connection, task: ScsiTask, result: ScsiResult)
   let overflow = false;
   let underflow = false;
   let residual = 0;
-  if (task.read || (!task.write && edtl > 0)) {
+  if (task.write && !task.read) {
+    const want = result.dataOutLength;
+    if (want !== undefined && want !== edtl) {
+      if (want > edtl) {
+        overflow = true;
+        residual = want - edtl;
+      } else {
+        underflow = true;
+        residual = edtl - want;
+      }
+    }
+  } else if (task.read || edtl > 0) {
     if (len > edtl) {
       overflow = true;
       residual = len - edtl;

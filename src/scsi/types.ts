@@ -53,6 +53,12 @@ export interface ScsiResult {
   data?: Buffer;
   /** Fixed-format sense data, present with CHECK CONDITION. */
   sense?: Buffer;
+  /**
+   * Commands with Data-Out: the bytes the CDB's transfer length asks for. The transport
+   * compares it with the Expected Data Transfer Length to report write residuals
+   * (overflow when larger, underflow when smaller). Omitted: no residual is reported.
+   */
+  dataOutLength?: number;
 }
 
 /** A logical unit as the transport sees it. */
