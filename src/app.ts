@@ -17,6 +17,7 @@ import type { Pool } from './domain/entities.js';
 import { settleAdminCredential } from './api/admin-credential.js';
 import { buildApi } from './api/server.js';
 import type { ThrottleOptions } from './api/throttle.js';
+import { DataPlane } from './dataplane/data-plane.js';
 
 export const DATABASE_FILE = 'sanbox.db';
 export const DEFAULT_POOL = 'default';
@@ -49,9 +50,13 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
   const pools = preparePools(config);
   const store = new ConfigStore(openDatabase(path.join(config.dataDir, DATABASE_FILE)));
   let http: FastifyInstance | null = null;
+  // The real data plane unless a caller plugs its own applier in (API-only tests do).
+  const dataPlane = ports.applier ? null : new DataPlane(logger.child({ layer: 'dataplane' }));
+  const applier = ports.applier ?? dataPlane ?? noopApplier;
+  const liveStatus = ports.status ?? dataPlane ?? noStatus;
   try {
     store.transaction(() => pools.forEach((p) => store.upsertPool(p)));
-    const services = createDomainServices(store, ports.applier ?? noopApplier, logger);
+    const services = createDomainServices(store, applier, logger);
     services.globals.ensureDefaults();
     const admin = store.transaction(() =>
       settleAdminCredential(store, config.dataDir, config.adminUser, config.adminPassword),
@@ -67,7 +72,7 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
 
     http = await buildApi({
       services,
-      status: ports.status ?? noStatus,
+      status: liveStatus,
       logger,
       adminUser: config.adminUser,
       passwordHash: () => store.getPasswordHash(config.adminUser),
@@ -94,12 +99,14 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
         (closing ??= (async () => {
           await app.close(); // stops accepting, lets in-flight requests finish
           await services.mutations.drain();
+          await dataPlane?.stop();
           store.close();
           logger.info('sanbox stopped');
         })()),
     };
   } catch (err) {
     if (http) await http.close().catch(() => {});
+    await dataPlane?.stop().catch(() => {});
     store.close();
     throw err;
   }
