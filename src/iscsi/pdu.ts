@@ -73,12 +73,15 @@ export function padLength(len: number): number {
 
 /* ------------------------------------------------------------------ LUN field */
 
-/** Decode the 8-byte LUN field (SAM: peripheral or flat addressing); -1 if unsupported. */
+/**
+ * Decode the 8-byte LUN field (SAM: peripheral or flat addressing); -1 if unsupported.
+ * Peripheral addressing with a non-zero bus byte is read like flat addressing, as
+ * libiscsi and Linux put LUNs >= 256 on the wire as plain 16-bit numbers.
+ */
 export function decodeLun(bhs: Buffer, off = 8): number {
   const b0 = bhs[off]!;
   const method = b0 >>> 6;
-  if (method === 0) return b0 === 0 ? bhs[off + 1]! : -1;
-  if (method === 1) return ((b0 & 0x3f) << 8) | bhs[off + 1]!;
+  if (method === 0 || method === 1) return ((b0 & 0x3f) << 8) | bhs[off + 1]!;
   return -1;
 }
 

@@ -143,6 +143,9 @@ test('LUN field: peripheral below 256, flat above', () => {
   encodeLun(300, b);
   assert.equal(b.subarray(8, 16).toString('hex'), '412c000000000000');
   assert.equal(decodeLun(b), 300);
+  b[8] = 0x01; // peripheral with a bus byte, as libiscsi sends 260
+  b[9] = 0x04;
+  assert.equal(decodeLun(b), 260);
   b[8] = 0x80; // logical unit addressing: not supported
   assert.equal(decodeLun(b), -1);
 });
