@@ -272,6 +272,45 @@ export function decodeGetLbaStatus(cdb: Buffer): LbaStatusRequest {
   return { lba: readU64(cdb, 2), allocationLength: cdb.readUInt32BE(10) };
 }
 
+/**
+ * Bytes of Data-Out a CDB asks for (SPDTL), or undefined for commands without Data-Out.
+ * The transport derives write residuals from it (ScsiResult.dataOutLength).
+ */
+export function dataOutLength(cdb: Buffer, blockSize: number): number | undefined {
+  switch (cdb[0]) {
+    case Op.Write6:
+      return (cdb[4]! === 0 ? 256 : cdb[4]!) * blockSize;
+    case Op.Write10: case Op.WriteAndVerify10:
+      return cdb.readUInt16BE(7) * blockSize;
+    case Op.Write12: case Op.WriteAndVerify12:
+      return cdb.readUInt32BE(6) * blockSize;
+    case Op.Write16: case Op.WriteAndVerify16: case Op.OrWrite16:
+      return cdb.readUInt32BE(10) * blockSize;
+    case Op.Verify10: case Op.Verify12: case Op.Verify16: {
+      const bytchk = (cdb[1]! >> 1) & 3;
+      if (bytchk === 0) return 0;
+      if (bytchk === 3) return blockSize;
+      const blocks = cdb[0] === Op.Verify10 ? cdb.readUInt16BE(7) : cdb[0] === Op.Verify12 ? cdb.readUInt32BE(6) : cdb.readUInt32BE(10);
+      return blocks * blockSize;
+    }
+    case Op.WriteSame10:
+      return blockSize;
+    case Op.WriteSame16:
+      return cdb[1]! & 0x01 ? 0 : blockSize;
+    case Op.CompareAndWrite:
+      return 2 * cdb[13]! * blockSize;
+    case Op.Unmap:
+    case Op.ModeSelect10:
+      return cdb.readUInt16BE(7);
+    case Op.ModeSelect6:
+      return cdb[4]!;
+    case Op.PersistentReserveOut:
+      return cdb.readUInt32BE(5);
+    default:
+      return undefined;
+  }
+}
+
 /** Allocation length of commands that return data, by opcode and form. */
 export function allocationLength(cdb: Buffer): number {
   switch (cdb[0]) {

@@ -12,7 +12,7 @@ import { ScsiStatus } from './types.js';
 import {
   Op, SA_GET_LBA_STATUS, SA_READ_CAPACITY_16, SA_REPORT_SUPPORTED_OPCODES, SA_REPORT_TARGET_PORT_GROUPS,
   decodeBlockIo, decodeGetLbaStatus, decodeInquiry, decodeModeSelect, decodeModeSense, decodeReportSupportedOpcodes,
-  decodeStartStop, decodeSynchronizeCache, decodeWriteSame, readU64, writeU64,
+  dataOutLength, decodeStartStop, decodeSynchronizeCache, decodeWriteSame, readU64, writeU64,
 } from './cdb.js';
 import type { BlockIo } from './cdb.js';
 import {
@@ -138,10 +138,11 @@ export class BlockLogicalUnit implements LogicalUnit {
       optimalGranularityBlocks: 4096 / spec.blockSize,
       maxTransferBlocks: 8 * perMiB,
       optimalTransferBlocks: perMiB,
-      maxUnmapBlocks: 1024 * perMiB,
+      maxUnmapBlocks: 1024 * 1024,
       maxUnmapDescriptors: 256,
       unmapGranularityBlocks: 4096 / spec.blockSize,
-      maxWriteSameBlocks: 1024 * perMiB,
+      // Below 2^16: libiscsi then never sends a single 65536-block WRITE(16) to check it.
+      maxWriteSameBlocks: 0xffff,
     };
     if (spec.persistPath) loadAptpl(this.reservations, spec.persistPath);
   }
@@ -168,7 +169,9 @@ export class BlockLogicalUnit implements LogicalUnit {
       } else {
         this.admit(task);
       }
-      return await this.run(cmd, task);
+      const result = await this.run(cmd, task);
+      const out = dataOutLength(cmd.cdb, this.blockSize);
+      return out === undefined ? result : { ...result, dataOutLength: out };
     } finally {
       this.tasks.delete(task);
       if (task.admitted) {
@@ -396,13 +399,28 @@ function dataOutFor(cmd: ScsiCommand, bytes: number): Buffer {
   return d.length === bytes ? d : d.subarray(0, bytes);
 }
 
+/**
+ * The Data-Out a WRITE uses. When the initiator sent less than the CDB asks for (iSCSI
+ * EDTL < SCSI transfer length), the command is processed for the whole blocks it did send
+ * (FCP-4 overflow rule a; the transport reports the overflow residual); a partial block
+ * gets INVALID FIELD IN COMMAND INFORMATION UNIT and nothing is written (rule b).
+ */
+function writeData(cmd: ScsiCommand, bytes: number, blockSize: number): Buffer {
+  const d = cmd.dataOut;
+  const have = d ? d.length : 0;
+  if (have >= bytes) return have === bytes ? d! : d!.subarray(0, bytes);
+  if (have % blockSize !== 0) throw invalidFieldInCommandIu();
+  return d ?? Buffer.alloc(0);
+}
+
 async function writeBlocks(lu: BlockLogicalUnit, cmd: ScsiCommand, task: Task): Promise<ScsiResult> {
   lu.checkWritable();
   const op = cmd.cdb[0]!;
   const io = decodeBlockIo(cmd.cdb);
   checkTransfer(lu, op, io);
   if (io.blocks === 0) return GOOD;
-  const data = dataOutFor(cmd, io.blocks << lu.blockShift);
+  const data = writeData(cmd, io.blocks << lu.blockShift, lu.blockSize);
+  if (data.length === 0) return GOOD;
   const fua = io.fua || !lu.mode.wce;
   if (lu.atomicActive !== 0) await lu.atomically(task, () => writeOut(lu, data, io.lba, fua));
   else await writeOut(lu, data, io.lba, fua);
@@ -614,11 +632,12 @@ async function compareAndWrite(lu: BlockLogicalUnit, cmd: ScsiCommand, task: Tas
   const lba = readU64(cdb, 2);
   const blocks = cdb[13]!;
   lu.checkRange(lba, blocks);
-  if (blocks === 0) return GOOD;
-  if (blocks > lu.limits.maxCompareAndWriteBlocks) throw invalidFieldInCdb(13);
   const bytes = blocks << lu.blockShift;
   const data = cmd.dataOut;
-  if (!data || data.length !== 2 * bytes) throw invalidFieldInCommandIu();
+  // Data-Out must be exactly the verify and write instances (a 256-block request wraps to 0).
+  if ((data?.length ?? 0) !== 2 * bytes) throw invalidFieldInCdb(13);
+  if (blocks === 0 || !data) return GOOD;
+  if (blocks > lu.limits.maxCompareAndWriteBlocks) throw invalidFieldInCdb(13);
   const verifyPart = data.subarray(0, bytes);
   const writePart = data.subarray(bytes, 2 * bytes);
   const fua = (cdb[1]! & 0x08) !== 0 || !lu.mode.wce;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   cdbLength, decodeBlockIo, decodeInquiry, decodeModeSense, decodeReportSupportedOpcodes, decodeStartStop,
-  decodeSynchronizeCache, decodeWriteSame, readU64, writeU64, buildReportLuns,
+  decodeSynchronizeCache, decodeWriteSame, readU64, writeU64, buildReportLuns, dataOutLength,
 } from '../../src/scsi/cdb.js';
 import { ScsiCheckCondition, buildFixedSense, parseSense, invalidFieldInCdb } from '../../src/scsi/sense.js';
 import { naaDesignator } from '../../src/scsi/inquiry.js';
@@ -114,6 +114,20 @@ test('NAA designators are always valid NAA 5 or NAA 6', () => {
   assert.equal(odd.length, 16);
   assert.equal(odd[0]! >> 4, 6);
   assert.deepEqual(naaDesignator('6001405abcdef012', 's'), six, 'stable');
+});
+
+test('dataOutLength: SPDTL of Data-Out commands, undefined for the rest', () => {
+  assert.equal(dataOutLength(b(0x0a, 0, 0, 0, 0, 0), 512), 256 * 512);
+  assert.equal(dataOutLength(b(0x2a, 0, 0, 0, 0, 0, 0, 0, 3, 0), 4096), 3 * 4096);
+  assert.equal(dataOutLength(b(0x8a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0), 512), 65536 * 512);
+  assert.equal(dataOutLength(b(0x2f, 0x00, 0, 0, 0, 0, 0, 0, 3, 0), 512), 0);
+  assert.equal(dataOutLength(b(0x2f, 0x02, 0, 0, 0, 0, 0, 0, 3, 0), 512), 1536);
+  assert.equal(dataOutLength(b(0x2f, 0x06, 0, 0, 0, 0, 0, 0, 3, 0), 512), 512);
+  assert.equal(dataOutLength(b(0x93, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0), 512), 0);
+  assert.equal(dataOutLength(b(0x89, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0), 512), 2048);
+  assert.equal(dataOutLength(b(0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0), 512), 24);
+  assert.equal(dataOutLength(b(0x5f, 0, 0, 0, 0, 0, 0, 0, 24, 0), 512), 24);
+  assert.equal(dataOutLength(b(0x28, 0, 0, 0, 0, 0, 0, 0, 3, 0), 512), undefined);
 });
 
 test('REPORT LUNS list', () => {

@@ -213,20 +213,36 @@ test('invalid opcode, invalid service action, NACA', async () => {
   }
 });
 
-test('short Data-Out: INVALID FIELD IN COMMAND IU and nothing written; longer Data-Out is clipped', async () => {
+test('residuals: short Data-Out writes the whole blocks sent, a partial block is refused, extra is ignored', async () => {
   const t = await fileLu();
   try {
     await clearUa(t.lu);
     const a = Buffer.alloc(1024, 0x61);
-    assertGood(await run(t.lu, cdb.write10(0, 2), a));
-    assertSense(await run(t.lu, cdb.write10(0, 2), Buffer.alloc(512, 0x62)), 0x05, 0x0e, 0x03);
-    assertSense(await run(t.lu, cdb.write10(0, 1), null), 0x05, 0x0e, 0x03);
-    assert.deepEqual(assertGood(await run(t.lu, cdb.read10(0, 2))), a);
+    const full = await run(t.lu, cdb.write10(0, 2), a);
+    assertGood(full);
+    assert.equal(full.dataOutLength, 1024, 'SPDTL for the transport');
+    // EDTL one block, CDB two: the first block is written, the second left alone
+    const over = await run(t.lu, cdb.write10(0, 2), Buffer.alloc(512, 0x62));
+    assertGood(over);
+    assert.equal(over.dataOutLength, 1024);
+    let back = assertGood(await run(t.lu, cdb.read10(0, 2)));
+    assert.deepEqual(back.subarray(0, 512), Buffer.alloc(512, 0x62));
+    assert.deepEqual(back.subarray(512), Buffer.alloc(512, 0x61));
+    // EDTL 0: nothing written, GOOD
+    assertGood(await run(t.lu, cdb.write10(1, 1), null));
+    // a partial block: INVALID FIELD IN COMMAND INFORMATION UNIT, nothing written
+    const part = await run(t.lu, cdb.write10(0, 1), Buffer.alloc(200, 0x64));
+    assertSense(part, 0x05, 0x0e, 0x03);
+    assert.equal(part.dataOutLength, 512);
+    back = assertGood(await run(t.lu, cdb.read10(0, 2)));
+    assert.deepEqual(back.subarray(0, 512), Buffer.alloc(512, 0x62));
+    // EDTL larger than the CDB: only the CDB's blocks are written
     const c = Buffer.alloc(10000, 0x63);
     assertGood(await run(t.lu, cdb.write10(0, 1), c));
-    const back = assertGood(await run(t.lu, cdb.read10(0, 2)));
+    back = assertGood(await run(t.lu, cdb.read10(0, 2)));
     assert.deepEqual(back.subarray(0, 512), Buffer.alloc(512, 0x63));
     assert.deepEqual(back.subarray(512), Buffer.alloc(512, 0x61));
+    assert.equal((await run(t.lu, cdb.read10(0, 1))).dataOutLength, undefined, 'no Data-Out, no dataOutLength');
   } finally {
     await t.cleanup();
   }
