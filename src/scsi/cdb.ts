@@ -21,7 +21,9 @@ export const enum Op {
   Write10 = 0x2a,
   WriteAndVerify10 = 0x2e,
   Verify10 = 0x2f,
+  PreFetch10 = 0x34,
   SynchronizeCache10 = 0x35,
+  ReadDefectData10 = 0x37,
   WriteSame10 = 0x41,
   Unmap = 0x42,
   ModeSelect10 = 0x55,
@@ -37,6 +39,7 @@ export const enum Op {
   WriteAndVerify16 = 0x8e,
   Verify16 = 0x8f,
   SynchronizeCache16 = 0x91,
+  PreFetch16 = 0x90,
   WriteSame16 = 0x93,
   ServiceActionIn16 = 0x9e,
   ReportLuns = 0xa0,
@@ -45,6 +48,7 @@ export const enum Op {
   Write12 = 0xaa,
   WriteAndVerify12 = 0xae,
   Verify12 = 0xaf,
+  ReadDefectData12 = 0xb7,
 }
 
 /** Service actions of SERVICE ACTION IN(16) (9Eh) and MAINTENANCE IN (A3h). */

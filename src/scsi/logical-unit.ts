@@ -401,16 +401,22 @@ function dataOutFor(cmd: ScsiCommand, bytes: number): Buffer {
 
 /**
  * The Data-Out a WRITE uses. When the initiator sent less than the CDB asks for (iSCSI
- * EDTL < SCSI transfer length), the command is processed for the whole blocks it did send
- * (FCP-4 overflow rule a; the transport reports the overflow residual); a partial block
- * gets INVALID FIELD IN COMMAND INFORMATION UNIT and nothing is written (rule b).
+ * EDTL < SCSI transfer length), the command is processed for the bytes it did send and no
+ * more (FCP-4 overflow rule a; the transport reports the overflow residual). A trailing
+ * partial block is completed from the medium (read-modify-write), so bytes the initiator
+ * did not send keep their old contents.
  */
-function writeData(cmd: ScsiCommand, bytes: number, blockSize: number): Buffer {
+async function writeData(lu: BlockLogicalUnit, cmd: ScsiCommand, lba: number, bytes: number): Promise<Buffer> {
   const d = cmd.dataOut;
   const have = d ? d.length : 0;
   if (have >= bytes) return have === bytes ? d! : d!.subarray(0, bytes);
-  if (have % blockSize !== 0) throw invalidFieldInCommandIu();
-  return d ?? Buffer.alloc(0);
+  if (!d || have === 0) return Buffer.alloc(0);
+  const tail = have & (lu.blockSize - 1);
+  if (tail === 0) return d;
+  const whole = have - tail;
+  const merged = await readMedium(lu, lba + whole / lu.blockSize, 1);
+  d.copy(merged, 0, whole, have);
+  return whole === 0 ? merged : Buffer.concat([d.subarray(0, whole), merged]);
 }
 
 async function writeBlocks(lu: BlockLogicalUnit, cmd: ScsiCommand, task: Task): Promise<ScsiResult> {
@@ -419,7 +425,7 @@ async function writeBlocks(lu: BlockLogicalUnit, cmd: ScsiCommand, task: Task): 
   const io = decodeBlockIo(cmd.cdb);
   checkTransfer(lu, op, io);
   if (io.blocks === 0) return GOOD;
-  const data = writeData(cmd, io.blocks << lu.blockShift, lu.blockSize);
+  const data = await writeData(lu, cmd, io.lba, io.blocks << lu.blockShift);
   if (data.length === 0) return GOOD;
   const fua = io.fua || !lu.mode.wce;
   if (lu.atomicActive !== 0) await lu.atomically(task, () => writeOut(lu, data, io.lba, fua));
@@ -491,6 +497,31 @@ async function synchronizeCache(lu: BlockLogicalUnit, cmd: ScsiCommand): Promise
     throw ioFailure(err, sc.lba, true);
   }
   return GOOD;
+}
+
+/**
+ * PRE-FETCH(10/16): the range is checked and GOOD returned. GOOD (not CONDITION MET) is
+ * what SBC-3 asks when the blocks were not all brought into a cache; the page cache
+ * decides that here, not us.
+ */
+function preFetch(lu: BlockLogicalUnit, cmd: ScsiCommand): ScsiResult {
+  const cdb = cmd.cdb;
+  const ten = cdb[0] === Op.PreFetch10;
+  const lba = ten ? cdb.readUInt32BE(2) : readU64(cdb, 2);
+  const blocks = ten ? cdb.readUInt16BE(7) : cdb.readUInt32BE(10);
+  lu.checkRange(lba, blocks);
+  return GOOD;
+}
+
+/** READ DEFECT DATA(10/12): a virtual medium has no defects, so an empty list. */
+function readDefectData(_lu: BlockLogicalUnit, cmd: ScsiCommand): ScsiResult {
+  const cdb = cmd.cdb;
+  const ten = cdb[0] === Op.ReadDefectData10;
+  const flags = ten ? cdb[2]! : cdb[1]!;
+  const alloc = ten ? cdb.readUInt16BE(7) : cdb.readUInt32BE(6);
+  const b = Buffer.alloc(ten ? 4 : 8);
+  b[1] = flags & 0x1f; // PLISTV, GLISTV, format echoed; the list length stays 0
+  return good(clip(b, alloc));
 }
 
 // ---- handlers: thin provisioning ----------------------------------------------------
@@ -889,6 +920,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   entry(Op.Write10, 'WRITE(10)', rw10(Op.Write10), 'write', true, writeBlocks),
   entry(Op.WriteAndVerify10, 'WRITE AND VERIFY(10)', vfy10(Op.WriteAndVerify10), 'write', true, writeBlocks),
   entry(Op.Verify10, 'VERIFY(10)', vfy10(Op.Verify10), 'read', true, verify),
+  entry(Op.PreFetch10, 'PRE-FETCH(10)', [0x34, 0x02, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, CTL], 'read', true, preFetch),
+  entry(Op.ReadDefectData10, 'READ DEFECT DATA(10)', [0x37, 0, 0x1f, 0, 0, 0, 0, 0xff, 0xff, CTL], 'meta', true, readDefectData),
   entry(Op.SynchronizeCache10, 'SYNCHRONIZE CACHE(10)', [0x35, 0x02, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, CTL], 'write', true, synchronizeCache),
   entry(Op.WriteSame10, 'WRITE SAME(10)', [0x41, 0xf8, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, CTL], 'write', true, writeSame),
   entry(Op.Unmap, 'UNMAP', [0x42, 0x01, 0, 0, 0, 0, 0x1f, 0xff, 0xff, CTL], 'write', true, unmap, { thinOnly: true }),
@@ -904,6 +937,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   entry(Op.OrWrite16, 'ORWRITE(16)', rw16(Op.OrWrite16), 'write', true, orWrite),
   entry(Op.WriteAndVerify16, 'WRITE AND VERIFY(16)', vfy16(Op.WriteAndVerify16), 'write', true, writeBlocks),
   entry(Op.Verify16, 'VERIFY(16)', vfy16(Op.Verify16), 'read', true, verify),
+  entry(Op.PreFetch16, 'PRE-FETCH(16)', [0x90, 0x02, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, CTL], 'read', true, preFetch),
   entry(Op.SynchronizeCache16, 'SYNCHRONIZE CACHE(16)', [0x91, 0x02, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, CTL], 'write', true, synchronizeCache),
   entry(Op.WriteSame16, 'WRITE SAME(16)', [0x93, 0xf9, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, CTL], 'write', true, writeSame),
   entry(Op.ServiceActionIn16, 'READ CAPACITY(16)', [0x9e, 0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, CTL], 'meta', true, readCapacity16, { serviceAction: SA_READ_CAPACITY_16 }),
@@ -914,6 +948,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   entry(Op.Write12, 'WRITE(12)', rw12(Op.Write12), 'write', true, writeBlocks),
   entry(Op.WriteAndVerify12, 'WRITE AND VERIFY(12)', vfy12(Op.WriteAndVerify12), 'write', true, writeBlocks),
   entry(Op.Verify12, 'VERIFY(12)', vfy12(Op.Verify12), 'read', true, verify),
+  entry(Op.ReadDefectData12, 'READ DEFECT DATA(12)', [0xb7, 0x1f, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, CTL], 'meta', true, readDefectData),
 ];
 
 const BY_OPCODE = new Map<number, CommandEntry>();

@@ -213,7 +213,7 @@ test('invalid opcode, invalid service action, NACA', async () => {
   }
 });
 
-test('residuals: short Data-Out writes the whole blocks sent, a partial block is refused, extra is ignored', async () => {
+test('residuals: a short Data-Out writes exactly the bytes sent, extra Data-Out is ignored', async () => {
   const t = await fileLu();
   try {
     await clearUa(t.lu);
@@ -230,12 +230,14 @@ test('residuals: short Data-Out writes the whole blocks sent, a partial block is
     assert.deepEqual(back.subarray(512), Buffer.alloc(512, 0x61));
     // EDTL 0: nothing written, GOOD
     assertGood(await run(t.lu, cdb.write10(1, 1), null));
-    // a partial block: INVALID FIELD IN COMMAND INFORMATION UNIT, nothing written
-    const part = await run(t.lu, cdb.write10(0, 1), Buffer.alloc(200, 0x64));
-    assertSense(part, 0x05, 0x0e, 0x03);
-    assert.equal(part.dataOutLength, 512);
+    // a partial block: the bytes sent are written, the rest of the block keeps its data
+    const part = await run(t.lu, cdb.write10(0, 2), Buffer.alloc(700, 0x64));
+    assertGood(part);
+    assert.equal(part.dataOutLength, 1024);
     back = assertGood(await run(t.lu, cdb.read10(0, 2)));
-    assert.deepEqual(back.subarray(0, 512), Buffer.alloc(512, 0x62));
+    assert.deepEqual(back.subarray(0, 700), Buffer.alloc(700, 0x64));
+    assert.deepEqual(back.subarray(700), Buffer.alloc(324, 0x61));
+    assertGood(await run(t.lu, cdb.write10(0, 2), Buffer.concat([Buffer.alloc(512, 0x62), Buffer.alloc(512, 0x61)])));
     // EDTL larger than the CDB: only the CDB's blocks are written
     const c = Buffer.alloc(10000, 0x63);
     assertGood(await run(t.lu, cdb.write10(0, 1), c));
@@ -534,5 +536,22 @@ test('capacityChanged(sizeBytes) grows memory and null LUs', async () => {
     } finally {
       await t.cleanup();
     }
+  }
+});
+
+test('PRE-FETCH(10/16) checks the range; READ DEFECT DATA(10/12) is an empty list', async () => {
+  const t = await fileLu({ sizeBytes: 1 * MiB });
+  try {
+    await clearUa(t.lu);
+    assertGood(await run(t.lu, [0x34, 0x02, ...u32(0), 0x03, ...u16(256), 0]));
+    assertGood(await run(t.lu, [0x90, 0, 0, 0, 0, 0, ...u32(2040), ...u32(8), 0, 0]));
+    assertSense(await run(t.lu, [0x34, 0, ...u32(2040), 0, ...u16(9), 0]), 0x05, 0x21, 0x00);
+    const d10 = assertGood(await run(t.lu, [0x37, 0, 0x0c | 0x05, 0, 0, 0, 0, ...u16(512), 0]));
+    assert.deepEqual([...d10], [0, 0x0d, 0, 0]);
+    const d12 = assertGood(await run(t.lu, [0xb7, 0x08 | 0x04, 0, 0, 0, 0, ...u32(512), 0, 0]));
+    assert.equal(d12.length, 8);
+    assert.equal(d12.readUInt32BE(4), 0);
+  } finally {
+    await t.cleanup();
   }
 });
