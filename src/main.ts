@@ -51,17 +51,19 @@ async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const sanbox = await createSanbox(config);
-  await new Promise<void>((resolve) => {
+  // Handlers go in before start-up, so a signal during it still means a clean stop.
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
-      sanbox.logger.info({ signal }, 'stopping');
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      resolve();
+      resolve(signal);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  const sanbox = await createSanbox(config);
+  const signal = await stopped;
+  sanbox.logger.info({ signal }, 'stopping');
   await sanbox.close();
   return 0;
 }

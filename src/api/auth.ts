@@ -6,7 +6,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { verifyPassword } from './passwords.js';
+import { verifyPasswordAsync } from './passwords.js';
 import { FailureThrottle } from './throttle.js';
 
 export interface AuthDeps {
@@ -26,7 +26,7 @@ export class Authenticator {
   constructor(private readonly deps: AuthDeps) {}
 
   /** True when the request carries valid admin credentials. */
-  check(request: FastifyRequest): boolean {
+  async check(request: FastifyRequest): Promise<boolean> {
     const presented = this.presented(request);
     if (!presented) return false;
     if (!safeEqual(presented.user, this.deps.user)) return false;
@@ -34,7 +34,7 @@ export class Authenticator {
     if (!hash) return false;
     const mac = createHmac('sha256', this.cacheKey).update(presented.password).digest('hex');
     if (this.verified.get(mac) === hash) return true;
-    if (!verifyPassword(presented.password, hash)) return false;
+    if (!(await verifyPasswordAsync(presented.password, hash))) return false;
     if (this.verified.size > 64) this.verified.clear();
     this.verified.set(mac, hash);
     return true;
@@ -56,15 +56,18 @@ export class Authenticator {
   /** Installs the check on every route of `app`. */
   install(app: FastifyInstance): void {
     app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-      if (this.check(request)) {
-        this.deps.throttle.succeed(request.ip);
-        return;
-      }
-      const delay = this.deps.throttle.fail(request.ip);
+      // An address with recent failures waits before its credentials are even checked,
+      // so a guesser gets slower answers and cannot make us hash faster than that.
+      const delay = this.deps.throttle.delayFor(request.ip);
       if (delay > 0) {
         request.log.warn({ remoteAddress: request.ip, delayMs: delay }, 'repeated authentication failures');
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
+      if (await this.check(request)) {
+        this.deps.throttle.succeed(request.ip);
+        return;
+      }
+      this.deps.throttle.fail(request.ip);
       reply.code(401).header('WWW-Authenticate', WWW_AUTHENTICATE).header('Vary', 'Accept');
       return reply.send(UNAUTHORIZED_BODY);
     });

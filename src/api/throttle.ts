@@ -24,8 +24,8 @@ export class FailureThrottle {
 
   constructor(private readonly options: ThrottleOptions = DEFAULT_THROTTLE) {}
 
-  /** Records a failure from `address`; returns how long to wait before answering. */
-  fail(address: string, now = Date.now()): number {
+  /** Records a failure from `address`. */
+  fail(address: string, now = Date.now()): void {
     let entry = this.failures.get(address);
     if (!entry || now - entry.first > this.options.windowMs) {
       entry = { count: 0, first: now };
@@ -33,7 +33,13 @@ export class FailureThrottle {
       this.prune(now);
     }
     entry.count += 1;
-    const over = entry.count - this.options.freeFailures;
+  }
+
+  /** How long the next attempt from `address` waits: 0 until `freeFailures`, then doubling. */
+  delayFor(address: string, now = Date.now()): number {
+    const entry = this.failures.get(address);
+    if (!entry || now - entry.first > this.options.windowMs) return 0;
+    const over = entry.count - this.options.freeFailures + 1;
     if (over <= 0) return 0;
     return Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** Math.min(over - 1, 20));
   }

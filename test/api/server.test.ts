@@ -109,3 +109,33 @@ test('HTTPS when SANBOX_TLS_CERT and SANBOX_TLS_KEY are set', async () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('close() lets an in-flight request finish, then closes the database; nothing is lost', async () => {
+  let entered!: () => void;
+  const inApply = new Promise<void>((r) => (entered = r));
+  let calls = 0;
+  const applier = {
+    apply: async () => {
+      calls += 1;
+      if (calls === 2) {
+        entered();
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    },
+  };
+  const dataDir = tempDir('sanbox-close-');
+  const sb = await startSanbox({ dataDir, ports: { applier } });
+  try {
+    const pending = sb.api('POST', `${FREENAS}/portal/`, { iscsi_target_portal_ips: ['0.0.0.0:3260'] });
+    await inApply; // committed, the data plane is applying, the client has no answer yet
+    const closing = sb.sanbox.close();
+    const res = await pending;
+    await closing;
+    assert.equal(res.status, 201);
+    await sb.start();
+    assert.equal((await sb.api('GET', `${FREENAS}/portal/1/`)).status, 200);
+  } finally {
+    await sb.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});
