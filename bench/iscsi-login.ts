@@ -26,19 +26,20 @@ const OPERATIONAL_KEYS = [
 
 interface Pdu { bhs: Buffer; data: Buffer }
 
+/** RFC 7143 §11.13.5 login status (class << 8 | detail). */
+const LOGIN_STATUS: Record<number, string> = {
+  0x0101: 'target moved temporarily', 0x0102: 'target moved permanently',
+  0x0200: 'initiator error', 0x0201: 'authentication failure', 0x0202: 'authorization failure',
+  0x0203: 'not found', 0x0204: 'target removed', 0x0205: 'unsupported version',
+  0x0206: 'too many connections', 0x0207: 'missing parameter', 0x0208: "can't include in session",
+  0x0209: 'session type not supported', 0x020a: 'session does not exist', 0x020b: 'invalid during login',
+  0x0300: 'target error', 0x0301: 'service unavailable', 0x0302: 'out of resources',
+};
+
 function pad4(n: number): number { return (n + 3) & ~3; }
 
 function encodeText(keys: string[]): Buffer {
   return Buffer.from(keys.map((k) => k + '\0').join(''), 'utf8');
-}
-
-function decodeText(data: Buffer): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const kv of data.toString('utf8').split('\0')) {
-    const i = kv.indexOf('=');
-    if (i > 0) out[kv.slice(0, i)] = kv.slice(i + 1);
-  }
-  return out;
 }
 
 /** One idle session; `close()` logs out (best effort) and closes the socket. */
@@ -99,7 +100,10 @@ export class IdleSession {
       if ((rsp.bhs[0]! & 0x3f) !== OP_LOGIN_RSP) throw new Error(`expected Login Response, got opcode 0x${rsp.bhs[0]!.toString(16)}`);
       const statusClass = rsp.bhs[36]!;
       const statusDetail = rsp.bhs[37]!;
-      if (statusClass !== 0) throw new Error(`login rejected: status ${statusClass}/${statusDetail} ${JSON.stringify(decodeText(rsp.data))}`);
+      if (statusClass !== 0) {
+        const name = LOGIN_STATUS[(statusClass << 8) | statusDetail] ?? 'unknown';
+        throw new Error(`login rejected: status 0x${((statusClass << 8) | statusDetail).toString(16).padStart(4, '0')} (${name})`);
+      }
       this.expStatSN = rsp.bhs.readUInt32BE(24) + 1;
       this.tsih = rsp.bhs.readUInt16BE(14);
       const transit = (rsp.bhs[1]! & F_TRANSIT) !== 0;

@@ -29,11 +29,12 @@ export interface BenchReport {
   startedAt: string;
   finishedAt: string;
   totalSecs: number;
-  host: { hostname: string; cpus: number; cpuModel: string; kernel: string; node: string; loadAvgEnd: number[] };
+  host: { hostname: string; cpus: number; cpuModel: string; kernel: string; node: string; loadAvgStart: number[]; loadAvgEnd: number[] };
   versions: Record<string, string>;
   sanboxCommit: string;
   options: { rounds: number; secs: number; sessions: number; httpSecs: number; httpConnections: number };
-  loopback: LoopbackResult;
+  /** one per round, measured right before the 128 KiB cells */
+  loopback: Array<LoopbackResult & { round: number }>;
   targets: TargetInfo[];
   workloads: Workload[];
   samples: Sample[];
@@ -125,7 +126,11 @@ export function markdown(r: BenchReport): string {
       const spread = Number.isFinite(c.spreadPct) ? ` (±${(c.spreadPct / 2).toFixed(0)}%)` : '';
       const partial = c.ok < c.total ? ` [${c.ok}/${c.total} ok: ${esc((c.firstError ?? '').slice(0, 80))}]` : '';
       let mbs = fix(c.mbs, 1);
-      if (w.bytes >= 131072 && Number.isFinite(r.loopback.mbs)) mbs += ` (${((c.mbs / r.loopback.mbs) * 100).toFixed(0)}% of TCP)`;
+      if (w.bytes >= 131072) {
+        // share of the ceiling measured in the same round, median over rounds
+        const share = median([...c.byRound].map(([round, m]) => m.mbs / (r.loopback.find((l) => l.round === round)?.mbs ?? NaN)));
+        if (Number.isFinite(share)) mbs += ` (${(share * 100).toFixed(0)}% of TCP)`;
+      }
       const isBase = t.system === 'tgt';
       const ri = base && !isBase ? ratio(pairedRatio(c, base, (m) => m.iops)) : '';
       const rc = base && !isBase ? ratio(pairedRatio(c, base, (m) => m.cpuPer10k)) : '';
@@ -133,8 +138,10 @@ export function markdown(r: BenchReport): string {
     });
   }
   out.push('');
-  out.push(`Loopback TCP ceiling (127.0.0.1, one stream, 128 KiB writes, ${r.loopback.tool}): ` +
-    (Number.isFinite(r.loopback.mbs) ? `**${int(r.loopback.mbs)} MB/s**` : `ERR ${r.loopback.error ?? ''}`) + '.');
+  const lb = median(r.loopback.map((l) => l.mbs));
+  out.push(`Loopback TCP ceiling (127.0.0.1, one stream between two processes, 128 KiB writes, ${r.loopback[0]?.tool ?? '?'}; ` +
+    `measured in each round just before the 128 KiB cells): ` +
+    (Number.isFinite(lb) ? `**${int(lb)} MB/s** median (${r.loopback.map((l) => int(l.mbs)).join(', ')}); the 128K rows show their share of the same round's ceiling.` : `ERR ${r.loopback[0]?.error ?? 'not measured'}.`));
   out.push('MB = 10^6 bytes. 4K rand = qemu-img 4 KiB I/Os on a 1 MiB + 4 KiB stride over the LUN; iscsi-perf -r picks random LBAs. ' +
     'Mean latency = depth ÷ IOPS (the tools keep the queue full). CPU = utime + stime of the target process (all threads) from /proc over the client\'s run. ' +
     'File LUNs: 1 GiB images in one temp dir, written once before the first round. Spread = ± half the min–max range across rounds.');
@@ -178,7 +185,8 @@ export function markdown(r: BenchReport): string {
     for (const n of r.notes) out.push(`- ${esc(n)}`);
     out.push('');
   }
-  out.push(`Total ${r.totalSecs.toFixed(0)} s; load average at end ${r.host.loadAvgEnd.map((x) => x.toFixed(2)).join(' ')}.`);
+  const la = (v: number[]) => v.map((x) => x.toFixed(2)).join(' ');
+  out.push(`Total ${r.totalSecs.toFixed(0)} s; load average (1/5/15 min) at start ${la(r.host.loadAvgStart)}, at end ${la(r.host.loadAvgEnd)} (${r.host.cpus} CPUs: above ${r.host.cpus} means something else competed for the CPU).`);
   return out.join('\n') + '\n';
 }
 

@@ -4,9 +4,10 @@
  *   node dist/bench/run.js [--quick] [--rounds N] [--secs S] [--sessions N]
  *                          [--http-secs S] [--no-http] [--keep] [--save-md]
  *
- * One run: loopback TCP ceiling; tgt (1 GiB file LUN) and sanbox (1 GiB file LUN + null
+ * One run: tgt (1 GiB file LUN) and sanbox (1 GiB file LUN + null
  * LUN) side by side in one temp dir; memory idle and with N sessions; the I/O workloads
- * interleaved per cell (tgt, sanbox file, sanbox null) for R rounds; the HTTP API under
+ * interleaved per cell (tgt, sanbox file, sanbox null) for R rounds, with the loopback TCP
+ * ceiling measured in each round right before the 128 KiB cells; the HTTP API under
  * load. Markdown on stdout, JSON in bench/results/. Every process started here is stopped
  * by PID on exit, error or Ctrl-C.
  */
@@ -78,15 +79,12 @@ async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   installSignalHandlers();
   const startedAt = new Date().toISOString();
+  const loadAvgStart = loadavg();
   const t0 = performance.now();
   const notes: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'sanbox-bench-'));
   onCleanup('temp dir', () => { if (!opts.keep) rmSync(dir, { recursive: true, force: true }); else log(`kept ${dir}`); });
   log(`work dir ${dir}; ${opts.rounds} round(s), ${opts.secs} s per run`);
-
-  log('loopback TCP ceiling');
-  const loopback = await loopbackCeiling(3);
-  log(`loopback: ${loopback.mbs.toFixed(0)} MB/s (${loopback.tool})`);
 
   // ---- tgt ----
   const GiB = 1 << 30;
@@ -112,7 +110,7 @@ async function main(): Promise<void> {
   try {
     sanbox = await Sanbox.start(dir);
     log(`sanbox pid ${sanbox.pid}, API ${sanbox.httpBase}, portal ${sanbox.portal}`);
-    sanboxCfg = await sanbox.configure(join(dir, 'bench.img'));
+    sanboxCfg = await sanbox.configure(join(dir, 'bench.img'), opts.sessions + 16);
     for (const [info, lun] of [[sbFile, sanboxCfg.file], [sbNull, sanboxCfg.null]] as const) {
       if ('error' in lun) info.error = lun.error;
       else info.url = (lun as SanboxLun).url;
@@ -179,6 +177,7 @@ async function main(): Promise<void> {
 
   // ---- I/O rounds, interleaved per cell ----
   const samples: BenchReport['samples'] = [];
+  const loopbacks: BenchReport['loopback'] = [];
   const runOne = async (lane: Lane, w: Workload, round: number): Promise<void> => {
     const { info } = lane;
     if (info.error || !info.url || aborted()) return;
@@ -213,6 +212,11 @@ async function main(): Promise<void> {
   for (let round = 1; round <= opts.rounds; round++) {
     log(`round ${round}/${opts.rounds}`);
     for (const w of WORKLOADS) {
+      if (w.id === WORKLOADS.find((x) => x.bytes >= 131072)?.id && !aborted()) {
+        const l = await loopbackCeiling(2);
+        loopbacks.push({ round, ...l });
+        log(`  loopback TCP ceiling ${Number.isFinite(l.mbs) ? `${l.mbs.toFixed(0)} MB/s (${l.tool})` : `ERR ${l.error}`}`);
+      }
       for (const lane of lanes) await runOne(lane, w, round);
     }
   }
@@ -249,11 +253,11 @@ async function main(): Promise<void> {
     startedAt,
     finishedAt: new Date().toISOString(),
     totalSecs: (performance.now() - t0) / 1000,
-    host: { hostname: hostname(), cpus: cpus().length, cpuModel, kernel: release(), node: process.version, loadAvgEnd: loadavg() },
+    host: { hostname: hostname(), cpus: cpus().length, cpuModel, kernel: release(), node: process.version, loadAvgStart, loadAvgEnd: loadavg() },
     versions: { ...toolVersions(), tgtd: Tgt.version() },
     sanboxCommit: Sanbox.commit(),
     options: { rounds: opts.rounds, secs: opts.secs, sessions: opts.sessions, httpSecs: opts.httpSecs, httpConnections: opts.httpConnections },
-    loopback,
+    loopback: loopbacks,
     targets: lanes.map((l) => l.info),
     workloads: WORKLOADS,
     samples,

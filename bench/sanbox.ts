@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnTracked, isRunning, stopChild, onCleanup, tail } from './children.js';
 import { freePort, canConnect, waitFor, HOST } from './net.js';
-import { FreeNasClient, idOf } from './freenas-client.js';
+import { FreeNasClient, FREENAS, idOf } from './freenas-client.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -97,10 +97,12 @@ export class Sanbox {
   }
 
   /** portal, authorized initiator, then a target + extent + LUN for the file and the null backstore. */
-  async configure(imagePath: string): Promise<SanboxConfig> {
+  async configure(imagePath: string, maxSessions: number): Promise<SanboxConfig> {
     const api = this.api;
     const gc = await api.get<Record<string, unknown>>('/globalconfiguration/');
     const basename = String(gc['iscsi_basename']);
+    // room for the 64-session memory test (the FreeNAS default is 16 sessions)
+    if (Number(gc['iscsi_maxsesh']) < maxSessions) await api.request('PUT', `${FREENAS}/globalconfiguration/`, { iscsi_maxsesh: maxSessions });
     const portal = await api.post('/portal/', { iscsi_target_portal_ips: [this.portal] });
     const ig = await api.post('/authorizedinitiator/', { iscsi_target_initiator_initiators: 'ALL', iscsi_target_initiator_auth_network: 'ALL' });
     const portalGroupId = idOf(portal, 'portal');
