@@ -2,6 +2,8 @@
  * sanbox_native: the few file-system calls Node does not expose, for thin provisioning.
  *
  *   punchHole(fd, offset, length)  fallocate(PUNCH_HOLE|KEEP_SIZE): return space to the fs
+ *   punchHoleAsync(fd, offset, length) -> Promise<void>: the same on the libuv thread pool,
+ *                                  so a large UNMAP never stalls the event loop
  *   seekData(fd, offset)           lseek(SEEK_DATA), -1 when no data follows (ENXIO)
  *   seekHole(fd, offset)           lseek(SEEK_HOLE)
  *   seekEnd(fd)                    lseek(SEEK_END): size of a block device
@@ -12,6 +14,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/falloc.h>
@@ -32,6 +35,7 @@ static const char *errno_name(int e) {
     case ESPIPE: return "ESPIPE";
     case EINTR: return "EINTR";
     case EOPNOTSUPP: return "EOPNOTSUPP";
+    case ENOMEM: return "ENOMEM";
     default: return "EUNKNOWN";
   }
 }
@@ -75,6 +79,74 @@ static napi_value punch_hole(napi_env env, napi_callback_info info) {
   return number(env, 0);
 }
 
+/* ---- punchHoleAsync: napi_async_work + promise ------------------------------------ */
+
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  int fd;
+  off_t offset;
+  off_t length;
+  int err;
+} punch_req;
+
+static void punch_execute(napi_env env, void *data) {
+  (void)env;
+  punch_req *r = (punch_req *)data;
+  int rc;
+  r->err = 0;
+  if (r->length == 0) return;
+  do {
+    rc = fallocate(r->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, r->offset, r->length);
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0) r->err = errno;
+}
+
+static void punch_complete(napi_env env, napi_status status, void *data) {
+  punch_req *r = (punch_req *)data;
+  if (status == napi_ok && r->err == 0) {
+    napi_value undef;
+    napi_get_undefined(env, &undef);
+    napi_resolve_deferred(env, r->deferred, undef);
+  } else {
+    int e = r->err ? r->err : EIO;
+    napi_value code, msg, error;
+    napi_create_string_utf8(env, errno_name(e), NAPI_AUTO_LENGTH, &code);
+    napi_create_string_utf8(env, strerror(e), NAPI_AUTO_LENGTH, &msg);
+    napi_create_error(env, code, msg, &error);
+    napi_reject_deferred(env, r->deferred, error);
+  }
+  napi_delete_async_work(env, r->work);
+  free(r);
+}
+
+static napi_value punch_hole_async(napi_env env, napi_callback_info info) {
+  int64_t a[3];
+  if (get_args(env, info, 3, a)) return NULL;
+  punch_req *r = (punch_req *)calloc(1, sizeof(punch_req));
+  if (!r) return throw_errno(env, ENOMEM);
+  r->fd = (int)a[0];
+  r->offset = (off_t)a[1];
+  r->length = (off_t)a[2];
+  napi_value promise, name;
+  if (napi_create_promise(env, &r->deferred, &promise) != napi_ok) {
+    free(r);
+    return throw_errno(env, ENOMEM);
+  }
+  napi_create_string_utf8(env, "sanbox.punchHole", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_async_work(env, NULL, name, punch_execute, punch_complete, r, &r->work) != napi_ok ||
+      napi_queue_async_work(env, r->work) != napi_ok) {
+    /* The promise was created; reject it rather than leak a pending one. */
+    napi_value code, msg, error;
+    napi_create_string_utf8(env, "EIO", NAPI_AUTO_LENGTH, &code);
+    napi_create_string_utf8(env, "cannot queue async work", NAPI_AUTO_LENGTH, &msg);
+    napi_create_error(env, code, msg, &error);
+    napi_reject_deferred(env, r->deferred, error);
+    free(r);
+  }
+  return promise;
+}
+
 static napi_value seek_whence(napi_env env, napi_callback_info info, int whence) {
   int64_t a[2];
   if (get_args(env, info, 2, a)) return NULL;
@@ -100,6 +172,7 @@ static napi_value seek_end(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"punchHole", NULL, punch_hole, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"punchHoleAsync", NULL, punch_hole_async, NULL, NULL, NULL, napi_enumerable, NULL},
     {"seekData", NULL, seek_data, NULL, NULL, NULL, napi_enumerable, NULL},
     {"seekHole", NULL, seek_hole, NULL, NULL, NULL, napi_enumerable, NULL},
     {"seekEnd", NULL, seek_end, NULL, NULL, NULL, napi_enumerable, NULL},

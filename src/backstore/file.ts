@@ -95,7 +95,7 @@ export class FdBackstore implements Backstore {
     const native = nativeFs();
     if (native) {
       try {
-        native.punchHole(this.fd, offset, length);
+        await native.punchHoleAsync(this.fd, offset, length);
         return;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EOPNOTSUPP') throw err;

@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 
 export interface NativeFs {
   punchHole(fd: number, offset: number, length: number): number;
+  /** punchHole on the libuv thread pool; rejects with an errno-coded Error. */
+  punchHoleAsync(fd: number, offset: number, length: number): Promise<void>;
   /** Offset of the next data at or after `offset`, or -1 when only a hole follows. */
   seekData(fd: number, offset: number): number;
   seekHole(fd: number, offset: number): number;

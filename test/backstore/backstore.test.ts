@@ -206,3 +206,24 @@ test('block device backstore over a loop device (skipped without losetup/root)',
     done();
   }
 });
+
+test('native addon: punchHoleAsync runs off the event loop and rejects with errno codes', async () => {
+  const n = nativeFs()!;
+  const { dir, done } = tmp();
+  try {
+    const path = join(dir, 'a.img');
+    writeFileSync(path, Buffer.alloc(4 * MiB, 1));
+    const fd = openSync(path, 'r+');
+    try {
+      await n.punchHoleAsync(fd, MiB, 2 * MiB);
+      assert.equal(n.seekHole(fd, 0), MiB);
+      assert.equal(n.seekData(fd, MiB), 3 * MiB);
+      await n.punchHoleAsync(fd, 0, 0);
+      await assert.rejects(n.punchHoleAsync(-1, 0, 4096), { code: 'EBADF' });
+    } finally {
+      closeSync(fd);
+    }
+  } finally {
+    done();
+  }
+});
