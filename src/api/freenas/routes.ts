@@ -4,7 +4,7 @@
  * delete (204); globalconfiguration gets GET and PUT. Paths end in a slash as in the
  * seed; the server also accepts them without one.
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
 import type { DomainServices } from '../../domain/services.js';
 import { authCredentialResource } from './auth-credential.js';
@@ -106,9 +106,21 @@ function parseId(params: unknown): number {
   return Number((params as { id: string }).id);
 }
 
+/** Tastypie answers a method a resource does not allow with 405 and an Allow header. */
+function methodNotAllowed(app: FastifyInstance, url: string, methods: HTTPMethods[], allowed: string): void {
+  app.route({
+    method: methods,
+    url,
+    schema: { hide: true },
+    handler: async (_request, reply) => reply.code(405).header('Allow', allowed).send(),
+  });
+}
+
 function registerCrud<E extends { id: number }, I>(app: FastifyInstance, r: Resource<E, I>): void {
   const base = `${FREENAS_PREFIX}/${r.path}/`;
   const item = `${FREENAS_PREFIX}/${r.path}/:id/`;
+  methodNotAllowed(app, base, ['PUT', 'DELETE', 'PATCH'], 'GET, POST');
+  methodNotAllowed(app, item, ['POST', 'PATCH'], 'GET, PUT, DELETE');
   const body = bodySchema(r.fields);
   const one = responseSchema(r.fields);
   const tags = [`freenas: ${r.path}`];
@@ -164,6 +176,8 @@ function registerGlobals(app: FastifyInstance, services: DomainServices): void {
   const onRequest = withFields(globalFields);
   const get = async () => globalsToWire(services.globals.get());
   const put = async (request: FastifyRequest) => globalsToWire(await services.globals.update(globalsFromWire(asObject(request.body))));
+  methodNotAllowed(app, base, ['POST', 'DELETE', 'PATCH'], 'GET, PUT');
+  methodNotAllowed(app, item, ['POST', 'DELETE', 'PATCH'], 'GET, PUT');
   const checkId = async (request: FastifyRequest) => {
     if (parseId(request.params) !== GLOBALS_ID) throw new DomainError('not_found', '__all__', 'No such global configuration.');
   };

@@ -1,0 +1,86 @@
+/** The environment contract: SANBOX_* names, defaults, and refusals of nonsense. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { FREENAS, startSanbox } from '../support/sanbox.js';
+
+test('defaults: ./var, 127.0.0.1:8080, user admin, no TLS, no extra pools', () => {
+  assert.deepEqual(loadConfig({}, '/srv/sanbox'), {
+    dataDir: '/srv/sanbox/var',
+    http: { host: '127.0.0.1', port: 8080 },
+    pools: [],
+    tls: null,
+    adminUser: 'admin',
+    adminPassword: null,
+    logLevel: 'info',
+  });
+});
+
+test('every SANBOX_* variable overrides its default', () => {
+  const config = loadConfig(
+    {
+      SANBOX_DATA_DIR: 'data',
+      SANBOX_HTTP: '[::1]:9000',
+      SANBOX_POOLS: 'tank:/mnt/tank, fast:ssd',
+      SANBOX_TLS_CERT: '/c.pem',
+      SANBOX_TLS_KEY: '/k.pem',
+      SANBOX_ADMIN_USER: 'root',
+      SANBOX_ADMIN_PASSWORD: 'pw',
+      SANBOX_LOG_LEVEL: 'debug',
+    },
+    '/srv',
+  );
+  assert.deepEqual(config, {
+    dataDir: '/srv/data',
+    http: { host: '::1', port: 9000 },
+    pools: [
+      { name: 'tank', path: '/mnt/tank' },
+      { name: 'fast', path: '/srv/ssd' },
+    ],
+    tls: { certFile: '/c.pem', keyFile: '/k.pem' },
+    adminUser: 'root',
+    adminPassword: 'pw',
+    logLevel: 'debug',
+  });
+  assert.deepEqual(loadConfig({ SANBOX_HTTP: '0.0.0.0:0' }).http, { host: '0.0.0.0', port: 0 });
+});
+
+test('nonsense settings are refused with a ConfigError naming the variable', () => {
+  for (const env of [
+    { SANBOX_HTTP: '8080' },
+    { SANBOX_HTTP: 'localhost:99999' },
+    { SANBOX_POOLS: 'nocolon' },
+    { SANBOX_POOLS: 'a:/x,a:/y' },
+    { SANBOX_TLS_CERT: '/c.pem' },
+  ]) {
+    assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && /SANBOX_/.test((e as Error).message), JSON.stringify(env));
+  }
+});
+
+test('a first start holds the seed global configuration and nothing else', async () => {
+  const sb = await startSanbox();
+  try {
+    for (const r of ['portal', 'authorizedinitiator', 'authcredential', 'target', 'extent', 'targettoextent']) {
+      assert.deepEqual((await sb.api('GET', `${FREENAS}/${r}/`)).body, [], r);
+    }
+    const g = (await sb.api('GET', `${FREENAS}/globalconfiguration/`)).body;
+    assert.equal(g.iscsi_basename, 'iqn.2011-03.org.example.istgt');
+    assert.deepEqual(sb.sanbox.services.mutations.store.listPools().map((p) => p.name), ['default']);
+  } finally {
+    await sb.stop();
+  }
+});
+
+test('methods a resource does not have: 405 with Allow', async () => {
+  const sb = await startSanbox();
+  try {
+    const post = await sb.api('POST', `${FREENAS}/globalconfiguration/`, {});
+    assert.equal(post.status, 405);
+    assert.equal(post.headers.get('allow'), 'GET, PUT');
+    const del = await sb.api('DELETE', `${FREENAS}/portal/`);
+    assert.equal(del.status, 405);
+    assert.equal(del.headers.get('allow'), 'GET, POST');
+  } finally {
+    await sb.stop();
+  }
+});
