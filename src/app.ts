@@ -29,6 +29,8 @@ export interface SanboxPorts {
   /** Where a generated admin password is announced (default: stdout, never the log). */
   announce?: (text: string) => void;
   throttle?: Partial<ThrottleOptions>;
+  /** Called on close() after the API stopped and the last apply finished (e.g. DataPlane.stop). */
+  stopDataPlane?: () => Promise<void>;
 }
 
 export interface Sanbox {
@@ -51,7 +53,7 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
   const store = new ConfigStore(openDatabase(path.join(config.dataDir, DATABASE_FILE)));
   let http: FastifyInstance | null = null;
   // The real data plane unless a caller plugs its own applier in (API-only tests do).
-  const dataPlane = ports.applier ? null : new DataPlane(logger.child({ layer: 'dataplane' }));
+  const dataPlane = ports.applier ? null : new DataPlane(logger);
   const applier = ports.applier ?? dataPlane ?? noopApplier;
   const liveStatus = ports.status ?? dataPlane ?? noStatus;
   try {
