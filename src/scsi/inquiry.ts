@@ -86,17 +86,21 @@ export function vpdUnitSerial(spec: LogicalUnitSpec): Buffer {
 }
 
 /**
- * The NAA designator bytes for `naa` (hex). 16 hex digits starting with 5 give an NAA 5
- * (IEEE registered, 8 bytes); 32 hex digits starting with 6 are used as is (NAA 6, 16
- * bytes); anything else becomes a valid NAA 6 registered extended designator: 6, the 15
- * remaining digits (OUI + vendor specific) and a 64-bit extension hashed from the serial.
+ * The NAA designator bytes for `naa` (hex), always a valid length for its NAA type:
+ * - 16 digits starting with 5: NAA 5, IEEE registered, 8 bytes, as is;
+ * - 32 digits starting with 6: NAA 6, IEEE registered extended, 16 bytes, as is;
+ * - 16 digits starting with 6 (what the domain generates): NAA 6 needs 16 bytes, so the
+ *   64-bit vendor specific identifier extension is zero;
+ * - anything else: NAA 6 from the digits given, padded, with an extension hashed from
+ *   them. It depends on `naa` alone, so VPD 83h never changes while the extent lives.
  */
-export function naaDesignator(naa: string, serial: string): Buffer {
+export function naaDesignator(naa: string): Buffer {
   const hex = naa.toLowerCase().replace(/^0x/, '').replace(/[^0-9a-f]/g, '');
   if (hex.length === 16 && hex[0] === '5') return Buffer.from(hex, 'hex');
   if (hex.length === 32 && hex[0] === '6') return Buffer.from(hex, 'hex');
-  const body = (hex.length >= 16 ? hex.slice(1, 16) : hex.padStart(15, '0'));
-  const ext = createHash('sha256').update(serial).update(naa).digest('hex').slice(0, 16);
+  if (hex.length === 16 && hex[0] === '6') return Buffer.from(hex + '0'.repeat(16), 'hex');
+  const body = hex.length >= 16 ? hex.slice(1, 16) : hex.padStart(15, '0');
+  const ext = createHash('sha256').update(naa).digest('hex').slice(0, 16);
   return Buffer.from('6' + body + ext, 'hex');
 }
 
@@ -122,7 +126,7 @@ function scsiName(name: string): Buffer {
 export function vpdDeviceIdentification(spec: LogicalUnitSpec, nexus: ItNexus | undefined): Buffer {
   const parts: Buffer[] = [];
   // NAA (binary, LU association, designator type 3).
-  parts.push(designator(1, false, 0, 3, naaDesignator(spec.naa, spec.serial)));
+  parts.push(designator(1, false, 0, 3, naaDesignator(spec.naa)));
   // T10 vendor ID (ASCII, type 1): vendor id + unit serial.
   const t10 = Buffer.concat([asciiField(spec.vendor, 8), Buffer.from(spec.serial.replace(/[^\x20-\x7e]/g, '') || spec.naa, 'ascii')]);
   parts.push(designator(2, false, 0, 1, t10));

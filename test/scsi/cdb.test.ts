@@ -105,15 +105,15 @@ test('fixed sense data layout with field pointer and information', () => {
 });
 
 test('NAA designators are always valid NAA 5 or NAA 6', () => {
-  assert.equal(naaDesignator('5001405abcdef012', 's').toString('hex'), '5001405abcdef012');
-  const six = naaDesignator('6001405abcdef012', 's');
-  assert.equal(six.length, 16);
-  assert.equal(six[0]! >> 4, 6);
-  assert.equal(six.toString('hex').slice(0, 16), '6001405abcdef012');
-  const odd = naaDesignator('1234', 'serial');
+  assert.equal(naaDesignator('5001405abcdef012').toString('hex'), '5001405abcdef012');
+  assert.equal(naaDesignator('0x6589CFC0001234567'.slice(0, 18)).toString('hex'), '6589cfc00012345600000000000000000'.slice(0, 32));
+  assert.equal(naaDesignator('6589cfc000123456').toString('hex'), '6589cfc0001234560000000000000000');
+  const full = '6001405abcdef0120123456789abcdef';
+  assert.equal(naaDesignator(full).toString('hex'), full);
+  const odd = naaDesignator('1234');
   assert.equal(odd.length, 16);
   assert.equal(odd[0]! >> 4, 6);
-  assert.deepEqual(naaDesignator('6001405abcdef012', 's'), six, 'stable');
+  assert.deepEqual(naaDesignator('1234'), odd, 'stable');
 });
 
 test('dataOutLength: SPDTL of Data-Out commands, undefined for the rest', () => {
