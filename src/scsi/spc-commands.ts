@@ -138,7 +138,12 @@ export function reserve(lu: BlockLogicalUnit, cmd: ScsiCommand): ScsiResult {
   // Third-party and extent reservations are obsolete.
   if (cdb[0] === Op.Reserve10 ? cdb[1]! & 0x12 : cdb[1]! & 0x1f) throw invalidFieldInCdb(1);
   const r = lu.reservations;
-  if (r.reservation !== null) throw new ReservationConflictError();
+  // CRH (reported in PR REPORT CAPABILITIES): with a persistent reservation in place the
+  // holder's RESERVE succeeds without effect and everyone else's conflicts (SPC-4 5.13.3).
+  if (r.reservation !== null) {
+    if (r.isHolder(cmd.nexus)) return GOOD;
+    throw new ReservationConflictError();
+  }
   if (r.legacyHolder !== null && r.legacyHolder !== cmd.nexus.key) throw new ReservationConflictError();
   r.legacyHolder = cmd.nexus.key;
   return GOOD;

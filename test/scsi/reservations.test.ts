@@ -123,6 +123,14 @@ test('PR access per type for holder, registered and unregistered nexus', async (
   }
 });
 
+test('CRH: RESERVE(6) by the persistent reservation holder is GOOD without effect, others conflict', () => withLu(async (lu) => {
+  assertGood(await register(lu, A, 1n));
+  assertGood(await reserve(lu, A, 1n, 1));
+  assertGood(await run(lu, [0x16, 0, 0, 0, 0, 0], null, A));
+  conflict(await run(lu, [0x16, 0, 0, 0, 0, 0], null, B));
+  assertGood(await read(lu, B), ); // no SPC-2 reservation was made
+}));
+
 test('PR RELEASE with the wrong type; releasing a registrants-only type raises RESERVATIONS RELEASED', () => withLu(async (lu) => {
   assertGood(await register(lu, A, 1n));
   assertGood(await register(lu, B, 2n));
