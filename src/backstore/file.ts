@@ -32,6 +32,12 @@ const ZERO_CHUNK = 1024 * 1024;
 export class FdBackstore implements Backstore {
   #size: number;
   #closed = false;
+  /**
+   * Operations issued and not yet completed. close() waits for them: closing a descriptor
+   * under a queued pread/pwrite would let the number be reused by another open file.
+   */
+  #inflight = 0;
+  #drained: (() => void) | null = null;
 
   constructor(
     readonly kind: BackstoreKind,
@@ -56,17 +62,25 @@ export class FdBackstore implements Backstore {
     if (this.#closed) return Promise.reject(ebadf());
     const fd = this.fd;
     const len = buf.length;
+    this.#inflight++;
     return new Promise((resolve, reject) => {
       let done = 0;
       const step = (err: NodeJS.ErrnoException | null, n: number): void => {
-        if (err) return reject(err);
+        if (err) {
+          this.#settle();
+          return reject(err);
+        }
         if (n === 0) {
           // Past the end of a short image: holes read as zeros.
           buf.fill(0, done);
+          this.#settle();
           return resolve();
         }
         done += n;
-        if (done >= len) return resolve();
+        if (done >= len) {
+          this.#settle();
+          return resolve();
+        }
         fs.read(fd, buf, done, len - done, offset + done, step);
       };
       fs.read(fd, buf, 0, len, offset, step);
@@ -77,21 +91,42 @@ export class FdBackstore implements Backstore {
     if (this.#closed) return Promise.reject(ebadf());
     const fd = fua && this.dsyncFd >= 0 ? this.dsyncFd : this.fd;
     const len = buf.length;
+    this.#inflight++;
     return new Promise((resolve, reject) => {
       let done = 0;
       const step = (err: NodeJS.ErrnoException | null, n: number): void => {
-        if (err) return reject(err);
+        if (err) {
+          this.#settle();
+          return reject(err);
+        }
         done += n;
-        if (done >= len) return resolve();
+        if (done >= len) {
+          this.#settle();
+          return resolve();
+        }
         fs.write(fd, buf, done, len - done, offset + done, step);
       };
       fs.write(fd, buf, 0, len, offset, step);
     });
   }
 
+  #settle(): void {
+    if (--this.#inflight === 0 && this.#drained) this.#drained();
+  }
+
+  /** Count an async operation that uses the descriptors (flush, discard). */
+  async #tracked<T>(op: () => Promise<T>): Promise<T> {
+    this.#inflight++;
+    try {
+      return await op();
+    } finally {
+      this.#settle();
+    }
+  }
+
   async flush(): Promise<void> {
     if (this.#closed) throw ebadf();
-    await fdatasync(this.fd);
+    await this.#tracked(() => fdatasync(this.fd));
   }
 
   async discard(offset: number, length: number): Promise<void> {
@@ -100,7 +135,7 @@ export class FdBackstore implements Backstore {
     const native = nativeFs();
     if (native) {
       try {
-        await native.punchHoleAsync(this.fd, offset, length);
+        await this.#tracked(() => native.punchHoleAsync(this.fd, offset, length));
         return;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EOPNOTSUPP') throw err;
@@ -150,6 +185,7 @@ export class FdBackstore implements Backstore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#inflight !== 0) await new Promise<void>((resolve) => (this.#drained = resolve));
     await closeFd(this.fd);
     if (this.dsyncFd >= 0) await closeFd(this.dsyncFd);
   }

@@ -227,3 +227,21 @@ test('native addon: punchHoleAsync runs off the event loop and rejects with errn
     done();
   }
 });
+
+test('file: close() waits for I/O in flight before the descriptors go away', async () => {
+  const { dir, done } = tmp();
+  try {
+    const path = join(dir, 'c.img');
+    const bs = await openBackstore({ kind: 'file', path, sizeBytes: 64 * MiB });
+    const data = Buffer.alloc(MiB, 0x5a);
+    const writes = Array.from({ length: 32 }, (_, i) => bs.write(data, i * MiB, false));
+    const closing = bs.close();
+    await Promise.all(writes);
+    await closing;
+    const back = readFileSync(path);
+    for (let i = 0; i < 32; i++) assert.equal(back[i * MiB + 1234], 0x5a);
+    await assert.rejects(bs.write(data, 0, false), { code: 'EBADF' });
+  } finally {
+    done();
+  }
+});
