@@ -31,6 +31,13 @@ const PAGE_QUERY = {
   },
 };
 
+const FIELD_ERRORS = {
+  description: 'invalid input: {"<field>": ["<message>"]}, "__all__" for errors of no single field',
+  type: 'object',
+  additionalProperties: { type: 'array', items: { type: 'string' } },
+};
+const NOT_FOUND = { description: 'no such object', type: 'object', properties: { error_message: { type: 'string' } } };
+
 const ID_PARAMS = { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9]+$' } }, required: ['id'] };
 
 export async function freenasRoutes(app: FastifyInstance, opts: { services: DomainServices }): Promise<void> {
@@ -91,7 +98,6 @@ function responseSchema(fields: Record<string, WireField>): JsonSchema {
     if (!f.response) continue;
     const { type, items, anyOf } = f.schema as { type?: unknown; items?: unknown; anyOf?: unknown };
     properties[name] = anyOf ? { type: 'string' } : { ...(type ? { type } : {}), ...(items ? { items } : {}) };
-    if (name === 'iscsi_target_extent_serial' || name === 'iscsi_target_alias') properties[name] = { type: ['string', 'null'] };
   }
   return { type: 'object', properties };
 }
@@ -128,7 +134,7 @@ function registerCrud<E extends { id: number }, I>(app: FastifyInstance, r: Reso
 
   app.get(base, {
     onRequest,
-    schema: { tags, summary: `List ${r.path}`, description: r.title, querystring: PAGE_QUERY, response: { 200: { type: 'array', items: one } } },
+    schema: { tags, summary: `List ${r.path}`, description: r.title, querystring: PAGE_QUERY, response: { 200: { type: 'array', items: one }, 400: FIELD_ERRORS } },
     handler: async (request) => {
       const q = request.query as { offset?: number; limit?: number };
       return r.service.list({ offset: q.offset ?? 0, limit: q.limit ?? DEFAULT_LIMIT }).map(r.toWire);
@@ -136,7 +142,7 @@ function registerCrud<E extends { id: number }, I>(app: FastifyInstance, r: Reso
   });
   app.post(base, {
     onRequest,
-    schema: { tags, summary: `Create ${r.path}`, body, response: { 201: one } },
+    schema: { tags, summary: `Create ${r.path}`, body, response: { 201: one, 400: FIELD_ERRORS } },
     handler: async (request, reply) => {
       const created = await r.service.create(r.fromWire(asObject(request.body)));
       return reply.code(201).send(r.toWire(created));
@@ -144,14 +150,14 @@ function registerCrud<E extends { id: number }, I>(app: FastifyInstance, r: Reso
   });
   app.get(item, {
     onRequest,
-    schema: { tags, summary: `Get ${r.path}`, params: ID_PARAMS, response: { 200: one } },
+    schema: { tags, summary: `Get ${r.path}`, params: ID_PARAMS, response: { 200: one, 404: NOT_FOUND } },
     handler: async (request) => r.toWire(r.service.get(parseId(request.params))),
   });
   app.put(item, {
     onRequest,
     // A missing object is a 404 whatever the body says.
     preValidation: async (request) => void r.service.get(parseId(request.params)),
-    schema: { tags, summary: `Update ${r.path}`, params: ID_PARAMS, body, response: { 200: one } },
+    schema: { tags, summary: `Update ${r.path}`, params: ID_PARAMS, body, response: { 200: one, 400: FIELD_ERRORS, 404: NOT_FOUND } },
     handler: async (request) => {
       const id = parseId(request.params);
       return r.toWire(await r.service.update(id, r.fromWire(asObject(request.body))));
@@ -159,7 +165,7 @@ function registerCrud<E extends { id: number }, I>(app: FastifyInstance, r: Reso
   });
   app.delete(item, {
     onRequest,
-    schema: { tags, summary: `Delete ${r.path}`, params: ID_PARAMS, response: { 204: { type: 'null', description: 'deleted' } } },
+    schema: { tags, summary: `Delete ${r.path}`, params: ID_PARAMS, response: { 204: { type: 'null', description: 'deleted' }, 400: FIELD_ERRORS, 404: NOT_FOUND } },
     handler: async (request, reply) => {
       await r.service.delete(parseId(request.params));
       return reply.code(204).send();
@@ -183,7 +189,7 @@ function registerGlobals(app: FastifyInstance, services: DomainServices): void {
   };
 
   app.get(base, { onRequest, schema: { tags, summary: 'Get the global configuration', response: { 200: one } }, handler: get });
-  app.put(base, { onRequest, schema: { tags, summary: 'Update the global configuration', body, response: { 200: one } }, handler: put });
+  app.put(base, { onRequest, schema: { tags, summary: 'Update the global configuration', body, response: { 200: one, 400: FIELD_ERRORS } }, handler: put });
   // Later FreeNAS clients address the singleton by id.
   app.get(item, { onRequest, preHandler: checkId, schema: { tags, params: ID_PARAMS, response: { 200: one } }, handler: get });
   app.put(item, { onRequest, preHandler: checkId, schema: { tags, params: ID_PARAMS, body, response: { 200: one } }, handler: put });
