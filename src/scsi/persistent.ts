@@ -12,7 +12,7 @@ import {
   ReservationConflictError, UnitAttention, invalidFieldInCdb, invalidFieldInParameterList,
   invalidReleaseOfPersistentReservation, parameterListLengthError,
 } from './sense.js';
-import { Reservations, VALID_PR_TYPES, isAllRegistrants, isRegistrantsType } from './reservations.js';
+import { Reservations, VALID_PR_TYPES, isAllRegistrants, isRegistrantsType, registrationMatches } from './reservations.js';
 import type { Registration } from './reservations.js';
 
 export const enum PrIn {
@@ -37,16 +37,17 @@ function keyOf(b: Buffer, at: number): bigint {
   return b.readBigUInt64BE(at);
 }
 
-function matches(reg: Registration, n: ItNexus): boolean {
-  return reg.initiatorPort === n.initiatorPort && (reg.targetPort === null || reg.targetPort === n.targetPort);
-}
+const matches = registrationMatches;
 
-/** iSCSI TransportID, format 01b (initiator port name with ISID), SPC-4 7.6.4.6. */
-export function iscsiTransportId(initiatorPort: string): Buffer {
+/**
+ * iSCSI TransportID (SPC-4 7.6.4.6): format 01b, the initiator port name with ISID, or
+ * format 00b, the initiator name alone.
+ */
+export function iscsiTransportId(initiatorPort: string, nameOnly = false): Buffer {
   const name = Buffer.from(initiatorPort, 'utf8');
   const len = (name.length + 1 + 3) & ~3;
   const b = Buffer.alloc(4 + len);
-  b[0] = 0x40 | 0x05;
+  b[0] = (nameOnly ? 0x00 : 0x40) | 0x05;
   b.writeUInt16BE(len, 2);
   name.copy(b, 4);
   return b;
@@ -61,7 +62,11 @@ export function parseIscsiTransportId(b: Buffer): { name: string; withIsid: bool
   const nul = raw.indexOf(0);
   const text = raw.subarray(0, nul < 0 ? raw.length : nul).toString('utf8');
   const withIsid = (b[0]! >> 6) === 1;
-  return { name: withIsid ? text.replace(/,i,0x/i, ',i,0x') : text, withIsid };
+  if (!withIsid) return { name: text, withIsid };
+  // Format 01b: "<name>,i,0x<ISID>"; the ISID is hex, compared in lower case.
+  const m = /^(.*),i,0x([0-9a-f]+)$/i.exec(text);
+  if (!m) return null;
+  return { name: `${m[1]},i,0x${m[2]!.toLowerCase()}`, withIsid };
 }
 
 // ---- PERSISTENT RESERVE IN ----------------------------------------------------------
@@ -102,7 +107,7 @@ export function persistentReserveIn(lu: BlockLogicalUnit, cmd: ScsiCommand): Scs
     }
     case PrIn.ReadFullStatus: {
       const descs = r.registrations.map((reg) => {
-        const tid = iscsiTransportId(reg.initiatorPort);
+        const tid = iscsiTransportId(reg.initiatorPort, reg.nameOnly);
         const d = Buffer.alloc(24 + tid.length);
         d.writeBigUInt64BE(reg.key, 0);
         const res = r.reservation;
@@ -308,10 +313,13 @@ function registerAndMove(lu: BlockLogicalUnit, nexus: ItNexus, mine: Registratio
   if (targetPort === null) throw invalidFieldInParameterList(18);
   const destName = tid.name;
   if (destName === nexus.initiatorPort || (!tid.withIsid && destName === nexus.initiatorName)) throw invalidFieldInParameterList(24);
-  let dest = r.registrations.find((reg) => reg.initiatorPort === destName && (reg.targetPort === null || reg.targetPort === targetPort));
+  const nameOnly = !tid.withIsid;
+  let dest = r.registrations.find((reg) => reg.initiatorPort === destName && (reg.nameOnly ?? false) === nameOnly &&
+    (reg.targetPort === null || reg.targetPort === targetPort));
   if (dest) dest.key = saKey;
   else {
     dest = { initiatorPort: destName, targetPort, relativeTargetPortId: relPort, key: saKey };
+    if (nameOnly) dest.nameOnly = true;
     r.registrations.push(dest);
   }
   r.reservation = { holder: dest, type, scope: 0 };
@@ -333,7 +341,7 @@ function uaToRegistrants(lu: BlockLogicalUnit, code: number, except: ItNexus): v
 
 interface SavedState {
   generation: number;
-  registrations: Array<{ initiatorPort: string; targetPort: string | null; relativeTargetPortId: number; key: string }>;
+  registrations: Array<{ initiatorPort: string; nameOnly?: boolean; targetPort: string | null; relativeTargetPortId: number; key: string }>;
   reservation: { holderIndex: number; type: number; scope: number } | null;
 }
 

@@ -39,7 +39,10 @@ function isExclusiveAccess(type: number): boolean {
 
 /** One registration: an I_T nexus (or, with ALL_TG_PT, an initiator port on every target port). */
 export interface Registration {
+  /** `<iqn>,i,0x<isid>`, or the bare initiator name when `nameOnly`. */
   initiatorPort: string;
+  /** Made by REGISTER AND MOVE from a TransportID without ISID: every port of the initiator. */
+  nameOnly?: boolean;
   /** null: registered through every target port (ALL_TG_PT). */
   targetPort: string | null;
   relativeTargetPortId: number;
@@ -53,6 +56,12 @@ export interface PersistentReservation {
   scope: number;
 }
 
+/** Does this registration cover the I_T nexus? */
+export function registrationMatches(r: Registration, n: ItNexus): boolean {
+  const port = r.nameOnly ? r.initiatorPort === n.initiatorName : r.initiatorPort === n.initiatorPort;
+  return port && (r.targetPort === null || r.targetPort === n.targetPort);
+}
+
 export class Reservations {
   /** SPC-2 RESERVE holder, by nexus key. */
   legacyHolder: string | null = null;
@@ -62,9 +71,7 @@ export class Reservations {
   aptpl = false;
 
   registrationOf(nexus: ItNexus): Registration | undefined {
-    for (const r of this.registrations) {
-      if (r.initiatorPort === nexus.initiatorPort && (r.targetPort === null || r.targetPort === nexus.targetPort)) return r;
-    }
+    for (const r of this.registrations) if (registrationMatches(r, nexus)) return r;
     return undefined;
   }
 

@@ -283,3 +283,34 @@ test('APTPL: registrations and the reservation survive a new LU from the same pe
     await t.cleanup();
   }
 });
+
+test('PR REGISTER AND MOVE to an initiator name without ISID covers all its ports', () => withLu(async (lu) => {
+  assertGood(await register(lu, A, 1n));
+  assertGood(await reserve(lu, A, 1n, 1));
+  const name = Buffer.alloc(((B.initiatorName.length + 1 + 3) & ~3));
+  name.write(B.initiatorName);
+  const tid = Buffer.alloc(4 + name.length);
+  tid[0] = 0x05; // format 00b
+  tid.writeUInt16BE(name.length, 2);
+  name.copy(tid, 4);
+  const p = Buffer.alloc(24 + tid.length);
+  p.writeBigUInt64BE(1n, 0);
+  p.writeBigUInt64BE(9n, 8);
+  p.writeUInt16BE(1, 18);
+  p.writeUInt32BE(tid.length, 20);
+  tid.copy(p, 24);
+  assertGood(await run(lu, [0x5f, 7, 1, 0, 0, 0, 0, 0, p.length, 0], p, A));
+  assert.deepEqual(await reservation(lu, C), { key: 9n, type: 1 });
+  const B2 = nexus('iqn.2026-01.test:b', '77');
+  await clearUa(lu, B2);
+  assertGood(await write(lu, B2));
+  conflict(await write(lu, A));
+  const fs = assertGood(await run(lu, cdb.prIn(3), null, C));
+  const second = 8 + 24 + fs.readUInt32BE(8 + 20);
+  assert.equal(fs[second + 24], 0x05, 'format 00b TransportID for the moved registration');
+  // bad TransportID
+  const bad = Buffer.from(p);
+  bad[24] = 0x41; // format 01b without ",i,0x"
+  bad.writeBigUInt64BE(9n, 0);
+  assertSense(await run(lu, [0x5f, 7, 1, 0, 0, 0, 0, 0, bad.length, 0], bad, B2), 0x05, 0x26, 0x00);
+}));
