@@ -47,6 +47,8 @@ export interface RequestOptions {
 
 export class TestSanbox {
   sanbox!: Sanbox;
+  /** The admin credentials, and the same as an Authorization header. */
+  readonly auth: { user: string; password: string };
   readonly authHeaders: Record<string, string>;
 
   constructor(
@@ -57,6 +59,7 @@ export class TestSanbox {
   ) {
     const user = env.SANBOX_ADMIN_USER ?? TEST_ADMIN_USER;
     const password = env.SANBOX_ADMIN_PASSWORD ?? TEST_ADMIN_PASSWORD;
+    this.auth = { user, password };
     this.authHeaders = { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
   }
 
