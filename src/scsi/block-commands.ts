@@ -84,8 +84,15 @@ export async function writeBlocks(lu: BlockLogicalUnit, cmd: ScsiCommand, task: 
   const data = await writeData(lu, cmd, io.lba, io.blocks << lu.blockShift);
   if (data.length === 0) return GOOD;
   const fua = io.fua || !lu.mode.wce;
-  if (lu.atomicActive !== 0) await lu.atomically(task, () => writeOut(lu, data, io.lba, fua));
-  else await writeOut(lu, data, io.lba, fua);
+  if (lu.atomicPending !== 0) await lu.atomically(task, () => writeOut(lu, data, io.lba, fua));
+  else {
+    lu.beginWrite();
+    try {
+      await writeOut(lu, data, io.lba, fua);
+    } finally {
+      lu.endWrite();
+    }
+  }
   if (io.bytchk === 1) await compareMedium(lu, io.lba, data);
   return GOOD;
 }
@@ -182,6 +189,17 @@ export function readDefectData(_lu: BlockLogicalUnit, cmd: ScsiCommand): ScsiRes
 
 // ---- handlers: thin provisioning ----------------------------------------------------
 
+/** Run a multi-step medium change as a plain write (see BlockLogicalUnit.atomically). */
+async function plainWrite(lu: BlockLogicalUnit, task: Task, run: () => Promise<void>): Promise<void> {
+  if (lu.atomicPending !== 0) return lu.atomically(task, run);
+  lu.beginWrite();
+  try {
+    await run();
+  } finally {
+    lu.endWrite();
+  }
+}
+
 function isZeroBuffer(b: Buffer): boolean {
   let i = 0;
   for (; i + 8 <= b.length; i += 8) if (b.readBigUInt64LE(i) !== 0n) return false;
@@ -228,8 +246,7 @@ export async function writeSame(lu: BlockLogicalUnit, cmd: ScsiCommand, task: Ta
       await writeOut(lu, n === chunkBlocks ? chunk : chunk.subarray(0, n * bs), ws.lba + done, fua);
     }
   };
-  if (lu.atomicActive !== 0) await lu.atomically(task, run);
-  else await run();
+  await plainWrite(lu, task, run);
   return GOOD;
 }
 
@@ -263,8 +280,7 @@ export async function unmap(lu: BlockLogicalUnit, cmd: ScsiCommand, task: Task):
       await discardBlocks(lu, lba, blocks);
     }
   };
-  if (lu.atomicActive !== 0) await lu.atomically(task, run);
-  else await run();
+  await plainWrite(lu, task, run);
   return GOOD;
 }
 

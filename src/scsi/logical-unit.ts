@@ -72,9 +72,15 @@ export class BlockLogicalUnit implements LogicalUnit {
   readonly reservations = new Reservations();
   readonly nexuses = new Map<string, NexusState>();
   readonly tasks = new Set<Task>();
-  /** Serializes COMPARE AND WRITE / ORWRITE against each other and overlapping writes. */
+  /**
+   * COMPARE AND WRITE / ORWRITE run one at a time (atomicChain) and alone among writes:
+   * while one is queued or running (atomicPending) new writes queue behind it, and it
+   * starts only when the writes already in flight (writesInFlight) have finished.
+   */
   atomicChain: Promise<void> = Promise.resolve();
-  atomicActive = 0;
+  atomicPending = 0;
+  writesInFlight = 0;
+  private writesDrained: (() => void) | null = null;
   /** Task-set ordering (SAM-5 8.6): running tasks, waiting tasks, an ORDERED task running. */
   active = 0;
   readonly waiting: Task[] = [];
@@ -274,22 +280,36 @@ export class BlockLogicalUnit implements LogicalUnit {
     if (this.spec.readOnly) throw writeProtected();
   }
 
-  /** Wait until no COMPARE AND WRITE / ORWRITE is running, then run `fn` exclusively. */
+  /**
+   * Run `fn` with no other write to the medium in progress: after earlier atomic
+   * operations and after the plain writes already in flight; later writes wait for it.
+   */
   async atomically<T>(task: Task, fn: () => Promise<T>): Promise<T> {
+    this.atomicPending++;
     const prev = this.atomicChain;
     let release!: () => void;
     this.atomicChain = new Promise<void>((r) => (release = r));
     try {
       await prev;
+      if (this.writesInFlight !== 0) await new Promise<void>((r) => (this.writesDrained = r));
       if (task.aborted) throw new TaskAbortedError();
-      this.atomicActive++;
-      try {
-        return await fn();
-      } finally {
-        this.atomicActive--;
-      }
+      return await fn();
     } finally {
+      this.atomicPending--;
       release();
+    }
+  }
+
+  /** A plain write starts (callers check atomicPending first and queue when it is set). */
+  beginWrite(): void {
+    this.writesInFlight++;
+  }
+
+  endWrite(): void {
+    if (--this.writesInFlight === 0 && this.writesDrained) {
+      const wake = this.writesDrained;
+      this.writesDrained = null;
+      wake();
     }
   }
 

@@ -170,3 +170,41 @@ test('task attributes: ORDERED waits for older tasks, newer SIMPLE waits for it,
     await t.cleanup();
   }
 });
+
+/** A memory backstore whose writes wait until `release()`. */
+class GatedWrites extends MemoryBackstore {
+  gate: Promise<void> = Promise.resolve();
+  #open: () => void = () => undefined;
+  hold(): void {
+    this.gate = new Promise((r) => (this.#open = r));
+  }
+  release(): void {
+    this.#open();
+  }
+  override async write(buf: Buffer, offset: number, fua: boolean): Promise<void> {
+    await this.gate;
+    return super.write(buf, offset, fua);
+  }
+}
+
+test('COMPARE AND WRITE waits for writes already in flight; later writes wait for it', async () => {
+  const bs = new GatedWrites(1 << 20);
+  const t = await fileLu({ backstore: bs });
+  try {
+    await clearUa(t.lu);
+    bs.hold();
+    const w1 = run(t.lu, cdb.write10(0, 1), Buffer.alloc(512, 0xaa));
+    await new Promise((r) => setImmediate(r));
+    const caw = run(t.lu, cdb.compareAndWrite(0, 1), Buffer.concat([Buffer.alloc(512, 0xaa), Buffer.alloc(512, 0xbb)]));
+    await new Promise((r) => setImmediate(r));
+    const w2 = run(t.lu, cdb.write10(0, 1), Buffer.alloc(512, 0xcc));
+    await new Promise((r) => setImmediate(r));
+    bs.release();
+    assertGood(await w1);
+    assertGood(await caw);
+    assertGood(await w2);
+    assert.deepEqual(assertGood(await run(t.lu, cdb.read10(0, 1))), Buffer.alloc(512, 0xcc));
+  } finally {
+    await t.cleanup();
+  }
+});
