@@ -1,5 +1,6 @@
 /** Resident memory of a target process idle and with N sessions logged in. */
 import { memoryKiB } from './proc-stats.js';
+import { median } from './report.js';
 import { IdleSession, isidFor } from './iscsi-login.js';
 import { sleep } from './children.js';
 import { HOST } from './net.js';
@@ -16,10 +17,19 @@ export interface MemoryResult {
   errors: string[];
 }
 
-/** Sessions are opened 8 at a time, held for `holdMs`, then logged out. */
-export async function measureSessions(pid: number, port: number, targetName: string, n: number, holdMs = 1500): Promise<MemoryResult> {
-  await sleep(500);
-  const idle = memoryKiB(pid).rss;
+/** Median VmRSS of 5 samples 200 ms apart (a Node heap moves between collections). */
+async function settledRss(pid: number): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    await sleep(200);
+    xs.push(memoryKiB(pid).rss);
+  }
+  return median(xs);
+}
+
+/** Sessions are opened 8 at a time, held for `holdMs` (RSS sampled then), then logged out. */
+export async function measureSessions(pid: number, port: number, targetName: string, n: number, holdMs = 500): Promise<MemoryResult> {
+  const idle = await settledRss(pid);
   const sessions: IdleSession[] = [];
   const errors = new Set<string>();
   const t0 = performance.now();
@@ -35,7 +45,7 @@ export async function measureSessions(pid: number, port: number, targetName: str
   }
   const loginSecs = (performance.now() - t0) / 1000;
   await sleep(holdMs);
-  const withSessions = memoryKiB(pid).rss;
+  const withSessions = await settledRss(pid);
   const aliveAfter = sessions.filter((s) => s.alive).length;
   await Promise.all(sessions.map((s) => s.close()));
   return {

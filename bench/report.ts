@@ -119,8 +119,8 @@ export function markdown(r: BenchReport): string {
       const c = cell(r, t.label, w.id);
       const first = i === 0 ? `${w.title}${w.tool === 'qemu-img' ? ' (qemu-img)' : ''}` : '';
       if (c.total === 0 || c.ok === 0) {
-        const why = t.error ? 'unavailable (see above)' : c.firstError ?? 'not run';
-        out.push(`| ${first} | ${t.label} | ERR: ${esc(why.slice(0, 140))} | — | — | — | — | — |`);
+        const why = t.error ? 'n/a (unavailable, see above)' : `ERR: ${c.firstError ?? 'not run'}`;
+        out.push(`| ${first} | ${t.label} | ${esc(why.slice(0, 150))} | — | — | — | — | — |`);
         return;
       }
       const spread = Number.isFinite(c.spreadPct) ? ` (±${(c.spreadPct / 2).toFixed(0)}%)` : '';
@@ -156,7 +156,7 @@ export function markdown(r: BenchReport): string {
       out.push(`| ${title} | ${mems.map(([, m]) => ('error' in m ? (title.startsWith('idle') ? `ERR: ${esc(m.error.slice(0, 100))}` : '—') : f(m))).join(' | ')} |`);
     row('idle, target configured', (m) => `${fix(m.idleKiB / 1024, 1)} MiB`);
     row(`with ${r.options.sessions} sessions logged in`, (m) => `${fix(m.sessionsKiB / 1024, 1)} MiB (${m.sessionsOpen}/${m.sessionsWanted} logged in${m.sessionsAliveAfter < m.sessionsOpen ? `, ${m.sessionsOpen - m.sessionsAliveAfter} dropped` : ''}${m.errors.length ? `; ${esc(m.errors[0]!.slice(0, 80))}` : ''})`);
-    row('per session', (m) => `${fix(m.perSessionKiB, 0)} KiB`);
+    row('per session ((with − idle) ÷ sessions; medians of 5 samples)', (m) => `${fix(m.perSessionKiB, 0)} KiB`);
     row(`time to log in ${r.options.sessions} (8 at a time)`, (m) => `${fix(m.loginSecs * 1000, 0)} ms`);
     out.push(`| peak (VmHWM) at end of run | ${mems.map(([k]) => (r.peakRssKiB[k] ? `${fix(r.peakRssKiB[k]! / 1024, 1)} MiB` : '—')).join(' | ')} |`);
     out.push('');
@@ -186,7 +186,8 @@ export function markdown(r: BenchReport): string {
     out.push('');
   }
   const la = (v: number[]) => v.map((x) => x.toFixed(2)).join(' ');
-  out.push(`Total ${r.totalSecs.toFixed(0)} s; load average (1/5/15 min) at start ${la(r.host.loadAvgStart)}, at end ${la(r.host.loadAvgEnd)} (${r.host.cpus} CPUs: above ${r.host.cpus} means something else competed for the CPU).`);
+  out.push(`Total ${r.totalSecs.toFixed(0)} s. Load average (1/5/15 min) before the run ${la(r.host.loadAvgStart)} (other work on the machine), ` +
+    `at the end ${la(r.host.loadAvgEnd)} (includes this run's own clients and targets).`);
   return out.join('\n') + '\n';
 }
 

@@ -3,6 +3,7 @@
  *
  *   node dist/bench/run.js [--quick] [--rounds N] [--secs S] [--sessions N]
  *                          [--http-secs S] [--no-http] [--keep] [--save-md]
+ *   node dist/bench/run.js --render bench/results/<run>.json   (Markdown of a saved run)
  *
  * One run: tgt (1 GiB file LUN) and sanbox (1 GiB file LUN + null
  * LUN) side by side in one temp dir; memory idle and with N sessions; the I/O workloads
@@ -11,7 +12,7 @@
  * load. Markdown on stdout, JSON in bench/results/. Every process started here is stopped
  * by PID on exit, error or Ctrl-C.
  */
-import { mkdtempSync, rmSync, openSync, closeSync, ftruncateSync } from 'node:fs';
+import { mkdtempSync, rmSync, openSync, closeSync, ftruncateSync, readFileSync } from 'node:fs';
 import { tmpdir, hostname, cpus, release, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { installSignalHandlers, onCleanup, cleanupAll, aborted, log, tail } from './children.js';
@@ -33,10 +34,12 @@ interface Options {
   http: boolean;
   keep: boolean;
   saveMd: boolean;
+  /** re-render the Markdown of a saved JSON result and exit */
+  render: string | null;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { rounds: 3, secs: 3, sessions: 64, httpSecs: 5, httpConnections: 8, http: true, keep: false, saveMd: false };
+  const o: Options = { rounds: 3, secs: 3, sessions: 64, httpSecs: 5, httpConnections: 8, http: true, keep: false, saveMd: false, render: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = () => {
@@ -53,8 +56,9 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--no-http') o.http = false;
     else if (a === '--keep') o.keep = true;
     else if (a === '--save-md') o.saveMd = true;
+    else if (a === '--render') o.render = argv[++i] ?? null;
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: node dist/bench/run.js [--quick] [--rounds N] [--secs S] [--sessions N] [--http-secs S] [--http-connections N] [--no-http] [--keep] [--save-md]\n');
+      process.stdout.write('usage: node dist/bench/run.js [--quick] [--rounds N] [--secs S] [--sessions N] [--http-secs S] [--http-connections N] [--no-http] [--keep] [--save-md] | --render RESULT.json\n');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -77,6 +81,10 @@ function makeImage(path: string, bytes: number): void {
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.render) {
+    process.stdout.write(markdown(JSON.parse(readFileSync(opts.render, 'utf8')) as BenchReport));
+    return;
+  }
   installSignalHandlers();
   const startedAt = new Date().toISOString();
   const loadAvgStart = loadavg();
