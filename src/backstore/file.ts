@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import { basename } from 'node:path';
 import type { Backstore, BackstoreKind } from './backstore.js';
 import { nativeFs } from './native.js';
+import type { NativeFs } from './native.js';
 
 function fdatasync(fd: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -29,6 +30,13 @@ function ebadf(): Error {
 
 const ZERO_CHUNK = 1024 * 1024;
 
+function isZero(b: Buffer): boolean {
+  let i = 0;
+  for (; i + 8 <= b.length; i += 8) if (b.readBigUInt64LE(i) !== 0n) return false;
+  for (; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
 export class FdBackstore implements Backstore {
   #size: number;
   #closed = false;
@@ -38,6 +46,8 @@ export class FdBackstore implements Backstore {
    */
   #inflight = 0;
   #drained: (() => void) | null = null;
+  /** The addon for hole punching and SEEK_DATA/SEEK_HOLE; null: the portable fallbacks. */
+  native: NativeFs | null = nativeFs();
 
   constructor(
     readonly kind: BackstoreKind,
@@ -132,7 +142,7 @@ export class FdBackstore implements Backstore {
   async discard(offset: number, length: number): Promise<void> {
     if (this.#closed) throw ebadf();
     if (length <= 0) return;
-    const native = nativeFs();
+    const native = this.native;
     if (native) {
       try {
         await this.#tracked(() => native.punchHoleAsync(this.fd, offset, length));
@@ -141,10 +151,16 @@ export class FdBackstore implements Backstore {
         if ((err as NodeJS.ErrnoException).code !== 'EOPNOTSUPP') throw err;
       }
     }
-    // No hole punching here: write zeros so the range still reads back as zeros.
+    // No hole punching here: the range must still read back as zeros, so write zeros, but
+    // only over chunks that hold data; writing zeros over holes would allocate them (a
+    // discard of a whole sparse image would fill the file system).
     const zeros = Buffer.alloc(Math.min(length, ZERO_CHUNK));
+    const probe = Buffer.allocUnsafe(zeros.length);
     for (let at = 0; at < length; at += zeros.length) {
       const n = Math.min(zeros.length, length - at);
+      const chunk = n === probe.length ? probe : probe.subarray(0, n);
+      await this.read(chunk, offset + at);
+      if (isZero(chunk)) continue;
       await this.write(n === zeros.length ? zeros : zeros.subarray(0, n), offset + at, false);
     }
   }
@@ -152,7 +168,7 @@ export class FdBackstore implements Backstore {
   async mapped(offset: number, length: number): Promise<Array<{ offset: number; length: number; mapped: boolean }>> {
     if (this.#closed) throw ebadf();
     const end = offset + length;
-    const native = nativeFs();
+    const native = this.native;
     if (!native || this.kind === 'block') return [{ offset, length, mapped: true }];
     const out: Array<{ offset: number; length: number; mapped: boolean }> = [];
     let at = offset;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { openBackstore } from '../../src/backstore/open.js';
 import { nativeFs, nativeLoadError } from '../../src/backstore/native.js';
+import type { FdBackstore } from '../../src/backstore/file.js';
 
 const MiB = 1024 * 1024;
 
@@ -241,6 +242,26 @@ test('file: close() waits for I/O in flight before the descriptors go away', asy
     const back = readFileSync(path);
     for (let i = 0; i < 32; i++) assert.equal(back[i * MiB + 1234], 0x5a);
     await assert.rejects(bs.write(data, 0, false), { code: 'EBADF' });
+  } finally {
+    done();
+  }
+});
+
+test('file: without the addon, discard zeroes only chunks that hold data (holes stay holes)', async () => {
+  const { dir, done } = tmp();
+  try {
+    const path = join(dir, 'noaddon.img');
+    const bs = (await openBackstore({ kind: 'file', path, sizeBytes: 64 * MiB })) as FdBackstore;
+    bs.native = null;
+    await bs.write(Buffer.alloc(MiB, 3), 10 * MiB, false);
+    const before = statSync(path).blocks;
+    await bs.discard(0, 64 * MiB);
+    assert.ok(statSync(path).blocks <= before, 'no new allocation');
+    const b = Buffer.alloc(MiB, 1);
+    await bs.read(b, 10 * MiB);
+    assert.deepEqual(b, Buffer.alloc(MiB));
+    assert.deepEqual(await bs.mapped(0, 64 * MiB), [{ offset: 0, length: 64 * MiB, mapped: true }]);
+    await bs.close();
   } finally {
     done();
   }
