@@ -281,6 +281,7 @@ export function decodeGetLbaStatus(cdb: Buffer): LbaStatusRequest {
  * The transport derives write residuals from it (ScsiResult.dataOutLength).
  */
 export function dataOutLength(cdb: Buffer, blockSize: number): number | undefined {
+  if (cdb.length === 0 || cdb.length < cdbLength(cdb[0]!)) return undefined;
   switch (cdb[0]) {
     case Op.Write6:
       return (cdb[4]! === 0 ? 256 : cdb[4]!) * blockSize;

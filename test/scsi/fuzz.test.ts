@@ -37,6 +37,13 @@ test('random CDBs for every opcode (and unknown ones) never reject and keep the 
         assert.notEqual(r.sense![2]! & 0x0f, 0x04, `no HARDWARE ERROR for ${cdb.toString('hex')}`);
       }
     }
+    // CDBs shorter than their opcode's length (a transport would not send them, but still)
+    for (const op of opcodes) {
+      for (const len of [0, 1, 5, 9]) {
+        const r = await t.lu.execute({ cdb: Buffer.alloc(len, op).fill(op, 0, Math.min(1, len)), dataOut: null, expectedLength: 0, nexus: ns[0]!, taskTag: 1, attribute: 1 });
+        assert.ok(statuses.has(r.status));
+      }
+    }
     assert.ok((seen.get(0) ?? 0) > 100 && (seen.get(2) ?? 0) > 100, `mix of outcomes: ${JSON.stringify([...seen])}`);
     // Still a working disk afterwards (clear what the fuzzing left behind).
     const probe = Buffer.from([0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
