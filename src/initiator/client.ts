@@ -520,11 +520,11 @@ export class IscsiInitiator {
     const itt = this.nextItt();
     let body = Buffer.alloc(0);
     let ttt = RESERVED_TAG;
-    let first = true;
     for (;;) {
+      // Every non-immediate Text Request, continuations included, takes a CmdSN.
+      await this.windowOpen();
       const bhs = serializeTextRequest({ immediate: false, final: true, cont: false, lun: 0, itt, ttt, cmdSN: this.cmdSN, expStatSN: this.expStatSN });
-      if (first) this.cmdSN = (this.cmdSN + 1) >>> 0;
-      first = false;
+      this.cmdSN = (this.cmdSN + 1) >>> 0;
       const wait = this.expect<Pdu>(itt);
       this.sendPdu(bhs, ttt === RESERVED_TAG ? serializeText([['SendTargets', value]]) : null);
       const pdu = await wait;

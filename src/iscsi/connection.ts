@@ -446,6 +446,7 @@ export class Connection implements SessionConnection {
       bhs.writeUInt32BE(this.statSN, 24);
     }
     if (s) {
+      s.updateWindow(); // ExpCmdSN may have moved since the last PDU
       bhs.writeUInt32BE(s.expCmdSN, 28);
       bhs.writeUInt32BE(s.maxCmdSN, 32);
     }

@@ -325,3 +325,22 @@ test('Text request with unknown keys gets NotUnderstood', async () => {
   assert.deepEqual(await c.text([['SendTargets', '']]), [['TargetName', T0], ['TargetAddress', `127.0.0.1:${run.port},1`]]);
   await c.logout();
 });
+
+test('long SendTargets answers are continued with the C bit and a target transfer tag', async () => {
+  const names: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    const n = `iqn.2026-11.test.sanbox:many-${String(i).padStart(3, '0')}-${'x'.repeat(60)}`;
+    names.push(n);
+    catalog.add({ name: n, luns: new Map() });
+  }
+  try {
+    const c = await IscsiInitiator.connect('127.0.0.1', run.port);
+    c.myMaxRecv = 512;
+    await c.login({ initiatorName: INI, keys: { MaxRecvDataSegmentLength: '512' } });
+    const targets = await c.sendTargets('All');
+    for (const n of names) assert.ok(targets.some((t) => t.name === n && t.addresses.length === 1), n);
+    await c.logout();
+  } finally {
+    for (const n of names) catalog.nodes.delete(n);
+  }
+});
