@@ -44,6 +44,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 
   installJsonParser(app);
   installRequestLog(app);
+  installDrainOnClose(app);
   const throttle = new FailureThrottle({ ...DEFAULT_THROTTLE, ...deps.throttle });
   new Authenticator({ user: deps.adminUser, passwordHash: deps.passwordHash, throttle }).install(app);
 
@@ -90,6 +91,22 @@ function installJsonParser(app: FastifyInstance): void {
       if (relaxed === body) return done(err, undefined);
       strict(request, relaxed, (err2, parsed2) => (err2 ? done(err, undefined) : done(null, parsed2)));
     });
+  });
+}
+
+/**
+ * A request still running when close() starts is answered with `Connection: close`, so
+ * its keep-alive connection ends with it; otherwise close() would wait for the client's
+ * idle connection to time out.
+ */
+function installDrainOnClose(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('Connection', 'close');
+    return payload;
   });
 }
 

@@ -128,10 +128,13 @@ test('close() lets an in-flight request finish, then closes the database; nothin
   try {
     const pending = sb.api('POST', `${FREENAS}/portal/`, { iscsi_target_portal_ips: ['0.0.0.0:3260'] });
     await inApply; // committed, the data plane is applying, the client has no answer yet
+    const started = performance.now();
     const closing = sb.sanbox.close();
     const res = await pending;
     await closing;
     assert.equal(res.status, 201);
+    // The answered connection is closed with it, not left to idle out its keep-alive.
+    assert.ok(performance.now() - started < 5000, 'close() does not wait for keep-alive timeouts');
     await sb.start();
     assert.equal((await sb.api('GET', `${FREENAS}/portal/1/`)).status, 200);
   } finally {
