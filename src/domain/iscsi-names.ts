@@ -21,7 +21,5 @@ export function hasIscsiPrefix(name: string): boolean {
 /** Characters allowed in a target name (what follows the basename and a colon). */
 export const TARGET_NAME_CHARS = /^[a-z0-9][a-z0-9.:-]*$/;
 
-/** The name initiators see: `name` itself when it is an iSCSI name, else basename:name. */
-export function servedTargetName(basename: string, name: string): string {
-  return hasIscsiPrefix(name) ? name : `${basename}:${name}`;
-}
+/** The name initiators see (one rule, shared with the data plane). */
+export { servedTargetName } from './served-name.js';
