@@ -1,7 +1,8 @@
 /**
  * Slows down repeated authentication failures from one address: after `freeFailures`
- * failures inside `windowMs`, each further failed answer is delayed, doubling up to
- * `maxDelayMs`. A success clears the address. Memory is bounded by pruning old entries.
+ * failures inside `windowMs`, each further request from it waits before its credentials
+ * are checked, `baseDelayMs` doubling up to `maxDelayMs`. A success clears the address.
+ * Memory is bounded by pruning old entries.
  */
 export interface ThrottleOptions {
   freeFailures: number;
