@@ -33,6 +33,8 @@ export interface ExtentInput {
 }
 
 const TYPES: readonly ExtentType[] = ['File', 'Device', 'ZFS Volume'];
+/** A Device extent on this path is a null device of the requested size (see placeStorage). */
+export const NULL_DEVICE = '/dev/zero';
 export const EXTENT_BLOCK_SIZES = [512, 4096] as const;
 export const RPM_CHOICES = ['Unknown', 'SSD', '5400', '7200', '10000', '15000'] as const;
 
@@ -145,6 +147,13 @@ export class ExtentService {
       }
       e.path = device;
       delete e.displayPath;
+      if (e.type === 'Device' && device === NULL_DEVICE) {
+        // sanbox's benchmark convention: a /dev/zero Device extent is served by the null
+        // backstore (reads zeros, discards writes) at the size the client names.
+        if (size === 0) throw invalid('sizeBytes', 'A /dev/zero extent needs a size.');
+        e.sizeBytes = size;
+        return;
+      }
       e.sizeBytes = blockDeviceSize('path', device);
       this.assertPathFree(e.path, current?.id ?? null);
       return;

@@ -151,3 +151,20 @@ test('requests without the trailing slash are accepted', async () => {
   assert.equal((await sb.api('GET', `${FREENAS}/portal/1`)).status, 200);
   assert.equal((await sb.api('GET', `${FREENAS}/globalconfiguration`)).status, 200);
 });
+
+test('a Device extent on /dev/zero is a null device of the requested size (benchmark convention)', async () => {
+  const res = await sb.api('POST', `${FREENAS}/extent/`, {
+    iscsi_target_extent_type: 'Device', iscsi_target_extent_name: 'null0', iscsi_target_extent_path: '/dev/zero', iscsi_target_extent_filesize: '1GB',
+  });
+  assert.equal(res.status, 201, res.text);
+  assert.equal(sb.sanbox.services.extents.get(res.body.id).sizeBytes, 1024 ** 3);
+  const second = await sb.api('POST', `${FREENAS}/extent/`, {
+    iscsi_target_extent_type: 'Device', iscsi_target_extent_name: 'null1', iscsi_target_extent_path: '/dev/zero', iscsi_target_extent_filesize: '1MB',
+  });
+  assert.equal(second.status, 201, 'several null devices may coexist');
+  const sizeless = await sb.api('POST', `${FREENAS}/extent/`, {
+    iscsi_target_extent_type: 'Device', iscsi_target_extent_name: 'null2', iscsi_target_extent_path: '/dev/zero',
+  });
+  assert.equal(sizeless.status, 400);
+  assert.deepEqual(sizeless.body, { iscsi_target_extent_filesize: ['A /dev/zero extent needs a size.'] });
+});
