@@ -84,7 +84,6 @@ export class Connection implements SessionConnection {
   private textRest: { ttt: number; itt: number; pieces: Buffer[] } | null = null;
   private textPending: Buffer[] = [];
   private readonly closedPromise: Promise<void>;
-  private corked = 0;
 
   constructor(socket: net.Socket, portal: PortalContext, host: ConnectionHost) {
     this.socket = socket;
@@ -418,12 +417,25 @@ export class Connection implements SessionConnection {
 
   /* ------------------------------------------------------------ send */
 
+  /**
+   * Writes are corked until the current batch of callbacks and microtasks is done, so
+   * every response completed in one turn (header, data, digests, other commands' status)
+   * leaves in a single writev.
+   */
   cork(): void {
-    if (this.corked++ === 0) this.socket.cork();
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.socket.cork();
+    process.nextTick(this.flush);
   }
-  uncork(): void {
-    if (--this.corked === 0) this.socket.uncork();
-  }
+  /** Kept for symmetry at call sites; the batch is flushed on the next tick. */
+  uncork(): void {}
+
+  private flushScheduled = false;
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    this.socket.uncork();
+  };
 
   nextTtt(): number {
     const t = this.ttt;
@@ -463,7 +475,6 @@ export class Connection implements SessionConnection {
     this.bytesOut += n;
     this.cork();
     for (let i = 0; i < parts.length; i++) this.socket.write(parts[i]!);
-    this.uncork();
   }
 
   /** Reject a PDU (RFC 7143 11.17): the data segment carries the rejected header. */

@@ -6,3 +6,4 @@ catalog.add({ name: 'iqn.2026-11.test.sanbox:disk0', alias: 'disk zero', luns: n
 catalog.add({ name: 'iqn.2026-11.test.sanbox:disk1', luns: new Map([[0, await memoryLu()], [3, await memoryLu()], [260, await memoryLu()]]) });
 const t = await startTarget(catalog);
 console.log(`listening on 127.0.0.1:${t.port}`);
+process.on('SIGINT', () => process.exit(0));
