@@ -17,7 +17,11 @@ export interface TargetPlan {
   auth: AuthPolicy;
   digest: 'Auto' | 'None' | 'CRC32C';
   queueDepth: number;
-  /** Null: the target has no initiator group, and admits nobody. */
+  /**
+   * Null: the target has no initiator group and admits every initiator from anywhere, as
+   * FreeNAS 9.3+ does for a target whose initiator group is None. Authentication, when
+   * the target asks for it, still applies.
+   */
   admission: { initiators: string[]; networks: string[] } | null;
   /** Changes whenever anything deciding who may use the target changes. */
   accessKey: string;

@@ -85,7 +85,7 @@ function targetNode(plan: TargetPlan, lus: ReadonlyMap<string, LogicalUnit>): Ta
 }
 
 function admission(rule: TargetPlan['admission']): TargetNode['admits'] {
-  if (!rule) return () => false;
+  if (!rule) return () => true;
   const names = rule.initiators.some((n) => n.toUpperCase() === 'ALL') ? 'ALL' : rule.initiators;
   const parsed = parseNetworks(rule.networks.join(' '));
   const networks = parsed.ok ? parsed.value : [];

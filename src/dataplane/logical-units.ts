@@ -52,7 +52,7 @@ export class LogicalUnits {
     if (existing && existing.specKey === specKey) {
       if (w.backstore.sizeBytes > existing.sizeBytes) {
         existing.sizeBytes = w.backstore.sizeBytes;
-        await existing.lu.capacityChanged();
+        await existing.lu.capacityChanged(w.backstore.sizeBytes);
       }
       return existing.lu;
     }

@@ -3,6 +3,7 @@
  * Portal addresses are normalised ("[::1]:3260", "10.0.0.1:3260") so two spellings of one
  * address compare equal.
  */
+import { parseNetworks } from './network-match.js';
 import net from 'node:net';
 
 export interface ListenAddress {
@@ -58,16 +59,12 @@ function normaliseIPv6(host: string): string {
   return canonical || host.toLowerCase();
 }
 
-/** "ALL", an IP address, or a CIDR network (IPv4 or IPv6). */
+/**
+ * "ALL", an IP address, or a CIDR network (IPv4 or IPv6). The data plane matches with the
+ * same parser, so whatever is accepted here is exactly what admission checks against.
+ */
 export function isNetwork(text: string): boolean {
   if (text === 'ALL') return true;
-  const slash = text.indexOf('/');
-  if (slash < 0) return isIPv4(text) || isIPv6(text);
-  const ip = text.slice(0, slash);
-  const bitsText = text.slice(slash + 1);
-  if (!/^\d{1,3}$/.test(bitsText)) return false;
-  const bits = Number(bitsText);
-  if (isIPv4(ip)) return bits <= 32;
-  if (isIPv6(ip)) return bits <= 128;
-  return false;
+  const parsed = parseNetworks(text);
+  return parsed.ok && parsed.value !== 'ALL' && parsed.value.length === 1;
 }
