@@ -223,10 +223,31 @@ export class IscsiInitiator {
     this.socket.write(encodePdu(bhs, data, this.neg.headerDigest, this.neg.dataDigest));
   }
 
+  /** Milliseconds a request waits for its answer before it fails (0: forever). */
+  requestTimeoutMs = 30000;
+
   private expect<T>(itt: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (this.closedErr) return reject(this.closedErr);
-      this.waiting.set(itt, { resolve: resolve as (v: unknown) => void, reject });
+      let timer: NodeJS.Timeout | null = null;
+      if (this.requestTimeoutMs > 0) {
+        timer = setTimeout(() => {
+          if (this.waiting.get(itt)?.reject === rej) this.waiting.delete(itt);
+          reject(new Error(`no answer to ITT 0x${itt.toString(16)} within ${this.requestTimeoutMs} ms`));
+        }, this.requestTimeoutMs);
+        timer.unref();
+      }
+      const rej = (e: Error) => {
+        if (timer) clearTimeout(timer);
+        reject(e);
+      };
+      this.waiting.set(itt, {
+        resolve: (v) => {
+          if (timer) clearTimeout(timer);
+          resolve(v as T);
+        },
+        reject: rej,
+      });
     });
   }
 
@@ -576,9 +597,23 @@ export class IscsiInitiator {
     });
     if (!o.immediate) this.cmdSN = (this.cmdSN + 1) >>> 0;
     const p = new Promise<ScsiReply>((resolve, reject) => {
+      let timer: NodeJS.Timeout | null = null;
+      if (this.requestTimeoutMs > 0) {
+        timer = setTimeout(() => {
+          this.scsiPending.delete(itt);
+          reject(new Error(`SCSI command ITT 0x${itt.toString(16)} not answered within ${this.requestTimeoutMs} ms`));
+        }, this.requestTimeoutMs);
+        timer.unref();
+      }
       this.scsiPending.set(itt, {
-        resolve: resolve as (v: unknown) => void,
-        reject,
+        resolve: (v) => {
+          if (timer) clearTimeout(timer);
+          resolve(v as ScsiReply);
+        },
+        reject: (e) => {
+          if (timer) clearTimeout(timer);
+          reject(e);
+        },
         itt,
         lun,
         out,
