@@ -137,3 +137,49 @@ test('stage errors: CSG changing backwards or NSG not ahead is an initiator erro
   assert.equal(loginStatusOf(() => machine.handle(req(0, 1, true), text([]))), LoginStatus.InitiatorError);
   assert.equal(loginStatusOf(() => setup().machine.handle(req(1, 0, true), text([['InitiatorName', INITIATOR], ['TargetName', TARGET]]))), LoginStatus.InitiatorError);
 });
+
+/** libiscsi 1.x's first Login Request (iscsi-inq), captured on the wire: CSG=1, NSG=3, T=1. */
+const LIBISCSI_LOGIN = Buffer.from(
+  '43870000000001a7802900e9000000006927cc4e0000000065b3ae200000000100000000000000000000000000000000496e69746961746f724e616d653d69716e2e323032362d31312e746573742e73616e626f783a6361707475726564005461726765744e616d653d69716e2e323032362d31312e746573742e73616e626f783a6469736b300053657373696f6e547970653d4e6f726d616c004865616465724469676573743d4e6f6e652c43524333324300446174614469676573743d4e6f6e6500496e697469616c5232543d4e6f00496d6d656469617465446174613d596573004d617842757273744c656e6774683d32363231343400466972737442757273744c656e6774683d3236323134340044656661756c7454696d6532576169743d320044656661756c7454696d653252657461696e3d30004d61784f75747374616e64696e675232543d31004572726f725265636f766572794c6576656c3d300049464d61726b65723d4e6f004f464d61726b65723d4e6f004d6178436f6e6e656374696f6e733d31004d617852656376446174615365676d656e744c656e6774683d3236323134340044617461504455496e4f726465723d596573004461746153657175656e6365496e4f726465723d5965730000',
+  'hex',
+);
+
+test('captured libiscsi login request: decoded, negotiated and answered in one step', async () => {
+  const { PduParser, parseLoginRequest } = await import('../../src/iscsi/pdu.js');
+  const pdus: Array<{ bhs: Buffer; data: Buffer }> = [];
+  new PduParser({ maxDataSegmentLength: 8192, headerDigest: false, dataDigest: false }).feed(LIBISCSI_LOGIN, (p) => pdus.push({ bhs: Buffer.from(p.bhs), data: Buffer.from(p.data) }));
+  assert.equal(pdus.length, 1);
+  const r = parseLoginRequest({ bhs: pdus[0]!.bhs, ahs: null, data: pdus[0]!.data });
+  assert.deepEqual({ transit: r.transit, csg: r.csg, nsg: r.nsg, tsih: r.tsih, cid: r.cid, isid: r.isid.toString('hex') }, { transit: true, csg: 1, nsg: 3, tsih: 0, cid: 0, isid: '802900e90000' });
+  const catalog = new TestCatalog(globals());
+  catalog.add({ name: 'iqn.2026-11.test.sanbox:disk0', luns: new Map() });
+  const machine = new LoginMachine({
+    catalog,
+    portal: { portalGroupTag: 1, listen: { host: '127.0.0.1', port: 3260 } },
+    initiatorAddress: '127.0.0.1',
+    admit: () => ({}),
+    complete: () => 1,
+  });
+  const reply = machine.handle(r, pdus[0]!.data);
+  assert.equal(reply.fullFeature, true);
+  assert.deepEqual(keys(reply.data), {
+    TargetPortalGroupTag: '1',
+    HeaderDigest: 'None',
+    DataDigest: 'None',
+    InitialR2T: 'No',
+    ImmediateData: 'Yes',
+    MaxBurstLength: '262144',
+    FirstBurstLength: '65536',
+    DefaultTime2Wait: '2',
+    DefaultTime2Retain: '0',
+    MaxOutstandingR2T: '1',
+    ErrorRecoveryLevel: '0',
+    IFMarker: 'No',
+    OFMarker: 'No',
+    MaxConnections: '1',
+    DataPDUInOrder: 'Yes',
+    DataSequenceInOrder: 'Yes',
+    MaxRecvDataSegmentLength: '262144',
+  });
+  assert.equal(machine.negotiated!.initiatorMaxRecvDataSegmentLength, 262144);
+});
