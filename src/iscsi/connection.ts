@@ -29,7 +29,7 @@ import {
   serializeTextResponse,
   type Pdu,
 } from './pdu.js';
-import { dropTask, onDataOut, onScsiCommand, type ScsiTask } from './scsi-task.js';
+import { dropTask, onDataOut, onScsiCommand, placeData, type ScsiTask } from './scsi-task.js';
 import type { Session, SessionConnection } from './session.js';
 import { parseText, serializeText, splitText, type TextPairs } from './text.js';
 import { onTaskMgmt } from './tmf.js';
@@ -75,6 +75,8 @@ export class Connection implements SessionConnection {
   bytesOut = 0;
   /** Write tasks waiting for Data-Out on this connection (connection allegiance). */
   readonly dataTasks = new Map<number, ScsiTask>();
+  /** A write buffer the parser already put a command's immediate data into. */
+  prealloc: { itt: number; buf: Buffer } | null = null;
   private ttt = 1;
   readonly nop: NopState = { pendingTtt: null, sentAt: 0 };
   lastReceived = Date.now();
@@ -189,6 +191,7 @@ export class Connection implements SessionConnection {
         headerDigest: this.params.headerDigest,
         dataDigest: this.params.dataDigest,
       };
+      if (s.type === 'Normal') this.parser.placeData = (bhs, length) => placeData(this, bhs, length);
       this.phase = Phase.FullFeature;
       this.logger.info({ tsih: s.tsih, type: s.type, target: s.target?.name ?? null, initiator: s.initiatorName }, 'login complete');
     } else {

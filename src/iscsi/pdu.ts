@@ -128,6 +128,15 @@ export class PduParser {
   private dsl = 0;
   /** Padded data + data digest assembled across chunks. */
   private dataBuf: Buffer | null = null;
+  /** Where a spanning data segment is being placed directly, and its pad + digest bytes. */
+  private dest: Buffer | null = null;
+  private tail: Buffer | null = null;
+  /**
+   * Optional: given a header whose data segment spans chunks, return a buffer of exactly
+   * `length` bytes to receive the data (or null for a fresh one). The PDU is then emitted
+   * with `data` being that buffer.
+   */
+  placeData: ((bhs: Buffer, length: number) => Buffer | null) | null = null;
   private dataHave = 0;
   private dataNeed = 0;
 
@@ -177,18 +186,41 @@ export class PduParser {
           this.finishData(seg, onPdu);
           continue;
         }
-        this.dataBuf = Buffer.allocUnsafe(this.dataNeed);
+        // The segment spans chunks: assemble it, straight into its final place when the
+        // owner of the PDU has one (a write task's buffer), so it is copied only once.
+        const dest = this.placeData ? this.placeData(this.bhs!, this.dsl) : null;
+        if (dest && dest.length === this.dsl) {
+          this.dest = dest;
+          this.tail = this.dataNeed > this.dsl ? Buffer.allocUnsafe(this.dataNeed - this.dsl) : null;
+        } else {
+          this.dataBuf = Buffer.allocUnsafe(this.dataNeed);
+        }
         this.dataHave = 0;
         this.state = RecvState.AwaitData;
       } else {
         const take = Math.min(this.dataNeed - this.dataHave, len - pos);
-        chunk.copy(this.dataBuf!, this.dataHave, pos, pos + take);
+        if (this.dest) {
+          // Data bytes go to the destination, pad and digest to the tail.
+          const toDest = Math.max(0, Math.min(take, this.dsl - this.dataHave));
+          if (toDest) chunk.copy(this.dest, this.dataHave, pos, pos + toDest);
+          if (take > toDest) chunk.copy(this.tail!, this.dataHave + toDest - this.dsl, pos + toDest, pos + take);
+        } else {
+          chunk.copy(this.dataBuf!, this.dataHave, pos, pos + take);
+        }
         this.dataHave += take;
         pos += take;
         if (this.dataHave < this.dataNeed) return;
-        const seg = this.dataBuf!;
-        this.dataBuf = null;
-        this.finishData(seg, onPdu);
+        if (this.dest) {
+          const dest = this.dest;
+          const tail = this.tail;
+          this.dest = null;
+          this.tail = null;
+          this.finishPlaced(dest, tail, onPdu);
+        } else {
+          const seg = this.dataBuf!;
+          this.dataBuf = null;
+          this.finishData(seg, onPdu);
+        }
       }
     }
   }
@@ -230,6 +262,18 @@ export class PduParser {
       ok = seg.readUInt32LE(padded) === crc32c(seg, 0, 0, padded);
     }
     this.emit(seg.subarray(0, this.dsl), ok, onPdu);
+  }
+
+  private finishPlaced(dest: Buffer, tail: Buffer | null, onPdu: (pdu: Pdu, digestOk: boolean) => void): void {
+    this.state = RecvState.AwaitHeader;
+    let ok = true;
+    if (this.limits.dataDigest) {
+      const pad = padLength(this.dsl);
+      let c = crc32c(dest);
+      if (pad) c = crc32c(tail!, c, 0, pad);
+      ok = tail!.readUInt32LE(pad) === c;
+    }
+    this.emit(dest, ok, onPdu);
   }
 
   private emit(data: Buffer, ok: boolean, onPdu: (pdu: Pdu, digestOk: boolean) => void): void {

@@ -154,6 +154,34 @@ function targetLevel(task: ScsiTask, luns: Iterable<number>): ScsiResult | null 
 
 /* ------------------------------------------------------------------ receive path */
 
+/**
+ * The parser asks where a data segment spanning socket chunks should go (one copy
+ * instead of two): Data-Out lands in its task's buffer at its offset, immediate data in a
+ * buffer allocated for the whole write. Anything doubtful gets null (a plain buffer).
+ */
+export function placeData(conn: Connection, bhs: Buffer, length: number): Buffer | null {
+  const op = bhs[0]! & 0x3f;
+  if (op === 0x05) {
+    const task = conn.dataTasks.get(bhs.readUInt32BE(16));
+    if (!task || task.aborted || !task.buffer) return null;
+    const off = bhs.readUInt32BE(40);
+    if (off + length > task.expectedLength || off + length > task.buffer.length) return null;
+    return task.buffer.subarray(off, off + length);
+  }
+  if (op === 0x01 && (bhs[1]! & 0x20) !== 0) {
+    const edtl = bhs.readUInt32BE(20);
+    if (edtl < length || edtl > MAX_WRITE_LENGTH) return null;
+    const buf = Buffer.allocUnsafe(edtl);
+    conn.prealloc = { itt: bhs.readUInt32BE(16), buf };
+    return buf.subarray(0, length);
+  }
+  return null;
+}
+
+function samePlace(a: Buffer, b: Buffer, offset: number): boolean {
+  return a.buffer === b.buffer && a.byteOffset === b.byteOffset + offset;
+}
+
 export function onScsiCommand(conn: Connection, pdu: Pdu): void {
   const session = conn.session!;
   const c = parseScsiCommand(pdu);
@@ -186,7 +214,11 @@ export function onScsiCommand(conn: Connection, pdu: Pdu): void {
       return;
     }
     const edtl = c.expectedLength;
-    if (imm === edtl) {
+    const pre = conn.prealloc;
+    conn.prealloc = null;
+    if (pre && pre.itt === c.itt && imm && samePlace(pdu.data, pre.buf, 0)) {
+      task.buffer = pre.buf; // immediate data already placed by the parser
+    } else if (imm === edtl) {
       task.buffer = pdu.data; // whole payload in one view: no copy
     } else {
       task.buffer = Buffer.allocUnsafe(edtl);
@@ -235,7 +267,7 @@ export function onDataOut(conn: Connection, pdu: Pdu): void {
     task.unsolOffset += len;
   }
   if (task.aborted) return;
-  pdu.data.copy(task.buffer!, d.bufferOffset);
+  if (!samePlace(pdu.data, task.buffer!, d.bufferOffset)) pdu.data.copy(task.buffer!, d.bufferOffset);
   task.received += len;
   if (r2t) {
     r2t.received += len;

@@ -187,3 +187,40 @@ test('encodePdu pads data to 4 and appends digests in wire order', () => {
   assert.deepEqual(wire.subarray(52 + 5, 52 + 8), Buffer.alloc(3));
   assert.equal(wire.readUInt32LE(60), crc32c(wire.subarray(52, 60)));
 });
+
+test('placeData: a segment spanning chunks is assembled straight into the given buffer, digest checked', () => {
+  for (const dd of [false, true]) {
+    const data = Buffer.from(Array.from({ length: 1001 }, (_, i) => i & 0xff)); // 3 pad bytes
+    const bhs = Buffer.alloc(48);
+    bhs[0] = 0x05;
+    bhs.writeUInt32BE(7, 16);
+    bhs.writeUInt32BE(100, 40);
+    const wire = encodePdu(bhs, data, false, dd);
+    const target = Buffer.alloc(2000);
+    const p = new PduParser({ ...limits(), dataDigest: dd });
+    let asked = 0;
+    p.placeData = (h, len) => {
+      asked++;
+      assert.equal(h.readUInt32BE(40), 100);
+      return target.subarray(100, 100 + len);
+    };
+    const got: Array<{ data: Buffer; ok: boolean }> = [];
+    for (const b of wire) p.feed(Buffer.from([b]), (pdu, ok) => got.push({ data: pdu.data, ok }));
+    assert.equal(asked, 1);
+    assert.equal(got.length, 1);
+    assert.ok(got[0]!.ok);
+    assert.equal(got[0]!.data.buffer, target.buffer);
+    assert.deepEqual(target.subarray(100, 1101), data);
+    // A corrupted digest is still reported.
+    if (dd) {
+      const bad = Buffer.from(wire);
+      bad[bad.length - 2] ^= 1;
+      const q = new PduParser({ ...limits(), dataDigest: true });
+      q.placeData = (_h, len) => Buffer.alloc(len);
+      const oks: boolean[] = [];
+      q.feed(bad.subarray(0, 500), (_pdu, ok) => oks.push(ok));
+      q.feed(bad.subarray(500), (_pdu, ok) => oks.push(ok));
+      assert.deepEqual(oks, [false]);
+    }
+  }
+});
