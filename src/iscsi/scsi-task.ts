@@ -54,7 +54,11 @@ export class ScsiTask implements SessionTask {
   /** DataSN / offset expected next in the unsolicited Data-Out sequence. */
   unsolDataSN = 0;
   unsolOffset = 0;
-  readonly r2ts = new Map<number, PendingR2T>();
+  /** Outstanding R2Ts by TTT; created only for writes that need them. */
+  private r2tMap: Map<number, PendingR2T> | null = null;
+  get r2ts(): Map<number, PendingR2T> {
+    return (this.r2tMap ??= new Map());
+  }
   /** R2T and Data-In PDUs sent (ExpDataSN of the response). */
   dataSN = 0;
 

@@ -83,3 +83,18 @@ test('connect to a closed port fails; commands on a closed connection reject', a
   await c.whenClosed();
   await assert.rejects(c.read10(0, 0, 1));
 });
+
+test('discovery CHAP from TargetGlobals.discoveryAuth', async () => {
+  const g = run.catalog.g;
+  run.catalog.g = { ...g, discoveryAuth: { method: 'CHAP', credentials: [cred] } };
+  try {
+    const no = await IscsiInitiator.connect('127.0.0.1', run.port);
+    await assert.rejects(no.login({ initiatorName: INI }), (e: unknown) => e instanceof LoginFailedError && e.status === 0x0201);
+    const yes = await IscsiInitiator.connect('127.0.0.1', run.port);
+    await yes.login({ initiatorName: INI, chap: { user: 'client', secret: 'client-secret-1' } });
+    assert.deepEqual((await yes.sendTargets()).map((t) => t.name), [ONE_WAY, MUTUAL]);
+    await yes.logout();
+  } finally {
+    run.catalog.g = g;
+  }
+});
