@@ -247,7 +247,8 @@ export class Connection implements SessionConnection {
       case Opcode.LogoutRequest:
         break;
       case Opcode.Snack:
-        return this.reject(bhs, RejectReason.CommandNotSupported);
+        // ErrorRecoveryLevel 0 has no SNACK: a protocol error, as LIO answers it.
+        return this.reject(bhs, RejectReason.ProtocolError);
       case Opcode.LoginRequest:
         return this.reject(bhs, RejectReason.ProtocolError);
       default:
