@@ -6,7 +6,7 @@
  */
 import type net from 'node:net';
 import type { Logger } from 'pino';
-import type { PortalContext, TargetCatalog } from './catalog.js';
+import type { PortalContext, TargetCatalog, TargetNode } from './catalog.js';
 import { sendTargets } from './discovery.js';
 import { IscsiProtocolError, LoginStatus, RejectReason } from './errors.js';
 import { LoginMachine, type AuthExchangeFactory, type LoginState } from './login.js';
@@ -113,6 +113,17 @@ export class Connection implements SessionConnection {
     socket.on('error', (err) => this.logger.debug({ err }, 'socket error'));
     socket.on('close', () => this.onClose());
     this.startTimer();
+  }
+
+  /**
+   * The session's target as the catalog has it now: LUNs added after login show up
+   * (REPORT LUNS, new LUN numbers) without a new login. Falls back to the login-time node.
+   */
+  currentTarget(): TargetNode | null {
+    const t = this.session?.target;
+    if (!t) return null;
+    const live = this.host.catalog.target(t.name);
+    return live && live.portalGroupTag === t.portalGroupTag ? live : t;
   }
 
   get closed(): boolean {

@@ -32,6 +32,8 @@ interface PendingR2T {
   nextOffset: number;
 }
 
+const EMPTY_LUNS: ReadonlyMap<number, LogicalUnit> = new Map();
+
 export class ScsiTask implements SessionTask {
   readonly itt: number;
   readonly lun: number;
@@ -43,6 +45,8 @@ export class ScsiTask implements SessionTask {
   readonly attribute: number;
   readonly immediate: boolean;
   readonly lu: LogicalUnit | undefined;
+  /** The target's LUNs when the command arrived (REPORT LUNS). */
+  luns: ReadonlyMap<number, LogicalUnit> = EMPTY_LUNS;
   aborted = false;
   /** Write data collected so far. */
   buffer: Buffer | null = null;
@@ -144,9 +148,9 @@ export function inquiryNoLun(cdb: Buffer): ScsiResult {
   return { status: ScsiStatus.Good, data: data.subarray(0, Math.min(alloc, data.length)) };
 }
 
-function targetLevel(task: ScsiTask, luns: Iterable<number>): ScsiResult | null {
+function targetLevel(task: ScsiTask, luns: ReadonlyMap<number, LogicalUnit>): ScsiResult | null {
   const op = task.cdb[0]!;
-  if (op === 0xa0) return reportLuns(task.cdb, luns);
+  if (op === 0xa0) return reportLuns(task.cdb, luns.keys());
   if (task.lu) return null;
   if (op === 0x12) return inquiryNoLun(task.cdb);
   if (op === 0x03) {
@@ -193,7 +197,7 @@ export function onScsiCommand(conn: Connection, pdu: Pdu): void {
     conn.reject(pdu.bhs, RejectReason.TaskInProgress);
     return;
   }
-  const target = session.target;
+  const target = conn.currentTarget();
   if (!target) {
     conn.reject(pdu.bhs, RejectReason.ProtocolError);
     return;
@@ -208,6 +212,7 @@ export function onScsiCommand(conn: Connection, pdu: Pdu): void {
   }
   const lu = c.lun >= 0 ? target.luns.get(c.lun) : undefined;
   const task = new ScsiTask(c, lu);
+  task.luns = target.luns;
   session.tasks.set(task.itt, task);
   session.commands++;
   if (!task.immediate) session.outstanding++;
@@ -327,7 +332,7 @@ function issueR2Ts(conn: Connection, task: ScsiTask): void {
 
 function execute(conn: Connection, task: ScsiTask): void {
   const session = conn.session!;
-  const local = targetLevel(task, session.target!.luns.keys());
+  const local = targetLevel(task, task.luns);
   if (local) {
     finish(conn, task, local);
     return;

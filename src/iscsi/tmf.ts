@@ -39,7 +39,7 @@ function abortLocal(conn: Connection, match: (t: ScsiTask) => boolean): number {
 
 function perform(conn: Connection, req: ReturnType<typeof parseTaskMgmtRequest>): TmfResponse {
   const session = conn.session!;
-  const target = session.target;
+  const target = conn.currentTarget();
   const nexus = session.nexus;
   if (!target || !nexus) return TmfResponse.FunctionRejected;
   const lu = req.lun >= 0 ? target.luns.get(req.lun) : undefined;

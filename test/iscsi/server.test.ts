@@ -344,3 +344,19 @@ test('long SendTargets answers are continued with the C bit and a target transfe
     for (const n of names) catalog.nodes.delete(n);
   }
 });
+
+test('a LUN added after login is seen by the running session (REPORT LUNS and I/O)', async () => {
+  const c = await session(T0);
+  const old = catalog.nodes.get(T0)!;
+  const extra = await memoryLu(1 << 20, 512, 'SER9');
+  // The data plane publishes a new TargetNode with the LUN added; the session is kept.
+  catalog.add({ name: T0, alias: old.alias, luns: new Map([...old.luns, [9, extra]]) });
+  try {
+    assert.deepEqual(await c.reportLuns(), [0, 9, 300]);
+    for (let i = 0; i < 4 && (await c.scsi(9, Buffer.alloc(6))).status !== 0; i++);
+    assert.equal((await c.readCapacity10(9)).lastLba, (1 << 20) / 512 - 1);
+  } finally {
+    catalog.nodes.set(T0, old);
+    await c.logout();
+  }
+});
