@@ -30,25 +30,31 @@ export function crc32c(buf: Uint8Array, crc = 0, start = 0, end = buf.length): n
   let c = ~crc;
   let i = start;
   const t = T;
-  // Align to 8 bytes is unnecessary for typed reads of bytes; process 8 at a time.
-  const end8 = end - ((end - i) & 7);
-  while (i < end8) {
-    const lo = c ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24));
-    const b4 = buf[i + 4]!, b5 = buf[i + 5]!, b6 = buf[i + 6]!, b7 = buf[i + 7]!;
-    c =
-      t[7 * 256 + (lo & 0xff)]! ^
-      t[6 * 256 + ((lo >>> 8) & 0xff)]! ^
-      t[5 * 256 + ((lo >>> 16) & 0xff)]! ^
-      t[4 * 256 + (lo >>> 24)]! ^
-      t[3 * 256 + b4]! ^
-      t[2 * 256 + b5]! ^
-      t[256 + b6]! ^
-      t[b7]!;
-    i += 8;
+  // Bytes up to a 4-byte boundary, then two 32-bit little-endian words per round.
+  while (i < end && ((buf.byteOffset + i) & 3) !== 0) c = t[(c ^ buf[i++]!) & 0xff]! ^ (c >>> 8);
+  const words = (end - i) >>> 3;
+  if (words > 0 && LITTLE_ENDIAN) {
+    const w = new Int32Array(buf.buffer, buf.byteOffset + i, words * 2);
+    for (let k = 0; k < w.length; k += 2) {
+      const lo = c ^ w[k]!;
+      const hi = w[k + 1]!;
+      c =
+        t[1792 + (lo & 0xff)]! ^
+        t[1536 + ((lo >>> 8) & 0xff)]! ^
+        t[1280 + ((lo >>> 16) & 0xff)]! ^
+        t[1024 + (lo >>> 24)]! ^
+        t[768 + (hi & 0xff)]! ^
+        t[512 + ((hi >>> 8) & 0xff)]! ^
+        t[256 + ((hi >>> 16) & 0xff)]! ^
+        t[hi >>> 24]!;
+    }
+    i += words * 8;
   }
   while (i < end) c = t[(c ^ buf[i++]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 const ZERO4 = new Uint8Array(4);
 
