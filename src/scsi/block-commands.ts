@@ -223,26 +223,29 @@ export async function writeSame(lu: BlockLogicalUnit, cmd: ScsiCommand, task: Ta
   if (ws.anchor) throw invalidFieldInCdb(1, 4); // ANC_SUP is 0
   if (ws.unmap && !lu.spec.thin) throw invalidFieldInCdb(1, 3);
   lu.checkRange(ws.lba, ws.blocks);
-  if (ws.blocks === 0) throw invalidFieldInCdb(op === Op.WriteSame10 ? 7 : 10); // WSNZ
-  if (ws.blocks > lu.limits.maxWriteSameBlocks) throw invalidFieldInCdb(op === Op.WriteSame10 ? 7 : 10);
+  // WSNZ is 0: NUMBER OF LOGICAL BLOCKS 0 means from the LBA to the end of the medium
+  // (SBC-3 5.42), bounded by MAXIMUM WRITE SAME LENGTH like any other count.
+  const blocks = ws.blocks === 0 ? lu.blocks - ws.lba : ws.blocks;
+  if (blocks > lu.limits.maxWriteSameBlocks) throw invalidFieldInCdb(op === Op.WriteSame10 ? 7 : 10);
   const bs = lu.blockSize;
   // Exactly one block of Data-Out (none with NDOB).
   const given = cmd.dataOut?.length ?? 0;
   if (ws.ndob ? given !== 0 : given !== bs) throw invalidFieldInCommandIu();
+  if (blocks === 0) return GOOD; // 0 blocks at the LBA one past the last: nothing to write
   const block = ws.ndob ? Buffer.alloc(bs) : cmd.dataOut!;
   const run = async (): Promise<void> => {
     // LBPRZ: an unmapped block reads as zeros, so an all-zero pattern with UNMAP may deallocate.
     if (ws.unmap && isZeroBuffer(block)) {
-      await discardBlocks(lu, ws.lba, ws.blocks);
+      await discardBlocks(lu, ws.lba, blocks);
       return;
     }
-    const chunkBlocks = Math.min(ws.blocks, lu.limits.optimalTransferBlocks);
+    const chunkBlocks = Math.min(blocks, lu.limits.optimalTransferBlocks);
     const chunk = Buffer.allocUnsafe(chunkBlocks * bs);
     for (let i = 0; i < chunkBlocks; i++) block.copy(chunk, i * bs);
     const fua = !lu.mode.wce;
-    for (let done = 0; done < ws.blocks; done += chunkBlocks) {
+    for (let done = 0; done < blocks; done += chunkBlocks) {
       if (task.aborted) throw new TaskAbortedError();
-      const n = Math.min(chunkBlocks, ws.blocks - done);
+      const n = Math.min(chunkBlocks, blocks - done);
       await writeOut(lu, n === chunkBlocks ? chunk : chunk.subarray(0, n * bs), ws.lba + done, fua);
     }
   };

@@ -65,6 +65,8 @@ export class BlockLogicalUnit implements LogicalUnit {
   readonly blockSize: number;
   readonly blockShift: number;
   readonly limits: BlockLimits;
+  /** log2(logical blocks per 4 KiB physical block): 3 for 512-byte blocks, 0 for 4096. */
+  readonly physicalExponent: number;
   blocks: number;
   mode: ModeState = { ...DEFAULT_MODE };
   stopped = false;
@@ -93,6 +95,7 @@ export class BlockLogicalUnit implements LogicalUnit {
     this.blockSize = spec.blockSize;
     this.blockShift = spec.blockSize === 512 ? 9 : 12;
     this.blocks = Math.floor(spec.backstore.sizeBytes / spec.blockSize);
+    this.physicalExponent = spec.blockSize === 512 ? 3 : 0;
     const perMiB = MiB / spec.blockSize;
     this.limits = {
       maxCompareAndWriteBlocks: Math.min(255, perMiB),

@@ -36,8 +36,10 @@ export function parseVerbose(out: string): Pick<ConformanceResult, 'passed' | 's
   let current = '';
   let skipWhy = '';
   let failWhy = '';
+  let failEvents = 0;
   const finish = (result: 'pass' | 'fail') => {
     if (!current) return;
+    if (result === 'fail') failEvents++;
     const skipped = result === 'pass' && skipWhy !== '';
     outcome.set(current, { result: skipped ? 'skip' : result, why: skipped ? skipWhy : failWhy });
     current = '';
@@ -51,6 +53,7 @@ export function parseVerbose(out: string): Pick<ConformanceResult, 'passed' | 's
     const t = /^ {2}Test: (.*?) \.\.\.(.*)$/.exec(line);
     let rest = line;
     if (t) {
+      if (current) outcome.set(current, { result: 'fail', why: failWhy || 'no outcome printed' });
       current = `${suite}.${t[1]}`;
       skipWhy = '';
       failWhy = '';
@@ -61,8 +64,19 @@ export function parseVerbose(out: string): Pick<ConformanceResult, 'passed' | 's
     if (skip && !skipWhy) skipWhy = skip[1]!.trim() || 'skipped';
     const fail = /\[FAILED\]\s*(.*)/.exec(rest);
     if (fail && !failWhy) failWhy = fail[1]!.trim();
-    if (/^\s*passed\s*$/.test(rest) || /\.\.\.passed/.test(line)) finish('pass');
-    else if (/^\s*FAILED/.test(rest)) finish('fail');
+    // CUnit prints the outcome without a newline, so whatever the suite logs next (its
+    // cleanup, the next test's setup) can follow it on the same line: "passed    [FAILED] ...".
+    if (/^\s*passed\b/.test(rest) || /\.\.\.passed\b/.test(line)) finish('pass');
+    else if (/^\s*FAILED\b/.test(rest) || /\.\.\.FAILED\b/.test(line)) finish('fail');
+  }
+  // A test that started and never printed an outcome hung or crashed the suite: a failure,
+  // never a test silently left out of the count.
+  if (current) outcome.set(current, { result: 'fail', why: failWhy || 'no outcome printed (the suite hung or crashed here)' });
+  // CUnit's own summary ("tests  Total  Ran  Passed  Failed  Inactive"): a failure it
+  // counted that the per-test lines did not show is reported, not lost.
+  const summary = /^\s*tests\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)/m.exec(out);
+  if (summary && Number(summary[4]) > failEvents) {
+    outcome.set('CUnit.Summary', { result: 'fail', why: `CUnit counts ${summary[4]} failed test runs, ${failEvents} found test by test` });
   }
   const passed: string[] = [];
   const skipped = new Map<string, string>();
