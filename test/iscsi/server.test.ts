@@ -360,3 +360,26 @@ test('a LUN added after login is seen by the running session (REPORT LUNS and I/
     await c.logout();
   }
 });
+
+test('MC/S: a command arriving ahead of ExpCmdSN on another connection waits for its turn', async () => {
+  const isid = Buffer.from('80aabbcc0010', 'hex');
+  const a = await session(T0, { isid, keys: { MaxConnections: '2' } });
+  const b = await IscsiInitiator.connect('127.0.0.1', run.port);
+  await b.login({ initiatorName: INI, targetName: T0, isid, tsih: a.tsih, cid: 1 });
+  b.maxCmdSN = a.maxCmdSN;
+  const n = a.cmdSN;
+  b.cmdSN = (n + 1) >>> 0;
+  let bDone = false;
+  const pb = b.read10(0, 0, 1).then((r) => {
+    bDone = true;
+    return r;
+  });
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(bDone, false, 'CmdSN n+1 is held until n arrives');
+  const ra = await a.read10(0, 0, 1);
+  const rb = await pb;
+  assert.equal(ra.status, 0);
+  assert.equal(rb.status, 0);
+  a.cmdSN = b.cmdSN;
+  await a.logout(0);
+});
