@@ -525,14 +525,14 @@ export class Connection implements SessionConnection {
   }
 
   /** Close after flushing what was written. */
-  close(reason: string): void {
-    if (this.phase === Phase.Closing && this.socket.destroyed) return;
+  close(reason: string, graceMs = 2000): void {
+    if (this.socket.destroyed) return;
     if (this.phase !== Phase.Closing) this.logger.info({ reason }, 'closing connection');
     this.phase = Phase.Closing;
     this.stopTimer();
     this.socket.end();
-    // Do not wait forever for a peer that will not read.
-    setTimeout(() => this.socket.destroy(), 2000).unref();
+    // Do not wait forever for a peer that will not read or close.
+    setTimeout(() => this.socket.destroy(), graceMs).unref();
   }
 
   /** Drop now. */

@@ -76,7 +76,8 @@ export class IscsiTargetServer {
     const waits: Promise<void>[] = [];
     for (const c of this.connections) {
       waits.push(c.whenClosed);
-      c.destroy('server shutting down');
+      // FIN after what was already written; a peer that does not close goes in 1 s.
+      c.close('server shutting down', 1000);
     }
     await Promise.all(waits);
     for (const s of [...this.sessionsByTsih.values()]) this.endSession(s);

@@ -383,3 +383,17 @@ test('MC/S: a command arriving ahead of ExpCmdSN on another connection waits for
   a.cmdSN = b.cmdSN;
   await a.logout(0);
 });
+
+test('close(): every connection ends, the call resolves, sessions are gone', async () => {
+  const cat = new TestCatalog(globals());
+  cat.add({ name: T0, luns: new Map([[0, await memoryLu(1 << 20)]]) });
+  const own = await startTarget(cat);
+  const c = await IscsiInitiator.connect('127.0.0.1', own.port);
+  await c.login({ initiatorName: INI, targetName: T0 });
+  const t0 = Date.now();
+  await own.server.close();
+  assert.ok(Date.now() - t0 < 1500);
+  await c.whenClosed();
+  assert.deepEqual(own.server.sessions(), []);
+  await new Promise<void>((r) => own.listener.close(() => r()));
+});
