@@ -370,3 +370,25 @@ export async function orWrite(lu: BlockLogicalUnit, cmd: ScsiCommand, task: Task
   });
   return GOOD;
 }
+
+/**
+ * WRITE ATOMIC(16) (SBC-4 5.48): the blocks are written all or none, and no other write to
+ * the medium interleaves with them. The write runs alone among writes (as COMPARE AND
+ * WRITE does) and reaches the backstore as one positioned write of the whole Data-Out, so
+ * a file backstore puts it down in a single pwrite(2) of at most MAXIMUM ATOMIC TRANSFER
+ * LENGTH (1 MiB). A short Data-Out is refused rather than written in part.
+ */
+export async function writeAtomic16(lu: BlockLogicalUnit, cmd: ScsiCommand, task: Task): Promise<ScsiResult> {
+  const cdb = cmd.cdb;
+  if (cdb[1]! & 0xe0) throw invalidFieldInCdb(1, 7); // WRPROTECT: no protection information
+  lu.checkWritable();
+  const lba = readU64(cdb, 2);
+  const blocks = cdb.readUInt16BE(12);
+  lu.checkRange(lba, blocks);
+  if (blocks === 0) return GOOD;
+  if (blocks > lu.limits.maxAtomicTransferBlocks) throw invalidFieldInCdb(12);
+  const data = dataOutFor(cmd, blocks << lu.blockShift);
+  const fua = (cdb[1]! & 0x08) !== 0 || !lu.mode.wce;
+  await lu.atomically(task, () => writeOut(lu, data, lba, fua));
+  return GOOD;
+}

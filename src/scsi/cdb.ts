@@ -41,6 +41,7 @@ export const enum Op {
   SynchronizeCache16 = 0x91,
   PreFetch16 = 0x90,
   WriteSame16 = 0x93,
+  WriteAtomic16 = 0x9c,
   ServiceActionIn16 = 0x9e,
   ReportLuns = 0xa0,
   MaintenanceIn = 0xa3,
@@ -304,6 +305,8 @@ export function dataOutLength(cdb: Buffer, blockSize: number): number | undefine
       return cdb[1]! & 0x01 ? 0 : blockSize;
     case Op.CompareAndWrite:
       return 2 * cdb[13]! * blockSize;
+    case Op.WriteAtomic16:
+      return cdb.readUInt16BE(12) * blockSize;
     case Op.Unmap:
     case Op.ModeSelect10:
       return cdb.readUInt16BE(7);

@@ -12,7 +12,7 @@ import type { Access } from './reservations.js';
 import { clip, good } from './results.js';
 import {
   compareAndWrite, getLbaStatus, orWrite, preFetch, readBlocks, readDefectData, synchronizeCache, unmap, verify,
-  writeBlocks, writeSame,
+  writeAtomic16, writeBlocks, writeSame,
 } from './block-commands.js';
 import {
   inquiry, modeSelectHandler, modeSenseHandler, preventAllow, readCapacity10, readCapacity16, release, reportTargetPortGroups,
@@ -148,6 +148,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   entry(Op.PreFetch16, 'PRE-FETCH(16)', [0x90, 0x02, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, CTL], 'read', true, preFetch),
   entry(Op.SynchronizeCache16, 'SYNCHRONIZE CACHE(16)', [0x91, 0x02, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, CTL], 'write', true, synchronizeCache),
   entry(Op.WriteSame16, 'WRITE SAME(16)', [0x93, 0xf9, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, CTL], 'write', true, writeSame),
+  entry(Op.WriteAtomic16, 'WRITE ATOMIC(16)', [0x9c, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0xff, 0xff, 0x1f, CTL], 'write', true, writeAtomic16),
   entry(Op.ServiceActionIn16, 'READ CAPACITY(16)', [0x9e, 0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, CTL], 'meta', true, readCapacity16, { serviceAction: SA_READ_CAPACITY_16 }),
   entry(Op.ServiceActionIn16, 'GET LBA STATUS', [0x9e, 0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, CTL], 'read', true, getLbaStatus, { serviceAction: SA_GET_LBA_STATUS, thinOnly: true }),
   entry(Op.MaintenanceIn, 'REPORT TARGET PORT GROUPS', [0xa3, 0xff, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, CTL], 'none', false, reportTargetPortGroups, { serviceAction: SA_REPORT_TARGET_PORT_GROUPS }),

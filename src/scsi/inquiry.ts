@@ -36,6 +36,8 @@ export interface BlockLimits {
   maxUnmapDescriptors: number;
   unmapGranularityBlocks: number;
   maxWriteSameBlocks: number;
+  /** WRITE ATOMIC(16): the most blocks one atomic write may carry (alignment and granularity 1). */
+  maxAtomicTransferBlocks: number;
 }
 
 /** Space-pad (or cut) ASCII text into a fixed-width field. */
@@ -162,6 +164,11 @@ export function vpdBlockLimits(l: BlockLimits, thin: boolean): Buffer {
     p.writeUInt32BE(0x8000_0000, 28); // UGAVALID, alignment 0
   }
   writeU64(p, 32, l.maxWriteSameBlocks);
+  p.writeUInt32BE(l.maxAtomicTransferBlocks, 40); // MAXIMUM ATOMIC TRANSFER LENGTH
+  p.writeUInt32BE(0, 44); // ATOMIC ALIGNMENT: any LBA
+  p.writeUInt32BE(0, 48); // ATOMIC TRANSFER LENGTH GRANULARITY: any length
+  // MAXIMUM ATOMIC TRANSFER LENGTH WITH ATOMIC BOUNDARY, MAXIMUM ATOMIC BOUNDARY SIZE: 0,
+  // the ATOMIC BOUNDARY field is not supported.
   return vpdPage(Vpd.BlockLimits, p);
 }
 

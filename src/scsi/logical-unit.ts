@@ -107,6 +107,8 @@ export class BlockLogicalUnit implements LogicalUnit {
       unmapGranularityBlocks: 4096 / spec.blockSize,
       // Below 2^16: libiscsi then never sends a single 65536-block WRITE(16) to check it.
       maxWriteSameBlocks: 0xffff,
+      // One atomic write is one pwrite of at most 1 MiB (see writeAtomic16).
+      maxAtomicTransferBlocks: perMiB,
     };
     if (spec.persistPath) loadAptpl(this.reservations, spec.persistPath);
   }

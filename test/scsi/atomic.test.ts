@@ -53,6 +53,63 @@ test('COMPARE AND WRITE is atomic: of 32 concurrent 0->n swaps exactly one wins'
   }
 });
 
+test('WRITE ATOMIC(16): VPD B0h limits, writes, 0 blocks, range, WRPROTECT, short Data-Out, limit, read-only', async () => {
+  const t = await fileLu(); // 16 MiB, 512-byte blocks: 32768 blocks
+  try {
+    await clearUa(t.lu);
+    const b0 = assertGood(await run(t.lu, cdb.inquiry(true, 0xb0)));
+    assert.equal(b0.readUInt32BE(44), 2048, 'MAXIMUM ATOMIC TRANSFER LENGTH: 1 MiB');
+    assert.equal(b0.readUInt32BE(48), 0, 'ATOMIC ALIGNMENT');
+    assert.equal(b0.readUInt32BE(52), 0, 'ATOMIC TRANSFER LENGTH GRANULARITY');
+    assert.ok(b0.readUInt32BE(44) <= b0.readUInt32BE(8), 'within MAXIMUM TRANSFER LENGTH');
+    const data = Buffer.alloc(3 * 512, 0xa6);
+    const r = await run(t.lu, cdb.writeAtomic16(10, 3, 0x18), data); // DPO FUA
+    assertGood(r);
+    assert.equal(r.dataOutLength, 3 * 512);
+    assert.deepEqual(assertGood(await run(t.lu, cdb.read10(10, 3))), data);
+    assertGood(await run(t.lu, cdb.writeAtomic16(0, 0), null));
+    assertGood(await run(t.lu, cdb.writeAtomic16(32768, 0), null));
+    assertSense(await run(t.lu, cdb.writeAtomic16(32769, 0), null), 0x05, 0x21, 0x00);
+    assertSense(await run(t.lu, cdb.writeAtomic16(32767, 2), Buffer.alloc(1024)), 0x05, 0x21, 0x00);
+    assertSense(await run(t.lu, cdb.writeAtomic16(2 ** 63, 1), Buffer.alloc(512)), 0x05, 0x21, 0x00);
+    for (let wrprotect = 1; wrprotect < 8; wrprotect++) {
+      const s = assertSense(await run(t.lu, cdb.writeAtomic16(0, 1, wrprotect << 5), Buffer.alloc(512)), 0x05, 0x24, 0x00);
+      assert.deepEqual([s.fieldByte, s.fieldBit], [1, 7]);
+    }
+    // Short Data-Out: nothing is written, not even the blocks that did arrive.
+    assertSense(await run(t.lu, cdb.writeAtomic16(10, 3), Buffer.alloc(1024, 0x01)), 0x05, 0x0e, 0x03);
+    assert.deepEqual(assertGood(await run(t.lu, cdb.read10(10, 3))), data);
+    const s = assertSense(await run(t.lu, cdb.writeAtomic16(0, 2049), Buffer.alloc(2049 * 512)), 0x05, 0x24, 0x00);
+    assert.equal(s.fieldByte, 12);
+    const rsoc = assertGood(await run(t.lu, cdb.rsoc(1, 0x9c)));
+    assert.deepEqual([...rsoc.subarray(0, 6)], [0, 0x03, 0, 16, 0x9c, 0xf8]);
+  } finally {
+    await t.cleanup();
+  }
+  const ro = await fileLu({ readOnly: true });
+  try {
+    await clearUa(ro.lu);
+    assertSense(await run(ro.lu, cdb.writeAtomic16(0, 1), Buffer.alloc(512)), 0x07, 0x27, 0x00);
+  } finally {
+    await ro.cleanup();
+  }
+});
+
+test('WRITE ATOMIC(16) is not torn by concurrent writes to the same blocks', async () => {
+  const t = await fileLu();
+  try {
+    await clearUa(t.lu);
+    const blocks = 2048; // 1 MiB, the limit
+    const atomics = Array.from({ length: 6 }, (_, i) => run(t.lu, cdb.writeAtomic16(0, blocks), Buffer.alloc(blocks * 512, 0x10 + i)));
+    const plains = Array.from({ length: 6 }, (_, i) => run(t.lu, cdb.write16(0, blocks), Buffer.alloc(blocks * 512, 0x40 + i)));
+    for (const r of await Promise.all([...atomics, ...plains])) assertGood(r);
+    const back = assertGood(await run(t.lu, cdb.read16(0, blocks)));
+    assert.ok(back.every((b) => b === back[0]), 'one writer\'s data across the whole range');
+  } finally {
+    await t.cleanup();
+  }
+});
+
 test('ORWRITE(16) ORs the data into the medium', async () => {
   const t = await fileLu();
   try {

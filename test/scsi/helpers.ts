@@ -137,6 +137,7 @@ export const cdb = {
   modeSense10: (page: number, pc = 0, dbd = false, llbaa = false, alloc = 4096, sub = 0) => [0x5a, (dbd ? 0x08 : 0) | (llbaa ? 0x10 : 0), (pc << 6) | page, sub, 0, 0, 0, ...u16(alloc), 0],
   requestSense: (alloc = 252) => [0x03, 0, 0, 0, alloc, 0],
   rsoc: (options: number, opcode = 0, sa = 0, rctd = false, alloc = 8192) => [0xa3, 0x0c, (rctd ? 0x80 : 0) | options, opcode, ...u16(sa), ...u32(alloc), 0, 0],
+  writeAtomic16: (lba: number, blocks: number, flags = 0) => [0x9c, flags, ...u64(lba), 0, 0, ...u16(blocks), 0, 0],
   compareAndWrite: (lba: number, blocks: number) => [0x89, 0, ...u64(lba), 0, 0, 0, blocks, 0, 0],
   prIn: (sa: number, alloc = 1024) => [0x5e, sa, 0, 0, 0, 0, 0, ...u16(alloc), 0],
   prOut: (sa: number, type = 0, scope = 0) => [0x5f, sa, (scope << 4) | type, 0, 0, ...u32(24), 0],
