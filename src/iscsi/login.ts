@@ -113,6 +113,7 @@ export class LoginMachine {
 
     // Text spanning several PDUs (C bit): collect, answer with an empty response.
     if (req.cont) {
+      if (req.transit) throw loginError(LoginStatus.InitiatorError, 'T and C bits both set');
       this.pendingText.push(Buffer.from(data));
       if (this.pendingText.reduce((n, b) => n + b.length, 0) > 65536) {
         throw loginError(LoginStatus.InitiatorError, 'login text too long');
