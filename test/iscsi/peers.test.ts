@@ -106,3 +106,14 @@ test('iscsi-test-cu: every iSCSI protocol suite (CmdSN, DataSN, residuals, TMF) 
     assert.ok(Number(m[3]) >= 1, `${t} ran nothing`);
   }
 });
+
+test('qemu-img with header-digest=crc32c against a digest-only target: write and read back', async () => {
+  const opts = `driver=iscsi,transport=tcp,portal=127.0.0.1:${run.port},target=${DIGEST},lun=0,header-digest=crc32c`;
+  const src = join(dir, 'digest-src.raw');
+  const back = join(dir, 'digest-back.raw');
+  const data = randomBytes(4 << 20);
+  await writeFile(src, data);
+  await run$('qemu-img', ['convert', '-n', '-f', 'raw', '--target-image-opts', src, opts], { timeout: 60000 });
+  await run$('qemu-img', ['convert', '--image-opts', opts, '-O', 'raw', back], { timeout: 60000 });
+  assert.ok((await readFile(back)).equals(data));
+});
