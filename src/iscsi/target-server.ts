@@ -117,6 +117,10 @@ export class IscsiTargetServer {
   }
 
   private complete(conn: Connection, st: LoginState, neg: Negotiated, params: Record<string, string>): Session {
+    if (st.target && this.catalog.target(st.target.name) === undefined) {
+      // Deleted while this login was under way.
+      throw loginError(LoginStatus.TargetRemoved, `target ${st.target.name} was removed`);
+    }
     if (st.tsih !== 0) {
       const s = this.sessionsByTsih.get(st.tsih);
       if (!s || s.ended) throw loginError(LoginStatus.SessionDoesNotExist, `session ${st.tsih} ended during login`);

@@ -4,6 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { PduParser, encodePdu, serializeLoginRequest } from '../../src/iscsi/pdu.js';
+import { serializeText } from '../../src/iscsi/text.js';
 import { IscsiInitiator, LoginFailedError } from '../../src/initiator/client.js';
 import { ScsiStatus } from '../../src/scsi/types.js';
 import { ScriptedLu, TestCatalog, globals, memoryLu, startTarget, type Running } from './harness.js';
@@ -396,4 +399,27 @@ test('close(): every connection ends, the call resolves, sessions are gone', asy
   await c.whenClosed();
   assert.deepEqual(own.server.sessions(), []);
   await new Promise<void>((r) => own.listener.close(() => r()));
+});
+
+test('a target removed during login: the final login response says 0x0204', async () => {
+  const name = 'iqn.2026-11.test.sanbox:short-lived';
+  catalog.add({ name, luns: new Map() });
+  const sock = net.connect({ host: '127.0.0.1', port: run.port });
+  await new Promise((r) => sock.once('connect', r));
+  const parser = new PduParser({ maxDataSegmentLength: 1 << 20, headerDigest: false, dataDigest: false });
+  const answers: Buffer[] = [];
+  sock.on('data', (c) => parser.feed(c, (p) => answers.push(Buffer.from(p.bhs))));
+  const isid = Buffer.from('80aabbcc0020', 'hex');
+  const login = (csg: number, nsg: number, keys: Array<[string, string]>) =>
+    sock.write(encodePdu(serializeLoginRequest({ transit: true, cont: false, csg, nsg, versionMax: 0, versionMin: 0, isid, tsih: 0, itt: 1, cid: 0, cmdSN: 1, expStatSN: 0 }), serializeText(keys)));
+  const next = async (n: number) => {
+    while (answers.length < n) await new Promise((r) => setTimeout(r, 5));
+    return answers[n - 1]!;
+  };
+  login(0, 1, [['InitiatorName', INI], ['TargetName', name], ['AuthMethod', 'None']]);
+  assert.equal((await next(1)).readUInt16BE(36), 0);
+  catalog.nodes.delete(name);
+  login(1, 3, [['MaxRecvDataSegmentLength', '8192']]);
+  assert.equal((await next(2)).readUInt16BE(36), 0x0204);
+  sock.destroy();
 });
