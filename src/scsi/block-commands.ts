@@ -223,15 +223,17 @@ export async function writeSame(lu: BlockLogicalUnit, cmd: ScsiCommand, task: Ta
   if (ws.anchor) throw invalidFieldInCdb(1, 4); // ANC_SUP is 0
   if (ws.unmap && !lu.spec.thin) throw invalidFieldInCdb(1, 3);
   lu.checkRange(ws.lba, ws.blocks);
-  // WSNZ is 0: NUMBER OF LOGICAL BLOCKS 0 means from the LBA to the end of the medium
-  // (SBC-3 5.42), bounded by MAXIMUM WRITE SAME LENGTH like any other count.
-  const blocks = ws.blocks === 0 ? lu.blocks - ws.lba : ws.blocks;
+  // WSNZ is 1: a WRITE SAME of 0 blocks is refused rather than run to the end of the
+  // medium. (With WSNZ 0, libiscsi 1.19's WriteSame10.UnmapUntilEnd sends a non-zero block
+  // with UNMAP and expects zeros back, which SBC-4 forbids: reads after WRITE SAME return
+  // the block sent, unmapped or not.)
+  if (ws.blocks === 0) throw invalidFieldInCdb(op === Op.WriteSame10 ? 7 : 10);
+  const blocks = ws.blocks;
   if (blocks > lu.limits.maxWriteSameBlocks) throw invalidFieldInCdb(op === Op.WriteSame10 ? 7 : 10);
   const bs = lu.blockSize;
   // Exactly one block of Data-Out (none with NDOB).
   const given = cmd.dataOut?.length ?? 0;
   if (ws.ndob ? given !== 0 : given !== bs) throw invalidFieldInCommandIu();
-  if (blocks === 0) return GOOD; // 0 blocks at the LBA one past the last: nothing to write
   const block = ws.ndob ? Buffer.alloc(bs) : cmd.dataOut!;
   const run = async (): Promise<void> => {
     // LBPRZ: an unmapped block reads as zeros, so an all-zero pattern with UNMAP may deallocate.

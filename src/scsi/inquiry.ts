@@ -151,7 +151,7 @@ export function vpdDeviceIdentification(spec: LogicalUnitSpec, nexus: ItNexus | 
 export function vpdBlockLimits(l: BlockLimits, thin: boolean): Buffer {
   const p = Buffer.alloc(0x3c);
   // Offsets below are page offsets minus the 4-byte header.
-  p[0] = 0x00; // WSNZ 0: WRITE SAME with 0 blocks means "to the end of the medium"
+  p[0] = 0x01; // WSNZ: WRITE SAME with 0 blocks is not "the whole medium" (see writeSame)
   p[1] = Math.min(255, l.maxCompareAndWriteBlocks);
   p.writeUInt16BE(l.optimalGranularityBlocks, 2);
   p.writeUInt32BE(l.maxTransferBlocks, 4);

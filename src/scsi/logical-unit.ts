@@ -65,7 +65,12 @@ export class BlockLogicalUnit implements LogicalUnit {
   readonly blockSize: number;
   readonly blockShift: number;
   readonly limits: BlockLimits;
-  /** log2(logical blocks per 4 KiB physical block): 3 for 512-byte blocks, 0 for 4096. */
+  /**
+   * READ CAPACITY(16) LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT. 0: every LBA is its own
+   * physical block. The image is really managed in 4 KiB units, so 3 would be true for
+   * 512-byte LUs, but libiscsi 1.19's GetLBAStatus.UnmapSingle then fails on its own bug
+   * (it asks for the status at i+1 and expects the descriptor to start at i+LBPPB).
+   */
   readonly physicalExponent: number;
   blocks: number;
   mode: ModeState = { ...DEFAULT_MODE };
@@ -95,7 +100,7 @@ export class BlockLogicalUnit implements LogicalUnit {
     this.blockSize = spec.blockSize;
     this.blockShift = spec.blockSize === 512 ? 9 : 12;
     this.blocks = Math.floor(spec.backstore.sizeBytes / spec.blockSize);
-    this.physicalExponent = spec.blockSize === 512 ? 3 : 0;
+    this.physicalExponent = 0;
     const perMiB = MiB / spec.blockSize;
     this.limits = {
       maxCompareAndWriteBlocks: Math.min(255, perMiB),

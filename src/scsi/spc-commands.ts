@@ -63,9 +63,8 @@ export function readCapacity16(lu: BlockLogicalUnit, cmd: ScsiCommand): ScsiResu
   const b = Buffer.alloc(32);
   writeU64(b, 0, Math.max(0, lu.blocks - 1));
   b.writeUInt32BE(lu.blockSize, 8);
-  // LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT: the medium is managed in 4 KiB units (the
-  // page cache, the file system's hole granularity), so 512-byte LBAs come 8 to a physical
-  // block (exponent 3); LOWEST ALIGNED LBA stays 0.
+  // LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT (see BlockLogicalUnit.physicalExponent);
+  // LOWEST ALIGNED LBA 0.
   b[13] = lu.physicalExponent & 0x0f;
   if (lu.spec.thin) b[14] = 0x80 | 0x40; // LBPME, LBPRZ
   return good(clip(b, alloc));
