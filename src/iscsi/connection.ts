@@ -562,7 +562,14 @@ export class Connection implements SessionConnection {
   /* ------------------------------------------------------------ keepalive */
 
   private startTimer(): void {
-    this.timer = setInterval(() => this.tick(), 1000);
+    this.timer = setInterval(() => {
+      try {
+        this.tick();
+      } catch (err) {
+        this.logger.error({ err }, 'keepalive tick failed');
+        this.destroy('internal error');
+      }
+    }, 1000);
     this.timer.unref();
   }
 

@@ -357,7 +357,13 @@ async function run(conn: Connection, task: ScsiTask, lu: LogicalUnit, cmd: ScsiC
     conn.logger.error({ err: e }, 'logical unit rejected a command');
     result = checkCondition(fixedSense(0x04, 0x44, 0x00)); // HARDWARE ERROR, INTERNAL TARGET FAILURE
   }
-  finish(conn, task, result);
+  try {
+    finish(conn, task, result);
+  } catch (e) {
+    // A malformed result must not become an unhandled rejection (process exit).
+    conn.logger.error({ err: e }, 'could not send a command result');
+    conn.close('internal error');
+  }
 }
 
 /** Forget a task that will never be answered (aborted, connection gone). */
