@@ -173,3 +173,34 @@ test('a random-bytes storm on logged-in connections: process survives, healthy I
   await healthyStillWorks();
   assert.equal(run.server.sessions().filter((s) => s.type === 'Normal').length >= 1, true);
 });
+
+test('structured fuzz: well-framed PDUs with random fields in full feature phase', async () => {
+  let seed = 12345;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const ops = [0x00, 0x01, 0x02, 0x04, 0x05, 0x06, 0x10, 0x03, 0x1e];
+  for (let round = 0; round < 15; round++) {
+    const r = await loggedInRaw();
+    for (let i = 0; i < 60; i++) {
+      const bhs = Buffer.alloc(48);
+      for (let j = 0; j < 48; j++) bhs[j] = rnd(256);
+      bhs[0] = ops[rnd(ops.length)]! | (rnd(2) ? 0x40 : 0);
+      bhs[4] = 0; // no AHS: keep the framing sane
+      const dlen = rnd(4) === 0 ? rnd(3000) : 0;
+      bhs[5] = 0;
+      bhs[6] = (dlen >> 8) & 0xff;
+      bhs[7] = dlen & 0xff;
+      // Half the time use plausible sequence numbers so commands get past the CmdSN gate.
+      if (rnd(2)) bhs.writeUInt32BE(100 + i, 24);
+      if (rnd(3) === 0) bhs.writeUInt32BE(rnd(0x10000), 20); // small EDTL / TTT
+      const data = Buffer.alloc(dlen);
+      for (let j = 0; j < dlen; j++) data[j] = rnd(4) ? 0x41 + rnd(26) : rnd(2) ? 0x3d : 0;
+      r.sock.write(encodePdu(bhs, data));
+    }
+    await new Promise((x) => setTimeout(x, 30));
+    r.sock.destroy();
+  }
+  await healthyStillWorks();
+});
