@@ -97,7 +97,7 @@ export async function writeBlocks(lu: BlockLogicalUnit, cmd: ScsiCommand, task: 
   return GOOD;
 }
 
-async function writeOut(lu: BlockLogicalUnit, data: Buffer, lba: number, fua: boolean): Promise<void> {
+export async function writeOut(lu: BlockLogicalUnit, data: Buffer, lba: number, fua: boolean): Promise<void> {
   try {
     await lu.backstore.write(data, lba * lu.blockSize, fua);
   } catch (err) {
@@ -105,7 +105,7 @@ async function writeOut(lu: BlockLogicalUnit, data: Buffer, lba: number, fua: bo
   }
 }
 
-async function readMedium(lu: BlockLogicalUnit, lba: number, blocks: number): Promise<Buffer> {
+export async function readMedium(lu: BlockLogicalUnit, lba: number, blocks: number): Promise<Buffer> {
   const buf = Buffer.allocUnsafe(blocks << lu.blockShift);
   try {
     await lu.backstore.read(buf, lba * lu.blockSize);
@@ -190,7 +190,7 @@ export function readDefectData(_lu: BlockLogicalUnit, cmd: ScsiCommand): ScsiRes
 // ---- handlers: thin provisioning ----------------------------------------------------
 
 /** Run a multi-step medium change as a plain write (see BlockLogicalUnit.atomically). */
-async function plainWrite(lu: BlockLogicalUnit, task: Task, run: () => Promise<void>): Promise<void> {
+export async function plainWrite(lu: BlockLogicalUnit, task: Task, run: () => Promise<void>): Promise<void> {
   if (lu.atomicPending !== 0) return lu.atomically(task, run);
   lu.beginWrite();
   try {

@@ -32,6 +32,8 @@ export const enum Op {
   ModeSense10 = 0x5a,
   PersistentReserveIn = 0x5e,
   PersistentReserveOut = 0x5f,
+  ExtendedCopy = 0x83,
+  ReceiveCopyResults = 0x84,
   Read16 = 0x88,
   CompareAndWrite = 0x89,
   Write16 = 0x8a,
@@ -314,6 +316,8 @@ export function dataOutLength(cdb: Buffer, blockSize: number): number | undefine
       return cdb[4]!;
     case Op.PersistentReserveOut:
       return cdb.readUInt32BE(5);
+    case Op.ExtendedCopy:
+      return cdb.readUInt32BE(10);
     default:
       return undefined;
   }

@@ -19,6 +19,7 @@ import {
   requestSense, reserve, startStopUnit, testUnitReady,
 } from './spc-commands.js';
 import { persistentReserveIn, persistentReserveOut } from './persistent.js';
+import { RECEIVE_COPY_RESULTS_ACTIONS, extendedCopy, receiveCopyResults } from './copy.js';
 
 export type Handler = (lu: BlockLogicalUnit, cmd: ScsiCommand, task: Task) => Promise<ScsiResult> | ScsiResult;
 
@@ -139,6 +140,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   entry(Op.ModeSense10, 'MODE SENSE(10)', [0x5a, 0x18, 0xff, 0xff, 0, 0, 0, 0xff, 0xff, CTL], 'meta', false, modeSenseHandler),
   ...[0, 1, 2, 3].map((sa) => entry(Op.PersistentReserveIn, 'PERSISTENT RESERVE IN', [0x5e, 0x1f, 0, 0, 0, 0, 0, 0xff, 0xff, CTL], 'meta', false, persistentReserveIn, { serviceAction: sa })),
   ...[0, 1, 2, 3, 4, 5, 6, 7].map((sa) => entry(Op.PersistentReserveOut, 'PERSISTENT RESERVE OUT', [0x5f, 0x1f, 0xff, 0, 0, 0xff, 0xff, 0xff, 0xff, CTL], 'meta', false, persistentReserveOut, { serviceAction: sa })),
+  entry(Op.ExtendedCopy, 'EXTENDED COPY', [0x83, 0x1f, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, CTL], 'write', true, extendedCopy, { serviceAction: 0x00 }),
+  ...RECEIVE_COPY_RESULTS_ACTIONS.map((sa) => entry(Op.ReceiveCopyResults, 'RECEIVE COPY RESULTS', [0x84, 0x1f, 0xff, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, CTL], 'read', false, receiveCopyResults, { serviceAction: sa })),
   entry(Op.Read16, 'READ(16)', rw16(Op.Read16), 'read', true, readBlocks),
   entry(Op.CompareAndWrite, 'COMPARE AND WRITE', [0x89, 0xfa, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0xff, 0x1f, CTL], 'write', true, compareAndWrite),
   entry(Op.Write16, 'WRITE(16)', rw16(Op.Write16), 'write', true, writeBlocks),

@@ -12,6 +12,7 @@ export const enum Vpd {
   SupportedPages = 0x00,
   UnitSerialNumber = 0x80,
   DeviceIdentification = 0x83,
+  ThirdPartyCopy = 0x8f,
   BlockLimits = 0xb0,
   BlockDeviceCharacteristics = 0xb1,
   LogicalBlockProvisioning = 0xb2,
@@ -21,6 +22,7 @@ export const SUPPORTED_VPD_PAGES: readonly number[] = [
   Vpd.SupportedPages,
   Vpd.UnitSerialNumber,
   Vpd.DeviceIdentification,
+  Vpd.ThirdPartyCopy,
   Vpd.BlockLimits,
   Vpd.BlockDeviceCharacteristics,
   Vpd.LogicalBlockProvisioning,
@@ -56,7 +58,8 @@ export function standardInquiry(spec: LogicalUnitSpec, opts: { tpgs: boolean; co
   b[2] = 0x06; // SPC-4
   b[3] = 0x12; // HISUP, response data format 2
   b[4] = b.length - 5;
-  b[5] = opts.tpgs ? 0x10 : 0x00; // TPGS 01b: implicit ALUA
+  // TPGS 01b: implicit ALUA; 3PC: EXTENDED COPY (see copy.ts).
+  b[5] = (opts.tpgs ? 0x10 : 0x00) | 0x08;
   b[6] = 0x00;
   b[7] = 0x02; // CMDQUE
   asciiField(spec.vendor, 8).copy(b, 8);

@@ -23,6 +23,8 @@ import { loadAptpl } from './persistent.js';
 import { BY_OPCODE, BY_SERVICE_ACTION } from './command-table.js';
 import type { CommandEntry } from './command-table.js';
 import { clip, good, ioErrorCode } from './results.js';
+import { registerLu, unregisterLu } from './lu-registry.js';
+import { forgetCopies } from './copy.js';
 
 const MiB = 1024 * 1024;
 
@@ -116,6 +118,7 @@ export class BlockLogicalUnit implements LogicalUnit {
       maxAtomicTransferBlocks: perMiB,
     };
     if (spec.persistPath) loadAptpl(this.reservations, spec.persistPath);
+    registerLu(this);
   }
 
   // ---- LogicalUnit -------------------------------------------------------------------
@@ -239,6 +242,7 @@ export class BlockLogicalUnit implements LogicalUnit {
   nexusGone(nexus: ItNexus): void {
     this.abortTasks(nexus);
     this.nexuses.delete(nexus.key);
+    forgetCopies(this, nexus);
     if (this.reservations.legacyHolder === nexus.key) this.reservations.legacyHolder = null;
   }
 
@@ -254,6 +258,7 @@ export class BlockLogicalUnit implements LogicalUnit {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    unregisterLu(this);
     this.abortTasks(undefined);
     await this.backstore.close();
   }

@@ -13,6 +13,7 @@ export const enum SenseKey {
   IllegalRequest = 0x5,
   UnitAttention = 0x6,
   DataProtect = 0x7,
+  CopyAborted = 0xa,
   AbortedCommand = 0xb,
   Miscompare = 0xe,
 }
@@ -141,6 +142,25 @@ export const logicalUnitNotSupported = (): ScsiCheckCondition =>
   new ScsiCheckCondition(SenseKey.IllegalRequest, 0x25, 0x00);
 export const spaceAllocationFailed = (): ScsiCheckCondition =>
   new ScsiCheckCondition(SenseKey.DataProtect, 0x27, 0x07);
+
+// EXTENDED COPY (SPC-4 6.3): parameter list problems are ILLEGAL REQUEST; a copy that
+// cannot be carried out (a copy target not found, a segment beyond its capacity) is COPY
+// ABORTED.
+export const tooManyTargetDescriptors = (): ScsiCheckCondition =>
+  new ScsiCheckCondition(SenseKey.IllegalRequest, 0x26, 0x06, { inCdb: false, byte: 2 });
+export const unsupportedTargetDescriptorType = (byte: number): ScsiCheckCondition =>
+  new ScsiCheckCondition(SenseKey.IllegalRequest, 0x26, 0x07, { inCdb: false, byte });
+export const tooManySegmentDescriptors = (): ScsiCheckCondition =>
+  new ScsiCheckCondition(SenseKey.IllegalRequest, 0x26, 0x08, { inCdb: false, byte: 8 });
+export const unsupportedSegmentDescriptorType = (byte: number): ScsiCheckCondition =>
+  new ScsiCheckCondition(SenseKey.IllegalRequest, 0x26, 0x09, { inCdb: false, byte });
+export const operationInProgress = (): ScsiCheckCondition =>
+  new ScsiCheckCondition(SenseKey.IllegalRequest, 0x00, 0x16);
+/** COPY ABORTED: a copy target (CSCD) the copy manager cannot reach. */
+export const unreachableCopyTarget = (): ScsiCheckCondition =>
+  new ScsiCheckCondition(SenseKey.CopyAborted, 0x08, 0x04);
+/** COPY ABORTED with no additional sense: a segment the copy targets cannot carry out. */
+export const copyAborted = (): ScsiCheckCondition => new ScsiCheckCondition(SenseKey.CopyAborted, 0x00, 0x00);
 
 /** Unit attention conditions (asc, ascq) queued per nexus. */
 export const enum UnitAttention {

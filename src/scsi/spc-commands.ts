@@ -15,6 +15,7 @@ import {
   vpdLogicalBlockProvisioning, vpdSupportedPages, vpdUnitSerial,
 } from './inquiry.js';
 import { modeSelect, modeSense } from './mode.js';
+import { vpdThirdPartyCopy } from './copy.js';
 import { GOOD, clip, good } from './results.js';
 
 
@@ -38,6 +39,7 @@ export function inquiry(lu: BlockLogicalUnit, cmd: ScsiCommand): ScsiResult {
       case Vpd.SupportedPages: data = vpdSupportedPages(); break;
       case Vpd.UnitSerialNumber: data = vpdUnitSerial(lu.spec); break;
       case Vpd.DeviceIdentification: data = vpdDeviceIdentification(lu.spec, cmd.nexus); break;
+      case Vpd.ThirdPartyCopy: data = vpdThirdPartyCopy(lu.blockSize); break;
       case Vpd.BlockLimits: data = vpdBlockLimits(lu.limits, lu.spec.thin); break;
       case Vpd.BlockDeviceCharacteristics: data = vpdBlockDeviceCharacteristics(lu.spec.rotationRate); break;
       case Vpd.LogicalBlockProvisioning: data = vpdLogicalBlockProvisioning(lu.spec.thin); break;

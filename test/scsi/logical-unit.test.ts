@@ -84,7 +84,7 @@ test('VPD pages 00h, 80h, 83h, B0h, B1h, B2h', async () => {
   try {
     const n = nexus();
     const p00 = assertGood(await run(t.lu, cdb.inquiry(true, 0x00), null, n));
-    assert.deepEqual([...p00], [0, 0, 0, 6, 0x00, 0x80, 0x83, 0xb0, 0xb1, 0xb2]);
+    assert.deepEqual([...p00], [0, 0, 0, 7, 0x00, 0x80, 0x83, 0x8f, 0xb0, 0xb1, 0xb2]);
     const p80 = assertGood(await run(t.lu, cdb.inquiry(true, 0x80), null, n));
     assert.equal(p80[1], 0x80);
     assert.equal(p80.subarray(4).toString('ascii'), 'SER123');
