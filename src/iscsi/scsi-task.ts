@@ -22,6 +22,8 @@ import type { SessionTask } from './session.js';
 
 /** Writes larger than this are refused before any buffer is allocated. */
 export const MAX_WRITE_LENGTH = 128 * 1024 * 1024;
+/** The parser allocates a whole write buffer ahead of validation only up to this size. */
+const MAX_PLACED_WRITE = 16 * 1024 * 1024;
 
 interface PendingR2T {
   offset: number;
@@ -178,7 +180,7 @@ export function placeData(conn: Connection, bhs: Buffer, length: number): Buffer
   }
   if (op === 0x01 && (bhs[1]! & 0x20) !== 0) {
     const edtl = bhs.readUInt32BE(20);
-    if (edtl < length || edtl > MAX_WRITE_LENGTH) return null;
+    if (edtl < length || edtl > MAX_PLACED_WRITE) return null;
     const buf = Buffer.allocUnsafe(edtl);
     conn.prealloc = { itt: bhs.readUInt32BE(16), buf };
     return buf.subarray(0, length);
@@ -210,12 +212,18 @@ export function onScsiCommand(conn: Connection, pdu: Pdu): void {
       return;
     }
   }
+  if (c.immediate && session.immediateOutstanding >= session.queueDepth) {
+    // Immediate commands bypass the CmdSN window; they are bounded here instead.
+    conn.reject(pdu.bhs, RejectReason.ImmediateCommandReject);
+    return;
+  }
   const lu = c.lun >= 0 ? target.luns.get(c.lun) : undefined;
   const task = new ScsiTask(c, lu);
   task.luns = target.luns;
   session.tasks.set(task.itt, task);
   session.commands++;
-  if (!task.immediate) session.outstanding++;
+  if (task.immediate) session.immediateOutstanding++;
+  else session.outstanding++;
 
   if (c.write && c.expectedLength > 0) {
     if (c.expectedLength > MAX_WRITE_LENGTH) {
@@ -372,7 +380,8 @@ export function dropTask(conn: Connection, task: ScsiTask): void {
   if (!session) return;
   if (session.tasks.get(task.itt) === task) {
     session.tasks.delete(task.itt);
-    if (!task.immediate) session.outstanding--;
+    if (task.immediate) session.immediateOutstanding--;
+    else session.outstanding--;
     session.updateWindow();
   }
   conn.dataTasks.delete(task.itt);
@@ -382,7 +391,8 @@ function finish(conn: Connection, task: ScsiTask, result: ScsiResult): void {
   const session = conn.session;
   if (!session || session.tasks.get(task.itt) !== task) return; // already dropped
   session.tasks.delete(task.itt);
-  if (!task.immediate) session.outstanding--;
+  if (task.immediate) session.immediateOutstanding--;
+  else session.outstanding--;
   session.updateWindow();
   conn.dataTasks.delete(task.itt);
   if (task.aborted || conn.closed) return;

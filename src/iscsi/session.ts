@@ -83,6 +83,8 @@ export class Session {
   maxCmdSN: number;
   /** Non-immediate commands accepted and not yet answered. */
   outstanding = 0;
+  /** Immediate commands accepted and not yet answered (outside the window, bounded too). */
+  immediateOutstanding = 0;
   commands = 0;
   /** Traffic of connections that already left. */
   private pastBytesIn = 0;

@@ -423,3 +423,20 @@ test('a target removed during login: the final login response says 0x0204', asyn
   assert.equal((await next(2)).readUInt16BE(36), 0x0204);
   sock.destroy();
 });
+
+test('immediate commands bypass the window but are bounded by the queue depth (Reject 0x06 beyond)', async () => {
+  slow.answer = async () => {
+    await new Promise((r) => setTimeout(r, 80));
+    return { status: ScsiStatus.Good, data: Buffer.from([1]) };
+  };
+  const c = await session(T1, { isid: Buffer.from('80aabbcc0030', 'hex') });
+  const results = await Promise.allSettled(
+    Array.from({ length: 12 }, () => c.scsi(0, Buffer.from([0xc0, 0, 0, 0, 0, 0]), { readLength: 1, immediate: true })),
+  );
+  const ok = results.filter((r) => r.status === 'fulfilled').length;
+  const rejected = results.filter((r) => r.status === 'rejected' && (r.reason as { reason?: number }).reason === 0x06).length;
+  assert.equal(ok, 8);
+  assert.equal(rejected, 4);
+  slow.answer = (cmd) => ({ status: ScsiStatus.Good, data: Buffer.from([cmd.cdb[1]!]) });
+  await c.logout();
+});
