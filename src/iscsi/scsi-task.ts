@@ -21,7 +21,7 @@ import {
 import type { SessionTask } from './session.js';
 
 /** Writes larger than this are refused before any buffer is allocated. */
-export const MAX_WRITE_LENGTH = 128 * 1024 * 1024;
+export const MAX_WRITE_LENGTH = 32 * 1024 * 1024; // 4x the LU's 8 MiB maximum transfer
 /** The parser allocates a whole write buffer ahead of validation only up to this size. */
 const MAX_PLACED_WRITE = 16 * 1024 * 1024;
 
