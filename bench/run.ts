@@ -88,6 +88,7 @@ async function main(): Promise<void> {
   installSignalHandlers();
   const startedAt = new Date().toISOString();
   const loadAvgStart = loadavg();
+  const sanboxCommit = Sanbox.commit(); // what `npm run build` just compiled
   const t0 = performance.now();
   const notes: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'sanbox-bench-'));
@@ -263,7 +264,7 @@ async function main(): Promise<void> {
     totalSecs: (performance.now() - t0) / 1000,
     host: { hostname: hostname(), cpus: cpus().length, cpuModel, kernel: release(), node: process.version, loadAvgStart, loadAvgEnd: loadavg() },
     versions: { ...toolVersions(), tgtd: Tgt.version() },
-    sanboxCommit: Sanbox.commit(),
+    sanboxCommit,
     options: { rounds: opts.rounds, secs: opts.secs, sessions: opts.sessions, httpSecs: opts.httpSecs, httpConnections: opts.httpConnections },
     loopback: loopbacks,
     targets: lanes.map((l) => l.info),
