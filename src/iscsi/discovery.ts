@@ -26,9 +26,16 @@ export function formatAddress(host: string, port: number, tag: number): string {
   return `${h}:${port},${tag}`;
 }
 
-export function portalAddress(p: PortalAddress, localAddress: string): string {
-  const wildcard = p.host === '0.0.0.0' || p.host === '::' || p.host === '[::]' || p.host === '';
-  return wildcard ? unmap(localAddress) : p.host.replace(/^\[|\]$/g, '');
+/**
+ * The address to report for one listener, or null when this connection cannot name it:
+ * an IPv4 wildcard (0.0.0.0) seen over an IPv6 connection has no address the initiator
+ * could use. An IPv6 wildcard listens on both families, so it reports either.
+ */
+export function portalAddress(p: PortalAddress, localAddress: string): string | null {
+  const local = unmap(localAddress);
+  if (p.host === '0.0.0.0' || p.host === '') return local.includes(':') ? null : local;
+  if (p.host === '::' || p.host === '[::]') return local;
+  return p.host.replace(/^\[|\]$/g, '');
 }
 
 export function sendTargets(ctx: DiscoveryContext, value: string): TextPairs {
@@ -50,7 +57,9 @@ export function sendTargets(ctx: DiscoveryContext, value: string): TextPairs {
     out.push(['TargetName', t.name]);
     const seen = new Set<string>();
     for (const p of ctx.catalog.portalAddresses(t.portalGroupTag)) {
-      const a = formatAddress(portalAddress(p, ctx.localAddress), p.port, t.portalGroupTag);
+      const host = portalAddress(p, ctx.localAddress);
+      if (host === null) continue;
+      const a = formatAddress(host, p.port, t.portalGroupTag);
       if (seen.has(a)) continue;
       seen.add(a);
       out.push(['TargetAddress', a]);

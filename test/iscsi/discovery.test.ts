@@ -12,6 +12,9 @@ test('wildcard listeners report the address the initiator connected to; IPv6 in 
   assert.equal(portalAddress({ host: '::', port: 3260 }, '2001:db8::5'), '2001:db8::5');
   assert.equal(portalAddress({ host: '[::]', port: 3260 }, '::ffff:127.0.0.1'), '127.0.0.1');
   assert.equal(portalAddress({ host: '10.0.0.1', port: 3260 }, '192.0.2.10'), '10.0.0.1');
+  // An IPv4 wildcard has no address an IPv6 initiator could use: it is left out.
+  assert.equal(portalAddress({ host: '0.0.0.0', port: 3260 }, '::1'), null);
+  assert.equal(portalAddress({ host: '0.0.0.0', port: 3260 }, '::ffff:127.0.0.1'), '127.0.0.1');
   assert.equal(formatAddress('2001:db8::5', 3261, 2), '[2001:db8::5]:3261,2');
   assert.equal(formatAddress('10.0.0.1', 3260, 1), '10.0.0.1:3260,1');
 });
