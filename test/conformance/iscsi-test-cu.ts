@@ -16,9 +16,17 @@ export interface ConformanceResult {
 
 export async function runConformance(
   url: string,
-  opts: { multipathUrl?: string; tests?: string; timeoutMs?: number; initiatorName?: string } = {},
+  opts: {
+    multipathUrl?: string;
+    tests?: string;
+    timeoutMs?: number;
+    initiatorName?: string;
+    /** Pass -S: run the SANITIZE tests (they erase the LU). */
+    allowSanitize?: boolean;
+  } = {},
 ): Promise<ConformanceResult> {
   const args = ['-d', '-v'];
+  if (opts.allowSanitize) args.push('-S');
   if (opts.tests) args.push('-t', opts.tests);
   if (opts.initiatorName) args.push('-i', opts.initiatorName);
   args.push(url);
