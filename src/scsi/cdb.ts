@@ -21,6 +21,7 @@ export const enum Op {
   Write10 = 0x2a,
   WriteAndVerify10 = 0x2e,
   Verify10 = 0x2f,
+  Sanitize = 0x48,
   PreFetch10 = 0x34,
   SynchronizeCache10 = 0x35,
   ReadDefectData10 = 0x37,
@@ -311,6 +312,7 @@ export function dataOutLength(cdb: Buffer, blockSize: number): number | undefine
       return cdb.readUInt16BE(12) * blockSize;
     case Op.Unmap:
     case Op.ModeSelect10:
+    case Op.Sanitize:
       return cdb.readUInt16BE(7);
     case Op.ModeSelect6:
       return cdb[4]!;

@@ -20,6 +20,7 @@ import {
 } from './spc-commands.js';
 import { persistentReserveIn, persistentReserveOut } from './persistent.js';
 import { RECEIVE_COPY_RESULTS_ACTIONS, extendedCopy, receiveCopyResults } from './copy.js';
+import { SA_BLOCK_ERASE, SA_EXIT_FAILURE_MODE, sanitizeBlockErase, sanitizeExitFailureMode } from './sanitize.js';
 
 export type Handler = (lu: BlockLogicalUnit, cmd: ScsiCommand, task: Task) => Promise<ScsiResult> | ScsiResult;
 
@@ -134,6 +135,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   entry(Op.SynchronizeCache10, 'SYNCHRONIZE CACHE(10)', [0x35, 0x02, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, CTL], 'write', true, synchronizeCache),
   entry(Op.WriteSame10, 'WRITE SAME(10)', [0x41, 0xf8, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, CTL], 'write', true, writeSame),
   entry(Op.Unmap, 'UNMAP', [0x42, 0x01, 0, 0, 0, 0, 0x1f, 0xff, 0xff, CTL], 'write', true, unmap, { thinOnly: true }),
+  entry(Op.Sanitize, 'SANITIZE', [0x48, 0xbf, 0, 0, 0, 0, 0, 0xff, 0xff, CTL], 'write', true, sanitizeBlockErase, { serviceAction: SA_BLOCK_ERASE, thinOnly: true }),
+  entry(Op.Sanitize, 'SANITIZE', [0x48, 0xbf, 0, 0, 0, 0, 0, 0xff, 0xff, CTL], 'write', false, sanitizeExitFailureMode, { serviceAction: SA_EXIT_FAILURE_MODE }),
   entry(Op.ModeSelect10, 'MODE SELECT(10)', [0x55, 0x11, 0, 0, 0, 0, 0, 0xff, 0xff, CTL], 'write', false, modeSelectHandler),
   entry(Op.Reserve10, 'RESERVE(10)', [0x56, 0, 0, 0, 0, 0, 0, 0, 0, CTL], 'meta', false, reserve),
   entry(Op.Release10, 'RELEASE(10)', [0x57, 0, 0, 0, 0, 0, 0, 0, 0, CTL], 'none', false, release),

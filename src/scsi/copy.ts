@@ -18,7 +18,7 @@ import { readU64 } from './cdb.js';
 import {
   TaskAbortedError, copyAborted, invalidFieldInCdb, invalidFieldInCommandIu, invalidFieldInParameterList,
   operationInProgress, parameterListLengthError, tooManySegmentDescriptors, tooManyTargetDescriptors,
-  unreachableCopyTarget, unsupportedSegmentDescriptorType, unsupportedTargetDescriptorType, writeProtected,
+  unreachableCopyTarget, unsupportedSegmentDescriptorType, unsupportedTargetDescriptorType,
 } from './sense.js';
 import { GOOD, clip, good } from './results.js';
 import { findLuByNaa } from './lu-registry.js';
@@ -169,7 +169,7 @@ export function parseCopyParameters(p: Buffer): ParsedList {
 function resolveTarget(lu: BlockLogicalUnit, t: Target | undefined): BlockLogicalUnit {
   if (!t || !t.designator) throw unreachableCopyTarget();
   const found = findLuByNaa(t.designator, lu);
-  if (!found || found.stopped) throw unreachableCopyTarget();
+  if (!found || found.stopped || found.sanitizing || found.sanitizeFailed) throw unreachableCopyTarget();
   if (t.blockLength !== found.blockSize) throw invalidFieldInParameterList(t.at + 29);
   return found;
 }
@@ -190,7 +190,7 @@ function plan(lu: BlockLogicalUnit, nexus: ItNexus, list: ParsedList): Plan[] {
     if (s.srcLba + s.blocks > src.blocks || s.dstLba + s.blocks > dst.blocks) throw copyAborted();
     src.reservations.check(nexus, 'read');
     dst.reservations.check(nexus, 'write');
-    if (dst.spec.readOnly) throw writeProtected();
+    dst.checkWritable();
     return { src, dst, srcLba: s.srcLba, dstLba: s.dstLba, blocks: s.blocks };
   });
 }

@@ -175,9 +175,11 @@ export function vpdBlockLimits(l: BlockLimits, thin: boolean): Buffer {
   return vpdPage(Vpd.BlockLimits, p);
 }
 
-export function vpdBlockDeviceCharacteristics(rotationRate: number): Buffer {
+export function vpdBlockDeviceCharacteristics(rotationRate: number, blockErase: boolean): Buffer {
   const p = Buffer.alloc(0x3c);
   p.writeUInt16BE(rotationRate & 0xffff, 0);
+  // WABEREQ 01b: a read after SANITIZE BLOCK ERASE succeeds (it reads zeros: LBPRZ).
+  if (blockErase) p[3] = 0x40;
   return vpdPage(Vpd.BlockDeviceCharacteristics, p);
 }
 

@@ -13,7 +13,8 @@ import { Op, dataOutLength } from './cdb.js';
 import {
   ReservationConflictError, ScsiCheckCondition, SenseKey, TaskAbortedError, UnitAttention, buildFixedSense,
   invalidFieldInCdb, invalidOpcode, lbaOutOfRange, logicalUnitNotSupported, notReadyInitializingRequired,
-  spaceAllocationFailed, unitAttention, unrecoveredReadError, writeError, writeProtected,
+  sanitizeCommandFailed, sanitizeInProgress, spaceAllocationFailed, unitAttention, unrecoveredReadError, writeError,
+  writeProtected, writeProtectedBySoftware,
 } from './sense.js';
 import type { BlockLimits } from './inquiry.js';
 import { DEFAULT_MODE } from './mode.js';
@@ -27,6 +28,9 @@ import { registerLu, unregisterLu } from './lu-registry.js';
 import { forgetCopies } from './copy.js';
 
 const MiB = 1024 * 1024;
+
+/** What a logical unit serves while a SANITIZE runs (SBC-4 4.11.2); the rest is NOT READY. */
+const SANITIZE_ALLOWED: ReadonlySet<number> = new Set([Op.Inquiry, Op.ReportLuns, Op.RequestSense, Op.MaintenanceIn]);
 
 export function createLogicalUnit(spec: LogicalUnitSpec): LogicalUnit {
   return new BlockLogicalUnit(spec);
@@ -78,6 +82,10 @@ export class BlockLogicalUnit implements LogicalUnit {
   mode: ModeState = { ...DEFAULT_MODE };
   stopped = false;
   closed = false;
+  /** A SANITIZE is running: only the commands in SANITIZE_ALLOWED are served. */
+  sanitizing = false;
+  /** The last SANITIZE failed: user data stays inaccessible until one succeeds or EXIT FAILURE MODE. */
+  sanitizeFailed = false;
   readonly reservations = new Reservations();
   readonly nexuses = new Map<string, NexusState>();
   readonly tasks = new Set<Task>();
@@ -189,7 +197,8 @@ export class BlockLogicalUnit implements LogicalUnit {
         entry = actions.get(cdb[1]! & 0x1f);
         if (entry === undefined) throw invalidFieldInCdb(1, 4);
       }
-      if (entry.thinOnly && !this.spec.thin) throw invalidOpcode();
+      // A thin-only service action of an opcode the LU supports otherwise is a bad field.
+      if (entry.thinOnly && !this.spec.thin) throw entry.serviceAction === undefined ? invalidOpcode() : invalidFieldInCdb(1, 4);
       const len = entry.usage.length;
       if (cdb.length < len) throw invalidFieldInCdb(0);
       if (cdb[len - 1]! & 0x04) throw invalidFieldInCdb(len - 1, 2); // NACA: no ACA support
@@ -198,7 +207,9 @@ export class BlockLogicalUnit implements LogicalUnit {
         if (op === Op.RequestSense) return this.requestSenseUa(cmd, st);
         if (op !== Op.Inquiry && op !== Op.ReportLuns) throw unitAttention(st.ua.shift()!);
       }
+      if (this.sanitizing && !SANITIZE_ALLOWED.has(op)) throw sanitizeInProgress();
       this.reservations.check(cmd.nexus, entry.access);
+      if (entry.medium && this.sanitizeFailed) throw sanitizeCommandFailed();
       if (entry.medium && this.stopped) throw notReadyInitializingRequired();
       const result = await entry.handler(this, cmd, task);
       return task.aborted ? { status: ScsiStatus.TaskAborted } : result;
@@ -293,6 +304,7 @@ export class BlockLogicalUnit implements LogicalUnit {
 
   checkWritable(): void {
     if (this.spec.readOnly) throw writeProtected();
+    if (this.mode.swp) throw writeProtectedBySoftware();
   }
 
   /**

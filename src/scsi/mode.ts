@@ -23,9 +23,11 @@ export const enum PageControl {
 export interface ModeState {
   /** Write cache enabled: without it every write is FUA. */
   wce: boolean;
+  /** Software write protect (control page SWP): every write is refused while set. */
+  swp: boolean;
 }
 
-export const DEFAULT_MODE: ModeState = { wce: true };
+export const DEFAULT_MODE: ModeState = { wce: true, swp: false };
 
 export function cachingPage(pc: number, cur: ModeState): Buffer {
   const p = Buffer.alloc(20);
@@ -39,11 +41,15 @@ export function cachingPage(pc: number, cur: ModeState): Buffer {
   return p;
 }
 
-export function controlPage(pc: number): Buffer {
+export function controlPage(pc: number, cur: ModeState): Buffer {
   const p = Buffer.alloc(12);
   p[0] = ModePage.Control;
   p[1] = 0x0a;
-  if (pc === PageControl.Changeable) return p;
+  if (pc === PageControl.Changeable) {
+    p[4] = 0x08; // SWP
+    return p;
+  }
+  if (pc === PageControl.Current) p[4] = cur.swp ? 0x08 : 0x00;
   p[2] = 0x02; // GLTSD; TST 000b (one task set for all nexuses), D_SENSE 0
   p[3] = 0x10; // queue algorithm modifier 1: unrestricted reordering; QERR 00b
   p[8] = 0xff; // busy timeout period: unlimited
@@ -57,12 +63,12 @@ export function selectPages(req: ModeSense, cur: ModeState): Buffer[] {
   const sub = req.subpageCode;
   if (req.pageCode === ModePage.All) {
     if (sub !== 0x00 && sub !== 0xff) throw invalidFieldInCdb(3);
-    return [cachingPage(pc, cur), controlPage(pc)];
+    return [cachingPage(pc, cur), controlPage(pc, cur)];
   }
   if (sub !== 0x00 && sub !== 0xff) throw invalidFieldInCdb(3);
   switch (req.pageCode) {
     case ModePage.Caching: return [cachingPage(pc, cur)];
-    case ModePage.Control: return [controlPage(pc)];
+    case ModePage.Control: return [controlPage(pc, cur)];
     default: throw invalidFieldInCdb(2, 5);
   }
 }
@@ -145,14 +151,15 @@ export function modeSelect(data: Buffer, ten: boolean, pf: boolean, sp: boolean,
       current = cachingPage(PageControl.Current, cur);
       mask = cachingPage(PageControl.Changeable, cur);
     } else if (code === ModePage.Control) {
-      current = controlPage(PageControl.Current);
-      mask = controlPage(PageControl.Changeable);
+      current = controlPage(PageControl.Current, cur);
+      mask = controlPage(PageControl.Changeable, cur);
     } else throw invalidFieldInParameterList(at);
     if (len !== current[1]) throw invalidFieldInParameterList(at + 1);
     for (let i = 2; i < page.length; i++) {
       if ((page[i]! & ~mask[i]!) !== (current[i]! & ~mask[i]!)) throw invalidFieldInParameterList(at + i);
     }
     if (code === ModePage.Caching) next.wce = (page[2]! & 0x04) !== 0;
+    if (code === ModePage.Control) next.swp = (page[4]! & 0x08) !== 0;
     at += 2 + len;
   }
   return next;

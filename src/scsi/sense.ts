@@ -162,6 +162,14 @@ export const unreachableCopyTarget = (): ScsiCheckCondition =>
 /** COPY ABORTED with no additional sense: a segment the copy targets cannot carry out. */
 export const copyAborted = (): ScsiCheckCondition => new ScsiCheckCondition(SenseKey.CopyAborted, 0x00, 0x00);
 
+/** Software write protect (control mode page SWP) is set. */
+export const writeProtectedBySoftware = (): ScsiCheckCondition =>
+  new ScsiCheckCondition(SenseKey.DataProtect, 0x27, 0x02);
+export const sanitizeInProgress = (): ScsiCheckCondition =>
+  new ScsiCheckCondition(SenseKey.NotReady, 0x04, 0x1b);
+export const sanitizeCommandFailed = (): ScsiCheckCondition =>
+  new ScsiCheckCondition(SenseKey.MediumError, 0x31, 0x03);
+
 /** Unit attention conditions (asc, ascq) queued per nexus. */
 export const enum UnitAttention {
   PowerOnReset = 0x2900,

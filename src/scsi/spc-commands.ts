@@ -26,7 +26,9 @@ export function testUnitReady(): ScsiResult {
 export function requestSense(lu: BlockLogicalUnit, cmd: ScsiCommand): ScsiResult {
   const cdb = cmd.cdb;
   if (cdb[1]! & 0x01) throw invalidFieldInCdb(1, 0); // DESC: fixed format only
-  const sense = lu.stopped ? buildFixedSense(SenseKey.NotReady, 0x04, 0x02) : buildFixedSense(SenseKey.NoSense, 0, 0);
+  const sense = lu.sanitizing
+    ? buildFixedSense(SenseKey.NotReady, 0x04, 0x1b)
+    : lu.stopped ? buildFixedSense(SenseKey.NotReady, 0x04, 0x02) : buildFixedSense(SenseKey.NoSense, 0, 0);
   return good(clip(sense, cdb[4]!));
 }
 
@@ -41,7 +43,7 @@ export function inquiry(lu: BlockLogicalUnit, cmd: ScsiCommand): ScsiResult {
       case Vpd.DeviceIdentification: data = vpdDeviceIdentification(lu.spec, cmd.nexus); break;
       case Vpd.ThirdPartyCopy: data = vpdThirdPartyCopy(lu.blockSize); break;
       case Vpd.BlockLimits: data = vpdBlockLimits(lu.limits, lu.spec.thin); break;
-      case Vpd.BlockDeviceCharacteristics: data = vpdBlockDeviceCharacteristics(lu.spec.rotationRate); break;
+      case Vpd.BlockDeviceCharacteristics: data = vpdBlockDeviceCharacteristics(lu.spec.rotationRate, lu.spec.thin); break;
       case Vpd.LogicalBlockProvisioning: data = vpdLogicalBlockProvisioning(lu.spec.thin); break;
       default: throw invalidFieldInCdb(2);
     }
@@ -74,7 +76,7 @@ export function readCapacity16(lu: BlockLogicalUnit, cmd: ScsiCommand): ScsiResu
 
 export function modeSenseHandler(lu: BlockLogicalUnit, cmd: ScsiCommand): ScsiResult {
   const req = decodeModeSense(cmd.cdb);
-  const data = modeSense(req, lu.mode, lu.blocks, lu.blockSize, lu.spec.readOnly);
+  const data = modeSense(req, lu.mode, lu.blocks, lu.blockSize, lu.spec.readOnly || lu.mode.swp);
   return good(clip(data, req.allocationLength));
 }
 
@@ -84,7 +86,7 @@ export function modeSelectHandler(lu: BlockLogicalUnit, cmd: ScsiCommand): ScsiR
   const data = cmd.dataOut;
   if (!data || data.length < req.parameterListLength) throw parameterListLengthError();
   const next = modeSelect(data.subarray(0, req.parameterListLength), req.ten, req.pf, req.sp, lu.mode, lu.blockSize);
-  if (next.wce !== lu.mode.wce) {
+  if (next.wce !== lu.mode.wce || next.swp !== lu.mode.swp) {
     lu.mode = next;
     lu.queueUa(UnitAttention.ModeParametersChanged, cmd.nexus);
   }
