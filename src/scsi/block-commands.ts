@@ -11,10 +11,9 @@ import { Op, decodeBlockIo, decodeGetLbaStatus, decodeSynchronizeCache, decodeWr
 import type { BlockIo } from './cdb.js';
 import {
   TaskAbortedError, invalidFieldInCdb, invalidFieldInCommandIu, invalidFieldInParameterList, lbaOutOfRange,
-  miscompare, parameterListLengthError,
+  miscompare, parameterListLengthError, sanitizeInProgress,
 } from './sense.js';
 import { GOOD, clip, good, ioFailure } from './results.js';
-import { ioBuffers } from '../backstore/buffer-pool.js';
 
 
 /** Byte offset of the transfer length field, per opcode, for field pointers. */
@@ -36,14 +35,13 @@ export async function readBlocks(lu: BlockLogicalUnit, cmd: ScsiCommand): Promis
   const io = decodeBlockIo(cmd.cdb);
   checkTransfer(lu, cmd.cdb[0]!, io);
   if (io.blocks === 0) return GOOD;
-  const buf = ioBuffers.acquire(io.blocks << lu.blockShift);
+  const buf = Buffer.allocUnsafe(io.blocks << lu.blockShift);
   try {
     await lu.backstore.read(buf, io.lba * lu.blockSize);
   } catch (err) {
-    ioBuffers.release(buf); // the backstore settles only after its last read finished
     throw ioFailure(err, io.lba, false);
   }
-  return { status: ScsiStatus.Good, data: buf, pooled: true };
+  return { status: ScsiStatus.Good, data: buf };
 }
 
 /**
@@ -100,6 +98,8 @@ export async function writeBlocks(lu: BlockLogicalUnit, cmd: ScsiCommand, task: 
 }
 
 export async function writeOut(lu: BlockLogicalUnit, data: Buffer, lba: number, fua: boolean): Promise<void> {
+  // A write that waited behind a SANITIZE must not land on the erased medium.
+  if (lu.sanitizing) throw sanitizeInProgress();
   try {
     await lu.backstore.write(data, lba * lu.blockSize, fua);
   } catch (err) {
@@ -210,6 +210,7 @@ function isZeroBuffer(b: Buffer): boolean {
 }
 
 async function discardBlocks(lu: BlockLogicalUnit, lba: number, blocks: number): Promise<void> {
+  if (lu.sanitizing) throw sanitizeInProgress();
   try {
     await lu.backstore.discard(lba * lu.blockSize, blocks * lu.blockSize);
   } catch (err) {

@@ -15,10 +15,9 @@
  * CRYPTOGRAPHIC ERASE (images are not encrypted, so there is no key to change).
  */
 import type { ScsiCommand, ScsiResult } from './types.js';
-import type { BlockLogicalUnit } from './logical-unit.js';
+import type { BlockLogicalUnit, Task } from './logical-unit.js';
 import { invalidFieldInCdb } from './sense.js';
-import { GOOD } from './results.js';
-import { ioFailure } from './results.js';
+import { GOOD, ioFailure } from './results.js';
 
 export const SA_BLOCK_ERASE = 0x02;
 export const SA_EXIT_FAILURE_MODE = 0x1f;
@@ -50,8 +49,12 @@ export async function sanitizeBlockErase(lu: BlockLogicalUnit, cmd: ScsiCommand)
   const { immed, listLength } = checkCdb(cmd);
   if (listLength !== 0) throw invalidFieldInCdb(7); // BLOCK ERASE takes no parameter list
   lu.checkWritable();
+  // From here on new commands get SANITIZE IN PROGRESS; the erase starts once the writes
+  // already in flight have landed, so none of them survives it. It runs under a task of
+  // its own: aborting the SANITIZE command does not stop it.
   lu.sanitizing = true;
-  const done = erase(lu).then(
+  const own: Task = { nexus: cmd.nexus, tag: -1, aborted: false, admitted: true, ordered: false, wake: null };
+  const done = lu.atomically(own, () => erase(lu)).then(
     () => {
       lu.sanitizeFailed = false;
     },

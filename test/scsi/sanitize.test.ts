@@ -93,6 +93,13 @@ test('SANITIZE: RESERVATION CONFLICT under another initiator\'s reservation; NOT
     assert.deepEqual([rs!.data![2]! & 0x0f, rs!.data![12], rs!.data![13]], [0x02, 0x04, 0x1b]);
     for (let i = 0; i < 100 && (await run(t.lu, cdb.tur())).status !== 0; i++) await new Promise((r) => setTimeout(r, 10));
     assertGood(await run(t.lu, cdb.read10(0, 1)));
+    // A write sent alongside lands before the erase or is refused, never lands after it.
+    const write = run(t.lu, cdb.write16(0, 2048), Buffer.alloc(MiB, 0x77));
+    const erase = run(t.lu, sanitize(0x02));
+    const w = await write;
+    if (w.status !== 0) assertSense(w, 0x02, 0x04, 0x1b);
+    assertGood(await erase);
+    assert.deepEqual(assertGood(await run(t.lu, cdb.read16(0, 2048))), Buffer.alloc(MiB));
   } finally {
     await t.cleanup();
   }
