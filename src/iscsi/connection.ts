@@ -8,6 +8,7 @@ import type net from 'node:net';
 import type { Logger } from 'pino';
 import type { PortalContext, TargetCatalog, TargetNode } from './catalog.js';
 import { sendTargets } from './discovery.js';
+import { ioBuffers } from '../backstore/buffer-pool.js';
 import { IscsiProtocolError, LoginStatus, RejectReason } from './errors.js';
 import { LoginMachine, type AuthExchangeFactory, type LoginState } from './login.js';
 import { nopTick, onNopOut, type NopState } from './nop.js';
@@ -38,6 +39,7 @@ import { onTaskMgmt } from './tmf.js';
 const LOGIN_MAX_SEGMENT = 8192;
 /** Consecutive out-of-window commands tolerated before the connection is closed. */
 const MAX_DROPPED_CMDS = 32;
+const EMPTY = Buffer.alloc(0);
 
 export interface ConnectionHost {
   readonly catalog: TargetCatalog;
@@ -76,7 +78,7 @@ export class Connection implements SessionConnection {
   /** Write tasks waiting for Data-Out on this connection (connection allegiance). */
   readonly dataTasks = new Map<number, ScsiTask>();
   /** A write buffer the parser already put a command's immediate data into. */
-  prealloc: { itt: number; buf: Buffer } | null = null;
+  prealloc: { itt: number; buf: Buffer; pooled: boolean } | null = null;
   private ttt = 1;
   readonly nop: NopState = { pendingTtt: null, sentAt: 0 };
   lastReceived = Date.now();
@@ -463,8 +465,8 @@ export class Connection implements SessionConnection {
    * Stamp sequence numbers and write one PDU. `statSN`: 0 leave the field alone,
    * 1 the current StatSN (R2T, unsolicited NOP-In), 2 assign the next StatSN (responses).
    */
-  send(bhs: Buffer, data: Buffer | null, statSN: 0 | 1 | 2): void {
-    if (this.phase === Phase.Closing || this.socket.destroyed) return;
+  send(bhs: Buffer, data: Buffer | null, statSN: 0 | 1 | 2): boolean {
+    if (this.phase === Phase.Closing || this.socket.destroyed) return false;
     const s = this.session;
     if (statSN === 2) {
       bhs.writeUInt32BE(this.statSN, 24);
@@ -478,9 +480,32 @@ export class Connection implements SessionConnection {
       bhs.writeUInt32BE(s.maxCmdSN, 32);
     }
     this.write(bhs, data, this.params?.headerDigest ?? false, this.params?.dataDigest ?? false);
+    return true;
   }
 
   private readonly parts: Buffer[] = [];
+  /** Pooled buffers written to the socket, released in order as their writes complete. */
+  private readonly inFlight: Buffer[] = [];
+  private readonly onWritten = (): void => {
+    const b = this.inFlight.shift();
+    if (b) ioBuffers.release(b);
+  };
+
+  /**
+   * Give `buf` (a pooled buffer the PDUs just sent reference) back to the pool once the
+   * socket is done with it: an empty write queued behind those PDUs completes after they
+   * have (in the same writev when corked), and write callbacks run in order. A destroyed
+   * socket writes nothing more, and its pending callbacks all still run (with an error).
+   * When nothing was written (connection closing), the buffer is released at once.
+   */
+  releaseAfterWrite(buf: Buffer, written: boolean): void {
+    if (!written || this.socket.destroyed) {
+      if (!written) ioBuffers.release(buf);
+      return; // destroyed after writing: leave it to the GC
+    }
+    this.inFlight.push(buf);
+    this.socket.write(EMPTY, this.onWritten);
+  }
 
   private write(bhs: Buffer, data: Buffer | null, hd: boolean, dd: boolean): void {
     if (this.socket.destroyed) return;

@@ -7,6 +7,7 @@
  */
 import type { LogicalUnit, ScsiCommand, ScsiResult } from '../scsi/types.js';
 import { ScsiStatus } from '../scsi/types.js';
+import { ioBuffers } from '../backstore/buffer-pool.js';
 import type { Connection } from './connection.js';
 import { RejectReason } from './errors.js';
 import {
@@ -36,6 +37,16 @@ interface PendingR2T {
 
 const EMPTY_LUNS: ReadonlyMap<number, LogicalUnit> = new Map();
 
+/**
+ * WRITE(6/10/12/16): the commands whose Data-Out buffer comes from the I/O buffer pool.
+ * Their handlers are done with the data when execute() settles (the backstore write has
+ * completed); other commands with Data-Out (WRITE BUFFER, EXTENDED COPY, PR OUT...) may
+ * keep theirs, so they get plain buffers.
+ */
+function pooledWrite(op: number): boolean {
+  return op === 0x2a || op === 0x8a || op === 0xaa || op === 0x0a;
+}
+
 export class ScsiTask implements SessionTask {
   readonly itt: number;
   readonly lun: number;
@@ -52,6 +63,8 @@ export class ScsiTask implements SessionTask {
   aborted = false;
   /** Write data collected so far. */
   buffer: Buffer | null = null;
+  /** `buffer` came from the I/O buffer pool: released once the LU has finished the write. */
+  pooled = false;
   received = 0;
   /** End of the unsolicited (immediate + unsolicited Data-Out) range. */
   unsolicitedEnd = 0;
@@ -181,8 +194,9 @@ export function placeData(conn: Connection, bhs: Buffer, length: number): Buffer
   if (op === 0x01 && (bhs[1]! & 0x20) !== 0) {
     const edtl = bhs.readUInt32BE(20);
     if (edtl < length || edtl > MAX_PLACED_WRITE) return null;
-    const buf = Buffer.allocUnsafe(edtl);
-    conn.prealloc = { itt: bhs.readUInt32BE(16), buf };
+    const pooled = pooledWrite(bhs[32]!);
+    const buf = pooled ? ioBuffers.acquire(edtl) : Buffer.allocUnsafe(edtl);
+    conn.prealloc = { itt: bhs.readUInt32BE(16), buf, pooled };
     return buf.subarray(0, length);
   }
   return null;
@@ -235,10 +249,12 @@ export function onScsiCommand(conn: Connection, pdu: Pdu): void {
     conn.prealloc = null;
     if (pre && pre.itt === c.itt && imm && samePlace(pdu.data, pre.buf, 0)) {
       task.buffer = pre.buf; // immediate data already placed by the parser
+      task.pooled = pre.pooled;
     } else if (imm === edtl) {
       task.buffer = pdu.data; // whole payload in one view: no copy
     } else {
-      task.buffer = Buffer.allocUnsafe(edtl);
+      task.pooled = pooledWrite(c.cdb[0]!);
+      task.buffer = task.pooled ? ioBuffers.acquire(edtl) : Buffer.allocUnsafe(edtl);
       if (imm) pdu.data.copy(task.buffer, 0);
     }
     task.received = imm;
@@ -361,6 +377,12 @@ async function run(conn: Connection, task: ScsiTask, lu: LogicalUnit, cmd: ScsiC
   let result: ScsiResult;
   try {
     result = await lu.execute(cmd);
+    // The WRITE has settled, so its backstore write completed: the Data-Out is free. (On a
+    // rejection it is left to the GC: nothing says the LU is done with it.)
+    if (task.pooled) {
+      task.pooled = false;
+      ioBuffers.release(cmd.dataOut!);
+    }
   } catch (e) {
     conn.logger.error({ err: e }, 'logical unit rejected a command');
     result = checkCondition(fixedSense(0x04, 0x44, 0x00)); // HARDWARE ERROR, INTERNAL TARGET FAILURE
@@ -395,7 +417,10 @@ function finish(conn: Connection, task: ScsiTask, result: ScsiResult): void {
   else session.outstanding--;
   session.updateWindow();
   conn.dataTasks.delete(task.itt);
-  if (task.aborted || conn.closed) return;
+  if (task.aborted || conn.closed) {
+    if (result.pooled && result.data) ioBuffers.release(result.data); // never written
+    return;
+  }
   sendResult(conn, task, result);
 }
 
@@ -432,6 +457,7 @@ export function sendResult(conn: Connection, task: ScsiTask, result: ScsiResult)
   }
   const sense = result.sense;
   const statusInData = len > 0 && !sense;
+  let written = false;
   conn.cork();
   if (len > 0) {
     const seg = conn.params.initiatorMaxRecvDataSegmentLength;
@@ -460,7 +486,7 @@ export function sendResult(conn: Connection, task: ScsiTask, result: ScsiResult)
         bufferOffset: off,
         residualCount: residual,
       });
-      conn.send(bhs, data!.subarray(off, off + n), withStatus ? 2 : 0);
+      written = conn.send(bhs, data!.subarray(off, off + n), withStatus ? 2 : 0);
       off += n;
     }
   }
@@ -485,6 +511,7 @@ export function sendResult(conn: Connection, task: ScsiTask, result: ScsiResult)
     }
     conn.send(bhs, seg.length ? seg : null, 2);
   }
+  if (result.pooled && data) conn.releaseAfterWrite(data, written);
   conn.uncork();
 }
 

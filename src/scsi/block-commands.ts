@@ -14,6 +14,7 @@ import {
   miscompare, parameterListLengthError, sanitizeInProgress,
 } from './sense.js';
 import { GOOD, clip, good, ioFailure } from './results.js';
+import { ioBuffers } from '../backstore/buffer-pool.js';
 
 
 /** Byte offset of the transfer length field, per opcode, for field pointers. */
@@ -35,13 +36,14 @@ export async function readBlocks(lu: BlockLogicalUnit, cmd: ScsiCommand): Promis
   const io = decodeBlockIo(cmd.cdb);
   checkTransfer(lu, cmd.cdb[0]!, io);
   if (io.blocks === 0) return GOOD;
-  const buf = Buffer.allocUnsafe(io.blocks << lu.blockShift);
+  const buf = ioBuffers.acquire(io.blocks << lu.blockShift);
   try {
     await lu.backstore.read(buf, io.lba * lu.blockSize);
   } catch (err) {
+    ioBuffers.release(buf); // the backstore settles only after its last read finished
     throw ioFailure(err, io.lba, false);
   }
-  return { status: ScsiStatus.Good, data: buf };
+  return { status: ScsiStatus.Good, data: buf, pooled: true };
 }
 
 /**

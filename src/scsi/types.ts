@@ -59,6 +59,12 @@ export interface ScsiResult {
    * (overflow when larger, underflow when smaller). Omitted: no residual is reported.
    */
   dataOutLength?: number;
+  /**
+   * `data` is a view of a buffer from the I/O buffer pool (backstore/buffer-pool.ts) and
+   * ownership passes with the result: the transport releases it once the bytes are sent
+   * (or dropped). Whoever discards such a result without sending it may simply drop it.
+   */
+  pooled?: boolean;
 }
 
 /** A logical unit as the transport sees it. */
