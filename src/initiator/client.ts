@@ -171,9 +171,10 @@ export class IscsiInitiator {
     socket.on('error', (e) => this.fail(e));
   }
 
-  static connect(host: string, port: number, timeoutMs = 5000): Promise<IscsiInitiator> {
+  /** `localAddress` picks the source address (e.g. 127.0.0.2 to test network rules). */
+  static connect(host: string, port: number, timeoutMs = 5000, localAddress?: string): Promise<IscsiInitiator> {
     return new Promise((resolve, reject) => {
-      const s = net.connect({ host, port });
+      const s = net.connect({ host, port, localAddress });
       const t = setTimeout(() => {
         s.destroy();
         reject(new Error(`connect to ${host}:${port} timed out`));

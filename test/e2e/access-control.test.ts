@@ -117,7 +117,7 @@ describe('discovery auth x target authtype (iscsi-ls)', () => {
     'CHAP Mutual': [['one-way CHAP', right, false], ['mutual', mutual, true], ['target proves a wrong secret', mutualWrongPeer, false]],
   };
   for (const [method, cases] of Object.entries(discoveryCases)) {
-    for (const authtype of ['None', 'CHAP']) {
+    for (const authtype of Object.keys(targetMatrix)) {
       test(`discovery ${method}, target ${authtype}`, async () => {
         await setDiscovery(method, method === 'None' ? null : 1);
         await setTarget(authtype, authtype === 'None' ? null : 1);
@@ -125,6 +125,10 @@ describe('discovery auth x target authtype (iscsi-ls)', () => {
           const seen = await discovers(creds);
           assert.equal(seen === true, ok, `discovery ${method} / ${label}: ${seen}`);
         }
+        // What discovery found, the target's own rule then governs.
+        const sufficient = authtype === 'CHAP Mutual' ? mutual : right;
+        assert.equal(await canLogin(sufficient), true, `target ${authtype} / its credentials`);
+        assert.equal(await canLogin(none), authtype === 'None' || authtype === 'Auto', `target ${authtype} / none`);
       });
     }
   }
@@ -148,6 +152,72 @@ test('qemu-img reads through a CHAP-protected target with its user and password 
     assert.notEqual(bad.code, 0);
   } finally {
     await setTarget('None', null);
+  }
+});
+
+describe('every CHAP algorithm, with the project\'s own initiator', () => {
+  const algorithms: Array<[5 | 6 | 7 | 8, string]> = [[5, 'MD5'], [6, 'SHA1'], [7, 'SHA-256'], [8, 'SHA3-256']];
+  before(() => setTarget('CHAP Mutual', 1));
+  after(() => setTarget('None', null));
+  for (const [alg, name] of algorithms) {
+    test(`CHAP_A=${alg} (${name}): mutual login works, a wrong secret gets 0x0201`, async () => {
+      const { IscsiInitiator, LoginFailedError } = await import('../../src/initiator/client.js');
+      const ok = await IscsiInitiator.connect('127.0.0.1', t.port);
+      try {
+        const r = await ok.login({
+          initiatorName: 'iqn.2026-11.test:alg',
+          targetName: t.iqn,
+          chap: { user: USER, secret: SECRET, targetUser: PEER_USER, targetSecret: PEER_SECRET, offer: [alg] },
+        });
+        assert.equal(r.statusClass, 0);
+        await ok.logout();
+      } finally {
+        ok.socket.destroy();
+      }
+      const bad = await IscsiInitiator.connect('127.0.0.1', t.port);
+      try {
+        await assert.rejects(
+          bad.login({
+            initiatorName: 'iqn.2026-11.test:alg',
+            targetName: t.iqn,
+            chap: { user: USER, secret: 'wrong-secret-xyz', targetUser: PEER_USER, targetSecret: PEER_SECRET, offer: [alg] },
+          }),
+          (e: unknown) => e instanceof LoginFailedError && e.status === 0x0201,
+        );
+      } finally {
+        bad.socket.destroy();
+      }
+    });
+  }
+});
+
+test('a connection from 127.0.0.2 is refused by a group limited to 127.0.0.1/32', async () => {
+  const { IscsiInitiator, LoginFailedError } = await import('../../src/initiator/client.js');
+  await put(sb, 'authorizedinitiator', t.initiatorGroupId, { iscsi_target_initiator_auth_network: '127.0.0.1/32' });
+  try {
+    const from2 = await IscsiInitiator.connect('127.0.0.1', t.port, 5000, '127.0.0.2');
+    try {
+      assert.deepEqual(await from2.sendTargets(), [], 'discovery from 127.0.0.2 lists nothing');
+    } finally {
+      from2.socket.destroy();
+    }
+    const login2 = await IscsiInitiator.connect('127.0.0.1', t.port, 5000, '127.0.0.2');
+    try {
+      await assert.rejects(
+        login2.login({ initiatorName: 'iqn.2026-11.test:from2', targetName: t.iqn }),
+        (e: unknown) => e instanceof LoginFailedError && e.status === 0x0202,
+      );
+    } finally {
+      login2.socket.destroy();
+    }
+    const from1 = await IscsiInitiator.connect('127.0.0.1', t.port, 5000, '127.0.0.1');
+    try {
+      await from1.login({ initiatorName: 'iqn.2026-11.test:from1', targetName: t.iqn });
+    } finally {
+      from1.socket.destroy();
+    }
+  } finally {
+    await put(sb, 'authorizedinitiator', t.initiatorGroupId, { iscsi_target_initiator_auth_network: 'ALL' });
   }
 });
 
