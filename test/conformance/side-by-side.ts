@@ -47,7 +47,9 @@ async function tgtRun(): Promise<ConformanceResult | string> {
     await tgtadm('--mode', 'logicalunit', '--op', 'new', '--tid', '1', '--lun', '1', '-b', image);
     await tgtadm('--mode', 'target', '--op', 'bind', '--tid', '1', '-I', 'ALL');
     // tgt has one portal here, so its multipath tests skip, as in the reference table.
-    return await runConformance(iscsiUrl(port, TGT_IQN, 1), { allowSanitize: true });
+    // Without -S, as in the reference table: with it tgt hangs in Sanitize.BlockEraseReserved
+    // for minutes (measured 2026-11-22: 230 tests, 160 passed, 61 skipped, 9 failed in ~10 min).
+    return await runConformance(iscsiUrl(port, TGT_IQN, 1));
   } finally {
     await tgtadm('--mode', 'target', '--op', 'delete', '--force', '--tid', '1');
     await run('tgtadm', ['-C', String(control), '--mode', 'system', '--op', 'delete']);
@@ -66,7 +68,8 @@ function line(label: string, r: ConformanceResult | string): string {
 
 const sanbox = await sanboxRun();
 const tgt = await tgtRun();
-console.log(`\niscsi-test-cu -d (libiscsi ${await libiscsiVersion()}), ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores\n`);
+console.log(`\niscsi-test-cu -d (libiscsi ${await libiscsiVersion()}), ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores`);
+console.log('sanbox with -S (SANITIZE tests run), tgt without (they hang it)\n');
 console.log('| target | tests | passed | skipped | failed |');
 console.log('|---|---|---|---|---|');
 console.log(line('sanbox', sanbox));
