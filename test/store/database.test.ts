@@ -69,3 +69,34 @@ test('entities round-trip through rows; a failed transaction leaves nothing behi
   assert.equal(store.listLuns().length, 0, 'LUN mappings go with their target');
   store.close();
 });
+
+test('the cached target list follows every change: insert, update, delete, rolled-back transaction, pages', () => {
+  const store = new ConfigStore(openDatabase(path.join(dir, 'cache.db')));
+  store.putGlobals(defaultGlobals());
+  const pg = store.insertPortalGroup({ tag: 1, listen: ['0.0.0.0:3260'], comment: '' });
+  const target = (name: string) => ({
+    name, alias: null, serial: `s-${name}`, readOnly: false, portalGroupId: pg, initiatorGroupId: null, authMethod: 'None' as const,
+    authGroup: null, digest: 'Auto' as const, queueDepth: 32, blockSize: 512 as const, type: 'Disk' as const,
+  });
+  const names = () => store.listTargets().map((t) => `${t.name}${t.alias ? '/' + t.alias : ''}`);
+  assert.deepEqual(names(), []);
+  const a = store.insertTarget(target('a'));
+  assert.deepEqual(names(), ['a']);
+  store.insertTarget(target('b'));
+  assert.deepEqual(names(), ['a', 'b']);
+  assert.deepEqual(store.listTargets({ offset: 1, limit: 1 }).map((t) => t.name), ['b']);
+  store.updateTarget({ ...store.getTarget(a)!, alias: 'x' });
+  assert.deepEqual(names(), ['a/x', 'b']);
+  const first = store.listTargets();
+  first[0]!.name = 'mutated by a caller';
+  assert.deepEqual(names(), ['a/x', 'b'], 'callers get fresh entities');
+  assert.throws(() => store.transaction(() => {
+    store.insertTarget(target('c'));
+    assert.deepEqual(names(), ['a/x', 'b', 'c'], 'visible inside the transaction');
+    throw new Error('roll back');
+  }));
+  assert.deepEqual(names(), ['a/x', 'b'], 'gone after the rollback');
+  store.deleteTarget(a);
+  assert.deepEqual(names(), ['b']);
+  store.close();
+});
