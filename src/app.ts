@@ -29,8 +29,6 @@ export interface SanboxPorts {
   /** Where a generated admin password is announced (default: stdout, never the log). */
   announce?: (text: string) => void;
   throttle?: Partial<ThrottleOptions>;
-  /** Called on close() after the API stopped and the last apply finished (e.g. DataPlane.stop). */
-  stopDataPlane?: () => Promise<void>;
 }
 
 export interface Sanbox {
