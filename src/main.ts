@@ -5,6 +5,7 @@
  */
 import { ConfigError, loadConfig } from './config.js';
 import { createSanbox } from './app.js';
+import { tuneMallocForIo } from './backstore/native.js';
 
 const HELP = `Usage: sanbox serve [--help]
 
@@ -36,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  tuneMallocForIo();
   const command = args[0] ?? 'serve';
   if (command !== 'serve' || args.length > 1) {
     process.stderr.write(`sanbox: unknown arguments: ${args.join(' ')}\n\n${HELP}`);

@@ -20,6 +20,10 @@ export interface NativeFs {
   seekData(fd: number, offset: number): number;
   seekHole(fd: number, offset: number): number;
   seekEnd(fd: number): number;
+  /** glibc mallopt(M_ARENA_MAX / M_MMAP_THRESHOLD / M_TRIM_THRESHOLD); 0 leaves one as is. Absent in older builds. */
+  tuneMalloc?(arenaMax: number, mmapThreshold: number, trimThreshold: number): boolean;
+  /** malloc_trim(0). Absent in older builds. */
+  trimMalloc?(): boolean;
 }
 
 let loaded: NativeFs | null | undefined;
@@ -69,4 +73,23 @@ export function requireNativeFs(): NativeFs {
   const n = nativeFs();
   if (!n) throw Object.assign(new Error(loadError ?? 'sanbox_native addon missing'), { code: 'ENOADDON' });
   return n;
+}
+
+/**
+ * Make glibc give back what bursts of large I/O leave behind: socket chunks and buffers
+ * are malloc'd ArrayBuffers, and with the defaults one 1 GiB pass of 128 KiB writes left
+ * idle RSS 40 MiB higher (a 16 MiB per-thread arena and an untrimmed heap, /proc smaps).
+ * Two arenas, allocations of 128 KiB and up mmapped (fixed, so glibc stops raising the
+ * threshold), heap trimmed above 1 MiB free: 144 -> 109 MiB after the same pass.
+ * Call once, early. No-op without the addon or on a build that predates it.
+ */
+export function tuneMallocForIo(trimEveryMs = 10_000): boolean {
+  const n = nativeFs();
+  if (!n?.tuneMalloc) return false;
+  const ok = n.tuneMalloc(2, 128 * 1024, 1024 * 1024);
+  // Free chunks in the middle of the heap are never trimmed by free(): malloc_trim(0)
+  // returns their pages (MADV_DONTNEED) too. A few ms every 10 s, off the I/O path.
+  const trim = n.trimMalloc;
+  if (trim && trimEveryMs > 0) setInterval(() => trim(), trimEveryMs).unref();
+  return ok;
 }

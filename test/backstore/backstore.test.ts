@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { openBackstore } from '../../src/backstore/open.js';
-import { nativeFs, nativeLoadError } from '../../src/backstore/native.js';
+import { nativeFs, nativeLoadError, tuneMallocForIo } from '../../src/backstore/native.js';
 import type { FdBackstore } from '../../src/backstore/file.js';
 
 const MiB = 1024 * 1024;
@@ -265,4 +265,12 @@ test('file: without the addon, discard zeroes only chunks that hold data (holes 
   } finally {
     done();
   }
+});
+
+test('native: malloc tuning and trim are available with the addon (idle RSS after large I/O)', () => {
+  const n = nativeFs();
+  assert.ok(n, nativeLoadError() ?? 'addon missing');
+  assert.equal(typeof n.tuneMalloc, 'function', 'addon predates tuneMalloc: rebuild with `npx node-gyp rebuild`');
+  assert.equal(tuneMallocForIo(0), true);
+  assert.equal(typeof n.trimMalloc!(), 'boolean');
 });
