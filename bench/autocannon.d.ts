@@ -30,6 +30,8 @@ declare module 'autocannon' {
     requests?: Request[];
     timeout?: number;
     excludeErrorStats?: boolean;
+    /** Requests per second across all connections (a fixed offered load). */
+    overallRate?: number;
   }
   export interface Result {
     requests: Histogram;

@@ -245,8 +245,11 @@ async function main(): Promise<void> {
     } catch (e) {
       httpPopulate = { error: String(e instanceof Error ? e.message : e) };
     }
-    log('HTTP: GET list of 500 targets');
+    log('HTTP: GET list of 500 targets (limit=500 and the default page; flat out, then 1,000 req/s offered)');
     http.push(await loadList(sanbox.api, sanbox.httpBase, opts.httpSecs, opts.httpConnections, 500));
+    http.push(await loadList(sanbox.api, sanbox.httpBase, opts.httpSecs, opts.httpConnections, null));
+    http.push(await loadList(sanbox.api, sanbox.httpBase, opts.httpSecs, opts.httpConnections, 500, 1000));
+    http.push(await loadList(sanbox.api, sanbox.httpBase, opts.httpSecs, opts.httpConnections, null, 1000));
     log('HTTP: create+delete cycles');
     http.push(await loadCreateDelete(sanbox.api, sanbox.httpBase, opts.httpSecs, opts.httpConnections, portalGroupId, initiatorGroupId)
       .catch((e) => ({ ...emptyHttp('create+delete target cycle'), error: String(e) })));
