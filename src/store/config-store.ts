@@ -245,6 +245,14 @@ export class ConfigStore {
   #targetRows: { changes: number; clause: string; rows: TargetRow[] } | null = null;
   #totalChanges: Statement | null = null;
 
+  /**
+   * A number that changes whenever this connection changes a row (committed or rolled
+   * back); -1 inside a transaction, where nothing read may be kept.
+   */
+  version(): number {
+    return this.db.inTransaction ? -1 : this.changesSoFar();
+  }
+
   private changesSoFar(): number {
     this.#totalChanges ??= this.db.prepare('SELECT total_changes() AS n');
     return (this.#totalChanges.get() as { n: number }).n;

@@ -76,6 +76,8 @@ export async function freenasRoutes(app: FastifyInstance, opts: { services: Doma
   registerCrud(app, targetToExtentResource(services.luns));
 }
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 type FreenasRequest = FastifyRequest & { freenasFields: Record<string, WireField> | null };
 
 function clientMessage(error: FastifyError): string {
@@ -131,13 +133,25 @@ function registerCrud<E extends { id: number }, I>(app: FastifyInstance, r: Reso
   const one = responseSchema(r.fields);
   const tags = [`freenas: ${r.path}`];
   const onRequest = withFields(r.fields);
+  let listCache: { version: number; key: string; body: Buffer } | null = null;
 
   app.get(base, {
     onRequest,
     schema: { tags, summary: `List ${r.path}`, description: r.title, querystring: PAGE_QUERY, response: { 200: { type: 'array', items: one }, 400: FIELD_ERRORS } },
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const q = request.query as { offset?: number; limit?: number };
-      return r.service.list({ offset: q.offset ?? 0, limit: q.limit ?? DEFAULT_LIMIT }).map(r.toWire);
+      const page = { offset: q.offset ?? 0, limit: q.limit ?? DEFAULT_LIMIT };
+      const version = r.service.listVersion ? r.service.listVersion() : -1;
+      if (version < 0) return r.service.list(page).map(r.toWire);
+      // The last answer, serialized, while the configuration has not changed: a list of
+      // 500 targets cost ~1 ms of toWire + schema serialization + Content-Length over a
+      // 189 KB rope string per request (profile: Buffer.byteLength 27% of the route).
+      const key = `${page.offset}:${page.limit}`;
+      const c = listCache;
+      if (c && c.version === version && c.key === key) return reply.type(JSON_TYPE).send(c.body);
+      const body = Buffer.from(reply.serialize(r.service.list(page).map(r.toWire)) as string);
+      listCache = { version, key, body };
+      return reply.type(JSON_TYPE).send(body);
     },
   });
   app.post(base, {
