@@ -9,6 +9,7 @@
  *   seekEnd(fd)                    lseek(SEEK_END): size of a block device
  *   tuneMalloc(arenas, mmap, trim) glibc mallopt, so large-I/O bursts give memory back
  *   trimMalloc()                   malloc_trim(0)
+ *   preadNowait(fd, buf, offset)   preadv2(RWF_NOWAIT): a page-cache hit without the pool
  *
  * Plain node_api.h, no node-addon-api, so the build needs nothing but node-gyp and a C
  * compiler. Failures throw an Error whose `code` is the errno name (EOPNOTSUPP, EIO, ...).
@@ -21,6 +22,7 @@
 #include <unistd.h>
 #include <linux/falloc.h>
 #include <malloc.h>
+#include <sys/uio.h>
 #include <node_api.h>
 
 static const char *errno_name(int e) {
@@ -199,6 +201,42 @@ static napi_value trim_malloc(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/*
+ * preadNowait(fd, buf, offset) -> bytes read, or -1 when the data is not in the page cache
+ * (preadv2 RWF_NOWAIT: EAGAIN, never blocks), or -2 when the kernel or file system does not
+ * support it. A short count is a partial hit (or the end of the file). Other errors throw.
+ * Lets a read served from page cache complete on the calling thread instead of a round
+ * trip through the libuv pool (futex wake-up, context switches, async wake-up back).
+ */
+static napi_value pread_nowait(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  size_t argc = 3;
+  int64_t fd, offset;
+  napi_typedarray_type type;
+  size_t length, byte_offset;
+  void *data;
+  napi_value ab;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 ||
+      napi_get_value_int64(env, argv[0], &fd) != napi_ok ||
+      napi_get_typedarray_info(env, argv[1], &type, &length, &data, &ab, &byte_offset) != napi_ok ||
+      type != napi_uint8_array ||
+      napi_get_value_int64(env, argv[2], &offset) != napi_ok || offset < 0) {
+    napi_throw_type_error(env, "EINVAL", "preadNowait(fd, Uint8Array, offset)");
+    return NULL;
+  }
+#ifdef RWF_NOWAIT
+  struct iovec iov = { data, length };
+  ssize_t n = preadv2((int)fd, &iov, 1, (off_t)offset, RWF_NOWAIT);
+  if (n >= 0) return number(env, (int64_t)n);
+  if (errno == EAGAIN) return number(env, -1);
+  if (errno == EOPNOTSUPP || errno == ENOSYS || errno == EINVAL) return number(env, -2);
+  return throw_errno(env, errno);
+#else
+  (void)data; (void)length;
+  return number(env, -2);
+#endif
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"punchHole", NULL, punch_hole, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -208,6 +246,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"seekEnd", NULL, seek_end, NULL, NULL, NULL, napi_enumerable, NULL},
     {"tuneMalloc", NULL, tune_malloc, NULL, NULL, NULL, napi_enumerable, NULL},
     {"trimMalloc", NULL, trim_malloc, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"preadNowait", NULL, pread_nowait, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -29,6 +29,9 @@ function ebadf(): Error {
 }
 
 const ZERO_CHUNK = 1024 * 1024;
+/** Largest read tried on the event loop (a 256 KiB copy from page cache is ~20 us). */
+const NOWAIT_MAX = 256 * 1024;
+const RESOLVED = Promise.resolve();
 
 function isZero(b: Buffer): boolean {
   let i = 0;
@@ -48,6 +51,9 @@ export class FdBackstore implements Backstore {
   #drained: (() => void) | null = null;
   /** The addon for hole punching and SEEK_DATA/SEEK_HOLE; null: the portable fallbacks. */
   native: NativeFs | null = nativeFs();
+  /** Non-blocking page-cache read (preadv2 RWF_NOWAIT), or null: always the pool. */
+  #nowait: ((fd: number, buf: Uint8Array, offset: number) => number) | null =
+    this.native?.preadNowait ? this.native.preadNowait.bind(this.native) : null;
 
   constructor(
     readonly kind: BackstoreKind,
@@ -67,14 +73,32 @@ export class FdBackstore implements Backstore {
   /**
    * One promise and one callback per I/O: the callback re-issues itself on a short
    * transfer instead of looping through an async function.
+   *
+   * Page-cache hits up to 256 KiB are read on the event loop with preadv2(RWF_NOWAIT),
+   * which returns EAGAIN instead of blocking when a page is missing; only what it could
+   * not read goes to the libuv pool. The pool round trip (queue, futex wake-up, context
+   * switches, async wake-up back) was most of what a 4 KiB read cost beyond the null
+   * backstore (QD1: 1.10 vs 0.76 s CPU / 10k I/Os).
    */
   read(buf: Buffer, offset: number): Promise<void> {
     if (this.#closed) return Promise.reject(ebadf());
     const fd = this.fd;
     const len = buf.length;
+    let first = 0;
+    if (this.#nowait && len <= NOWAIT_MAX) {
+      let n: number;
+      try {
+        n = this.#nowait(fd, buf, offset);
+      } catch (err) {
+        return Promise.reject(err as Error); // EIO and the like: as the pool would report it
+      }
+      if (n === len) return RESOLVED;
+      if (n === -2) this.#nowait = null; // not supported here: stop trying
+      else if (n > 0) first = n;
+    }
     this.#inflight++;
     return new Promise((resolve, reject) => {
-      let done = 0;
+      let done = first;
       const step = (err: NodeJS.ErrnoException | null, n: number): void => {
         if (err) {
           this.#settle();
@@ -93,7 +117,7 @@ export class FdBackstore implements Backstore {
         }
         fs.read(fd, buf, done, len - done, offset + done, step);
       };
-      fs.read(fd, buf, 0, len, offset, step);
+      fs.read(fd, buf, done, len - done, offset + done, step);
     });
   }
 

@@ -24,6 +24,11 @@ export interface NativeFs {
   tuneMalloc?(arenaMax: number, mmapThreshold: number, trimThreshold: number): boolean;
   /** malloc_trim(0). Absent in older builds. */
   trimMalloc?(): boolean;
+  /**
+   * preadv2(RWF_NOWAIT) into all of `buf`: bytes read (short: partial hit or end of file),
+   * -1 not in the page cache, -2 unsupported. Never blocks. Absent in older builds.
+   */
+  preadNowait?(fd: number, buf: Uint8Array, offset: number): number;
 }
 
 let loaded: NativeFs | null | undefined;

@@ -274,3 +274,41 @@ test('native: malloc tuning and trim are available with the addon (idle RSS afte
   assert.equal(tuneMallocForIo(0), true);
   assert.equal(typeof n.trimMalloc!(), 'boolean');
 });
+
+test('native: preadNowait reads page-cache hits on the caller, short at the end, and the file backstore agrees with the pool path', async () => {
+  const n = nativeFs();
+  assert.ok(n?.preadNowait, 'addon predates preadNowait: rebuild with `npx node-gyp rebuild`');
+  const dir = mkdtempSync(join(tmpdir(), 'sanbox-nowait-'));
+  try {
+    const path = join(dir, 'img');
+    const data = Buffer.alloc(64 * 1024);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
+    writeFileSync(path, data); // just written: in the page cache
+    const fd = openSync(path, 'r');
+    try {
+      const b = Buffer.alloc(4096);
+      const got = n.preadNowait(fd, b, 8192);
+      assert.ok(got === 4096 || got === -1 || got === -2, `hit, miss or unsupported: ${got}`);
+      if (got === 4096) assert.ok(b.equals(data.subarray(8192, 12288)));
+      if (got >= 0) assert.equal(n.preadNowait(fd, b, data.length - 1024), 1024, 'short at the end of the file');
+    } finally {
+      closeSync(fd);
+    }
+    truncateSync(path, 128 * 1024); // a hole after the data
+    const bs = (await openBackstore({ kind: 'file', path, sizeBytes: 128 * 1024 })) as FdBackstore;
+    try {
+      const whole = Buffer.alloc(128 * 1024, 0xee);
+      await bs.read(whole, 0);
+      assert.ok(whole.subarray(0, data.length).equals(data));
+      assert.ok(whole.subarray(data.length).equals(Buffer.alloc(64 * 1024)), 'the hole reads as zeros');
+      const mid = Buffer.alloc(8192);
+      await bs.read(mid, 60 * 1024); // spans data and hole
+      assert.ok(mid.subarray(0, 4096).equals(data.subarray(60 * 1024)));
+      assert.ok(mid.subarray(4096).equals(Buffer.alloc(4096)));
+    } finally {
+      await bs.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
