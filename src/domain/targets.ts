@@ -28,10 +28,7 @@ export class TargetService {
     return this.m.store.listTargets(page);
   }
 
-  /** Changes whenever the stored configuration may have (ConfigStore.version()). */
-  listVersion(): number {
-    return this.m.store.version();
-  }
+
 
   get(id: number): Target {
     const target = this.m.store.getTarget(id);

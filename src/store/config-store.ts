@@ -233,21 +233,13 @@ export class ConfigStore {
 
   // ---- targets ----------------------------------------------------------------------
 
-  /**
-   * The last target list read outside a transaction, valid while this connection has
-   * changed no row since (`total_changes()` counts every INSERT/UPDATE/DELETE on it,
-   * rolled back or not, and a cascade comes with the statement that caused it; sanbox is
-   * the database's only
-   * writer). Listing 500 targets was 1.3 ms of SQLite per API request, a third of the
-   * list route's CPU; a hit costs one tiny statement. Rows are kept, entities are fresh
-   * per call, so callers may still modify what they get.
-   */
-  #targetRows: { changes: number; clause: string; rows: TargetRow[] } | null = null;
   #totalChanges: Statement | null = null;
 
   /**
    * A number that changes whenever this connection changes a row (committed or rolled
-   * back); -1 inside a transaction, where nothing read may be kept.
+   * back; `total_changes()` counts every INSERT/UPDATE/DELETE, cascades with the statement
+   * that caused them, and sanbox is the database's only writer); -1 inside a transaction,
+   * where nothing read may be kept. The API keeps serialized lists while it stands still.
    */
   version(): number {
     return this.db.inTransaction ? -1 : this.changesSoFar();
@@ -259,16 +251,10 @@ export class ConfigStore {
   }
 
   listTargets(page?: Page): Target[] {
-    const clause = limitClause(page);
-    // Inside a transaction the rows may yet be rolled back (which total_changes() does
-    // not see): no cache there, neither read nor filled.
-    const changes = this.db.inTransaction ? -1 : this.changesSoFar();
-    const cached = this.#targetRows;
-    if (changes >= 0 && cached && cached.changes === changes && cached.clause === clause) return cached.rows.map(targetFromRow);
-    const rows = this.db.prepare(`SELECT * FROM targets ORDER BY id ${clause}`).all() as TargetRow[];
-    if (changes >= 0) this.#targetRows = { changes, clause, rows };
+    const rows = this.db.prepare(`SELECT * FROM targets ORDER BY id ${limitClause(page)}`).all() as TargetRow[];
     return rows.map(targetFromRow);
   }
+
 
   getTarget(id: number): Target | null {
     const row = this.db.prepare('SELECT * FROM targets WHERE id = ?').get(id) as TargetRow | undefined;

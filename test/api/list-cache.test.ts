@@ -1,5 +1,5 @@
 /**
- * The target list route keeps its serialized answer while the configuration is
+ * List routes keep their serialized answer while the configuration is
  * unchanged: the cached answer is byte-for-byte the fresh one, and every change (create,
  * update, delete, a refused change) shows on the next GET.
  */
@@ -48,4 +48,15 @@ test('cached list answers match fresh ones and follow every change', async () =>
   assert.equal((await sb.api('DELETE', `${FREENAS}/target/${a.body.id}/`)).status, 204);
   assert.deepEqual((await names()).names, ['b']);
   assert.equal((await sb.api('GET', `${FREENAS}/target/?limit=abc`)).status, 400, 'validation still runs first');
+});
+
+test('every resource list follows changes made through any resource', async () => {
+  const portals = async () => (await sb.api('GET', `${FREENAS}/portal/`)).body.map((p: { iscsi_target_portal_comment: string }) => p.iscsi_target_portal_comment);
+  const before = await portals();
+  assert.deepEqual(await portals(), before, 'a repeated GET answers the same');
+  const created = await sb.api('POST', `${FREENAS}/portal/`, { iscsi_target_portal_ips: ['127.0.0.1:3999'], iscsi_target_portal_comment: 'second' });
+  assert.equal(created.status, 201, created.text);
+  assert.deepEqual(await portals(), [...before, 'second']);
+  assert.equal((await sb.api('DELETE', `${FREENAS}/portal/${created.body.id}/`)).status, 204);
+  assert.deepEqual(await portals(), before);
 });

@@ -70,7 +70,7 @@ test('entities round-trip through rows; a failed transaction leaves nothing behi
   store.close();
 });
 
-test('the cached target list follows every change: insert, update, delete, rolled-back transaction, pages', () => {
+test('the target list and the store version follow every change: insert, update, delete, rolled-back transaction, pages', () => {
   const store = new ConfigStore(openDatabase(path.join(dir, 'cache.db')));
   store.putGlobals(defaultGlobals());
   const pg = store.insertPortalGroup({ tag: 1, listen: ['0.0.0.0:3260'], comment: '' });
@@ -80,7 +80,9 @@ test('the cached target list follows every change: insert, update, delete, rolle
   });
   const names = () => store.listTargets().map((t) => `${t.name}${t.alias ? '/' + t.alias : ''}`);
   assert.deepEqual(names(), []);
+  const v0 = store.version();
   const a = store.insertTarget(target('a'));
+  assert.notEqual(store.version(), v0, 'a write moves the version');
   assert.deepEqual(names(), ['a']);
   store.insertTarget(target('b'));
   assert.deepEqual(names(), ['a', 'b']);
@@ -90,12 +92,15 @@ test('the cached target list follows every change: insert, update, delete, rolle
   const first = store.listTargets();
   first[0]!.name = 'mutated by a caller';
   assert.deepEqual(names(), ['a/x', 'b'], 'callers get fresh entities');
+  const beforeRollback = store.version();
   assert.throws(() => store.transaction(() => {
+    assert.equal(store.version(), -1, 'nothing may be kept inside a transaction');
     store.insertTarget(target('c'));
     assert.deepEqual(names(), ['a/x', 'b', 'c'], 'visible inside the transaction');
     throw new Error('roll back');
   }));
   assert.deepEqual(names(), ['a/x', 'b'], 'gone after the rollback');
+  assert.notEqual(store.version(), beforeRollback, 'a rolled-back write moves the version too');
   store.deleteTarget(a);
   assert.deepEqual(names(), ['b']);
   store.close();

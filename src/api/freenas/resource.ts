@@ -21,11 +21,6 @@ export interface WireField {
 
 export interface CrudService<E, I> {
   list(page?: Page): E[];
-  /**
-   * Optional: a number that changes whenever `list` may answer differently (-1: unknown).
-   * With it the list route keeps its last serialized answer until the number moves.
-   */
-  listVersion?(): number;
   get(id: number): E;
   create(input: I): Promise<E>;
   update(id: number, input: I): Promise<E>;

@@ -68,12 +68,14 @@ export async function freenasRoutes(app: FastifyInstance, opts: { services: Doma
   });
 
   registerGlobals(app, services);
-  registerCrud(app, portalResource(services.portalGroups));
-  registerCrud(app, authorizedInitiatorResource(services.initiatorGroups));
-  registerCrud(app, authCredentialResource(services.authCredentials));
-  registerCrud(app, targetResource(services.targets));
-  registerCrud(app, extentResource(services.extents));
-  registerCrud(app, targetToExtentResource(services.luns));
+  // Lists keep their serialized answer while the stored configuration stands still.
+  const configVersion = () => services.mutations.store.version();
+  registerCrud(app, portalResource(services.portalGroups), configVersion);
+  registerCrud(app, authorizedInitiatorResource(services.initiatorGroups), configVersion);
+  registerCrud(app, authCredentialResource(services.authCredentials), configVersion);
+  registerCrud(app, targetResource(services.targets), configVersion);
+  registerCrud(app, extentResource(services.extents), configVersion);
+  registerCrud(app, targetToExtentResource(services.luns), configVersion);
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -124,7 +126,11 @@ function methodNotAllowed(app: FastifyInstance, url: string, methods: HTTPMethod
   });
 }
 
-function registerCrud<E extends { id: number }, I>(app: FastifyInstance, r: Resource<E, I>): void {
+/**
+ * `version` changes whenever a list may answer differently (-1: unknown, don't keep):
+ * while it stands still, a list route answers its last serialized page again.
+ */
+function registerCrud<E extends { id: number }, I>(app: FastifyInstance, r: Resource<E, I>, version: () => number): void {
   const base = `${FREENAS_PREFIX}/${r.path}/`;
   const item = `${FREENAS_PREFIX}/${r.path}/:id/`;
   methodNotAllowed(app, base, ['PUT', 'DELETE', 'PATCH'], 'GET, POST');
@@ -141,16 +147,16 @@ function registerCrud<E extends { id: number }, I>(app: FastifyInstance, r: Reso
     handler: async (request, reply) => {
       const q = request.query as { offset?: number; limit?: number };
       const page = { offset: q.offset ?? 0, limit: q.limit ?? DEFAULT_LIMIT };
-      const version = r.service.listVersion ? r.service.listVersion() : -1;
-      if (version < 0) return r.service.list(page).map(r.toWire);
+      const current = version();
+      if (current < 0) return r.service.list(page).map(r.toWire);
       // The last answer, serialized, while the configuration has not changed: a list of
       // 500 targets cost ~1 ms of toWire + schema serialization + Content-Length over a
       // 189 KB rope string per request (profile: Buffer.byteLength 27% of the route).
       const key = `${page.offset}:${page.limit}`;
       const c = listCache;
-      if (c && c.version === version && c.key === key) return reply.type(JSON_TYPE).send(c.body);
+      if (c && c.version === current && c.key === key) return reply.type(JSON_TYPE).send(c.body);
       const body = Buffer.from(reply.serialize(r.service.list(page).map(r.toWire)) as string);
-      listCache = { version, key, body };
+      listCache = { version: current, key, body };
       return reply.type(JSON_TYPE).send(body);
     },
   });
