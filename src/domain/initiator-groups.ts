@@ -24,7 +24,7 @@ export function splitList(value: string | string[]): string[] {
   return items.filter((s) => s !== '');
 }
 
-export function parseInitiatorNames(value: string | string[]): string[] {
+export function parseInitiatorList(value: string | string[]): string[] {
   const names = splitList(value);
   if (names.length === 0) return ['ALL'];
   if (names.some((n) => n.toUpperCase() === 'ALL')) {
@@ -37,7 +37,7 @@ export function parseInitiatorNames(value: string | string[]): string[] {
   return names;
 }
 
-export function parseNetworks(value: string | string[]): string[] {
+export function parseNetworkList(value: string | string[]): string[] {
   const nets = splitList(value);
   if (nets.length === 0) return ['ALL'];
   if (nets.some((n) => n.toUpperCase() === 'ALL')) {
@@ -67,8 +67,8 @@ export class InitiatorGroupService {
     return this.m.run(() => {
       const group: Omit<InitiatorGroup, 'id'> = {
         tag: input.tag ?? this.m.store.maxInitiatorTag() + 1,
-        initiators: parseInitiatorNames(input.initiators ?? 'ALL'),
-        networks: parseNetworks(input.networks ?? 'ALL'),
+        initiators: parseInitiatorList(input.initiators ?? 'ALL'),
+        networks: parseNetworkList(input.networks ?? 'ALL'),
         comment: text('comment', input.comment ?? '', 120),
       };
       this.checkTag(group.tag, null);
@@ -83,8 +83,8 @@ export class InitiatorGroupService {
       const next: InitiatorGroup = {
         id,
         tag: input.tag ?? current.tag,
-        initiators: input.initiators === undefined ? current.initiators : parseInitiatorNames(input.initiators),
-        networks: input.networks === undefined ? current.networks : parseNetworks(input.networks),
+        initiators: input.initiators === undefined ? current.initiators : parseInitiatorList(input.initiators),
+        networks: input.networks === undefined ? current.networks : parseNetworkList(input.networks),
         comment: input.comment === undefined ? current.comment : text('comment', input.comment, 120),
       };
       this.checkTag(next.tag, id);

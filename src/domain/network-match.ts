@@ -1,7 +1,7 @@
 /**
- * Initiator-group rules: which networks and which iSCSI names may log in to a target.
- * Pure parsing and matching; every dialect and the data plane call these, so the rule
- * for "what is a valid network / initiator name" exists once.
+ * Initiator-group matching: which networks and which iSCSI names may log in to a target.
+ * Pure parsing and matching; the domain's validation and the data plane's admission both
+ * call these, so "what is a valid network" exists once (valid iSCSI names: iscsi-names.ts).
  *
  * Addresses are held as 16 bytes, IPv4 in its IPv4-mapped form (::ffff:a.b.c.d, RFC 4291
  * §2.5.5.2), so one prefix comparison serves both families and an IPv4 client seen by a
@@ -208,55 +208,6 @@ export function addressInNetworks(address: string, networks: readonly Network[] 
     for (let i = 0; i < 16; i++) if (masked[i] !== n.bytes[i]) return false;
     return true;
   });
-}
-
-/** RFC 7143 §4.2.7.1: an iSCSI name is at most 223 bytes (UTF-8). */
-const MAX_ISCSI_NAME_BYTES = 223;
-
-/**
- * Why an iSCSI name is invalid, or undefined if it is valid (RFC 3720 §3.2.6.3, RFC 3721,
- * RFC 7143 §4.2.7). Names are case-insensitive (stringprep folds case), so the prefixes
- * are too. Unicode letters and digits are allowed because RFC 3722 allows them.
- */
-export function iscsiNameProblem(name: string): string | undefined {
-  if (Buffer.byteLength(name, 'utf8') > MAX_ISCSI_NAME_BYTES) return `longer than ${MAX_ISCSI_NAME_BYTES} bytes`;
-  const lower = name.toLowerCase();
-  if (lower.startsWith('iqn.')) {
-    // iqn.yyyy-mm.reversed.domain.name[:unique-string]
-    const m = /^iqn\.([0-9]{4})-([0-9]{2})\.([^:]+)(?::(.*))?$/u.exec(lower);
-    if (!m) return 'iqn names look like iqn.yyyy-mm.reversed.domain[:identifier]';
-    const month = Number(m[2]);
-    if (month < 1 || month > 12) return 'iqn date has no such month';
-    if (!/^[\p{L}\p{N}-]+(\.[\p{L}\p{N}-]+)*$/u.test(m[3]!)) return 'iqn naming authority is not a reversed domain name';
-    if (m[4] !== undefined && !/^[\p{L}\p{N}\-.:]+$/u.test(m[4])) {
-      return "iqn identifier after ':' must be letters, digits, '-', '.' or ':'";
-    }
-    return undefined;
-  }
-  if (lower.startsWith('eui.')) {
-    return /^eui\.[0-9a-f]{16}$/.test(lower) ? undefined : 'eui names are eui. followed by 16 hex digits';
-  }
-  if (lower.startsWith('naa.')) {
-    return /^naa\.([0-9a-f]{16}|[0-9a-f]{32})$/.test(lower) ? undefined : 'naa names are naa. followed by 16 or 32 hex digits';
-  }
-  return 'iSCSI names start with iqn., eui. or naa.';
-}
-
-/**
- * Parses an initiator group's name list: "ALL", or iqn./eui./naa. names separated by
- * spaces, commas or newlines. Names are kept as written; compare with
- * initiatorNameMatches, which ignores case.
- */
-export function parseInitiatorNames(text: string): ParseResult<string[] | 'ALL'> {
-  const list = tokens(text);
-  if (list.some(isAll)) return { ok: true, value: 'ALL' };
-  const out: string[] = [];
-  for (const t of list) {
-    const problem = iscsiNameProblem(t);
-    if (problem !== undefined) return { ok: false, bad: t, reason: problem };
-    if (!out.some((o) => o.toLowerCase() === t.toLowerCase())) out.push(t);
-  }
-  return { ok: true, value: out };
 }
 
 /** Is this initiator name in the list? iSCSI names compare case-insensitively. */

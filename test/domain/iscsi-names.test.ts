@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isIscsiName, servedTargetName } from '../../src/domain/iscsi-names.js';
-import { parseInitiatorNames, parseNetworks } from '../../src/domain/initiator-groups.js';
+import { parseInitiatorList, parseNetworkList } from '../../src/domain/initiator-groups.js';
 import { DomainError } from '../../src/domain/errors.js';
 
 test('iSCSI names: iqn., eui., naa.', () => {
@@ -19,14 +19,14 @@ test('a target name without an iqn./eui./naa. prefix is served under the basenam
 });
 
 test('initiator and network lists: space, comma or newline separated; ALL alone', () => {
-  assert.deepEqual(parseInitiatorNames('ALL'), ['ALL']);
-  assert.deepEqual(parseInitiatorNames(''), ['ALL']);
-  assert.deepEqual(parseInitiatorNames('iqn.1994-05.com.redhat:a, iqn.1994-05.com.redhat:b\neui.0123456789ABCDEF'), [
+  assert.deepEqual(parseInitiatorList('ALL'), ['ALL']);
+  assert.deepEqual(parseInitiatorList(''), ['ALL']);
+  assert.deepEqual(parseInitiatorList('iqn.1994-05.com.redhat:a, iqn.1994-05.com.redhat:b\neui.0123456789ABCDEF'), [
     'iqn.1994-05.com.redhat:a',
     'iqn.1994-05.com.redhat:b',
     'eui.0123456789ABCDEF',
   ]);
-  assert.deepEqual(parseNetworks('10.0.0.0/8 192.168.1.1'), ['10.0.0.0/8', '192.168.1.1']);
-  assert.throws(() => parseInitiatorNames('ALL iqn.1994-05.com.redhat:a'), DomainError);
-  assert.throws(() => parseNetworks('ALL 10.0.0.1'), DomainError);
+  assert.deepEqual(parseNetworkList('10.0.0.0/8 192.168.1.1'), ['10.0.0.0/8', '192.168.1.1']);
+  assert.throws(() => parseInitiatorList('ALL iqn.1994-05.com.redhat:a'), DomainError);
+  assert.throws(() => parseNetworkList('ALL 10.0.0.1'), DomainError);
 });
