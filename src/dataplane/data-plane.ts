@@ -90,7 +90,8 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
       next.set(plan.name.toLowerCase(), { plan, luns });
     }
     const ended = this.endedTargets(next);
-    this.catalog = new LiveCatalog(snapshot.globals, state, lus);
+    const lunsOf = new Map([...next].map(([name, t]) => [name, t.luns] as const));
+    this.catalog = new LiveCatalog(snapshot.globals, state, lunsOf);
     if (ended.size > 0) {
       const n = this.iscsi.dropSessions((s) => s.targetName !== null && ended.has(s.targetName.toLowerCase()), 'configuration changed');
       if (n > 0) this.log.info({ targets: [...ended], sessions: n }, 'ended sessions of changed targets');

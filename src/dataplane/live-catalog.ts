@@ -21,11 +21,12 @@ export class LiveCatalog implements TargetCatalog {
   private readonly addresses = new Map<number, PortalAddress[]>();
   private readonly settings: TargetGlobals;
 
-  constructor(globals: GlobalSettings, state: DesiredState, lus: ReadonlyMap<string, LogicalUnit>) {
+  /** `lunsOf` holds each target's LUNs, resolved to open LUs, by lower-cased name. */
+  constructor(globals: GlobalSettings, state: DesiredState, lunsOf: ReadonlyMap<string, ReadonlyMap<number, LogicalUnit>>) {
     this.settings = targetGlobals(globals, state.discoveryAuth);
     for (const [tag, list] of state.portalsByTag) this.addresses.set(tag, list.map(splitListenAddress));
     for (const plan of state.targets) {
-      const node = targetNode(plan, lus);
+      const node = targetNode(plan, lunsOf.get(plan.name.toLowerCase()) ?? new Map());
       this.byName.set(node.name.toLowerCase(), node);
       const inGroup = this.byTag.get(node.portalGroupTag) ?? [];
       inGroup.push(node);
@@ -66,12 +67,7 @@ function targetGlobals(g: GlobalSettings, discoveryAuth: AuthPolicy): TargetGlob
   };
 }
 
-function targetNode(plan: TargetPlan, lus: ReadonlyMap<string, LogicalUnit>): TargetNode {
-  const luns = new Map<number, LogicalUnit>();
-  for (const [lun, key] of plan.luns) {
-    const lu = lus.get(key);
-    if (lu) luns.set(lun, lu);
-  }
+function targetNode(plan: TargetPlan, luns: ReadonlyMap<number, LogicalUnit>): TargetNode {
   return {
     name: plan.name,
     alias: plan.alias,
