@@ -25,19 +25,30 @@ test('sanbox --help describes serve and the environment', () => {
   assert.equal(bad.status, 2);
 });
 
-function serve(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; stdout: () => string }> {
+interface Served {
+  child: ChildProcess;
+  url: string;
+  stdout: () => string;
+  /** Settles when the child exits, however early: a listener added later could miss it. */
+  exited: Promise<number | null>;
+}
+
+function serve(dataDir: string, env: Record<string, string> = {}): Promise<Served> {
   const child = spawn(process.execPath, [MAIN, 'serve'], {
     env: { ...process.env, SANBOX_DATA_DIR: dataDir, SANBOX_HTTP: '127.0.0.1:0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let err = '';
+  child.stderr!.on('data', (chunk) => (err += chunk));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk) => {
       out += chunk;
       const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out);
-      if (m) resolve({ child, url: m[1]!, stdout: () => out });
+      if (m) resolve({ child, url: m[1]!, stdout: () => out + err, exited });
     });
-    child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+    void exited.then((code) => reject(new Error(`exited ${code}: ${out}${err}`)));
   });
 }
 
@@ -45,7 +56,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   test(`${signal}: in-flight requests finish, the database closes, the data stays`, async () => {
     const dataDir = tempDir('sanbox-cli-');
     try {
-      const { child, url, stdout } = await serve(dataDir);
+      const { child, url, stdout, exited } = await serve(dataDir);
       assert.match(stdout(), /generated a password for API user "admin"/);
       const [user, password] = fs.readFileSync(path.join(dataDir, 'admin-password'), 'utf8').trim().split(':');
       const auth = { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`, 'content-type': 'application/json' };
@@ -53,10 +64,9 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         fetch(`${url}/api/v1.0/services/iscsi/authorizedinitiator/`, { method: 'POST', headers: auth, body: JSON.stringify({ iscsi_target_initiator_comment: `c${i}` }) }),
       );
       await new Promise((r) => setTimeout(r, 5));
-      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
       child.kill(signal);
       const answers = await Promise.allSettled(burst);
-      assert.equal(await exited, 0);
+      assert.equal(await exited, 0, stdout());
       const committed = answers.filter((a) => a.status === 'fulfilled' && a.value.status === 201).length;
       assert.ok(fs.existsSync(path.join(dataDir, 'pools', 'default')));
       // The database was closed cleanly: the WAL is checkpointed away and every 201 is there.
