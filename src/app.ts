@@ -51,7 +51,7 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
   const store = new ConfigStore(openDatabase(path.join(config.dataDir, DATABASE_FILE)));
   let http: FastifyInstance | null = null;
   // The real data plane unless a caller plugs its own applier in (API-only tests do).
-  const dataPlane = ports.applier ? null : new DataPlane(logger);
+  const dataPlane = ports.applier ? null : new DataPlane(logger, config.iscsi);
   const applier = ports.applier ?? dataPlane ?? noopApplier;
   const liveStatus = ports.status ?? dataPlane ?? noStatus;
   try {

@@ -2,6 +2,7 @@
  * Settings: built-in defaults, overridden by the environment. The environment variable
  * names are a public contract (README); nothing else reads process.env.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export interface PoolSetting {
@@ -25,6 +26,16 @@ export interface SanboxConfig {
   /** From SANBOX_ADMIN_PASSWORD; null means "keep the stored one, or generate one". */
   adminPassword: string | null;
   logLevel: string;
+  /** Process-wide iSCSI limits (the shape of iscsi/limits.ts), from SANBOX_ISCSI_*. */
+  iscsi: IscsiSettings;
+}
+
+export interface IscsiSettings {
+  loginDeadlineMs: number;
+  pendingLoginsPerAddress: number;
+  pendingLogins: number;
+  maxConnections: number;
+  ioBufferBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -44,7 +55,53 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     adminUser: nonEmpty(env.SANBOX_ADMIN_USER) ?? 'admin',
     adminPassword: nonEmpty(env.SANBOX_ADMIN_PASSWORD) ?? null,
     logLevel: nonEmpty(env.SANBOX_LOG_LEVEL) ?? 'info',
+    iscsi: parseIscsiSettings(env),
   };
+}
+
+/**
+ * Defaults of the iSCSI limits. The connection cap leaves a quarter of the descriptor
+ * limit (at least 256) to the API, the database and the images, so a flood of iSCSI
+ * connections can never starve the API's listener.
+ */
+export function defaultIscsiSettings(openFiles = openFileLimit()): IscsiSettings {
+  return {
+    loginDeadlineMs: 15_000,
+    pendingLoginsPerAddress: 32,
+    pendingLogins: 256,
+    maxConnections: Math.max(16, Math.min(4096, openFiles - Math.max(256, Math.floor(openFiles / 4)))),
+    ioBufferBytes: 256 * MiB,
+  };
+}
+
+const MiB = 1024 * 1024;
+
+function parseIscsiSettings(env: Env): IscsiSettings {
+  const d = defaultIscsiSettings();
+  const int = (name: string, dflt: number, min: number, max: number): number => {
+    const v = nonEmpty(env[name]);
+    if (v === undefined) return dflt;
+    const n = /^\d{1,9}$/.test(v) ? Number(v) : NaN;
+    if (!(n >= min && n <= max)) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${v}"`);
+    return n;
+  };
+  return {
+    loginDeadlineMs: int('SANBOX_ISCSI_LOGIN_TIMEOUT', d.loginDeadlineMs / 1000, 1, 3600) * 1000,
+    pendingLoginsPerAddress: int('SANBOX_ISCSI_PENDING_LOGINS_PER_ADDRESS', d.pendingLoginsPerAddress, 1, 100_000),
+    pendingLogins: int('SANBOX_ISCSI_PENDING_LOGINS', d.pendingLogins, 1, 100_000),
+    maxConnections: int('SANBOX_ISCSI_MAX_CONNECTIONS', d.maxConnections, 1, 1_000_000),
+    ioBufferBytes: int('SANBOX_ISCSI_IO_MEMORY_MB', d.ioBufferBytes / MiB, 16, 1_048_576) * MiB,
+  };
+}
+
+/** The soft RLIMIT_NOFILE (Linux /proc; Node has no getrlimit). 1024 when it cannot be read. */
+function openFileLimit(): number {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : 1024;
+  } catch {
+    return 1024;
+  }
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -26,6 +26,11 @@ Environment:
   SANBOX_TLS_CERT        PEM certificate file: serve the API over HTTPS (with SANBOX_TLS_KEY)
   SANBOX_TLS_KEY         PEM private key file
   SANBOX_LOG_LEVEL       trace, debug, info (default), warn, error
+  SANBOX_ISCSI_LOGIN_TIMEOUT               seconds from connect to logged in (default 15)
+  SANBOX_ISCSI_PENDING_LOGINS              connections logging in at once, in all (default 256)
+  SANBOX_ISCSI_PENDING_LOGINS_PER_ADDRESS  the same from one address (default 32)
+  SANBOX_ISCSI_MAX_CONNECTIONS             iSCSI connections in all (default from the open-files limit, at most 4096)
+  SANBOX_ISCSI_IO_MEMORY_MB                buffered Data-Out + unsent Data-In, all sessions (default 256)
 
 API: FreeNAS v1.0 iSCSI at /api/v1.0/services/iscsi/..., live state at /api/status,
 OpenAPI at /api/openapi.json. Authenticate with HTTP Basic or X-Api-Key: <password>.

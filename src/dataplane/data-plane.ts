@@ -9,6 +9,7 @@ import type { ConfigSnapshot } from '../domain/entities.js';
 import type { ConfigApplier, LiveStatus, LiveStatusSource } from '../domain/ports.js';
 import type { PortalContext } from '../iscsi/catalog.js';
 import { IscsiTargetServer } from '../iscsi/target-server.js';
+import type { IscsiLimits } from '../iscsi/limits.js';
 import { desiredState, type TargetPlan } from './desired-state.js';
 import { LiveCatalog } from './live-catalog.js';
 import { PortalListeners } from './listeners.js';
@@ -24,14 +25,14 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
 
-  constructor(private readonly log: Logger) {
+  constructor(private readonly log: Logger, limits: Partial<IscsiLimits> = {}) {
     const catalogView = {
       globals: () => this.current().globals(),
       target: (name: string) => this.current().target(name),
       targetsInGroup: (tag: number) => this.current().targetsInGroup(tag),
       portalAddresses: (tag: number) => this.current().portalAddresses(tag),
     };
-    this.iscsi = new IscsiTargetServer({ catalog: catalogView, logger: log.child({ layer: 'iscsi' }) });
+    this.iscsi = new IscsiTargetServer({ catalog: catalogView, logger: log.child({ layer: 'iscsi' }), limits });
     this.listeners = new PortalListeners(
       (socket: net.Socket, portal: PortalContext) => this.accept(socket, portal),
       log.child({ layer: 'portal' }),

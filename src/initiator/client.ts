@@ -224,6 +224,11 @@ export class IscsiInitiator {
     this.socket.write(encodePdu(bhs, data, this.neg.headerDigest, this.neg.dataDigest));
   }
 
+  /** Login Response PDUs that carried the last login answer (more than 1: continued with the C bit). */
+  loginResponsePieces = 0;
+  /** The longest data segment of any Login Response received. */
+  largestLoginResponse = 0;
+
   /** Milliseconds a request waits for its answer before it fails (0: forever). */
   requestTimeoutMs = 30000;
 
@@ -471,11 +476,25 @@ export class IscsiInitiator {
         transit, cont: false, csg, nsg, versionMax: 0, versionMin: 0, isid: this.isid, tsih,
         itt, cid: this.cid, cmdSN: this.cmdSN, expStatSN: this.expStatSN,
       });
-      const wait = this.expect<Pdu>(itt);
+      let wait = this.expect<Pdu>(itt);
       this.sendPdu(bhs, serializeText(pairs));
-      const pdu = await wait;
-      const r = parseLoginResponse(pdu);
-      const keys = parseText(pdu.data);
+      let pdu = await wait;
+      let r = parseLoginResponse(pdu);
+      // A continued response (C bit): ask for the rest with empty requests, then parse it whole.
+      const pieces: Buffer[] = [];
+      while (r.cont && r.statusClass === 0) {
+        pieces.push(Buffer.from(pdu.data));
+        wait = this.expect<Pdu>(itt);
+        this.sendPdu(serializeLoginRequest({
+          transit: false, cont: false, csg, nsg: 0, versionMax: 0, versionMin: 0, isid: this.isid, tsih,
+          itt, cid: this.cid, cmdSN: this.cmdSN, expStatSN: this.expStatSN,
+        }), null);
+        pdu = await wait;
+        r = parseLoginResponse(pdu);
+      }
+      this.loginResponsePieces = pieces.length + 1;
+      this.largestLoginResponse = Math.max(this.largestLoginResponse, pdu.data.length, ...pieces.map((p) => p.length));
+      const keys = parseText(pieces.length ? Buffer.concat([...pieces, pdu.data]) : pdu.data);
       for (const [k, v] of keys) targetKeys[k] = v;
       if (r.statusClass !== 0) throw new LoginFailedError(r.statusClass, r.statusDetail, targetKeys);
       this.maxCmdSN = r.maxCmdSN;

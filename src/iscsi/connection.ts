@@ -9,8 +9,8 @@ import type { Logger } from 'pino';
 import type { PortalContext, TargetCatalog, TargetNode } from './catalog.js';
 import { sendTargets } from './discovery.js';
 import { ioBuffers } from '../backstore/buffer-pool.js';
-import { IscsiProtocolError, LoginStatus, RejectReason } from './errors.js';
-import { LoginMachine, type AuthExchangeFactory, type LoginState } from './login.js';
+import { IscsiProtocolError, LoginStatus, RejectReason, loginError } from './errors.js';
+import { LoginMachine, type AuthExchangeFactory, type LoginReply, type LoginState } from './login.js';
 import { nopTick, onNopOut, type NopState } from './nop.js';
 import type { Negotiated } from './params.js';
 import {
@@ -34,9 +34,13 @@ import { dropTask, onDataOut, onScsiCommand, placeData, type ScsiTask } from './
 import type { Session, SessionConnection } from './session.js';
 import { parseText, serializeText, splitText, type TextPairs } from './text.js';
 import { onTaskMgmt } from './tmf.js';
+import type { IscsiLimits } from './limits.js';
+import { unmapAddress } from './refusals.js';
 
 /** Login PDUs are bounded by the default MaxRecvDataSegmentLength (RFC 7143 6.1). */
 const LOGIN_MAX_SEGMENT = 8192;
+/** A text request (all its continuation PDUs together) is at most this long. */
+const MAX_TEXT_REQUEST = 65536;
 /** Consecutive out-of-window commands tolerated before the connection is closed. */
 const MAX_DROPPED_CMDS = 32;
 const EMPTY = Buffer.alloc(0);
@@ -45,7 +49,10 @@ export interface ConnectionHost {
   readonly catalog: TargetCatalog;
   readonly logger: Logger;
   readonly authExchange?: AuthExchangeFactory | undefined;
+  readonly limits: IscsiLimits;
   admit(conn: Connection, state: LoginState): { inherit?: Negotiated };
+  /** The connection reached full feature phase: it no longer counts as logging in. */
+  loggedIn(conn: Connection): void;
   complete(conn: Connection, state: LoginState, negotiated: Negotiated, params: Record<string, string>): Session;
   /** The connection left its session (logout): the session forgets it now, not at socket close. */
   detach(conn: Connection): void;
@@ -87,14 +94,17 @@ export class Connection implements SessionConnection {
   /** Text response still to deliver in pieces (C bit), keyed by our TTT. */
   private textRest: { ttt: number; itt: number; pieces: Buffer[] } | null = null;
   private textPending: Buffer[] = [];
+  /** A Login Response too long for one PDU: what is left to send (C bit). */
+  private loginRest: { reply: LoginReply; pieces: Buffer[] } | null = null;
+  private textPendingBytes = 0;
   private readonly closedPromise: Promise<void>;
 
   constructor(socket: net.Socket, portal: PortalContext, host: ConnectionHost) {
     this.socket = socket;
     this.portal = portal;
     this.host = host;
-    this.initiatorAddress = unmap(socket.remoteAddress ?? '');
-    this.localAddress = unmap(socket.localAddress ?? '');
+    this.initiatorAddress = unmapAddress(socket.remoteAddress ?? '');
+    this.localAddress = unmapAddress(socket.localAddress ?? '');
     this.logger = host.logger.child({ peer: `${this.initiatorAddress}:${socket.remotePort}` });
     this.parser = new PduParser({ maxDataSegmentLength: LOGIN_MAX_SEGMENT, headerDigest: false, dataDigest: false });
     this.login = new LoginMachine({
@@ -115,6 +125,19 @@ export class Connection implements SessionConnection {
     socket.on('error', (err) => this.logger.debug({ err }, 'socket error'));
     socket.on('close', () => this.onClose());
     this.startTimer();
+    // The whole login has one deadline: an initiator dripping a byte at a time cannot
+    // hold a descriptor (and a pending-login slot) for longer than this.
+    this.loginDeadline = setTimeout(() => {
+      if (this.phase === Phase.Login) this.destroy(`login not complete within ${host.limits.loginDeadlineMs} ms`);
+    }, host.limits.loginDeadlineMs);
+    this.loginDeadline.unref();
+  }
+
+  private loginDeadline: NodeJS.Timeout | null;
+
+  private clearLoginDeadline(): void {
+    if (this.loginDeadline) clearTimeout(this.loginDeadline);
+    this.loginDeadline = null;
   }
 
   /**
@@ -178,49 +201,76 @@ export class Connection implements SessionConnection {
       this.statSN = req.expStatSN;
       this.cid = req.cid;
     }
-    let reply;
+    if (this.loginRest) {
+      // The initiator asks for the rest of a continued Login Response (RFC 7143 11.13: C bit).
+      if (pdu.data.length !== 0 || req.cont || req.transit) {
+        throw loginError(LoginStatus.InitiatorError, 'a continued Login Response is answered by an empty Login Request');
+      }
+      this.sendLoginPiece(pdu, req.cmdSN);
+      return;
+    }
+    let reply: LoginReply;
     try {
       reply = this.login.handle(req, pdu.data);
     } catch (e) {
       if (e instanceof IscsiProtocolError && e.loginStatus !== undefined) {
         this.logger.info({ status: e.loginStatus.toString(16), reason: e.message }, 'login failed');
-        this.sendLoginResponse(pdu, { transit: false, csg: req.csg, nsg: 0, tsih: 0, status: e.loginStatus, data: Buffer.alloc(0) }, req.cmdSN);
+        this.sendLoginResponse(pdu, { transit: false, csg: req.csg, nsg: 0, tsih: 0, status: e.loginStatus, data: EMPTY }, req.cmdSN, false);
         this.close('login failed');
         return;
       }
       throw e;
     }
-    if (reply.fullFeature) {
-      const s = this.session!;
-      const neg = this.login.negotiated!;
-      // Digests and MaxRecvDataSegmentLength are per connection.
-      this.params = { ...s.params, headerDigest: neg.headerDigest, dataDigest: neg.dataDigest,
-        initiatorMaxRecvDataSegmentLength: neg.initiatorMaxRecvDataSegmentLength,
-        targetMaxRecvDataSegmentLength: neg.targetMaxRecvDataSegmentLength };
-      this.sendLoginResponse(pdu, reply, req.cmdSN);
-      // The initiator's next PDU (after this response) uses the negotiated framing.
-      this.parser.limits = {
-        maxDataSegmentLength: this.params.targetMaxRecvDataSegmentLength,
-        headerDigest: this.params.headerDigest,
-        dataDigest: this.params.dataDigest,
-      };
-      if (s.type === 'Normal') this.parser.placeData = (bhs, length) => placeData(this, bhs, length);
-      this.phase = Phase.FullFeature;
-      this.logger.info({ tsih: s.tsih, type: s.type, target: s.target?.name ?? null, initiator: s.initiatorName }, 'login complete');
-    } else {
-      this.sendLoginResponse(pdu, reply, req.cmdSN);
+    // Login PDUs are bounded by the default MaxRecvDataSegmentLength both ways (RFC 7143
+    // 6.1): a longer answer (many keys NotUnderstood) goes out in pieces with the C bit.
+    this.loginRest = { reply, pieces: splitText(reply.data, LOGIN_MAX_SEGMENT) };
+    this.sendLoginPiece(pdu, req.cmdSN);
+  }
+
+  /** Send the next piece of the pending Login Response; the last one carries its real T/NSG. */
+  private sendLoginPiece(pdu: Pdu, cmdSN: number): void {
+    const rest = this.loginRest!;
+    const reply = rest.reply;
+    const piece = rest.pieces.shift() ?? EMPTY;
+    if (rest.pieces.length > 0) {
+      this.sendLoginResponse(pdu, { transit: false, csg: reply.csg, nsg: 0, tsih: reply.tsih, status: LoginStatus.Success, data: piece }, cmdSN, true);
+      return;
     }
+    this.loginRest = null;
+    this.sendLoginResponse(pdu, { ...reply, data: piece }, cmdSN, false);
+    if (reply.fullFeature) this.enterFullFeature();
+  }
+
+  private enterFullFeature(): void {
+    const s = this.session!;
+    const neg = this.login.negotiated!;
+    // Digests and MaxRecvDataSegmentLength are per connection.
+    this.params = { ...s.params, headerDigest: neg.headerDigest, dataDigest: neg.dataDigest,
+      initiatorMaxRecvDataSegmentLength: neg.initiatorMaxRecvDataSegmentLength,
+      targetMaxRecvDataSegmentLength: neg.targetMaxRecvDataSegmentLength };
+    // The initiator's next PDU (after this response) uses the negotiated framing.
+    this.parser.limits = {
+      maxDataSegmentLength: this.params.targetMaxRecvDataSegmentLength,
+      headerDigest: this.params.headerDigest,
+      dataDigest: this.params.dataDigest,
+    };
+    if (s.type === 'Normal') this.parser.placeData = (bhs, length) => placeData(this, bhs, length);
+    this.phase = Phase.FullFeature;
+    this.clearLoginDeadline();
+    this.host.loggedIn(this);
+    this.logger.info({ tsih: s.tsih, type: s.type, target: s.target?.name ?? null, initiator: s.initiatorName }, 'login complete');
   }
 
   private sendLoginResponse(
     pdu: Pdu,
     r: { transit: boolean; csg: number; nsg: number; tsih: number; status: number; data: Buffer },
     cmdSN: number,
+    cont: boolean,
   ): void {
     const s = this.session;
     const bhs = serializeLoginResponse({
       transit: r.transit,
-      cont: false,
+      cont,
       csg: r.csg,
       nsg: r.nsg,
       versionMax: 0,
@@ -324,16 +374,25 @@ export class Connection implements SessionConnection {
     }
     this.textRest = null;
     if (req.cont) {
+      // Bound what is kept before keeping it, and keep nothing of a rejected request.
+      if (this.textPendingBytes + pdu.data.length > MAX_TEXT_REQUEST) {
+        this.textPending = [];
+        this.textPendingBytes = 0;
+        return this.reject(pdu.bhs, RejectReason.ProtocolError);
+      }
       this.textPending.push(Buffer.from(pdu.data));
-      if (this.textPending.reduce((n, b) => n + b.length, 0) > 65536) return this.reject(pdu.bhs, RejectReason.ProtocolError);
+      this.textPendingBytes += pdu.data.length;
       const bhs = serializeTextResponse({ final: false, cont: false, lun: 0, itt: req.itt, ttt: this.nextTtt(), statSN: 0, expCmdSN: 0, maxCmdSN: 0 });
       this.send(bhs, null, 2);
       return;
     }
     let body = pdu.data;
     if (this.textPending.length) {
-      body = Buffer.concat([...this.textPending, body]);
+      const tooLong = this.textPendingBytes + body.length > MAX_TEXT_REQUEST;
+      if (!tooLong) body = Buffer.concat([...this.textPending, body]);
       this.textPending = [];
+      this.textPendingBytes = 0;
+      if (tooLong) return this.reject(pdu.bhs, RejectReason.ProtocolError);
     }
     let pairs: TextPairs;
     try {
@@ -608,22 +667,15 @@ export class Connection implements SessionConnection {
   private stopTimer(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.clearLoginDeadline();
   }
 
   private tick(): void {
     const g = this.host.catalog.globals();
     const now = Date.now();
-    if (this.phase === Phase.Login) {
-      // A login that stalls is dropped after ioTimeout (at least 15 s).
-      if (now - this.lastReceived > Math.max(15, g.ioTimeout) * 1000) this.destroy('login timeout');
-      return;
-    }
-    if (this.phase !== Phase.FullFeature) return;
+    if (this.phase !== Phase.FullFeature) return; // logins have their deadline
     if (!nopTick(this, now, g.nopInInterval, g.ioTimeout)) this.destroy('NOP-In not answered');
   }
 }
 
-function unmap(addr: string): string {
-  return addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr;
-}
 

@@ -70,12 +70,16 @@ export interface LoginReply {
   fullFeature: boolean;
 }
 
+/** Login text (all continuation PDUs of one request together) is at most this long. */
+const MAX_LOGIN_TEXT = 65536;
+
 const SECURITY_KEYS = new Set(['InitiatorName', 'InitiatorAlias', 'TargetName', 'SessionType', 'AuthMethod']);
 
 export class LoginMachine {
   private readonly host: LoginHost;
   private stage = -1;
   private pendingText: Buffer[] = [];
+  private pendingBytes = 0;
   private state: LoginState | null = null;
   private negotiator: Negotiator | null = null;
   private authMethod: 'None' | 'CHAP' | null = null;
@@ -114,16 +118,20 @@ export class LoginMachine {
     // Text spanning several PDUs (C bit): collect, answer with an empty response.
     if (req.cont) {
       if (req.transit) throw loginError(LoginStatus.InitiatorError, 'T and C bits both set');
-      this.pendingText.push(Buffer.from(data));
-      if (this.pendingText.reduce((n, b) => n + b.length, 0) > 65536) {
+      if (this.pendingBytes + data.length > MAX_LOGIN_TEXT) {
+        this.pendingText = [];
         throw loginError(LoginStatus.InitiatorError, 'login text too long');
       }
+      this.pendingText.push(Buffer.from(data));
+      this.pendingBytes += data.length;
       return { transit: false, csg: this.stage, nsg: 0, tsih: 0, status: LoginStatus.Success, data: Buffer.alloc(0), fullFeature: false };
     }
     let text = data;
     if (this.pendingText.length) {
+      if (this.pendingBytes + data.length > MAX_LOGIN_TEXT) throw loginError(LoginStatus.InitiatorError, 'login text too long');
       text = Buffer.concat([...this.pendingText, data]);
       this.pendingText = [];
+      this.pendingBytes = 0;
     }
     let pairs: TextPairs;
     try {

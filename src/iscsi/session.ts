@@ -85,6 +85,8 @@ export class Session {
   outstanding = 0;
   /** Immediate commands accepted and not yet answered (outside the window, bounded too). */
   immediateOutstanding = 0;
+  /** Logins under way that will add a connection to this session (MaxConnections counts them). */
+  joining = 0;
   commands = 0;
   /** Traffic of connections that already left. */
   private pastBytesIn = 0;

@@ -13,6 +13,8 @@ import type { AuthExchangeFactory, LoginState } from './login.js';
 import type { Negotiated } from './params.js';
 import { Session, type SessionInfo } from './session.js';
 import type { ScsiTask } from './scsi-task.js';
+import { DEFAULT_ISCSI_LIMITS, type IscsiLimits } from './limits.js';
+import { RefusalLog, unmapAddress } from './refusals.js';
 
 export type { SessionInfo } from './session.js';
 
@@ -21,6 +23,8 @@ export interface IscsiTargetServerOptions {
   logger: Logger;
   /** The security stage's authentication; CHAP (auth.ts over chap.ts) unless replaced. */
   authExchange?: AuthExchangeFactory;
+  /** Process-wide limits; DEFAULT_ISCSI_LIMITS for what is not given. */
+  limits?: Partial<IscsiLimits>;
 }
 
 export class IscsiTargetServer {
@@ -30,14 +34,29 @@ export class IscsiTargetServer {
   private readonly connections = new Set<Connection>();
   private readonly sessionsByTsih = new Map<number, Session>();
   private readonly sessionOf = new Map<Connection, Session>();
+  /**
+   * Admission is decided at a login's first PDU but a session exists only at its last:
+   * each login in between holds a slot here (null: a new session; else the session it
+   * joins), so interleaved logins cannot go past iscsi_maxsesh or MaxConnections.
+   */
+  private readonly reserved = new Map<Connection, Session | null>();
+  private reservedSessions = 0;
+  /** Connections still logging in, in all and by source address. */
+  private readonly pending = new Set<Connection>();
+  private readonly pendingByAddress = new Map<string, number>();
+  private readonly refusals = new RefusalLog();
   private nextTsih = 1;
+  readonly limits: IscsiLimits;
 
   constructor(opts: IscsiTargetServerOptions) {
     this.catalog = opts.catalog;
     this.logger = opts.logger;
+    this.limits = { ...DEFAULT_ISCSI_LIMITS, ...opts.limits };
     this.host = {
       catalog: opts.catalog,
       logger: opts.logger,
+      limits: this.limits,
+      loggedIn: (conn) => this.leavePending(conn),
       authExchange: opts.authExchange ?? chapAuthExchange,
       admit: (conn, st) => this.admit(conn, st),
       complete: (conn, st, neg, params) => this.complete(conn, st, neg, params),
@@ -47,13 +66,46 @@ export class IscsiTargetServer {
   }
 
   handleConnection(socket: net.Socket, portal: PortalContext): void {
+    const address = unmapAddress(socket.remoteAddress ?? '');
+    const refusal = this.refuseConnection(address);
+    if (refusal) {
+      // Before any byte is read: a flood of connections costs a descriptor for an instant.
+      socket.destroy();
+      this.refusals.note(this.logger, address, refusal);
+      return;
+    }
     try {
       const conn = new Connection(socket, portal, this.host);
       this.connections.add(conn);
+      this.pending.add(conn);
+      this.pendingByAddress.set(address, (this.pendingByAddress.get(address) ?? 0) + 1);
     } catch (err) {
       this.logger.error({ err }, 'could not set up connection');
       socket.destroy();
     }
+  }
+
+  /** Why a new connection from `address` is refused at once, or null to take it. */
+  private refuseConnection(address: string): string | null {
+    const l = this.limits;
+    if (this.connections.size >= l.maxConnections) return `connection limit ${l.maxConnections} reached`;
+    if (this.pending.size >= l.pendingLogins) return `${l.pendingLogins} connections are already logging in`;
+    if ((this.pendingByAddress.get(address) ?? 0) >= l.pendingLoginsPerAddress) {
+      return `${l.pendingLoginsPerAddress} connections from this address are already logging in`;
+    }
+    return null;
+  }
+
+  private leavePending(conn: Connection): void {
+    if (!this.pending.delete(conn)) return;
+    const n = (this.pendingByAddress.get(conn.initiatorAddress) ?? 1) - 1;
+    if (n <= 0) this.pendingByAddress.delete(conn.initiatorAddress);
+    else this.pendingByAddress.set(conn.initiatorAddress, n);
+  }
+
+  /** Live counts, for /api/status and tests. */
+  connectionCounts(): { connections: number; loggingIn: number } {
+    return { connections: this.connections.size, loggingIn: this.pending.size };
   }
 
   dropSessions(pred: (s: { targetName: string | null; initiatorName: string }) => boolean, reason: string): number {
@@ -94,14 +146,15 @@ export class IscsiTargetServer {
     return undefined;
   }
 
-  private admit(_conn: Connection, st: LoginState): { inherit?: Negotiated } {
+  private admit(conn: Connection, st: LoginState): { inherit?: Negotiated } {
     const g = this.catalog.globals();
     if (st.tsih === 0) {
       const existing = this.findSession(st);
-      const count = this.sessionsByTsih.size - (existing ? 1 : 0);
+      const count = this.sessionsByTsih.size - (existing ? 1 : 0) + this.reservedSessions;
       if (g.maxSessions > 0 && count >= g.maxSessions) {
         throw loginError(LoginStatus.OutOfResources, `session limit ${g.maxSessions} reached`);
       }
+      this.reserve(conn, null);
       return {};
     }
     const s = this.sessionsByTsih.get(st.tsih);
@@ -110,13 +163,31 @@ export class IscsiTargetServer {
       throw loginError(LoginStatus.SessionDoesNotExist, `no session with TSIH ${st.tsih}`);
     }
     if (s.type === 'Discovery') throw loginError(LoginStatus.CantIncludeInSession, 'discovery sessions have one connection');
-    if (!s.connections.has(st.cid) && s.connections.size >= s.params.maxConnections) {
-      throw loginError(LoginStatus.TooManyConnections, `session has ${s.connections.size} connections`);
+    if (!s.connections.has(st.cid) && s.connections.size + s.joining >= s.params.maxConnections) {
+      throw loginError(LoginStatus.TooManyConnections, `session has ${s.connections.size} connections and ${s.joining} joining`);
     }
+    this.reserve(conn, s);
     return { inherit: s.params };
   }
 
+  private reserve(conn: Connection, s: Session | null): void {
+    this.unreserve(conn);
+    this.reserved.set(conn, s);
+    if (s) s.joining++;
+    else this.reservedSessions++;
+  }
+
+  /** The login holding a slot ended: it became a session or connection, or it failed. */
+  private unreserve(conn: Connection): void {
+    const s = this.reserved.get(conn);
+    if (s === undefined) return;
+    this.reserved.delete(conn);
+    if (s) s.joining--;
+    else this.reservedSessions--;
+  }
+
   private complete(conn: Connection, st: LoginState, neg: Negotiated, params: Record<string, string>): Session {
+    this.unreserve(conn);
     if (st.target && this.catalog.target(st.target.name) === undefined) {
       // Deleted while this login was under way.
       throw loginError(LoginStatus.TargetRemoved, `target ${st.target.name} was removed`);
@@ -175,6 +246,8 @@ export class IscsiTargetServer {
 
   private connectionClosed(conn: Connection): void {
     this.connections.delete(conn);
+    this.unreserve(conn);
+    this.leavePending(conn);
     this.detach(conn);
   }
 

@@ -1,7 +1,7 @@
 /** The environment contract: SANBOX_* names, defaults, and refusals of nonsense. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, defaultIscsiSettings, loadConfig } from '../../src/config.js';
 import { FREENAS, startSanbox } from '../support/sanbox.js';
 
 test('defaults: ./var, 127.0.0.1:8080, user admin, no TLS, no extra pools', () => {
@@ -13,7 +13,17 @@ test('defaults: ./var, 127.0.0.1:8080, user admin, no TLS, no extra pools', () =
     adminUser: 'admin',
     adminPassword: null,
     logLevel: 'info',
+    iscsi: defaultIscsiSettings(),
   });
+});
+
+test('the iSCSI connection cap leaves descriptors for the API whatever the open-files limit', () => {
+  assert.equal(defaultIscsiSettings(1024).maxConnections, 768);
+  assert.equal(defaultIscsiSettings(20000).maxConnections, 4096);
+  assert.equal(defaultIscsiSettings(300).maxConnections, 44);
+  assert.equal(defaultIscsiSettings(100).maxConnections, 16);
+  assert.equal(defaultIscsiSettings().loginDeadlineMs, 15000);
+  assert.equal(defaultIscsiSettings().ioBufferBytes, 256 * 1024 * 1024);
 });
 
 test('every SANBOX_* variable overrides its default', () => {
@@ -27,6 +37,11 @@ test('every SANBOX_* variable overrides its default', () => {
       SANBOX_ADMIN_USER: 'root',
       SANBOX_ADMIN_PASSWORD: 'pw',
       SANBOX_LOG_LEVEL: 'debug',
+      SANBOX_ISCSI_LOGIN_TIMEOUT: '5',
+      SANBOX_ISCSI_PENDING_LOGINS_PER_ADDRESS: '4',
+      SANBOX_ISCSI_PENDING_LOGINS: '40',
+      SANBOX_ISCSI_MAX_CONNECTIONS: '100',
+      SANBOX_ISCSI_IO_MEMORY_MB: '64',
     },
     '/srv',
   );
@@ -41,6 +56,7 @@ test('every SANBOX_* variable overrides its default', () => {
     adminUser: 'root',
     adminPassword: 'pw',
     logLevel: 'debug',
+    iscsi: { loginDeadlineMs: 5000, pendingLoginsPerAddress: 4, pendingLogins: 40, maxConnections: 100, ioBufferBytes: 64 * 1024 * 1024 },
   });
   assert.deepEqual(loadConfig({ SANBOX_HTTP: '0.0.0.0:0' }).http, { host: '0.0.0.0', port: 0 });
 });
@@ -52,6 +68,11 @@ test('nonsense settings are refused with a ConfigError naming the variable', () 
     { SANBOX_POOLS: 'nocolon' },
     { SANBOX_POOLS: 'a:/x,a:/y' },
     { SANBOX_TLS_CERT: '/c.pem' },
+    { SANBOX_ISCSI_LOGIN_TIMEOUT: '0' },
+    { SANBOX_ISCSI_PENDING_LOGINS: '-1' },
+    { SANBOX_ISCSI_MAX_CONNECTIONS: '1e9' },
+    { SANBOX_ISCSI_IO_MEMORY_MB: '8' },
+    { SANBOX_ISCSI_PENDING_LOGINS_PER_ADDRESS: 'many' },
   ]) {
     assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && /SANBOX_/.test((e as Error).message), JSON.stringify(env));
   }

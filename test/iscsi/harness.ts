@@ -11,6 +11,7 @@ import type { LogicalUnit, ScsiCommand, ScsiResult } from '../../src/scsi/types.
 import { createLogicalUnit } from '../../src/scsi/logical-unit.js';
 import { openBackstore } from '../../src/backstore/open.js';
 import type { AuthExchangeFactory } from '../../src/iscsi/login.js';
+import type { IscsiLimits } from '../../src/iscsi/limits.js';
 
 export const NO_AUTH: AuthPolicy = { method: 'None', credentials: [] };
 
@@ -127,9 +128,21 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-export async function startTarget(catalog: TestCatalog, opts: { portalGroupTag?: number; host?: string; authExchange?: AuthExchangeFactory } = {}): Promise<Running> {
+export interface StartTargetOptions {
+  portalGroupTag?: number;
+  host?: string;
+  authExchange?: AuthExchangeFactory;
+  limits?: Partial<IscsiLimits>;
+}
+
+export async function startTarget(catalog: TestCatalog, opts: StartTargetOptions = {}): Promise<Running> {
   const logger = pino({ level: process.env.SANBOX_TEST_LOG ?? 'silent' });
-  const server = new IscsiTargetServer({ catalog, logger, ...(opts.authExchange ? { authExchange: opts.authExchange } : {}) });
+  const server = new IscsiTargetServer({
+    catalog,
+    logger,
+    ...(opts.authExchange ? { authExchange: opts.authExchange } : {}),
+    ...(opts.limits ? { limits: opts.limits } : {}),
+  });
   const host = opts.host ?? '127.0.0.1';
   const tag = opts.portalGroupTag ?? 1;
   let port = 0;
