@@ -29,6 +29,7 @@ export interface SanboxPorts {
   /** Where a generated admin password is announced (default: stdout, never the log). */
   announce?: (text: string) => void;
   throttle?: Partial<ThrottleOptions>;
+  maxQueuedPasswordChecks?: number;
 }
 
 export interface Sanbox {
@@ -78,6 +79,7 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
       passwordHash: () => store.getPasswordHash(config.adminUser),
       tls: config.tls,
       throttle: ports.throttle,
+      maxQueuedPasswordChecks: ports.maxQueuedPasswordChecks,
     });
     await http.listen({ host: config.http.host, port: config.http.port });
     const bound = http.server.address() as AddressInfo;

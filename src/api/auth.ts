@@ -1,46 +1,125 @@
 /**
  * Authentication for every API route: HTTP Basic (admin user + password) or an
- * `X-Api-Key` header carrying the admin password. Verified credentials are remembered
- * by an HMAC of what was presented, so scrypt runs once per distinct secret, not per
- * request. Failures answer 401 with WWW-Authenticate, slowed down per address.
+ * `X-Api-Key` header carrying the admin password.
+ *
+ * Credentials already verified are remembered by an HMAC of what was presented, so a
+ * known-good client costs no scrypt and is never throttled (a guesser cannot produce a
+ * hit without the password). Concurrent requests presenting the same credentials share
+ * one check. Any other check must be admitted by the failure throttle (429 otherwise)
+ * and runs on the password checker's own worker (503 when its queue is full).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { verifyPasswordAsync } from './passwords.js';
-import { FailureThrottle } from './throttle.js';
+import { CheckerBusyError, type PasswordChecker } from './password-checker.js';
+import type { FailureThrottle } from './throttle.js';
 
 export interface AuthDeps {
   user: string;
   /** Reads the current hash (so a changed password takes effect without restart). */
   passwordHash: () => string | null;
   throttle: FailureThrottle;
+  checker: PasswordChecker;
 }
 
 export const WWW_AUTHENTICATE = 'Basic realm="sanbox", charset="UTF-8"';
 export const UNAUTHORIZED_BODY = { error_message: 'Authentication credentials were missing or incorrect.' };
+export const THROTTLED_BODY = { error_message: 'Too many failed authentication attempts from this address; retry later.' };
+export const BUSY_BODY = { error_message: 'Too many authentication checks are waiting; retry later.' };
+/** Seconds a client told "busy" waits: the queue drains in about that. */
+const BUSY_RETRY_AFTER_S = 1;
+const MAX_REMEMBERED = 64;
+
+const hold = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+interface Presented {
+  user: string;
+  password: string;
+}
+
+type Verdict = { kind: 'ok' } | { kind: 'wrong' } | { kind: 'throttled'; retryAfterMs: number } | { kind: 'busy' };
 
 export class Authenticator {
   private readonly cacheKey = randomBytes(32);
   private readonly verified = new Map<string, string>();
+  private readonly running = new Map<string, Promise<boolean>>();
 
   constructor(private readonly deps: AuthDeps) {}
 
-  /** True when the request carries valid admin credentials. */
-  async check(request: FastifyRequest): Promise<boolean> {
-    const presented = this.presented(request);
-    if (!presented) return false;
-    if (!safeEqual(presented.user, this.deps.user)) return false;
-    const hash = this.deps.passwordHash();
-    if (!hash) return false;
-    const mac = createHmac('sha256', this.cacheKey).update(presented.password).digest('hex');
-    if (this.verified.get(mac) === hash) return true;
-    if (!(await verifyPasswordAsync(presented.password, hash))) return false;
-    if (this.verified.size > 64) this.verified.clear();
-    this.verified.set(mac, hash);
-    return true;
+  /** Installs the check on every route of `app`, and stops the checker with it. */
+  install(app: FastifyInstance): void {
+    app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      const verdict = await this.authenticate(request);
+      if (verdict.kind === 'ok') return;
+      reply.header('Vary', 'Accept');
+      // A refusal is held a moment before it is sent: a client that keeps many requests in
+      // flight would otherwise get refusals as fast as the event loop can write them, and
+      // that alone would take the loop from the iSCSI sessions it also serves. Each held
+      // request costs a timer; no password check runs for it.
+      const held = verdict.kind === 'throttled' || verdict.kind === 'busy' ? this.deps.throttle.refusalHoldMs : 0;
+      if (held > 0) await hold(held);
+      if (verdict.kind === 'throttled') {
+        const seconds = Math.max(1, Math.ceil((verdict.retryAfterMs - held) / 1000));
+        return reply.code(429).header('Retry-After', String(seconds)).send(THROTTLED_BODY);
+      }
+      if (verdict.kind === 'busy') return reply.code(503).header('Retry-After', String(BUSY_RETRY_AFTER_S)).send(BUSY_BODY);
+      return reply.code(401).header('WWW-Authenticate', WWW_AUTHENTICATE).send(UNAUTHORIZED_BODY);
+    });
+    app.addHook('onClose', async () => this.deps.checker.close());
   }
 
-  private presented(request: FastifyRequest): { user: string; password: string } | null {
+  private async authenticate(request: FastifyRequest): Promise<Verdict> {
+    const presented = this.presented(request);
+    // Nothing presented is no guess: the 401 challenge itself is never throttled.
+    if (!presented) return { kind: 'wrong' };
+    const hash = this.deps.passwordHash();
+    const mac = createHmac('sha256', this.cacheKey).update(presented.user).update('\0').update(presented.password).digest('hex');
+    if (hash !== null && this.verified.get(mac) === hash) return { kind: 'ok' };
+    try {
+      const matches = await (this.running.get(mac) ?? this.admitted(request.ip, presented, hash, mac));
+      return { kind: matches ? 'ok' : 'wrong' };
+    } catch (err) {
+      if (err instanceof ThrottledError) {
+        return { kind: 'throttled', retryAfterMs: err.retryAfterMs };
+      }
+      // No log line of its own: under a flood that would be one per request (the request
+      // line already says 503).
+      if (err instanceof CheckerBusyError) return { kind: 'busy' };
+      throw err;
+    }
+  }
+
+  /** One check, admitted by the throttle and shared by every request presenting the same. */
+  private admitted(address: string, presented: Presented, hash: string | null, mac: string): Promise<boolean> {
+    const admission = this.deps.throttle.admit(address);
+    if (!admission.admitted) return Promise.reject(new ThrottledError(admission.retryAfterMs));
+    const { ticket } = admission;
+    const check = (async () => {
+      try {
+        const matches = hash !== null && safeEqual(presented.user, this.deps.user) && (await this.deps.checker.verify(presented.password, hash));
+        if (matches) {
+          ticket.succeeded();
+          this.remember(mac, hash);
+        } else {
+          ticket.failed();
+        }
+        return matches;
+      } catch (err) {
+        ticket.abandoned(); // not checked: counts as nothing
+        throw err;
+      } finally {
+        this.running.delete(mac);
+      }
+    })();
+    this.running.set(mac, check);
+    return check;
+  }
+
+  private remember(mac: string, hash: string): void {
+    if (this.verified.size >= MAX_REMEMBERED) this.verified.clear();
+    this.verified.set(mac, hash);
+  }
+
+  private presented(request: FastifyRequest): Presented | null {
     const apiKey = request.headers['x-api-key'];
     if (typeof apiKey === 'string' && apiKey !== '') return { user: this.deps.user, password: apiKey };
     const header = request.headers.authorization;
@@ -52,25 +131,11 @@ export class Authenticator {
     if (colon < 0) return null;
     return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
   }
+}
 
-  /** Installs the check on every route of `app`. */
-  install(app: FastifyInstance): void {
-    app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-      // An address with recent failures waits before its credentials are even checked,
-      // so a guesser gets slower answers and cannot make us hash faster than that.
-      const delay = this.deps.throttle.delayFor(request.ip);
-      if (delay > 0) {
-        request.log.warn({ remoteAddress: request.ip, delayMs: delay }, 'repeated authentication failures');
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-      if (await this.check(request)) {
-        this.deps.throttle.succeed(request.ip);
-        return;
-      }
-      this.deps.throttle.fail(request.ip);
-      reply.code(401).header('WWW-Authenticate', WWW_AUTHENTICATE).header('Vary', 'Accept');
-      return reply.send(UNAUTHORIZED_BODY);
-    });
+class ThrottledError extends Error {
+  constructor(readonly retryAfterMs: number) {
+    super('throttled');
   }
 }
 

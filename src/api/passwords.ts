@@ -2,7 +2,7 @@
  * Password hashing for API users: scrypt with a per-password salt, encoded as
  * "scrypt$N$r$p$salt$hash" (base64) so the cost can rise later without a migration.
  */
-import { randomBytes, scrypt, scryptSync, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, scryptSync, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 const N = 16384;
 const R = 8;
@@ -15,13 +15,14 @@ export function hashPassword(password: string): string {
   return ['scrypt', N, R, P, salt.toString('base64'), hash.toString('base64')].join('$');
 }
 
-interface Encoded {
+/** An encoded hash taken apart: what a check needs (plain data, so it can go to a worker). */
+export interface DecodedHash {
   salt: Buffer;
   expected: Buffer;
   options: ScryptOptions;
 }
 
-function decode(encoded: string): Encoded | null {
+export function decodePasswordHash(encoded: string): DecodedHash | null {
   const [scheme, n, r, p, saltB64, hashB64] = encoded.split('$');
   if (scheme !== 'scrypt' || !saltB64 || !hashB64) return null;
   return {
@@ -31,26 +32,20 @@ function decode(encoded: string): Encoded | null {
   };
 }
 
-/** Synchronous check, for start-up (the server is not answering yet). */
-export function verifyPassword(password: string, encoded: string): boolean {
-  const e = decode(encoded);
-  if (!e) return false;
-  return timingSafeEqual(scryptSync(password, e.salt, e.expected.length, e.options), e.expected);
+/**
+ * Runs scrypt on the calling thread. Never call it on the event loop of a serving process
+ * (start-up excepted): the API's checks run it on their own worker (password-checker.ts),
+ * not on libuv's thread pool either, which the data path needs for fdatasync and slow writes.
+ */
+export function matchesHash(password: string, hash: DecodedHash): boolean {
+  const actual = scryptSync(password, hash.salt, hash.expected.length, hash.options);
+  return timingSafeEqual(actual, hash.expected);
 }
 
-/**
- * The same check off the event loop: scrypt takes tens of milliseconds, and this process
- * also serves iSCSI I/O, which must not stall while a request is authenticated.
- */
-export function verifyPasswordAsync(password: string, encoded: string): Promise<boolean> {
-  const e = decode(encoded);
-  if (!e) return Promise.resolve(false);
-  return new Promise((resolve, reject) => {
-    scrypt(password, e.salt, e.expected.length, e.options, (err, actual) => {
-      if (err) reject(err);
-      else resolve(timingSafeEqual(actual, e.expected));
-    });
-  });
+/** Synchronous check, for start-up (the server is not answering yet). */
+export function verifyPassword(password: string, encoded: string): boolean {
+  const hash = decodePasswordHash(encoded);
+  return hash !== null && matchesHash(password, hash);
 }
 
 /** A password for a first start: 24 characters from a URL-safe alphabet (144 bits). */

@@ -11,6 +11,7 @@ import type { DomainServices } from '../domain/services.js';
 import type { LiveStatusSource } from '../domain/ports.js';
 import type { TlsSetting } from '../config.js';
 import { Authenticator } from './auth.js';
+import { PasswordChecker } from './password-checker.js';
 import { DEFAULT_THROTTLE, FailureThrottle, type ThrottleOptions } from './throttle.js';
 import { freenasRoutes } from './freenas/routes.js';
 import { statusRoutes } from './status.js';
@@ -24,6 +25,8 @@ export interface ApiDeps {
   passwordHash: () => string | null;
   tls: TlsSetting | null;
   throttle?: Partial<ThrottleOptions>;
+  /** Password checks that may wait for the checker's worker (default 32). */
+  maxQueuedPasswordChecks?: number;
 }
 
 export const OPENAPI_PATH = '/api/openapi.json';
@@ -45,8 +48,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   installJsonParser(app);
   installRequestLog(app);
   installDrainOnClose(app);
-  const throttle = new FailureThrottle({ ...DEFAULT_THROTTLE, ...deps.throttle });
-  new Authenticator({ user: deps.adminUser, passwordHash: deps.passwordHash, throttle }).install(app);
+  const throttle = new FailureThrottle({ ...DEFAULT_THROTTLE, ...deps.throttle }, (notice) =>
+    deps.logger.warn({ source: notice.source, failures: notice.failures, delayMs: notice.delayMs }, 'repeated authentication failures'),
+  );
+  const checker = new PasswordChecker(deps.maxQueuedPasswordChecks);
+  new Authenticator({ user: deps.adminUser, passwordHash: deps.passwordHash, throttle, checker }).install(app);
 
   await app.register(swagger, {
     openapi: {

@@ -1,6 +1,6 @@
 /**
- * Authentication on every route (HTTP Basic, X-Api-Key), the 401 answer, the slow-down
- * of repeated failures, the generated first-start password (shown once, stored as a
+ * Authentication on every route (HTTP Basic, X-Api-Key), the 401 answer, the 429 for
+ * repeated failures, the generated first-start password (shown once, stored as a
  * hash, copied to a 0600 file), and log lines that never carry a secret.
  */
 import { test } from 'node:test';
@@ -65,32 +65,52 @@ test('SANBOX_ADMIN_USER names the user', async () => {
   }
 });
 
-test('repeated failures from one address are slowed down; a success clears them', async () => {
-  // The throttle's own log line says how long each request waited; only lower bounds of
-  // elapsed time are asserted, so a loaded machine cannot make this test fail.
+test('past the free failures an address gets 429 with Retry-After until its delay is over; a success clears nothing', async () => {
   const { lines, logger } = captureLog();
-  const sb = await startSanbox({ ports: { logger, throttle: { freeFailures: 2, baseDelayMs: 150, maxDelayMs: 1000 } } });
+  const sb = await startSanbox({ ports: { logger, throttle: { freeFailures: 2, baseDelayMs: 500, maxDelayMs: 2000, refusalHoldMs: 0 } } });
   try {
     const url = `${FREENAS}/portal/`;
-    const delays = () =>
-      lines.filter((l) => l.includes('repeated authentication failures')).map((l) => JSON.parse(l).delayMs as number);
-    const timed = async (password: string) => {
-      const start = performance.now();
-      const res = await sb.request('GET', url, { auth: false, headers: { authorization: basic('admin', password) } });
-      return { status: res.status, ms: performance.now() - start };
-    };
-    assert.equal((await timed('x1')).status, 401);
-    assert.equal((await timed('x2')).status, 401);
-    assert.deepEqual(delays(), [], 'the first failures are not slowed down');
-    const third = await timed('x3');
-    assert.equal(third.status, 401);
-    assert.ok(third.ms >= 140, `third failure waited ${third.ms} ms`);
-    const fourth = await timed('x4');
-    assert.ok(fourth.ms >= 290, `fourth failure waited ${fourth.ms} ms`);
-    assert.deepEqual(delays(), [150, 300]);
-    assert.equal((await timed(TEST_ADMIN_PASSWORD)).status, 200);
-    assert.equal((await timed('x5')).status, 401);
-    assert.deepEqual(delays(), [150, 300, 600], 'the success waited its turn, then cleared the count');
+    const get = (password: string) => sb.request('GET', url, { auth: false, headers: { authorization: basic('admin', password) } });
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    assert.equal((await get('x1')).status, 401);
+    assert.equal((await get('x2')).status, 401);
+    const refused = await get('x3');
+    assert.equal(refused.status, 429, 'the third guess right away is refused, not checked');
+    assert.equal(refused.headers.get('retry-after'), '1');
+    assert.deepEqual(refused.body, { error_message: 'Too many failed authentication attempts from this address; retry later.' });
+    assert.equal((await get(TEST_ADMIN_PASSWORD)).status, 429, 'a right password not yet known is refused the same way');
+    await sleep(550);
+    assert.equal((await get(TEST_ADMIN_PASSWORD)).status, 200, 'after the delay the right password is checked');
+    assert.equal((await get('x3')).status, 401, 'the success did not push the guesser back');
+    assert.equal((await get('x4')).status, 429, 'nor did it clear the count: the third failure set a longer delay');
+    await sleep(1050);
+    assert.equal((await get('x4')).status, 401);
+    assert.equal((await get(TEST_ADMIN_PASSWORD)).status, 200, 'credentials already verified are never throttled');
+    const warned = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'repeated authentication failures');
+    assert.deepEqual(warned.map((w) => [w.failures, w.delayMs]), [[2, 500], [3, 1000], [4, 2000]]);
+    assert.equal(warned[0].source, '127.0.0.1');
+  } finally {
+    await sb.stop();
+  }
+});
+
+test('a full password-check queue answers 503 with Retry-After at once; checks already queued still finish', async () => {
+  const sb = await startSanbox({ ports: { maxQueuedPasswordChecks: 2, throttle: { freeFailures: 1e9, refusalHoldMs: 0 } } });
+  try {
+    const url = `${FREENAS}/portal/`;
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => sb.request('GET', url, { auth: false, headers: { authorization: basic('admin', `guess-${i}`) } })),
+    );
+    const statuses = answers.map((a) => a.status);
+    const busy = answers.filter((a) => a.status === 503);
+    assert.ok(busy.length >= 10, `statuses ${statuses}`);
+    assert.ok(statuses.every((s) => s === 401 || s === 503), `statuses ${statuses}`);
+    assert.ok(statuses.filter((s) => s === 401).length >= 2, 'the queued checks ran');
+    for (const b of busy) {
+      assert.equal(b.headers.get('retry-after'), '1');
+      assert.deepEqual(b.body, { error_message: 'Too many authentication checks are waiting; retry later.' });
+    }
+    assert.equal((await sb.api('GET', url)).status, 200, 'once the queue drains the right password works');
   } finally {
     await sb.stop();
   }

@@ -208,7 +208,7 @@ const CASES: Case[] = [
   { name: 'body is not JSON', method: 'POST', url: P('target'), raw: '{"iscsi_target_name": ', status: 400,
     expect: { __all__: ['Malformed JSON body.'] } },
   { name: 'negative list offset', method: 'GET', url: `${P('extent')}?offset=-1`, status: 400,
-    expect: { offset: ['Ensure this value is greater than or equal to 0.'] } },
+    expect: { error: "Invalid offset '-1' provided. Please provide a positive integer >= 0." } },
   { name: 'non-numeric id', method: 'GET', url: `${FREENAS}/extent/abc/`, status: 404,
     expect: { error_message: 'Sorry, this request could not be processed: no such object.' } },
 ];

@@ -11,6 +11,7 @@ import { authCredentialResource } from './auth-credential.js';
 import { authorizedInitiatorResource } from './authorized-initiator.js';
 import { domainErrorBody, notFoundBody, schemaErrors, type FieldErrors } from './errors.js';
 import { extentResource } from './extent.js';
+import { DEFAULT_LIMIT, MAX_LIMIT, PagingError, parsePage, sendPagingError } from './paging.js';
 import { GLOBALS_ID, globalFields, globalsFromWire, globalsToWire } from './global-configuration.js';
 import { portalResource } from './portal.js';
 import type { JsonSchema, Resource, WireField } from './resource.js';
@@ -19,17 +20,17 @@ import { targetResource } from './target.js';
 
 export const FREENAS_PREFIX = '/api/v1.0/services/iscsi';
 
-/** Tastypie's defaults for list paging. */
-export const DEFAULT_LIMIT = 30;
-
+// No types here: paging.ts reads offset and limit as Tastypie does, with Tastypie's
+// answers, which a schema's coercion and messages would not give.
 const PAGE_QUERY = {
   type: 'object',
   properties: {
-    offset: { type: 'integer', minimum: 0, description: 'offset number, default 0' },
-    limit: { type: 'integer', minimum: 0, description: 'limit number, default 30; 0 means all' },
+    offset: { description: 'offset number, a whole number >= 0, default 0' },
+    limit: { description: `limit number, a whole number >= 0, default ${DEFAULT_LIMIT}; 0 or more than ${MAX_LIMIT} means ${MAX_LIMIT}` },
     format: { type: 'string', description: 'accepted for Tastypie clients (json only)' },
   },
 };
+const PAGING_ERROR = { description: "bad offset or limit: Tastypie's {\"error\": \"<message>\"}", type: 'object', properties: { error: { type: 'string' } } };
 
 const FIELD_ERRORS = {
   description: 'invalid input: {"<field>": ["<message>"]}, "__all__" for errors of no single field',
@@ -47,6 +48,7 @@ export async function freenasRoutes(app: FastifyInstance, opts: { services: Doma
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const fields = (request as FreenasRequest).freenasFields ?? {};
     reply.header('Vary', 'Accept');
+    if (error instanceof PagingError) return sendPagingError(reply, error);
     if (error instanceof DomainError) {
       if (error.kind === 'not_found') return reply.code(404).send(notFoundBody(error.message));
       return reply.code(400).send(domainErrorBody(error, fields));
@@ -143,10 +145,9 @@ function registerCrud<E extends { id: number }, I>(app: FastifyInstance, r: Reso
 
   app.get(base, {
     onRequest,
-    schema: { tags, summary: `List ${r.path}`, description: r.title, querystring: PAGE_QUERY, response: { 200: { type: 'array', items: one }, 400: FIELD_ERRORS } },
+    schema: { tags, summary: `List ${r.path}`, description: r.title, querystring: PAGE_QUERY, response: { 200: { type: 'array', items: one }, 400: PAGING_ERROR } },
     handler: async (request, reply) => {
-      const q = request.query as { offset?: number; limit?: number };
-      const page = { offset: q.offset ?? 0, limit: q.limit ?? DEFAULT_LIMIT };
+      const page = parsePage(request.query);
       const current = version();
       if (current < 0) return r.service.list(page).map(r.toWire);
       // The last answer, serialized, while the configuration has not changed: a list of
