@@ -11,7 +11,7 @@ import { sendTargets } from './discovery.js';
 import { ioBuffers } from '../backstore/buffer-pool.js';
 import { IscsiProtocolError, LoginStatus, RejectReason, loginError } from './errors.js';
 import { LoginMachine, type AuthExchangeFactory, type LoginReply, type LoginState } from './login.js';
-import { nopTick, onNopOut, type NopState } from './nop.js';
+import { announceWindow, nopTick, onNopOut, type NopState } from './nop.js';
 import type { Negotiated } from './params.js';
 import {
   BHS_LENGTH,
@@ -35,6 +35,7 @@ import type { Session, SessionConnection } from './session.js';
 import { parseText, serializeText, splitText, type TextPairs } from './text.js';
 import { onTaskMgmt } from './tmf.js';
 import type { IscsiLimits } from './limits.js';
+import type { IoBudget } from './io-budget.js';
 import { unmapAddress } from './refusals.js';
 
 /** Login PDUs are bounded by the default MaxRecvDataSegmentLength (RFC 7143 6.1). */
@@ -50,6 +51,8 @@ export interface ConnectionHost {
   readonly logger: Logger;
   readonly authExchange?: AuthExchangeFactory | undefined;
   readonly limits: IscsiLimits;
+  /** The process-wide budget for buffered Data-Out and unsent Data-In. */
+  readonly budget: IoBudget;
   admit(conn: Connection, state: LoginState): { inherit?: Negotiated };
   /** The connection reached full feature phase: it no longer counts as logging in. */
   loggedIn(conn: Connection): void;
@@ -84,6 +87,15 @@ export class Connection implements SessionConnection {
   bytesOut = 0;
   /** Write tasks waiting for Data-Out on this connection (connection allegiance). */
   readonly dataTasks = new Map<number, ScsiTask>();
+  /** Tasks waiting in line for the I/O budget. */
+  readonly parked = new Set<ScsiTask>();
+  /** Solicited Data-Out bytes received (progress of writes waiting for their R2Ts). */
+  dataOutBytes = 0;
+  private dataProgress = { bytes: 0, at: Date.now() };
+  /** Bytes the socket had finished writing at the last tick, and when that last moved. */
+  private sendProgress = { done: 0, at: Date.now() };
+  /** The initiator is not reading: the socket is paused and the session's window held. */
+  private congested = false;
   /** A write buffer the parser already put a command's immediate data into. */
   prealloc: { itt: number; buf: Buffer; pooled: boolean } | null = null;
   private ttt = 1;
@@ -153,6 +165,10 @@ export class Connection implements SessionConnection {
 
   get closed(): boolean {
     return this.phase === Phase.Closing;
+  }
+
+  get budget(): IoBudget {
+    return this.host.budget;
   }
 
   get whenClosed(): Promise<void> {
@@ -550,26 +566,35 @@ export class Connection implements SessionConnection {
   }
 
   private readonly parts: Buffer[] = [];
-  /** Pooled buffers written to the socket, released in order as their writes complete. */
-  private readonly inFlight: Buffer[] = [];
+  /**
+   * Pooled buffers (or null) and budget bytes of Data-In written to the socket, given
+   * back in order as their writes complete (two arrays: no object per I/O).
+   */
+  private readonly inFlight: Array<Buffer | null> = [];
+  private readonly inFlightCharge: number[] = [];
   private readonly onWritten = (): void => {
     const b = this.inFlight.shift();
+    const charge = this.inFlightCharge.shift() ?? 0;
     if (b) ioBuffers.release(b);
+    if (charge !== 0) this.host.budget.give(charge);
   };
 
   /**
-   * Give `buf` (a pooled buffer the PDUs just sent reference) back to the pool once the
-   * socket is done with it: an empty write queued behind those PDUs completes after they
-   * have (in the same writev when corked), and write callbacks run in order. A destroyed
-   * socket writes nothing more, and its pending callbacks all still run (with an error).
-   * When nothing was written (connection closing), the buffer is released at once.
+   * Give `buf` (a pooled buffer the PDUs just sent reference) back to the pool, and
+   * `charge` bytes back to the I/O budget, once the socket is done with them: an empty
+   * write queued behind those PDUs completes after they have (in the same writev when
+   * corked), and write callbacks run in order. A destroyed socket writes nothing more,
+   * and its pending callbacks all still run (with an error). When nothing was written
+   * (nothing to send, or the connection closing), both are given back at once.
    */
-  releaseAfterWrite(buf: Buffer, written: boolean): void {
+  releaseAfterWrite(buf: Buffer | null, written: boolean, charge = 0): void {
     if (!written || this.socket.destroyed) {
-      if (!written) ioBuffers.release(buf);
-      return; // destroyed after writing: leave it to the GC
+      if (!written && buf) ioBuffers.release(buf); // destroyed after writing: leave it to the GC
+      if (charge !== 0) this.host.budget.give(charge);
+      return;
     }
     this.inFlight.push(buf);
+    this.inFlightCharge.push(charge);
     this.socket.write(EMPTY, this.onWritten);
   }
 
@@ -581,7 +606,35 @@ export class Connection implements SessionConnection {
     this.bytesOut += n;
     this.cork();
     for (let i = 0; i < parts.length; i++) this.socket.write(parts[i]!);
+    if (!this.congested && this.socket.writableLength > this.host.limits.connectionSendBytes) this.congest();
   }
+
+  /**
+   * Backpressure: the initiator is not taking its responses (NOP-In echoes included).
+   * Stop reading its socket and hold its session's window until the socket drains, so
+   * an initiator cannot make the target queue more than this for it.
+   */
+  private congest(): void {
+    this.congested = true;
+    this.socket.pause();
+    this.heldWindow = this.session;
+    if (this.heldWindow) this.heldWindow.windowHeld++;
+    this.socket.once('drain', this.relieve);
+  }
+
+  /** The session whose window this connection holds while congested. */
+  private heldWindow: Session | null = null;
+
+  private readonly relieve = (): void => {
+    if (!this.congested) return;
+    this.congested = false;
+    const s = this.heldWindow;
+    this.heldWindow = null;
+    if (s) s.windowHeld--;
+    if (this.phase === Phase.Closing) return;
+    this.socket.resume();
+    if (s && s.windowHeld === 0 && this.phase === Phase.FullFeature) announceWindow(this);
+  };
 
   /** Reject a PDU (RFC 7143 11.17): the data segment carries the rejected header. */
   reject(rejected: Buffer | null, reason: RejectReason): void {
@@ -646,7 +699,9 @@ export class Connection implements SessionConnection {
   private onClose(): void {
     this.phase = Phase.Closing;
     this.stopTimer();
+    if (this.congested) this.relieve();
     for (const t of [...this.dataTasks.values()]) dropTask(this, t);
+    for (const t of [...this.parked]) dropTask(this, t);
     this.host.closed(this);
   }
 
@@ -674,7 +729,39 @@ export class Connection implements SessionConnection {
     const g = this.host.catalog.globals();
     const now = Date.now();
     if (this.phase !== Phase.FullFeature) return; // logins have their deadline
+    if (g.ioTimeout > 0 && this.stalled(now, g.ioTimeout * 1000)) return;
     if (!nopTick(this, now, g.nopInInterval, g.ioTimeout)) this.destroy('NOP-In not answered');
+  }
+
+  /**
+   * An initiator that takes none of its responses, or sends none of the Data-Out it was
+   * asked for, holds budget and buffers for nothing: after ioTimeout without progress it
+   * is dropped. Progress on the send side is bytes the socket finished writing (written
+   * minus still pending), so a busy but moving stream is never taken for a stalled one.
+   */
+  private stalled(now: number, limit: number): boolean {
+    const pending = this.socket.writableLength;
+    const done = this.bytesOut - pending;
+    if (pending === 0 || done !== this.sendProgress.done) {
+      this.sendProgress.done = done;
+      this.sendProgress.at = now;
+    } else if (now - this.sendProgress.at > limit) {
+      this.destroy('initiator stopped reading its responses');
+      return true;
+    }
+    if (this.dataOutBytes !== this.dataProgress.bytes || !this.awaitingDataOut()) {
+      this.dataProgress.bytes = this.dataOutBytes;
+      this.dataProgress.at = now;
+    } else if (now - this.dataProgress.at > limit) {
+      this.destroy('solicited Data-Out not received');
+      return true;
+    }
+    return false;
+  }
+
+  private awaitingDataOut(): boolean {
+    for (const t of this.dataTasks.values()) if (t.awaitingR2T || t.unsolOffset < t.unsolicitedEnd) return true;
+    return false;
   }
 }
 

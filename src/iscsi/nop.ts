@@ -37,3 +37,12 @@ export function nopTick(conn: Connection, now: number, interval: number, ioTimeo
   }
   return true;
 }
+
+/**
+ * A NOP-In that asks for nothing (ITT and TTT reserved): it only carries the current
+ * ExpCmdSN/MaxCmdSN, for an initiator whose window reopened while no response was due.
+ */
+export function announceWindow(conn: Connection): void {
+  const bhs = serializeNopIn({ lun: 0, itt: RESERVED_TAG, ttt: RESERVED_TAG, statSN: 0, expCmdSN: 0, maxCmdSN: 0 });
+  conn.send(bhs, null, 1);
+}

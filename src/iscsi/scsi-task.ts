@@ -20,11 +20,13 @@ import {
   type Pdu,
 } from './pdu.js';
 import type { SessionTask } from './session.js';
+import type { BudgetWaiter } from './io-budget.js';
 
-/** Writes larger than this are refused before any buffer is allocated. */
-export const MAX_WRITE_LENGTH = 32 * 1024 * 1024; // 4x the LU's 8 MiB maximum transfer
-/** The parser allocates a whole write buffer ahead of validation only up to this size. */
-const MAX_PLACED_WRITE = 16 * 1024 * 1024;
+/**
+ * Data-Out longer than this (the LU's 8 MiB maximum transfer, VPD B0h) is refused before
+ * any buffer is allocated, whatever the CDB says.
+ */
+export const MAX_WRITE_LENGTH = 8 * 1024 * 1024;
 
 interface PendingR2T {
   offset: number;
@@ -80,6 +82,15 @@ export class ScsiTask implements SessionTask {
   }
   /** R2T and Data-In PDUs sent (ExpDataSN of the response). */
   dataSN = 0;
+  /** Bytes of the I/O budget this task holds (io-budget.ts), and its place in line while it waits for more. */
+  charge = 0;
+  waiter: BudgetWaiter | null = null;
+  /** Handed to the logical unit: its buffers are the LU's until execute() settles. */
+  executing = false;
+  /** Solicited Data-Out is outstanding (an R2T not yet fully answered). */
+  get awaitingR2T(): boolean {
+    return this.r2tMap !== null && this.r2tMap.size !== 0;
+  }
 
   constructor(c: ReturnType<typeof parseScsiCommand>, lu: LogicalUnit | undefined) {
     this.itt = c.itt;
@@ -192,12 +203,15 @@ export function placeData(conn: Connection, bhs: Buffer, length: number): Buffer
     return task.buffer.subarray(off, off + length);
   }
   if (op === 0x01 && (bhs[1]! & 0x20) !== 0) {
+    // Immediate data: a buffer of its own length only (bounded by FirstBurstLength); the
+    // whole write's buffer waits until the CDB is checked and the budget allows it. When
+    // the immediate data is the whole write, that buffer is the task's.
     const edtl = bhs.readUInt32BE(20);
-    if (edtl < length || edtl > MAX_PLACED_WRITE) return null;
-    const pooled = pooledWrite(bhs[32]!);
-    const buf = pooled ? ioBuffers.acquire(edtl) : Buffer.allocUnsafe(edtl);
+    if (edtl < length) return null;
+    const pooled = edtl === length && pooledWrite(bhs[32]!);
+    const buf = pooled ? ioBuffers.acquire(length) : Buffer.allocUnsafe(length);
     conn.prealloc = { itt: bhs.readUInt32BE(16), buf, pooled };
-    return buf.subarray(0, length);
+    return buf;
   }
   return null;
 }
@@ -239,36 +253,114 @@ export function onScsiCommand(conn: Connection, pdu: Pdu): void {
   if (task.immediate) session.immediateOutstanding++;
   else session.outstanding++;
 
+  const pre = conn.prealloc;
+  conn.prealloc = null;
+  // The CDB is judged before anything is buffered for it: a command that fails on its
+  // CDB alone runs without its Data-Out (the LU answers it as always; Data-Out the
+  // initiator still sends for it is discarded as for any finished task).
+  const transfer = lu?.transferBytes ? lu.transferBytes(c.cdb) : 0;
+  if (transfer < 0) {
+    if (pre?.pooled) ioBuffers.release(pre.buf);
+    execute(conn, task);
+    return;
+  }
   if (c.write && c.expectedLength > 0) {
     if (c.expectedLength > MAX_WRITE_LENGTH) {
+      if (pre?.pooled) ioBuffers.release(pre.buf);
       finish(conn, task, checkCondition(SENSE_INVALID_FIELD_IN_CDB));
       return;
     }
     const edtl = c.expectedLength;
-    const pre = conn.prealloc;
-    conn.prealloc = null;
-    if (pre && pre.itt === c.itt && imm && samePlace(pdu.data, pre.buf, 0)) {
-      task.buffer = pre.buf; // immediate data already placed by the parser
-      task.pooled = pre.pooled;
-    } else if (imm === edtl) {
-      task.buffer = pdu.data; // whole payload in one view: no copy
-    } else {
-      task.pooled = pooledWrite(c.cdb[0]!);
-      task.buffer = task.pooled ? ioBuffers.acquire(edtl) : Buffer.allocUnsafe(edtl);
-      if (imm) pdu.data.copy(task.buffer, 0);
-    }
-    task.received = imm;
-    task.unsolOffset = imm;
-    task.unsolicitedEnd = c.final || params.initialR2T ? imm : Math.min(params.firstBurstLength, edtl);
-    if (task.unsolicitedEnd < imm) task.unsolicitedEnd = imm;
+    task.unsolicitedEnd = Math.max(imm, c.final || params.initialR2T ? imm : Math.min(params.firstBurstLength, edtl));
     task.nextR2TOffset = task.unsolicitedEnd;
-    if (task.received < edtl) {
-      conn.dataTasks.set(task.itt, task);
-      issueR2Ts(conn, task);
+    const placed = pre && pre.itt === c.itt && imm && samePlace(pdu.data, pre.buf, 0) ? pre : null;
+    const budget = conn.budget;
+    if (budget.tryTake(edtl)) {
+      task.charge = edtl;
+    } else if (task.unsolicitedEnd >= edtl) {
+      budget.force(edtl); // every byte is on its way unasked: bounded by FirstBurstLength
+      task.charge = edtl;
+    } else {
+      parkWrite(conn, task, pdu, placed);
       return;
     }
+    startWrite(conn, task, pdu, placed);
+    return;
+  }
+  if (pre?.pooled) ioBuffers.release(pre.buf);
+  const charge = Math.max(c.read ? c.expectedLength : 0, transfer);
+  if (charge > 0 && !conn.budget.tryTake(charge)) {
+    // Its Data-In would go past the budget: wait in line, holding the CmdSN window slot.
+    conn.parked.add(task);
+    task.waiter = conn.budget.wait(charge, () => {
+      task.waiter = null;
+      conn.parked.delete(task);
+      task.charge = charge;
+      if (task.aborted || conn.closed) return dropTask(conn, task);
+      execute(conn, task);
+    });
+    return;
+  }
+  task.charge = charge;
+  execute(conn, task);
+}
+
+/** The task's Data-Out buffer: the parser's placement, the PDU's own view, or a new one. */
+function writeBuffer(task: ScsiTask, pdu: Pdu, placed: { buf: Buffer; pooled: boolean } | null, size: number): void {
+  const imm = pdu.data.length;
+  if (placed && placed.buf.length === size) {
+    task.buffer = placed.buf; // immediate data already placed by the parser
+    task.pooled = placed.pooled;
+  } else if (imm === size) {
+    task.buffer = pdu.data; // the whole payload in one view: no copy
+  } else {
+    task.pooled = size === task.expectedLength && pooledWrite(task.cdb[0]!);
+    task.buffer = task.pooled ? ioBuffers.acquire(size) : Buffer.allocUnsafe(size);
+    if (imm) pdu.data.copy(task.buffer, 0);
+  }
+  task.received = imm;
+  task.unsolOffset = imm;
+}
+
+/** A write whose bytes are held: collect the rest of its Data-Out (R2Ts) or run it. */
+function startWrite(conn: Connection, task: ScsiTask, pdu: Pdu, placed: { buf: Buffer; pooled: boolean } | null): void {
+  writeBuffer(task, pdu, placed, task.expectedLength);
+  if (task.received < task.expectedLength) {
+    conn.dataTasks.set(task.itt, task);
+    issueR2Ts(conn, task);
+    return;
   }
   execute(conn, task);
+}
+
+/**
+ * A write that does not fit the budget: no R2T goes out until it does. Unsolicited
+ * Data-Out the initiator sends meanwhile lands in a buffer of just that size, moved into
+ * the whole write's buffer once the budget grants it.
+ */
+function parkWrite(conn: Connection, task: ScsiTask, pdu: Pdu, placed: { buf: Buffer; pooled: boolean } | null): void {
+  const budget = conn.budget;
+  const early = task.unsolicitedEnd;
+  if (early > 0) {
+    budget.force(early);
+    task.charge = early;
+    writeBuffer(task, pdu, placed, early);
+    conn.dataTasks.set(task.itt, task);
+  }
+  conn.parked.add(task);
+  task.waiter = budget.wait(task.expectedLength - task.charge, () => {
+    task.waiter = null;
+    conn.parked.delete(task);
+    task.charge = task.expectedLength;
+    if (task.aborted || conn.closed) return dropTask(conn, task);
+    const part = task.buffer;
+    const got = task.unsolOffset;
+    task.pooled = pooledWrite(task.cdb[0]!);
+    task.buffer = task.pooled ? ioBuffers.acquire(task.expectedLength) : Buffer.allocUnsafe(task.expectedLength);
+    if (part && got) part.copy(task.buffer, 0, 0, got);
+    conn.dataTasks.set(task.itt, task);
+    issueR2Ts(conn, task);
+  });
 }
 
 export function onDataOut(conn: Connection, pdu: Pdu): void {
@@ -302,6 +394,7 @@ export function onDataOut(conn: Connection, pdu: Pdu): void {
   if (task.aborted) return;
   if (!samePlace(pdu.data, task.buffer!, d.bufferOffset)) pdu.data.copy(task.buffer!, d.bufferOffset);
   task.received += len;
+  conn.dataOutBytes += len;
   if (r2t) {
     r2t.received += len;
     if (r2t.received >= r2t.length || d.final) {
@@ -370,6 +463,7 @@ function execute(conn: Connection, task: ScsiTask): void {
     attribute: task.attribute,
   };
   task.buffer = null;
+  task.executing = true;
   void run(conn, task, task.lu!, cmd);
 }
 
@@ -387,6 +481,7 @@ async function run(conn: Connection, task: ScsiTask, lu: LogicalUnit, cmd: ScsiC
     conn.logger.error({ err: e }, 'logical unit rejected a command');
     result = checkCondition(fixedSense(0x04, 0x44, 0x00)); // HARDWARE ERROR, INTERNAL TARGET FAILURE
   }
+  task.executing = false;
   try {
     finish(conn, task, result);
   } catch (e) {
@@ -396,8 +491,26 @@ async function run(conn: Connection, task: ScsiTask, lu: LogicalUnit, cmd: ScsiC
   }
 }
 
+/**
+ * Give back what the task holds of the budget: its place in line, and its bytes unless
+ * the logical unit still has them (they come back when execute() settles). Data-In
+ * handed to the socket is given back by the write's completion instead (sendResult).
+ */
+function releaseHold(conn: Connection, task: ScsiTask): void {
+  if (task.waiter) {
+    conn.budget.cancel(task.waiter);
+    task.waiter = null;
+    conn.parked.delete(task);
+  }
+  if (task.charge !== 0 && !task.executing) {
+    conn.budget.give(task.charge);
+    task.charge = 0;
+  }
+}
+
 /** Forget a task that will never be answered (aborted, connection gone). */
 export function dropTask(conn: Connection, task: ScsiTask): void {
+  releaseHold(conn, task);
   const session = conn.session;
   if (!session) return;
   if (session.tasks.get(task.itt) === task) {
@@ -411,17 +524,23 @@ export function dropTask(conn: Connection, task: ScsiTask): void {
 
 function finish(conn: Connection, task: ScsiTask, result: ScsiResult): void {
   const session = conn.session;
-  if (!session || session.tasks.get(task.itt) !== task) return; // already dropped
+  if (!session || session.tasks.get(task.itt) !== task || task.aborted || conn.closed) {
+    // Dropped, aborted or the connection is gone: nothing is sent.
+    if (result.pooled && result.data) ioBuffers.release(result.data); // never written
+    releaseHold(conn, task);
+    if (session && session.tasks.get(task.itt) === task) forget(session, conn, task);
+    return;
+  }
+  forget(session, conn, task);
+  sendResult(conn, task, result);
+}
+
+function forget(session: NonNullable<Connection['session']>, conn: Connection, task: ScsiTask): void {
   session.tasks.delete(task.itt);
   if (task.immediate) session.immediateOutstanding--;
   else session.outstanding--;
   session.updateWindow();
   conn.dataTasks.delete(task.itt);
-  if (task.aborted || conn.closed) {
-    if (result.pooled && result.data) ioBuffers.release(result.data); // never written
-    return;
-  }
-  sendResult(conn, task, result);
 }
 
 const EMPTY_SENSE_HDR = Buffer.alloc(0);
@@ -511,7 +630,10 @@ export function sendResult(conn: Connection, task: ScsiTask, result: ScsiResult)
     }
     conn.send(bhs, seg.length ? seg : null, 2);
   }
-  if (result.pooled && data) conn.releaseAfterWrite(data, written);
+  // The budget's bytes come back with the buffer: when the socket has taken the Data-In.
+  const charge = task.charge;
+  task.charge = 0;
+  if ((result.pooled && data) || charge !== 0) conn.releaseAfterWrite(result.pooled && data ? data : null, written, charge);
   conn.uncork();
 }
 

@@ -124,8 +124,15 @@ export class Session {
     this.maxCmdSN = (this.expCmdSN + this.queueDepth - 1) >>> 0;
   }
 
+  /**
+   * Connections of this session whose initiator is not reading their responses: while any
+   * is, MaxCmdSN stays where it is (the initiator gets no room for more commands).
+   */
+  windowHeld = 0;
+
   /** Recompute MaxCmdSN after ExpCmdSN moved or a command completed. */
   updateWindow(): void {
+    if (this.windowHeld !== 0) return;
     const room = Math.max(0, this.queueDepth - this.outstanding);
     const candidate = (this.expCmdSN + room - 1) >>> 0;
     if (snGt(candidate, this.maxCmdSN)) this.maxCmdSN = candidate;

@@ -14,6 +14,7 @@ import type { Negotiated } from './params.js';
 import { Session, type SessionInfo } from './session.js';
 import type { ScsiTask } from './scsi-task.js';
 import { DEFAULT_ISCSI_LIMITS, type IscsiLimits } from './limits.js';
+import { IoBudget } from './io-budget.js';
 import { RefusalLog, unmapAddress } from './refusals.js';
 
 export type { SessionInfo } from './session.js';
@@ -47,15 +48,19 @@ export class IscsiTargetServer {
   private readonly refusals = new RefusalLog();
   private nextTsih = 1;
   readonly limits: IscsiLimits;
+  /** Buffered Data-Out and unsent Data-In of every session (limits.ioBufferBytes). */
+  readonly budget: IoBudget;
 
   constructor(opts: IscsiTargetServerOptions) {
     this.catalog = opts.catalog;
     this.logger = opts.logger;
     this.limits = { ...DEFAULT_ISCSI_LIMITS, ...opts.limits };
+    this.budget = new IoBudget(this.limits.ioBufferBytes);
     this.host = {
       catalog: opts.catalog,
       logger: opts.logger,
       limits: this.limits,
+      budget: this.budget,
       loggedIn: (conn) => this.leavePending(conn),
       authExchange: opts.authExchange ?? chapAuthExchange,
       admit: (conn, st) => this.admit(conn, st),

@@ -9,7 +9,7 @@
 import type { Backstore } from '../backstore/backstore.js';
 import type { ItNexus, LogicalUnit, LogicalUnitSpec, ScsiCommand, ScsiResult } from './types.js';
 import { ScsiStatus } from './types.js';
-import { Op, dataOutLength } from './cdb.js';
+import { Op, dataOutLength, decodeBlockIo } from './cdb.js';
 import {
   ReservationConflictError, ScsiCheckCondition, SenseKey, TaskAbortedError, UnitAttention, buildFixedSense,
   invalidFieldInCdb, invalidOpcode, lbaOutOfRange, logicalUnitNotSupported, notReadyInitializingRequired,
@@ -64,6 +64,12 @@ class NexusState {
     if (!this.ua.includes(code)) this.ua.push(code);
   }
 }
+
+/** Block reads and writes: the commands whose transfer the transport budgets from the CDB. */
+const BLOCK_READS = new Set<number>([Op.Read6, Op.Read10, Op.Read12, Op.Read16]);
+const BLOCK_WRITES = new Set<number>([
+  Op.Write6, Op.Write10, Op.Write12, Op.Write16, Op.WriteAndVerify10, Op.WriteAndVerify12, Op.WriteAndVerify16,
+]);
 
 export class BlockLogicalUnit implements LogicalUnit {
   readonly spec: LogicalUnitSpec;
@@ -296,6 +302,22 @@ export class BlockLogicalUnit implements LogicalUnit {
 
   queueUaFor(nexusKeyPredicate: (n: ItNexus) => boolean, code: number): void {
     for (const st of this.nexuses.values()) if (nexusKeyPredicate(st.nexus)) st.queue(code);
+  }
+
+  transferBytes(cdb: Buffer): number {
+    const op = cdb[0]!;
+    const read = BLOCK_READS.has(op);
+    if (!read && !BLOCK_WRITES.has(op)) return 0;
+    let blocks: number;
+    try {
+      const io = decodeBlockIo(cdb);
+      if (io.blocks > this.limits.maxTransferBlocks) return -1;
+      this.checkRange(io.lba, io.blocks);
+      blocks = io.blocks;
+    } catch {
+      return -1; // the handler's own checks fail it the same way
+    }
+    return read ? blocks * this.blockSize : 0;
   }
 
   checkRange(lba: number, blocks: number): void {

@@ -85,6 +85,14 @@ export interface LogicalUnit {
   capacityChanged(sizeBytes?: number): Promise<void>;
   /** Release the backstore; commands after this fail. */
   close(): Promise<void>;
+  /**
+   * Judged from the CDB alone, before the transport buffers anything for the command:
+   * -1 when the command already fails on it (transfer length past the LU's limit, LBA
+   * out of range; the transport then runs it without collecting its Data-Out, and the LU
+   * answers as it always would), else the most Data-In bytes it can produce (0 when it
+   * is not a block read). Pure: changes nothing. Optional: without it nothing is known.
+   */
+  transferBytes?(cdb: Buffer): number;
 }
 
 /** What a logical unit is made from; the data plane builds these from the domain. */
