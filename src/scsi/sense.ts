@@ -128,6 +128,15 @@ export const writeError = (lba?: number): ScsiCheckCondition =>
   new ScsiCheckCondition(SenseKey.MediumError, 0x0c, 0x00, undefined, lba);
 export const notReadyInitializingRequired = (): ScsiCheckCondition =>
   new ScsiCheckCondition(SenseKey.NotReady, 0x04, 0x02);
+/**
+ * The medium (image file, pool) is missing: LOGICAL UNIT NOT READY, MANUAL INTERVENTION
+ * REQUIRED. Not MEDIUM NOT PRESENT, which belongs to removable media (this LU reports
+ * RMB=0), and not BECOMING READY, which initiators retry for their whole command timeout
+ * (Linux: ACTION_DELAYED_RETRY) while here only an operator restoring the file helps;
+ * 04/03 fails the I/O at once and says exactly that.
+ */
+export const notReadyManualIntervention = (): ScsiCheckCondition =>
+  new ScsiCheckCondition(SenseKey.NotReady, 0x04, 0x03);
 export const miscompare = (offset: number): ScsiCheckCondition =>
   new ScsiCheckCondition(SenseKey.Miscompare, 0x1d, 0x00, undefined, offset);
 export const savingParametersNotSupported = (): ScsiCheckCondition =>
@@ -172,6 +181,7 @@ export const sanitizeCommandFailed = (): ScsiCheckCondition =>
 
 /** Unit attention conditions (asc, ascq) queued per nexus. */
 export const enum UnitAttention {
+  NotReadyToReadyChange = 0x2800,
   PowerOnReset = 0x2900,
   LogicalUnitReset = 0x2903,
   ModeParametersChanged = 0x2a01,
