@@ -30,6 +30,11 @@ export interface Backstore {
    * Absent on file and block backstores, whose size is the medium's.
    */
   resize?(sizeBytes: number): Promise<number>;
+  /**
+   * File and block backstores: false once the path no longer names the open medium
+   * (deleted, replaced, its pool unmounted). Absent: the medium cannot go away.
+   */
+  stillAtPath?(): boolean;
   close(): Promise<void>;
 }
 
@@ -40,7 +45,7 @@ export interface BackstoreSpec {
   kind: BackstoreKind;
   /** file: image path; block: device path; memory/null: unused. */
   path?: string;
-  /** memory/null: size in bytes. file/block: informative, the medium's size wins. */
+  /** memory/null: size in bytes. file/block: informative, the medium's size wins (it is never created here). */
   sizeBytes: number;
   /** Open read-only (the LU is write-protected). */
   readOnly?: boolean;
