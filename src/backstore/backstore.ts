@@ -38,6 +38,23 @@ export interface Backstore {
   close(): Promise<void>;
 }
 
+/**
+ * A read reached the end of the file before the end of the buffer. The SCSI layer never
+ * reads past `sizeBytes`, so the image was truncated under the LU: the bytes are gone,
+ * and must not be served as zeros with GOOD status. Noticed from the short pread itself,
+ * so the hot path needs no fstat. `endOffset` is where the file ends now.
+ */
+export class MediumEndError extends Error {
+  readonly code = 'EIO';
+  constructor(
+    readonly path: string,
+    readonly endOffset: number,
+  ) {
+    super(`${path} ends at byte ${endOffset}: truncated under the logical unit`);
+    this.name = 'MediumEndError';
+  }
+}
+
 export type BackstoreKind = 'file' | 'block' | 'memory' | 'null';
 
 /** What the data plane knows when it opens a backstore for an extent. */

@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import { basename } from 'node:path';
-import type { Backstore, BackstoreKind } from './backstore.js';
+import { MediumEndError, type Backstore, type BackstoreKind } from './backstore.js';
 import { nativeFs } from './native.js';
 import type { NativeFs } from './native.js';
 
@@ -110,10 +110,8 @@ export class FdBackstore implements Backstore {
           return reject(err);
         }
         if (n === 0) {
-          // Past the end of a short image: holes read as zeros.
-          buf.fill(0, done);
           this.#settle();
-          return resolve();
+          return reject(new MediumEndError(this.path, offset + done));
         }
         done += n;
         if (done >= len) {

@@ -6,8 +6,9 @@
  * An extent whose medium cannot be opened (image deleted, pool not mounted) still gets its
  * LU, offline: it answers NOT READY, and is listed by extents() with what is missing.
  * recheck() (the data plane runs it every few seconds and at every reconcile) brings it
- * back when the file is there again, and takes an LU offline whose path no longer names
- * the file it has open. Nothing here creates a file.
+ * back when the file is there again, takes an LU offline whose path no longer names the
+ * file it has open, and lets an online LU re-read its size (a file truncated or grown
+ * behind sanbox's back). Nothing here creates a file.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -130,7 +131,12 @@ export class LogicalUnits {
 
   private async checkMedium(entry: OpenLu): Promise<void> {
     if (entry.backstore) {
-      if (!entry.backstore.stillAtPath || entry.backstore.stillAtPath()) return;
+      if (!entry.backstore.stillAtPath || entry.backstore.stillAtPath()) {
+        // One fstat per LU per re-check (never per I/O): a file truncated or grown behind
+        // sanbox's back changes the LU's capacity, with CAPACITY DATA HAS CHANGED.
+        await entry.lu.capacityChanged().catch(() => undefined);
+        return;
+      }
       // Deleted, replaced or unmounted under the LU: stop serving the invisible inode, and
       // open whatever the path names now (a replaced file comes back at once, with a UA).
       await entry.lu.changeMedium(null);

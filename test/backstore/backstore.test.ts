@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { openBackstore } from '../../src/backstore/open.js';
 import { nativeFs, nativeLoadError, tuneMallocForIo } from '../../src/backstore/native.js';
 import type { FdBackstore } from '../../src/backstore/file.js';
+import { MediumEndError } from '../../src/backstore/backstore.js';
 
 const MiB = 1024 * 1024;
 
@@ -65,7 +66,7 @@ test('file: positioned write/read, FUA, flush, holes read as zeros', async () =>
   }
 });
 
-test('file: an image shorter than asked reads zeros past its end; the medium size wins', async () => {
+test('file: the medium size wins; a read past the real end (truncated under it) rejects with where the file ends', async () => {
   const { dir, done } = tmp();
   try {
     const path = join(dir, 'short.img');
@@ -73,11 +74,13 @@ test('file: an image shorter than asked reads zeros past its end; the medium siz
     const bs = await openBackstore({ kind: 'file', path, sizeBytes: 8 * MiB });
     assert.equal(bs.sizeBytes, 1000);
     const b = Buffer.alloc(2048, 0xff);
-    await bs.read(b, 0);
-    assert.deepEqual(b.subarray(0, 1000), Buffer.alloc(1000, 1));
-    assert.deepEqual(b.subarray(1000), Buffer.alloc(1048));
+    await assert.rejects(bs.read(b, 0), (e: MediumEndError) => e instanceof MediumEndError && e.code === 'EIO' && e.endOffset === 1000);
+    await assert.rejects(bs.read(Buffer.alloc(512), 4096), (e: MediumEndError) => e instanceof MediumEndError && e.endOffset === 4096);
     truncateSync(path, 2 * MiB);
     assert.equal(await bs.refreshSize(), 2 * MiB);
+    await bs.read(b, 0);
+    assert.deepEqual(b.subarray(0, 1000), Buffer.alloc(1000, 1));
+    assert.deepEqual(b.subarray(1000), Buffer.alloc(1048), 'a hole reads as zeros');
     await bs.close();
   } finally {
     done();
