@@ -14,7 +14,7 @@ import { blockDeviceSize, createSparseFile, growFile, inspectFile, zfsPresent, t
 import type { Mutations } from './mutations.js';
 import { generateNaa, parseNaa } from './naa.js';
 import { resolvePoolPath } from './pool-paths.js';
-import { REQUIRED, choice, intInRange, text } from './rules.js';
+import { REQUIRED, choice, intInRange, noControlCharacters, text } from './rules.js';
 import { parseSize } from './size.js';
 
 export interface ExtentInput {
@@ -118,7 +118,7 @@ export class ExtentService {
   }
 
   private checkCommon(e: Omit<Extent, 'id'>, selfId: number | null): void {
-    e.name = e.name.trim();
+    e.name = noControlCharacters('name', e.name).trim();
     if (e.name === '') throw invalid('name', REQUIRED);
     text('name', e.name, 120);
     const sameName = this.m.store.extentByName(e.name);
@@ -135,6 +135,7 @@ export class ExtentService {
 
   /** Resolves the path for the extent's type, and creates, adopts or grows its storage. */
   private placeStorage(e: Omit<Extent, 'id'>, requested: string, current: Extent | null, onRollback: (u: Undo) => void): void {
+    noControlCharacters('path', requested);
     const size = parseSize(e.sizeText);
     if (size === null) {
       throw invalid('sizeBytes', 'Enter a size in bytes, or a number with a KB, MB, GB or TB suffix.');
