@@ -57,7 +57,7 @@ export async function fileLu(opts: Partial<LogicalUnitSpec> & { sizeBytes?: numb
     rotationRate: 1,
     thin: true,
     ...opts,
-    backstore: opts.backstore ?? backstore,
+    backstore: opts.backstore !== undefined ? opts.backstore : backstore,
   };
   const lu = createLogicalUnit(spec);
   return {
