@@ -35,7 +35,8 @@ interface Setup {
 /** LUN 0 in the default pool, LUN 1 in pool "tank", each written with its pattern. */
 async function setup(): Promise<Setup> {
   const pool = tempDir();
-  const sb = await startSanbox({ pools: { tank: pool } });
+  // Offline extents are looked for every 100 ms here (2 s by default), to keep the test short.
+  const sb = await startSanbox({ pools: { tank: pool }, ports: { mediumRecheckMs: 100 } });
   const t = await provisionTarget(sb, { port: await freePort(), name: 'keep', size: '4MB' });
   const extent = await post(sb, 'extent', {
     iscsi_target_extent_type: 'File',

@@ -24,7 +24,8 @@ function sense(r: { status: number; sense: Buffer | null }): { code: string; inf
 }
 
 test('reading past the end of an image truncated under a live session: MEDIUM ERROR at the first missing LBA, then the smaller capacity', async () => {
-  const sb = await startSanbox();
+  // No periodic re-check during the test: the read itself must notice the shrink.
+  const sb = await startSanbox({ ports: { mediumRecheckMs: 3_600_000 } });
   try {
     const t = await provisionTarget(sb, { port: await freePort(), size: '4MB' });
     const session = await IscsiInitiator.connect('127.0.0.1', t.port);
@@ -58,6 +59,33 @@ test('reading past the end of an image truncated under a live session: MEDIUM ER
       const kept = 4 * 512 + 256;
       assert.ok(regrown.data.subarray(0, kept).equals(data.subarray(0, kept)));
       assert.ok(regrown.data.subarray(kept).equals(Buffer.alloc(data.length - kept)));
+    } finally {
+      session.socket.destroy();
+    }
+  } finally {
+    await sb.stop();
+  }
+});
+
+test('an image resized behind sanbox\'s back changes the capacity at the next re-check, with CAPACITY DATA HAS CHANGED', async () => {
+  const sb = await startSanbox({ ports: { mediumRecheckMs: 100 } });
+  try {
+    const t = await provisionTarget(sb, { port: await freePort(), size: '4MB' });
+    const session = await IscsiInitiator.connect('127.0.0.1', t.port);
+    try {
+      await session.login({ initiatorName: 'iqn.2026-12.test:resize', targetName: t.iqn });
+      await session.scsi(0, TUR); // POWER ON OCCURRED
+      for (const size of [8 * 1024 * 1024, 1024 * 1024]) {
+        fs.truncateSync(t.extentPath, size);
+        const deadline = Date.now() + 3000;
+        let r = await session.scsi(0, TUR);
+        while (r.status === 0 && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          r = await session.scsi(0, TUR);
+        }
+        assert.equal(sense(r).code, '06/2a/09', `noticed the file at ${size} bytes`);
+        assert.deepEqual(await session.readCapacity10(0), { lastLba: size / 512 - 1, blockSize: 512 });
+      }
     } finally {
       session.socket.destroy();
     }
