@@ -13,7 +13,7 @@ import { ScsiStatus } from './types.js';
 import { Op, dataOutLength } from './cdb.js';
 import {
   ReservationConflictError, ScsiCheckCondition, SenseKey, TaskAbortedError, UnitAttention, buildFixedSense,
-  invalidFieldInCdb, invalidOpcode, lbaOutOfRange, logicalUnitNotSupported, notReadyInitializingRequired, notReadyManualIntervention,
+  invalidFieldInCdb, invalidOpcode, lbaOutOfRange, logicalUnitNotSupported, notReadyInitializingRequired, mediumNotPresent,
   sanitizeCommandFailed, sanitizeInProgress, spaceAllocationFailed, unitAttention, unrecoveredReadError, writeError,
   writeProtected, writeProtectedBySoftware,
 } from './sense.js';
@@ -217,7 +217,7 @@ export class BlockLogicalUnit implements LogicalUnit {
       if (this.sanitizing && !SANITIZE_ALLOWED.has(op)) throw sanitizeInProgress();
       this.reservations.check(cmd.nexus, entry.access);
       if (entry.medium && this.sanitizeFailed) throw sanitizeCommandFailed();
-      if (entry.medium && !this.hasMedium) throw notReadyManualIntervention();
+      if (entry.medium && !this.hasMedium) throw mediumNotPresent();
       if (entry.medium && this.stopped) throw notReadyInitializingRequired();
       const result = await entry.handler(this, cmd, task);
       return task.aborted ? { status: ScsiStatus.TaskAborted } : result;

@@ -1,7 +1,7 @@
 /** Small helpers every command handler shares: GOOD results, allocation clipping, I/O errors. */
 import type { ScsiResult } from './types.js';
 import { ScsiStatus } from './types.js';
-import { ScsiCheckCondition, notReadyManualIntervention, spaceAllocationFailed, unrecoveredReadError, writeError } from './sense.js';
+import { ScsiCheckCondition, mediumNotPresent, spaceAllocationFailed, unrecoveredReadError, writeError } from './sense.js';
 
 export const GOOD: Readonly<ScsiResult> = Object.freeze({ status: ScsiStatus.Good });
 
@@ -25,6 +25,6 @@ export function ioFailure(err: unknown, lba: number, write: boolean): ScsiCheckC
   if (err instanceof ScsiCheckCondition) return err;
   const code = ioErrorCode(err);
   if (code === 'ENOSPC') return spaceAllocationFailed();
-  if (code === 'ENOMEDIUM') return notReadyManualIntervention();
+  if (code === 'ENOMEDIUM') return mediumNotPresent();
   return write ? writeError(lba) : unrecoveredReadError(lba);
 }

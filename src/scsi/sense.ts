@@ -129,14 +129,14 @@ export const writeError = (lba?: number): ScsiCheckCondition =>
 export const notReadyInitializingRequired = (): ScsiCheckCondition =>
   new ScsiCheckCondition(SenseKey.NotReady, 0x04, 0x02);
 /**
- * The medium (image file, pool) is missing: LOGICAL UNIT NOT READY, MANUAL INTERVENTION
- * REQUIRED. Not MEDIUM NOT PRESENT, which belongs to removable media (this LU reports
- * RMB=0), and not BECOMING READY, which initiators retry for their whole command timeout
- * (Linux: ACTION_DELAYED_RETRY) while here only an operator restoring the file helps;
- * 04/03 fails the I/O at once and says exactly that.
+ * The medium (image file, pool) is missing: NOT READY / MEDIUM NOT PRESENT. Initiators
+ * fail the I/O at once (Linux: ACTION_FAIL, no retry storm), and libiscsi's login (QEMU,
+ * iscsi-inq, iscsi-ls) tolerates a NOT READY LUN only with this ASC (or SANITIZE IN
+ * PROGRESS): with 04/03 MANUAL INTERVENTION REQUIRED those initiators cannot even connect
+ * to read its INQUIRY, and 04/01 BECOMING READY is retried for the whole command timeout.
  */
-export const notReadyManualIntervention = (): ScsiCheckCondition =>
-  new ScsiCheckCondition(SenseKey.NotReady, 0x04, 0x03);
+export const mediumNotPresent = (): ScsiCheckCondition =>
+  new ScsiCheckCondition(SenseKey.NotReady, 0x3a, 0x00);
 export const miscompare = (offset: number): ScsiCheckCondition =>
   new ScsiCheckCondition(SenseKey.Miscompare, 0x1d, 0x00, undefined, offset);
 export const savingParametersNotSupported = (): ScsiCheckCondition =>

@@ -85,7 +85,7 @@ export interface LogicalUnit {
   capacityChanged(sizeBytes?: number): Promise<void>;
   /**
    * The medium went away (null: its file or pool is missing) or is back (a backstore).
-   * Without one, commands that need the medium get NOT READY while INQUIRY, REPORT LUNS
+   * Without one, commands that need the medium get NOT READY / MEDIUM NOT PRESENT while INQUIRY, REPORT LUNS
    * and REQUEST SENSE still answer; when one arrives, every nexus gets NOT READY TO READY
    * CHANGE (and CAPACITY DATA HAS CHANGED if the size differs). The old backstore is closed.
    */

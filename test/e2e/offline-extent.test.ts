@@ -1,6 +1,6 @@
 /**
  * A missing backing file is never recreated: the extent is offline, its LUN stays listed
- * and answers NOT READY / MANUAL INTERVENTION REQUIRED (02/04/03), /api/status names what
+ * and answers NOT READY / MEDIUM NOT PRESENT (02/3A/00), /api/status names what
  * is missing, and the LUN comes back with its data when the file (or the pool directory)
  * does, without a restart. A healthy LUN beside it keeps working throughout.
  */
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { IscsiInitiator } from '../../src/initiator/client.js';
 import { parseSense } from '../../src/scsi/sense.js';
 import { FREENAS, startSanbox, tempDir, type TestSanbox } from '../support/sanbox.js';
-import { freePort } from './peers.js';
+import { freePort, iscsiUrl, run } from './peers.js';
 import { post, provisionTarget, type Provisioned } from './provision.js';
 
 const TUR = Buffer.alloc(6);
@@ -96,13 +96,13 @@ async function assertOffline(ini: IscsiInitiator): Promise<void> {
   const inq = await ini.inquiry(1);
   assert.equal(inq.status, 0, 'INQUIRY answers');
   assert.equal(inq.data[0]! & 0x1f, 0x00, 'a direct-access device');
-  assert.equal(senseOf(await ini.scsi(1, TUR)), '02/04/03');
-  assert.equal(senseOf(await ini.read10(1, 10, 8)), '02/04/03');
-  assert.equal(senseOf(await ini.write10(1, 10, pattern(0x99))), '02/04/03');
+  assert.equal(senseOf(await ini.scsi(1, TUR)), '02/3a/00');
+  assert.equal(senseOf(await ini.read10(1, 10, 8)), '02/3a/00');
+  assert.equal(senseOf(await ini.write10(1, 10, pattern(0x99))), '02/3a/00');
   const rs = await ini.scsi(1, REQUEST_SENSE, { readLength: 18 });
   assert.equal(rs.status, 0);
   const s = parseSense(rs.data);
-  assert.deepEqual([s.key, s.asc, s.ascq], [0x02, 0x04, 0x03], 'REQUEST SENSE reports the not-ready state');
+  assert.deepEqual([s.key, s.asc, s.ascq], [0x02, 0x3a, 0x00], 'REQUEST SENSE reports the not-ready state');
   const keep = await ini.read10(0, 0, 8);
   assert.equal(keep.status, 0);
   assert.ok(keep.data.equals(pattern(KEEP)), 'the healthy LUN reads back what it wrote');
@@ -116,7 +116,7 @@ async function assertBack(ini: IscsiInitiator): Promise<void> {
   assert.ok(back.data.equals(pattern(GONE)), 'the original bytes');
 }
 
-test('an image missing at start is not recreated: NOT READY 02/04/03, named by /api/status, online again when it is back', async () => {
+test('an image missing at start is not recreated: NOT READY 02/3A/00, named by /api/status, online again when it is back', async () => {
   const { sb, t, pool, image } = await setup();
   try {
     await sb.sanbox.close();
@@ -131,6 +131,12 @@ test('an image missing at start is not recreated: NOT READY 02/04/03, named by /
     assert.equal(st.missing, image);
     assert.match(st.error, /^ENOENT/);
     assert.equal((await extentStatus(sb, 'keep')).state, 'online');
+
+    // libiscsi's login accepts a LUN that is NOT READY only with MEDIUM NOT PRESENT: then
+    // iscsi-inq connects and reads the INQUIRY data of the offline LUN.
+    const inq = await run('iscsi-inq', [iscsiUrl(t.port, t.iqn, 1)]);
+    assert.equal(inq.code, 0, inq.stderr);
+    assert.match(inq.stdout, /Peripheral Device Type:DIRECT_ACCESS/);
 
     // A client PUTting back what it GETs does not recreate the file either; resizing waits for it.
     const got = await sb.api('GET', `${FREENAS}/extent/${st.id}/`);

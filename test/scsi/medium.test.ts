@@ -14,21 +14,21 @@ async function image(path: string, size: number, fill?: number) {
   return openBackstore({ kind: 'file', path, sizeBytes: size });
 }
 
-test('without a medium: medium commands are NOT READY 04/03, INQUIRY / REQUEST SENSE / MODE SENSE answer', async () => {
+test('without a medium: medium commands are NOT READY / MEDIUM NOT PRESENT 02/3A/00, INQUIRY / REQUEST SENSE / MODE SENSE answer', async () => {
   const t = await fileLu({ backstore: null });
   try {
     const n = nexus();
     await clearUa(t.lu, n);
-    assertSense(await run(t.lu, cdb.tur(), null, n), 0x02, 0x04, 0x03);
-    assertSense(await run(t.lu, cdb.read10(0, 1), null, n), 0x02, 0x04, 0x03);
-    assertSense(await run(t.lu, cdb.write10(0, 1), Buffer.alloc(512), n), 0x02, 0x04, 0x03);
-    assertSense(await run(t.lu, cdb.readCapacity10(), null, n), 0x02, 0x04, 0x03);
-    assertSense(await run(t.lu, cdb.syncCache10(), null, n), 0x02, 0x04, 0x03);
+    assertSense(await run(t.lu, cdb.tur(), null, n), 0x02, 0x3a, 0x00);
+    assertSense(await run(t.lu, cdb.read10(0, 1), null, n), 0x02, 0x3a, 0x00);
+    assertSense(await run(t.lu, cdb.write10(0, 1), Buffer.alloc(512), n), 0x02, 0x3a, 0x00);
+    assertSense(await run(t.lu, cdb.readCapacity10(), null, n), 0x02, 0x3a, 0x00);
+    assertSense(await run(t.lu, cdb.syncCache10(), null, n), 0x02, 0x3a, 0x00);
     assertGood(await run(t.lu, cdb.inquiry(false, 0), null, n));
     assertGood(await run(t.lu, cdb.inquiry(true, 0x83), null, n));
     assertGood(await run(t.lu, [0x1a, 0, 0x3f, 0, 255, 0], null, n));
     const rs = assertGood(await run(t.lu, [0x03, 0, 0, 0, 18, 0], null, n));
-    assert.deepEqual([rs[2]! & 0x0f, rs[12], rs[13]], [0x02, 0x04, 0x03]);
+    assert.deepEqual([rs[2]! & 0x0f, rs[12], rs[13]], [0x02, 0x3a, 0x00]);
   } finally {
     await t.cleanup();
   }
@@ -40,7 +40,7 @@ test('a medium arriving raises NOT READY TO READY CHANGE; one of another size al
     const n = nexus();
     await clearUa(t.lu, n);
     await t.lu.changeMedium(null);
-    assertSense(await run(t.lu, cdb.tur(), null, n), 0x02, 0x04, 0x03);
+    assertSense(await run(t.lu, cdb.tur(), null, n), 0x02, 0x3a, 0x00);
 
     await t.lu.changeMedium(await image(join(t.dir, 'same.img'), 4 * MiB, 0x33));
     assertSense(await run(t.lu, cdb.tur(), null, n), 0x06, 0x28, 0x00);
@@ -66,8 +66,8 @@ test('a read already past the NOT READY check when the medium goes fails NOT REA
     await t.lu.changeMedium(null);
     const r = await reading;
     // Either it finished on the old medium before the swap, or it reports the missing medium.
-    if (r.status !== 0) assertSense(r, 0x02, 0x04, 0x03);
-    assertSense(await run(t.lu, cdb.read10(0, 1), null, n), 0x02, 0x04, 0x03);
+    if (r.status !== 0) assertSense(r, 0x02, 0x3a, 0x00);
+    assertSense(await run(t.lu, cdb.read10(0, 1), null, n), 0x02, 0x3a, 0x00);
   } finally {
     await t.cleanup();
   }
