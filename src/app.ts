@@ -30,6 +30,8 @@ export interface SanboxPorts {
   announce?: (text: string) => void;
   throttle?: Partial<ThrottleOptions>;
   maxQueuedPasswordChecks?: number;
+  /** How often the data plane looks for missing backing files again (default 2 s; tests go faster). */
+  mediumRecheckMs?: number;
 }
 
 export interface Sanbox {
@@ -44,15 +46,15 @@ export interface Sanbox {
 }
 
 const noopApplier: ConfigApplier = { apply: async () => {} };
-const noStatus: LiveStatusSource = { status: () => ({ listeners: [], sessions: [] }) };
+const noStatus: LiveStatusSource = { status: () => ({ listeners: [], sessions: [], extents: [] }) };
 
 export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}): Promise<Sanbox> {
   const logger = ports.logger ?? createLogger(config.logLevel);
-  const pools = preparePools(config);
+  const pools = preparePools(config, logger);
   const store = new ConfigStore(openDatabase(path.join(config.dataDir, DATABASE_FILE)));
   let http: FastifyInstance | null = null;
   // The real data plane unless a caller plugs its own applier in (API-only tests do).
-  const dataPlane = ports.applier ? null : new DataPlane(logger, config.iscsi);
+  const dataPlane = ports.applier ? null : new DataPlane(logger, config.iscsi, ports.mediumRecheckMs);
   const applier = ports.applier ?? dataPlane ?? noopApplier;
   const liveStatus = ports.status ?? dataPlane ?? noStatus;
   try {
@@ -114,15 +116,26 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
   }
 }
 
-/** The default pool and the configured ones; their directories are created if missing. */
-function preparePools(config: SanboxConfig): Pool[] {
+/**
+ * The default pool and the configured ones. Only the default pool's directory (inside the
+ * data dir) is created: a configured pool whose directory is missing is most likely not
+ * mounted, and creating it would put new images on the wrong file system. Its extents
+ * stay offline until it appears.
+ */
+function preparePools(config: SanboxConfig, logger: Logger): Pool[] {
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const pools: Pool[] = [{ name: DEFAULT_POOL, path: path.join(config.dataDir, 'pools', DEFAULT_POOL) }];
+  const defaultPool: Pool = { name: DEFAULT_POOL, path: path.join(config.dataDir, 'pools', DEFAULT_POOL) };
+  const pools: Pool[] = [defaultPool];
   for (const p of config.pools) {
     const existing = pools.findIndex((q) => q.name === p.name);
     if (existing >= 0) pools.splice(existing, 1);
     pools.push({ name: p.name, path: p.path });
   }
-  for (const p of pools) fs.mkdirSync(p.path, { recursive: true });
+  for (const p of pools) {
+    if (p.path === defaultPool.path) fs.mkdirSync(p.path, { recursive: true });
+    else if (!fs.existsSync(p.path)) {
+      logger.warn({ pool: p.name, path: p.path }, 'pool directory is missing (not mounted?): its extents are offline until it appears');
+    }
+  }
   return pools;
 }

@@ -20,7 +20,8 @@ Options:
 Environment:
   SANBOX_DATA_DIR        data directory (default ./var): database, default pool, admin password copy
   SANBOX_HTTP            API address host:port (default 127.0.0.1:8080; port 0 picks a free one)
-  SANBOX_POOLS           extra pools, name:path,... (FreeNAS paths /mnt/<name>/... resolve into them)
+  SANBOX_POOLS           extra pools, name:path,... (existing directories, never created; FreeNAS
+                         paths /mnt/<name>/... resolve into them)
   SANBOX_ADMIN_USER      API user (default admin)
   SANBOX_ADMIN_PASSWORD  API password; generated on first start when unset (hash stored)
   SANBOX_TLS_CERT        PEM certificate file: serve the API over HTTPS (with SANBOX_TLS_KEY)

@@ -1,4 +1,4 @@
-/** GET /api/status: sanbox's own live state (listeners, sessions) from the data plane. */
+/** GET /api/status: sanbox's own live state (listeners, sessions, extents) from the data plane. */
 import type { FastifyInstance } from 'fastify';
 import type { LiveStatusSource } from '../domain/ports.js';
 
@@ -12,17 +12,31 @@ const listener = {
   },
 };
 
+const extent = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    name: { type: 'string' },
+    path: { type: ['string', 'null'] },
+    state: { type: 'string', enum: ['online', 'offline'] },
+    missing: { type: ['string', 'null'] },
+    error: { type: ['string', 'null'] },
+    since: { type: ['string', 'null'] },
+  },
+};
+
 export async function statusRoutes(app: FastifyInstance, opts: { status: LiveStatusSource }): Promise<void> {
   app.get('/api/status', {
     schema: {
       tags: ['sanbox'],
-      summary: 'Live state: listeners (with their errors) and sessions',
+      summary: 'Live state: listeners (with their errors), sessions, and served extents (offline ones name what is missing)',
       response: {
         200: {
           type: 'object',
           properties: {
             listeners: { type: 'array', items: listener },
             sessions: { type: 'array', items: { type: 'object', additionalProperties: true } },
+            extents: { type: 'array', items: extent },
           },
         },
       },

@@ -30,7 +30,29 @@ export interface Backstore {
    * Absent on file and block backstores, whose size is the medium's.
    */
   resize?(sizeBytes: number): Promise<number>;
+  /**
+   * File and block backstores: false once the path no longer names the open medium
+   * (deleted, replaced, its pool unmounted). Absent: the medium cannot go away.
+   */
+  stillAtPath?(): boolean;
   close(): Promise<void>;
+}
+
+/**
+ * A read reached the end of the file before the end of the buffer. The SCSI layer never
+ * reads past `sizeBytes`, so the image was truncated under the LU: the bytes are gone,
+ * and must not be served as zeros with GOOD status. Noticed from the short pread itself,
+ * so the hot path needs no fstat. `endOffset` is where the file ends now.
+ */
+export class MediumEndError extends Error {
+  readonly code = 'EIO';
+  constructor(
+    readonly path: string,
+    readonly endOffset: number,
+  ) {
+    super(`${path} ends at byte ${endOffset}: truncated under the logical unit`);
+    this.name = 'MediumEndError';
+  }
 }
 
 export type BackstoreKind = 'file' | 'block' | 'memory' | 'null';
@@ -40,7 +62,7 @@ export interface BackstoreSpec {
   kind: BackstoreKind;
   /** file: image path; block: device path; memory/null: unused. */
   path?: string;
-  /** memory/null: size in bytes. file/block: informative, the medium's size wins. */
+  /** memory/null: size in bytes. file/block: informative, the medium's size wins (it is never created here). */
   sizeBytes: number;
   /** Open read-only (the LU is write-protected). */
   readOnly?: boolean;

@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import { basename } from 'node:path';
-import type { Backstore, BackstoreKind } from './backstore.js';
+import { MediumEndError, type Backstore, type BackstoreKind } from './backstore.js';
 import { nativeFs } from './native.js';
 import type { NativeFs } from './native.js';
 
@@ -110,10 +110,8 @@ export class FdBackstore implements Backstore {
           return reject(err);
         }
         if (n === 0) {
-          // Past the end of a short image: holes read as zeros.
-          buf.fill(0, done);
           this.#settle();
-          return resolve();
+          return reject(new MediumEndError(this.path, offset + done));
         }
         done += n;
         if (done >= len) {
@@ -245,6 +243,23 @@ export class FdBackstore implements Backstore {
     return out;
   }
 
+  /**
+   * Whether the path still names the file this descriptor has open. A deleted or
+   * replaced image, or a pool unmounted lazily, keeps an open descriptor working on an
+   * inode nobody can see any more: writes there vanish at the next restart.
+   */
+  stillAtPath(): boolean {
+    if (this.#closed) return false;
+    let named: fs.Stats;
+    try {
+      named = fs.statSync(this.path);
+    } catch {
+      return false;
+    }
+    const open = fs.fstatSync(this.fd);
+    return named.ino === open.ino && named.dev === open.dev;
+  }
+
   async refreshSize(): Promise<number> {
     if (this.#closed) throw ebadf();
     this.#size = mediumSize(this.kind, this.path, this.fd);
@@ -276,16 +291,12 @@ export function mediumSize(kind: BackstoreKind, path: string, fd: number): numbe
   throw Object.assign(new Error(`cannot determine the size of ${kind} device ${path}`), { code: 'ENODEV' });
 }
 
-export async function openFileBackstore(kind: 'file' | 'block', path: string, sizeBytes: number, readOnly: boolean): Promise<FdBackstore> {
-  if (kind === 'file' && !readOnly && !fs.existsSync(path)) {
-    // A new extent: a sparse image of the requested size.
-    const fd = fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644);
-    try {
-      fs.ftruncateSync(fd, sizeBytes);
-    } finally {
-      fs.closeSync(fd);
-    }
-  }
+/**
+ * Opens an existing image or device; never creates one. A missing file (or pool
+ * directory) is an ENOENT: recreating it would hand initiators an empty disk under the
+ * old identity. Only the API creates images (domain/extent-files.ts).
+ */
+export async function openFileBackstore(kind: 'file' | 'block', path: string, readOnly: boolean): Promise<FdBackstore> {
   const flags = readOnly ? fs.constants.O_RDONLY : fs.constants.O_RDWR;
   const fd = fs.openSync(path, flags);
   let dsyncFd = -1;

@@ -1,4 +1,4 @@
-/** openBackstore: the one way the data plane turns a BackstoreSpec into bytes. */
+/** openBackstore: the one way the data plane turns a BackstoreSpec into bytes. Files and devices must exist. */
 import type { Backstore, BackstoreSpec } from './backstore.js';
 import { openFileBackstore } from './file.js';
 import { MemoryBackstore, NullBackstore } from './memory.js';
@@ -8,7 +8,7 @@ export async function openBackstore(spec: BackstoreSpec): Promise<Backstore> {
     case 'file':
     case 'block':
       if (!spec.path) throw Object.assign(new Error(`${spec.kind} backstore needs a path`), { code: 'EINVAL' });
-      return openFileBackstore(spec.kind, spec.path, spec.sizeBytes, spec.readOnly ?? false);
+      return openFileBackstore(spec.kind, spec.path, spec.readOnly ?? false);
     case 'memory':
       return new MemoryBackstore(spec.sizeBytes);
     case 'null':

@@ -16,6 +16,9 @@ import { PortalListeners } from './listeners.js';
 import { LogicalUnits } from './logical-units.js';
 import type { LogicalUnit } from '../scsi/types.js';
 
+/** Offline extents are looked for this often. */
+export const MEDIUM_RECHECK_MS = 2000;
+
 export class DataPlane implements ConfigApplier, LiveStatusSource {
   private catalog: LiveCatalog | null = null;
   private readonly iscsi: IscsiTargetServer;
@@ -24,8 +27,15 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
   private previous = new Map<string, { plan: TargetPlan; luns: Map<number, LogicalUnit> }>();
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
+  private readonly mediumTimer: NodeJS.Timeout;
+  private recheckQueued = false;
 
-  constructor(private readonly log: Logger, limits: Partial<IscsiLimits> = {}) {
+  /**
+   * `limits`: the iSCSI target's process-wide limits. `mediumRecheckMs`: how often offline
+   * extents are looked for again (and online ones checked for a file deleted under them);
+   * a restored file is served within that time.
+   */
+  constructor(private readonly log: Logger, limits: Partial<IscsiLimits> = {}, mediumRecheckMs = MEDIUM_RECHECK_MS) {
     const catalogView = {
       globals: () => this.current().globals(),
       target: (name: string) => this.current().target(name),
@@ -38,6 +48,8 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
       log.child({ layer: 'portal' }),
     );
     this.lus = new LogicalUnits(log.child({ layer: 'lu' }));
+    this.mediumTimer = setInterval(() => this.recheckMedia(), mediumRecheckMs);
+    this.mediumTimer.unref();
   }
 
   apply(snapshot: ConfigSnapshot): Promise<void> {
@@ -48,7 +60,7 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
   }
 
   status(): LiveStatus {
-    return { listeners: this.listeners.status(), sessions: this.iscsi.sessions() };
+    return { listeners: this.listeners.status(), sessions: this.iscsi.sessions(), extents: this.lus.extents() };
   }
 
   /** The TCP port a portal address is bound to (tests configure port 0 rarely; mostly informative). */
@@ -58,10 +70,23 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.mediumTimer);
     await this.queue;
     await this.listeners.closeAll();
     await this.iscsi.close();
     await this.lus.closeAll();
+  }
+
+  /** Queued behind reconciles, so it never races one; at most one waits at a time. */
+  private recheckMedia(): void {
+    if (this.stopped || this.recheckQueued) return;
+    this.recheckQueued = true;
+    this.queue = this.queue
+      .then(() => {
+        this.recheckQueued = false;
+        return this.stopped ? undefined : this.lus.recheck();
+      })
+      .catch((err) => this.log.error({ err: (err as Error).message }, 'medium re-check failed'));
   }
 
   private current(): LiveCatalog {

@@ -115,6 +115,7 @@ function wantedLu(t: Target, e: Extent, lun: number): WantedLu {
   const backstore = backstoreFor(e, readOnly);
   return {
     key: `${e.id}/${blockSize}/${readOnly ? 'ro' : 'rw'}/${serial}`,
+    extent: { id: e.id, name: e.name },
     identity: {
       serial,
       naa: e.naa,

@@ -2,10 +2,20 @@
  * Opens a logical unit for each (extent, block size, write mode) the configuration maps,
  * keeps it open across reconciles while its spec is unchanged, tells it when its extent
  * grew, and closes the ones no longer mapped.
+ *
+ * An extent whose medium cannot be opened (image deleted, pool not mounted) still gets its
+ * LU, offline: it answers NOT READY, and is listed by extents() with what is missing.
+ * recheck() (the data plane runs it every few seconds and at every reconcile) brings it
+ * back when the file is there again, takes an LU offline whose path no longer names the
+ * file it has open, and lets an online LU re-read its size (a file truncated or grown
+ * behind sanbox's back). Nothing here creates a file.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Logger } from 'pino';
-import type { BackstoreSpec } from '../backstore/backstore.js';
+import type { Backstore, BackstoreSpec } from '../backstore/backstore.js';
 import { openBackstore } from '../backstore/open.js';
+import type { ExtentStatus } from '../domain/ports.js';
 import { createLogicalUnit } from '../scsi/logical-unit.js';
 import type { LogicalUnit, LogicalUnitSpec } from '../scsi/types.js';
 
@@ -13,14 +23,28 @@ export type LuIdentity = Omit<LogicalUnitSpec, 'backstore'>;
 
 export interface WantedLu {
   key: string;
+  /** The extent behind the LU, for status and logs. */
+  extent: { id: number; name: string };
   identity: LuIdentity;
   backstore: BackstoreSpec;
+}
+
+/** Why an LU has no medium. */
+interface Offline {
+  /** The first missing path: the image, or its directory when the pool is not mounted. */
+  missing: string | null;
+  error: string;
+  since: string;
 }
 
 interface OpenLu {
   specKey: string;
   sizeBytes: number;
   lu: LogicalUnit;
+  wanted: WantedLu;
+  /** The medium the LU serves; null while offline. */
+  backstore: Backstore | null;
+  offline: Offline | null;
 }
 
 export class LogicalUnits {
@@ -28,44 +52,121 @@ export class LogicalUnits {
 
   constructor(private readonly log: Logger) {}
 
-  /** Returns key -> LU for every wanted LU that could be opened. */
+  /** Returns key -> LU for every wanted LU, online or not. */
   async reconcile(wanted: readonly WantedLu[]): Promise<Map<string, LogicalUnit>> {
     const wantedKeys = new Set(wanted.map((w) => w.key));
     for (const [key, entry] of this.open) {
       if (!wantedKeys.has(key)) await this.closeOne(key, entry);
     }
     const result = new Map<string, LogicalUnit>();
-    for (const w of wanted) {
-      const lu = await this.ensure(w);
-      if (lu) result.set(w.key, lu);
-    }
+    for (const w of wanted) result.set(w.key, await this.ensure(w));
     return result;
+  }
+
+  /** Bring offline LUs back whose medium is there again; take LUs offline whose medium went away. */
+  async recheck(): Promise<void> {
+    for (const entry of this.open.values()) await this.checkMedium(entry);
+  }
+
+  /** One line per served extent: online, or offline with what is missing. */
+  extents(): ExtentStatus[] {
+    const byId = new Map<number, ExtentStatus>();
+    for (const e of this.open.values()) {
+      const seen = byId.get(e.wanted.extent.id);
+      if (seen && (seen.state === 'offline' || !e.offline)) continue;
+      byId.set(e.wanted.extent.id, {
+        id: e.wanted.extent.id,
+        name: e.wanted.extent.name,
+        path: e.wanted.backstore.path ?? null,
+        state: e.offline ? 'offline' : 'online',
+        missing: e.offline?.missing ?? null,
+        error: e.offline?.error ?? null,
+        since: e.offline?.since ?? null,
+      });
+    }
+    return [...byId.values()].sort((a, b) => a.id - b.id);
   }
 
   async closeAll(): Promise<void> {
     for (const [key, entry] of [...this.open]) await this.closeOne(key, entry);
   }
 
-  private async ensure(w: WantedLu): Promise<LogicalUnit | undefined> {
+  private async ensure(w: WantedLu): Promise<LogicalUnit> {
     const specKey = JSON.stringify([w.identity, w.backstore.kind, w.backstore.path ?? null, w.backstore.readOnly ?? false]);
     const existing = this.open.get(w.key);
     if (existing && existing.specKey === specKey) {
+      existing.wanted = w;
+      await this.checkMedium(existing);
       if (w.backstore.sizeBytes > existing.sizeBytes) {
         existing.sizeBytes = w.backstore.sizeBytes;
-        await existing.lu.capacityChanged(w.backstore.sizeBytes);
+        if (!existing.offline) await existing.lu.capacityChanged(w.backstore.sizeBytes);
       }
       return existing.lu;
     }
     if (existing) await this.closeOne(w.key, existing);
+    const opened = await this.tryOpen(w);
+    const lu = createLogicalUnit({ ...w.identity, backstore: opened.backstore });
+    const entry: OpenLu = { specKey, sizeBytes: w.backstore.sizeBytes, lu, wanted: w, ...opened };
+    this.open.set(w.key, entry);
+    if (entry.offline) this.logOffline(entry);
+    return lu;
+  }
+
+  private async tryOpen(w: WantedLu): Promise<{ backstore: Backstore | null; offline: Offline | null }> {
     try {
-      const backstore = await openBackstore(w.backstore);
-      const lu = createLogicalUnit({ ...w.identity, backstore });
-      this.open.set(w.key, { specKey, sizeBytes: w.backstore.sizeBytes, lu });
-      return lu;
+      return { backstore: await openBackstore(w.backstore), offline: null };
     } catch (err) {
-      this.log.error({ lu: w.key, path: w.backstore.path, err: (err as Error).message }, 'cannot open extent');
-      return undefined;
+      const e = err as NodeJS.ErrnoException;
+      const target = w.backstore.path ?? null;
+      return {
+        backstore: null,
+        offline: {
+          missing: target && (e.code === 'ENOENT' || e.code === 'ENOTDIR') ? firstMissing(target) : null,
+          error: e.code ? `${e.code}: ${e.message}` : e.message,
+          since: new Date().toISOString(),
+        },
+      };
     }
+  }
+
+  private async checkMedium(entry: OpenLu): Promise<void> {
+    if (entry.backstore) {
+      if (!entry.backstore.stillAtPath || entry.backstore.stillAtPath()) {
+        // One fstat per LU per re-check (never per I/O): a file truncated or grown behind
+        // sanbox's back changes the LU's capacity, with CAPACITY DATA HAS CHANGED.
+        await entry.lu.capacityChanged().catch(() => undefined);
+        return;
+      }
+      // Deleted, replaced or unmounted under the LU: stop serving the invisible inode, and
+      // open whatever the path names now (a replaced file comes back at once, with a UA).
+      await entry.lu.changeMedium(null);
+      entry.backstore = null;
+    }
+    const opened = await this.tryOpen(entry.wanted);
+    if (opened.backstore) {
+      await entry.lu.changeMedium(opened.backstore);
+      const wasOffline = entry.offline;
+      entry.backstore = opened.backstore;
+      entry.offline = null;
+      this.log.info(
+        { extent: entry.wanted.extent.name, path: entry.wanted.backstore.path, offlineSince: wasOffline?.since },
+        'extent is online: its backing file is there again',
+      );
+      return;
+    }
+    const first = entry.offline === null;
+    entry.offline = first ? opened.offline : { ...opened.offline!, since: entry.offline!.since };
+    if (first) this.logOffline(entry);
+  }
+
+  private logOffline(entry: OpenLu): void {
+    const o = entry.offline!;
+    this.log.warn(
+      { extent: entry.wanted.extent.name, lu: entry.wanted.key, path: entry.wanted.backstore.path, missing: o.missing, err: o.error },
+      o.missing
+        ? 'extent is offline: its backing file is missing; the LUN answers NOT READY until it is back'
+        : 'extent is offline: its backing file cannot be opened; the LUN answers NOT READY until it can',
+    );
   }
 
   private async closeOne(key: string, entry: OpenLu): Promise<void> {
@@ -76,4 +177,14 @@ export class LogicalUnits {
       this.log.warn({ lu: key, err: (err as Error).message }, 'closing logical unit failed');
     }
   }
+}
+
+/** The topmost missing path on the way to `target` (its pool directory when that is gone). */
+function firstMissing(target: string): string {
+  let missing = target;
+  for (let dir = path.dirname(target); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (fs.existsSync(dir)) break;
+    missing = dir;
+  }
+  return missing;
 }

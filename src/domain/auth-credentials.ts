@@ -8,7 +8,7 @@ import type { Page } from '../store/config-store.js';
 import type { AuthCredential } from './entities.js';
 import { invalid, notFound, referenced } from './errors.js';
 import type { Mutations } from './mutations.js';
-import { REQUIRED, intInRange, text } from './rules.js';
+import { REQUIRED, intInRange, noControlCharacters, text } from './rules.js';
 import { authGroupUsers } from './auth-groups.js';
 
 export interface AuthCredentialInput {
@@ -82,9 +82,12 @@ export class AuthCredentialService {
 
   private check(c: Omit<AuthCredential, 'id'>): void {
     intInRange('tag', c.tag, 1, 65535);
+    noControlCharacters('user', c.user);
     if (c.user.trim() === '') throw invalid('user', REQUIRED);
     text('user', c.user, 120);
     if (c.secret === '') throw invalid('secret', REQUIRED);
+    noControlCharacters('secret', c.secret);
+    noControlCharacters('peerSecret', c.peerSecret);
     if (c.secret.length > MAX_SECRET) throw invalid('secret', `The secret must be at most ${MAX_SECRET} characters.`);
     text('peerUser', c.peerUser, 120);
     if (c.peerSecret.length > MAX_SECRET) throw invalid('peerSecret', `The secret must be at most ${MAX_SECRET} characters.`);

@@ -1,7 +1,9 @@
 /**
  * Extents: the storage behind a LUN. File extents are sparse images inside a pool
  * (created at the requested size, or adopted when the file exists; growing is allowed,
- * shrinking is not). Device extents name an existing block device. ZFS volumes need ZFS.
+ * shrinking is not). Creating an extent (or pointing it at a new path) is the only thing
+ * that creates an image; an extent whose own image went missing stays without one.
+ * Device extents name an existing block device. ZFS volumes need ZFS.
  */
 import path from 'node:path';
 import type { Page } from '../store/config-store.js';
@@ -12,7 +14,7 @@ import { blockDeviceSize, createSparseFile, growFile, inspectFile, zfsPresent, t
 import type { Mutations } from './mutations.js';
 import { generateNaa, parseNaa } from './naa.js';
 import { resolvePoolPath } from './pool-paths.js';
-import { REQUIRED, choice, intInRange, text } from './rules.js';
+import { REQUIRED, choice, intInRange, noControlCharacters, text } from './rules.js';
 import { parseSize } from './size.js';
 
 export interface ExtentInput {
@@ -116,7 +118,7 @@ export class ExtentService {
   }
 
   private checkCommon(e: Omit<Extent, 'id'>, selfId: number | null): void {
-    e.name = e.name.trim();
+    e.name = noControlCharacters('name', e.name).trim();
     if (e.name === '') throw invalid('name', REQUIRED);
     text('name', e.name, 120);
     const sameName = this.m.store.extentByName(e.name);
@@ -133,6 +135,7 @@ export class ExtentService {
 
   /** Resolves the path for the extent's type, and creates, adopts or grows its storage. */
   private placeStorage(e: Omit<Extent, 'id'>, requested: string, current: Extent | null, onRollback: (u: Undo) => void): void {
+    noControlCharacters('path', requested);
     const size = parseSize(e.sizeText);
     if (size === null) {
       throw invalid('sizeBytes', 'Enter a size in bytes, or a number with a KB, MB, GB or TB suffix.');
@@ -161,7 +164,14 @@ export class ExtentService {
     const resolved = resolvePoolPath('path', requested, this.m.store.listPools());
     this.assertPathFree(resolved.realPath, current?.id ?? null);
     const file = inspectFile('path', resolved.realPath);
-    if (!file.exists) {
+    if (!file.exists && current?.type === 'File' && current.path === resolved.realPath) {
+      // The extent's own image is missing (deleted, pool not mounted): the extent is
+      // offline, and recreating the file here would hand its initiators an empty disk.
+      if (size !== 0 && size !== current.sizeBytes) {
+        throw invalid('sizeBytes', `The file ${resolved.displayPath} is missing: restore it before resizing the extent.`);
+      }
+      e.sizeBytes = current.sizeBytes;
+    } else if (!file.exists) {
       if (size === 0) throw invalid('sizeBytes', 'The file does not exist: give a size to create it.');
       onRollback(createSparseFile('path', resolved.realPath, size));
       e.sizeBytes = size;

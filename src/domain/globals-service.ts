@@ -5,7 +5,7 @@ import { invalid } from './errors.js';
 import { isIscsiName } from './iscsi-names.js';
 import { isIPv4, isIPv6, isNetwork } from './addresses.js';
 import type { Mutations } from './mutations.js';
-import { AUTH_METHODS, choice, intInRange, text } from './rules.js';
+import { AUTH_METHODS, atMost, choice, intInRange, noControlCharacters, noControlCharactersInList } from './rules.js';
 import { assertAuthGroupUsable } from './auth-groups.js';
 
 export type GlobalsPatch = Partial<GlobalSettings>;
@@ -38,6 +38,7 @@ export class GlobalsService {
 }
 
 function validateGlobals(g: GlobalSettings, m: Mutations): void {
+  noControlCharacters('basename', g.basename);
   if (!isIscsiName(g.basename)) {
     throw invalid('basename', 'Base name must be an iSCSI name: iqn.yyyy-mm.reversed.domain[:id], eui. or naa.');
   }
@@ -59,11 +60,12 @@ function validateGlobals(g: GlobalSettings, m: Mutations): void {
   if (typeof g.lucEnabled !== 'boolean') throw invalid('lucEnabled', 'Enter a boolean.');
   if (!isIPv4(g.lucIp) && !isIPv6(g.lucIp)) throw invalid('lucIp', 'Enter a valid IPv4 or IPv6 address.');
   intInRange('lucPort', g.lucPort, 1, 65535);
+  noControlCharactersInList('lucAuthNetwork', g.lucAuthNetwork);
   if (g.lucAuthNetwork !== '' && !g.lucAuthNetwork.split(/[\s,]+/).filter(Boolean).every(isNetwork)) {
     throw invalid('lucAuthNetwork', 'Enter ALL, IP addresses or CIDR networks.');
   }
   choice('lucAuthMethod', g.lucAuthMethod, ['', ...AUTH_METHODS]);
-  text('lucAuthNetwork', g.lucAuthNetwork, 120);
+  atMost('lucAuthNetwork', g.lucAuthNetwork, 120);
   assertAuthGroupUsable(m.store, 'discoveryAuthGroup', g.discoveryAuthMethod, g.discoveryAuthGroup);
   if (g.lucAuthGroup !== null) assertAuthGroupUsable(m.store, 'lucAuthGroup', 'Auto', g.lucAuthGroup);
 }

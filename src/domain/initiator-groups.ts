@@ -8,7 +8,7 @@ import { conflict, invalid, notFound, referenced } from './errors.js';
 import { isIscsiName } from './iscsi-names.js';
 import { isNetwork } from './addresses.js';
 import type { Mutations } from './mutations.js';
-import { intInRange, text } from './rules.js';
+import { intInRange, noControlCharactersInList, text } from './rules.js';
 
 export interface InitiatorGroupInput {
   tag?: number | null;
@@ -24,8 +24,14 @@ export function splitList(value: string | string[]): string[] {
   return items.filter((s) => s !== '');
 }
 
+/** Tabs and newlines separate entries (FreeNAS returns one per line); other controls are refused. */
+function listWithoutControls(field: string, value: string | string[]): string | string[] {
+  for (const v of Array.isArray(value) ? value : [value]) noControlCharactersInList(field, String(v));
+  return value;
+}
+
 export function parseInitiatorList(value: string | string[]): string[] {
-  const names = splitList(value);
+  const names = splitList(listWithoutControls('initiators', value));
   if (names.length === 0) return ['ALL'];
   if (names.some((n) => n.toUpperCase() === 'ALL')) {
     if (names.length > 1) throw invalid('initiators', 'ALL cannot be combined with initiator names.');
@@ -38,7 +44,7 @@ export function parseInitiatorList(value: string | string[]): string[] {
 }
 
 export function parseNetworkList(value: string | string[]): string[] {
-  const nets = splitList(value);
+  const nets = splitList(listWithoutControls('networks', value));
   if (nets.length === 0) return ['ALL'];
   if (nets.some((n) => n.toUpperCase() === 'ALL')) {
     if (nets.length > 1) throw invalid('networks', 'ALL cannot be combined with networks.');

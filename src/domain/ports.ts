@@ -41,7 +41,27 @@ export interface SessionStatus {
   commands: number;
 }
 
+/**
+ * A served extent's medium. Offline: its file (or the pool directory holding it) is
+ * missing or cannot be opened, so its LUNs answer NOT READY; nothing is created.
+ */
+export interface ExtentStatus {
+  id: number;
+  name: string;
+  /** The real path the data plane opens (null for a null device). */
+  path: string | null;
+  state: 'online' | 'offline';
+  /** Offline: the first missing path, the image or its directory (pool not mounted). */
+  missing: string | null;
+  /** Offline: why the open failed, e.g. "ENOENT: no such file or directory, open '...'". */
+  error: string | null;
+  /** Offline: when it was first found missing (ISO 8601). */
+  since: string | null;
+}
+
 export interface LiveStatus {
   listeners: ListenerStatus[];
   sessions: SessionStatus[];
+  /** Extents mapped to a target, with the state of their medium. */
+  extents: ExtentStatus[];
 }

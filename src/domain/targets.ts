@@ -9,7 +9,7 @@ import type { DigestSetting, Target } from './entities.js';
 import { conflict, invalid, notFound } from './errors.js';
 import { MAX_ISCSI_NAME, TARGET_NAME_CHARS, hasIscsiPrefix, isIscsiName, servedTargetName } from './iscsi-names.js';
 import type { Mutations } from './mutations.js';
-import { AUTH_METHODS, REQUIRED, choice, intInRange, text } from './rules.js';
+import { AUTH_METHODS, REQUIRED, choice, intInRange, noControlCharacters, text } from './rules.js';
 import { assertAuthGroupUsable } from './auth-groups.js';
 import { stripUndefined } from './globals-service.js';
 
@@ -79,7 +79,7 @@ export class TargetService {
   }
 
   private check(t: Omit<Target, 'id'>, selfId: number | null): void {
-    const name = t.name.trim();
+    const name = noControlCharacters('name', t.name).trim();
     if (name === '') throw invalid('name', REQUIRED);
     if (hasIscsiPrefix(name)) {
       if (!isIscsiName(name)) throw invalid('name', 'Not a valid iqn., eui. or naa. name.');

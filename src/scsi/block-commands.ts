@@ -10,11 +10,12 @@ import type { BlockLogicalUnit, Task } from './logical-unit.js';
 import { Op, decodeBlockIo, decodeGetLbaStatus, decodeSynchronizeCache, decodeWriteSame, readU64, writeU64 } from './cdb.js';
 import type { BlockIo } from './cdb.js';
 import {
-  TaskAbortedError, invalidFieldInCdb, invalidFieldInCommandIu, invalidFieldInParameterList, lbaOutOfRange,
-  miscompare, parameterListLengthError, sanitizeInProgress,
+  ScsiCheckCondition, TaskAbortedError, invalidFieldInCdb, invalidFieldInCommandIu, invalidFieldInParameterList, lbaOutOfRange,
+  miscompare, parameterListLengthError, sanitizeInProgress, unrecoveredReadError,
 } from './sense.js';
 import { GOOD, clip, good, ioFailure } from './results.js';
 import { ioBuffers } from '../backstore/buffer-pool.js';
+import { MediumEndError } from '../backstore/backstore.js';
 
 
 /** Byte offset of the transfer length field, per opcode, for field pointers. */
@@ -41,7 +42,7 @@ export async function readBlocks(lu: BlockLogicalUnit, cmd: ScsiCommand): Promis
     await lu.backstore.read(buf, io.lba * lu.blockSize);
   } catch (err) {
     ioBuffers.release(buf); // the backstore settles only after its last read finished
-    throw ioFailure(err, io.lba, false);
+    throw await readFailure(lu, err, io.lba);
   }
   return { status: ScsiStatus.Good, data: buf, pooled: true };
 }
@@ -114,9 +115,21 @@ export async function readMedium(lu: BlockLogicalUnit, lba: number, blocks: numb
   try {
     await lu.backstore.read(buf, lba * lu.blockSize);
   } catch (err) {
-    throw ioFailure(err, lba, false);
+    throw await readFailure(lu, err, lba);
   }
   return buf;
+}
+
+/**
+ * A read that ran into the image's real end (truncated under the LU) is MEDIUM ERROR /
+ * UNRECOVERED READ ERROR with the first LBA that is not wholly there, and the LU takes the
+ * smaller size: every nexus gets CAPACITY DATA HAS CHANGED, later I/O past the new end
+ * LBA OUT OF RANGE. Other failures map as ioFailure says.
+ */
+async function readFailure(lu: BlockLogicalUnit, err: unknown, lba: number): Promise<ScsiCheckCondition> {
+  if (!(err instanceof MediumEndError)) return ioFailure(err, lba, false);
+  await lu.capacityChanged().catch(() => undefined);
+  return unrecoveredReadError(Math.floor(err.endOffset / lu.blockSize));
 }
 
 /** Compare `expected` with the medium at `lba`; MISCOMPARE with the byte offset if they differ. */

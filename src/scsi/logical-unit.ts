@@ -7,12 +7,13 @@
  * handler and turns a thrown ScsiCheckCondition into CHECK CONDITION: it never rejects.
  */
 import type { Backstore } from '../backstore/backstore.js';
+import { AbsentMedium } from '../backstore/absent.js';
 import type { ItNexus, LogicalUnit, LogicalUnitSpec, ScsiCommand, ScsiResult } from './types.js';
 import { ScsiStatus } from './types.js';
 import { Op, dataOutLength, decodeBlockIo } from './cdb.js';
 import {
   ReservationConflictError, ScsiCheckCondition, SenseKey, TaskAbortedError, UnitAttention, buildFixedSense,
-  invalidFieldInCdb, invalidOpcode, lbaOutOfRange, logicalUnitNotSupported, notReadyInitializingRequired,
+  invalidFieldInCdb, invalidOpcode, lbaOutOfRange, logicalUnitNotSupported, notReadyInitializingRequired, mediumNotPresent,
   sanitizeCommandFailed, sanitizeInProgress, spaceAllocationFailed, unitAttention, unrecoveredReadError, writeError,
   writeProtected, writeProtectedBySoftware,
 } from './sense.js';
@@ -73,7 +74,11 @@ const BLOCK_WRITES = new Set<number>([
 
 export class BlockLogicalUnit implements LogicalUnit {
   readonly spec: LogicalUnitSpec;
-  readonly backstore: Backstore;
+  /** An AbsentMedium while the medium is missing (hasMedium false). */
+  backstore: Backstore;
+  hasMedium: boolean;
+  /** Blocks when the medium was last present (null: never), to tell a changed size on return. */
+  private lastMediumBlocks: number | null;
   readonly blockSize: number;
   readonly blockShift: number;
   readonly limits: BlockLimits;
@@ -112,10 +117,12 @@ export class BlockLogicalUnit implements LogicalUnit {
   constructor(spec: LogicalUnitSpec) {
     if (spec.blockSize !== 512 && spec.blockSize !== 4096) throw new RangeError(`block size ${spec.blockSize} is not 512 or 4096`);
     this.spec = spec;
-    this.backstore = spec.backstore;
+    this.backstore = spec.backstore ?? new AbsentMedium('file');
+    this.hasMedium = spec.backstore !== null;
     this.blockSize = spec.blockSize;
     this.blockShift = spec.blockSize === 512 ? 9 : 12;
-    this.blocks = Math.floor(spec.backstore.sizeBytes / spec.blockSize);
+    this.blocks = Math.floor(this.backstore.sizeBytes / spec.blockSize);
+    this.lastMediumBlocks = this.hasMedium ? this.blocks : null;
     this.physicalExponent = 0;
     const perMiB = MiB / spec.blockSize;
     this.limits = {
@@ -216,6 +223,7 @@ export class BlockLogicalUnit implements LogicalUnit {
       if (this.sanitizing && !SANITIZE_ALLOWED.has(op)) throw sanitizeInProgress();
       this.reservations.check(cmd.nexus, entry.access);
       if (entry.medium && this.sanitizeFailed) throw sanitizeCommandFailed();
+      if (entry.medium && !this.hasMedium) throw mediumNotPresent();
       if (entry.medium && this.stopped) throw notReadyInitializingRequired();
       const result = await entry.handler(this, cmd, task);
       return task.aborted ? { status: ScsiStatus.TaskAborted } : result;
@@ -270,6 +278,23 @@ export class BlockLogicalUnit implements LogicalUnit {
     if (blocks === this.blocks) return;
     this.blocks = blocks;
     for (const st of this.nexuses.values()) st.queue(UnitAttention.CapacityDataHasChanged);
+  }
+
+  async changeMedium(backstore: Backstore | null): Promise<void> {
+    const old = this.backstore;
+    this.backstore = backstore ?? new AbsentMedium(old.kind);
+    this.hasMedium = backstore !== null;
+    this.blocks = Math.floor(this.backstore.sizeBytes / this.blockSize);
+    if (backstore) {
+      const resized = this.lastMediumBlocks !== null && this.lastMediumBlocks !== this.blocks;
+      this.lastMediumBlocks = this.blocks;
+      for (const st of this.nexuses.values()) {
+        st.queue(UnitAttention.NotReadyToReadyChange);
+        if (resized) st.queue(UnitAttention.CapacityDataHasChanged);
+      }
+    }
+    // Commands already reading from the old medium finish first (close waits for them).
+    if (old !== this.backstore) await old.close();
   }
 
   async close(): Promise<void> {

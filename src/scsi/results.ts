@@ -1,7 +1,7 @@
 /** Small helpers every command handler shares: GOOD results, allocation clipping, I/O errors. */
 import type { ScsiResult } from './types.js';
 import { ScsiStatus } from './types.js';
-import { ScsiCheckCondition, spaceAllocationFailed, unrecoveredReadError, writeError } from './sense.js';
+import { ScsiCheckCondition, mediumNotPresent, spaceAllocationFailed, unrecoveredReadError, writeError } from './sense.js';
 
 export const GOOD: Readonly<ScsiResult> = Object.freeze({ status: ScsiStatus.Good });
 
@@ -17,9 +17,14 @@ export function ioErrorCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null ? (err as NodeJS.ErrnoException).code : undefined;
 }
 
-/** Map a backstore failure to sense: ENOSPC on a thin image, else MEDIUM ERROR. */
+/**
+ * Map a backstore failure to sense: ENOSPC on a thin image, NOT READY when the medium
+ * went away under the command (ENOMEDIUM, backstore/absent.ts), else MEDIUM ERROR.
+ */
 export function ioFailure(err: unknown, lba: number, write: boolean): ScsiCheckCondition {
   if (err instanceof ScsiCheckCondition) return err;
-  if (ioErrorCode(err) === 'ENOSPC') return spaceAllocationFailed();
+  const code = ioErrorCode(err);
+  if (code === 'ENOSPC') return spaceAllocationFailed();
+  if (code === 'ENOMEDIUM') return mediumNotPresent();
   return write ? writeError(lba) : unrecoveredReadError(lba);
 }

@@ -128,6 +128,15 @@ export const writeError = (lba?: number): ScsiCheckCondition =>
   new ScsiCheckCondition(SenseKey.MediumError, 0x0c, 0x00, undefined, lba);
 export const notReadyInitializingRequired = (): ScsiCheckCondition =>
   new ScsiCheckCondition(SenseKey.NotReady, 0x04, 0x02);
+/**
+ * The medium (image file, pool) is missing: NOT READY / MEDIUM NOT PRESENT. Initiators
+ * fail the I/O at once (Linux: ACTION_FAIL, no retry storm), and libiscsi's login (QEMU,
+ * iscsi-inq, iscsi-ls) tolerates a NOT READY LUN only with this ASC (or SANITIZE IN
+ * PROGRESS): with 04/03 MANUAL INTERVENTION REQUIRED those initiators cannot even connect
+ * to read its INQUIRY, and 04/01 BECOMING READY is retried for the whole command timeout.
+ */
+export const mediumNotPresent = (): ScsiCheckCondition =>
+  new ScsiCheckCondition(SenseKey.NotReady, 0x3a, 0x00);
 export const miscompare = (offset: number): ScsiCheckCondition =>
   new ScsiCheckCondition(SenseKey.Miscompare, 0x1d, 0x00, undefined, offset);
 export const savingParametersNotSupported = (): ScsiCheckCondition =>
@@ -172,6 +181,7 @@ export const sanitizeCommandFailed = (): ScsiCheckCondition =>
 
 /** Unit attention conditions (asc, ascq) queued per nexus. */
 export const enum UnitAttention {
+  NotReadyToReadyChange = 0x2800,
   PowerOnReset = 0x2900,
   LogicalUnitReset = 0x2903,
   ModeParametersChanged = 0x2a01,

@@ -8,7 +8,7 @@ import type { BlockLogicalUnit } from './logical-unit.js';
 import { Op, decodeInquiry, decodeModeSelect, decodeModeSense, decodeStartStop, writeU64 } from './cdb.js';
 import {
   ReservationConflictError, SenseKey, UnitAttention, buildFixedSense, invalidFieldInCdb, mediumRemovalPrevented,
-  parameterListLengthError,
+  mediumNotPresent, parameterListLengthError,
 } from './sense.js';
 import {
   Vpd, standardInquiry, vpdBlockDeviceCharacteristics, vpdBlockLimits, vpdDeviceIdentification,
@@ -28,6 +28,7 @@ export function requestSense(lu: BlockLogicalUnit, cmd: ScsiCommand): ScsiResult
   if (cdb[1]! & 0x01) throw invalidFieldInCdb(1, 0); // DESC: fixed format only
   const sense = lu.sanitizing
     ? buildFixedSense(SenseKey.NotReady, 0x04, 0x1b)
+    : !lu.hasMedium ? mediumNotPresent().toSense()
     : lu.stopped ? buildFixedSense(SenseKey.NotReady, 0x04, 0x02) : buildFixedSense(SenseKey.NoSense, 0, 0);
   return good(clip(sense, cdb[4]!));
 }

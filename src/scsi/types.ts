@@ -83,6 +83,13 @@ export interface LogicalUnit {
    * medium of their own (memory, null); file and block backstores re-read the medium.
    */
   capacityChanged(sizeBytes?: number): Promise<void>;
+  /**
+   * The medium went away (null: its file or pool is missing) or is back (a backstore).
+   * Without one, commands that need the medium get NOT READY / MEDIUM NOT PRESENT while INQUIRY, REPORT LUNS
+   * and REQUEST SENSE still answer; when one arrives, every nexus gets NOT READY TO READY
+   * CHANGE (and CAPACITY DATA HAS CHANGED if the size differs). The old backstore is closed.
+   */
+  changeMedium(backstore: Backstore | null): Promise<void>;
   /** Release the backstore; commands after this fail. */
   close(): Promise<void>;
   /**
@@ -111,7 +118,8 @@ export interface LogicalUnitSpec {
   rotationRate: number;
   /** Thin provisioning enabled (LBPME): UNMAP / WRITE SAME UNMAP / GET LBA STATUS. */
   thin: boolean;
-  backstore: Backstore;
+  /** Null: the medium is missing; the LU starts NOT READY (see LogicalUnit.changeMedium). */
+  backstore: Backstore | null;
   /**
    * Where persistent reservations registered with APTPL (activate persist through power
    * loss) are kept across restarts: a small JSON file per LU. Optional; without it APTPL

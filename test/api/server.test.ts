@@ -52,6 +52,7 @@ test('GET /api/status shows listener errors from the data plane; the FreeNAS obj
   const live: LiveStatus = {
     listeners: [{ address: '192.168.3.20:3260', portalGroupTag: 1, state: 'failed', error: 'EADDRNOTAVAIL' }],
     sessions: [],
+    extents: [{ id: 1, name: 'e0', path: '/tank/e0', state: 'offline', missing: '/tank', error: 'ENOENT', since: '2026-12-01T09:00:00.000Z' }],
   };
   const sb = await startSanbox({ ports: { status: { status: () => live } } });
   try {

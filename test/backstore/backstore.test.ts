@@ -8,21 +8,33 @@ import { execFileSync } from 'node:child_process';
 import { openBackstore } from '../../src/backstore/open.js';
 import { nativeFs, nativeLoadError, tuneMallocForIo } from '../../src/backstore/native.js';
 import type { FdBackstore } from '../../src/backstore/file.js';
+import { MediumEndError } from '../../src/backstore/backstore.js';
 
 const MiB = 1024 * 1024;
+
+/** A sparse image of `size` bytes, as the API creates one (the backstore never does). */
+function image(path: string, size: number): string {
+  writeFileSync(path, '', { mode: 0o600 });
+  truncateSync(path, size);
+  return path;
+}
 
 function tmp(): { dir: string; done: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'sanbox-bs-'));
   return { dir, done: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-test('file: a new image is created sparse at the requested size', async () => {
+test('file: a missing image or pool directory is not created: ENOENT, nothing on disk', async () => {
   const { dir, done } = tmp();
   try {
     const path = join(dir, 'new.img');
-    const bs = await openBackstore({ kind: 'file', path, sizeBytes: 64 * MiB });
+    await assert.rejects(openBackstore({ kind: 'file', path, sizeBytes: 64 * MiB }), { code: 'ENOENT' });
+    assert.equal(existsSync(path), false);
+    const unmounted = join(dir, 'pool', 'disk.img');
+    await assert.rejects(openBackstore({ kind: 'file', path: unmounted, sizeBytes: 64 * MiB }), { code: 'ENOENT' });
+    assert.equal(existsSync(join(dir, 'pool')), false);
+    const bs = await openBackstore({ kind: 'file', path: image(path, 64 * MiB), sizeBytes: 64 * MiB });
     assert.equal(bs.sizeBytes, 64 * MiB);
-    assert.equal(statSync(path).size, 64 * MiB);
     assert.ok(statSync(path).blocks < 64, 'sparse');
     await bs.close();
   } finally {
@@ -33,7 +45,7 @@ test('file: a new image is created sparse at the requested size', async () => {
 test('file: positioned write/read, FUA, flush, holes read as zeros', async () => {
   const { dir, done } = tmp();
   try {
-    const path = join(dir, 'a.img');
+    const path = image(join(dir, 'a.img'), 8 * MiB);
     const bs = await openBackstore({ kind: 'file', path, sizeBytes: 8 * MiB });
     const data = Buffer.alloc(8192);
     for (let i = 0; i < data.length; i++) data[i] = i & 0xff;
@@ -54,7 +66,7 @@ test('file: positioned write/read, FUA, flush, holes read as zeros', async () =>
   }
 });
 
-test('file: an image shorter than asked reads zeros past its end; the medium size wins', async () => {
+test('file: the medium size wins; a read past the real end (truncated under it) rejects with where the file ends', async () => {
   const { dir, done } = tmp();
   try {
     const path = join(dir, 'short.img');
@@ -62,11 +74,13 @@ test('file: an image shorter than asked reads zeros past its end; the medium siz
     const bs = await openBackstore({ kind: 'file', path, sizeBytes: 8 * MiB });
     assert.equal(bs.sizeBytes, 1000);
     const b = Buffer.alloc(2048, 0xff);
-    await bs.read(b, 0);
-    assert.deepEqual(b.subarray(0, 1000), Buffer.alloc(1000, 1));
-    assert.deepEqual(b.subarray(1000), Buffer.alloc(1048));
+    await assert.rejects(bs.read(b, 0), (e: MediumEndError) => e instanceof MediumEndError && e.code === 'EIO' && e.endOffset === 1000);
+    await assert.rejects(bs.read(Buffer.alloc(512), 4096), (e: MediumEndError) => e instanceof MediumEndError && e.endOffset === 4096);
     truncateSync(path, 2 * MiB);
     assert.equal(await bs.refreshSize(), 2 * MiB);
+    await bs.read(b, 0);
+    assert.deepEqual(b.subarray(0, 1000), Buffer.alloc(1000, 1));
+    assert.deepEqual(b.subarray(1000), Buffer.alloc(1048), 'a hole reads as zeros');
     await bs.close();
   } finally {
     done();
@@ -91,7 +105,7 @@ test('file: read-only backstore refuses writes with an errno code', async () => 
 test('file: discard punches a hole; mapped() reports data and holes', async () => {
   const { dir, done } = tmp();
   try {
-    const path = join(dir, 'thin.img');
+    const path = image(join(dir, 'thin.img'), 16 * MiB);
     const bs = await openBackstore({ kind: 'file', path, sizeBytes: 16 * MiB });
     await bs.write(Buffer.alloc(4 * MiB, 7), 0, false);
     assert.deepEqual(await bs.mapped(0, 16 * MiB), [
@@ -232,7 +246,7 @@ test('native addon: punchHoleAsync runs off the event loop and rejects with errn
 test('file: close() waits for I/O in flight before the descriptors go away', async () => {
   const { dir, done } = tmp();
   try {
-    const path = join(dir, 'c.img');
+    const path = image(join(dir, 'c.img'), 64 * MiB);
     const bs = await openBackstore({ kind: 'file', path, sizeBytes: 64 * MiB });
     const data = Buffer.alloc(MiB, 0x5a);
     const writes = Array.from({ length: 32 }, (_, i) => bs.write(data, i * MiB, false));
@@ -250,7 +264,7 @@ test('file: close() waits for I/O in flight before the descriptors go away', asy
 test('file: without the addon, discard zeroes only chunks that hold data (holes stay holes)', async () => {
   const { dir, done } = tmp();
   try {
-    const path = join(dir, 'noaddon.img');
+    const path = image(join(dir, 'noaddon.img'), 64 * MiB);
     const bs = (await openBackstore({ kind: 'file', path, sizeBytes: 64 * MiB })) as FdBackstore;
     bs.native = null;
     await bs.write(Buffer.alloc(MiB, 3), 10 * MiB, false);

@@ -116,6 +116,7 @@ export class ScriptedLu implements LogicalUnit {
   nexusGone(): void {
     this.gone++;
   }
+  async changeMedium(): Promise<void> {}
   async capacityChanged(): Promise<void> {}
   async close(): Promise<void> {}
 }

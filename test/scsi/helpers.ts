@@ -1,5 +1,5 @@
 /** Shared test helpers: a real LU over a real backstore, commands as CDB byte vectors. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -39,7 +39,13 @@ export async function fileLu(opts: Partial<LogicalUnitSpec> & { sizeBytes?: numb
   const { dir, cleanup } = tempDir();
   const path = join(dir, 'lu.img');
   const kind = opts.kind ?? 'file';
-  const backstore = await openBackstore({ kind, path, sizeBytes: opts.sizeBytes ?? 16 * 1024 * 1024 });
+  const sizeBytes = opts.sizeBytes ?? 16 * 1024 * 1024;
+  if (kind === 'file') {
+    // The image as the API would create it: the backstore opens, never creates.
+    writeFileSync(path, '', { mode: 0o600 });
+    truncateSync(path, sizeBytes);
+  }
+  const backstore = await openBackstore({ kind, path, sizeBytes });
   const spec: LogicalUnitSpec = {
     serial: 'SBX0001',
     naa: '6001405abcdef012',
@@ -51,7 +57,7 @@ export async function fileLu(opts: Partial<LogicalUnitSpec> & { sizeBytes?: numb
     rotationRate: 1,
     thin: true,
     ...opts,
-    backstore: opts.backstore ?? backstore,
+    backstore: opts.backstore !== undefined ? opts.backstore : backstore,
   };
   const lu = createLogicalUnit(spec);
   return {

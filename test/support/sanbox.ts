@@ -111,6 +111,8 @@ export async function startSanbox(options: StartOptions = {}): Promise<TestSanbo
     ...options.env,
   };
   if (options.pools) {
+    // sanbox itself creates only the default pool (a missing one may be an unmounted one).
+    for (const dir of Object.values(options.pools)) fs.mkdirSync(dir, { recursive: true });
     env.SANBOX_POOLS = Object.entries(options.pools)
       .map(([name, dir]) => `${name}:${dir}`)
       .join(',');
