@@ -96,8 +96,11 @@ export class Connection implements SessionConnection {
   private sendProgress = { done: 0, at: Date.now() };
   /** The initiator is not reading: the socket is paused and the session's window held. */
   private congested = false;
-  /** A write buffer the parser already put a command's immediate data into. */
-  prealloc: { itt: number; buf: Buffer; pooled: boolean } | null = null;
+  /**
+   * A write buffer the parser already put a command's immediate data into, and the
+   * budget bytes it took for it (0 when the buffer holds the immediate data only).
+   */
+  prealloc: { itt: number; buf: Buffer; pooled: boolean; charge: number } | null = null;
   private ttt = 1;
   readonly nop: NopState = { pendingTtt: null, sentAt: 0 };
   lastReceived = Date.now();

@@ -203,15 +203,17 @@ export function placeData(conn: Connection, bhs: Buffer, length: number): Buffer
     return task.buffer.subarray(off, off + length);
   }
   if (op === 0x01 && (bhs[1]! & 0x20) !== 0) {
-    // Immediate data: a buffer of its own length only (bounded by FirstBurstLength); the
-    // whole write's buffer waits until the CDB is checked and the budget allows it. When
-    // the immediate data is the whole write, that buffer is the task's.
+    // Immediate data goes straight into the whole write's buffer when the budget grants
+    // it now (its bytes go with the buffer to the task, or back if the CDB fails), else
+    // into a buffer of its own length only (bounded by FirstBurstLength).
     const edtl = bhs.readUInt32BE(20);
-    if (edtl < length) return null;
-    const pooled = edtl === length && pooledWrite(bhs[32]!);
-    const buf = pooled ? ioBuffers.acquire(length) : Buffer.allocUnsafe(length);
-    conn.prealloc = { itt: bhs.readUInt32BE(16), buf, pooled };
-    return buf;
+    if (edtl < length || edtl > MAX_WRITE_LENGTH) return null;
+    const whole = edtl !== length && conn.budget.tryTake(edtl);
+    const size = whole ? edtl : length;
+    const pooled = size === edtl && pooledWrite(bhs[32]!);
+    const buf = pooled ? ioBuffers.acquire(size) : Buffer.allocUnsafe(size);
+    conn.prealloc = { itt: bhs.readUInt32BE(16), buf, pooled, charge: whole ? edtl : 0 };
+    return buf.subarray(0, length);
   }
   return null;
 }
@@ -223,28 +225,16 @@ function samePlace(a: Buffer, b: Buffer, offset: number): boolean {
 export function onScsiCommand(conn: Connection, pdu: Pdu): void {
   const session = conn.session!;
   const c = parseScsiCommand(pdu);
-  if (session.tasks.has(c.itt)) {
-    conn.reject(pdu.bhs, RejectReason.TaskInProgress);
-    return;
-  }
+  const placed = takePlaced(conn, c.itt, pdu);
   const target = conn.currentTarget();
-  if (!target) {
-    conn.reject(pdu.bhs, RejectReason.ProtocolError);
+  const refusal = target ? refuseCommand(conn, c, pdu.data.length) : RejectReason.ProtocolError;
+  if (refusal !== null || !target) {
+    unplace(conn, placed);
+    conn.reject(pdu.bhs, refusal ?? RejectReason.ProtocolError);
     return;
   }
   const params = conn.params;
   const imm = pdu.data.length;
-  if (imm > 0) {
-    if (!c.write || !params.immediateData || imm > c.expectedLength || imm > params.firstBurstLength) {
-      conn.reject(pdu.bhs, RejectReason.ProtocolError);
-      return;
-    }
-  }
-  if (c.immediate && session.immediateOutstanding >= session.queueDepth) {
-    // Immediate commands bypass the CmdSN window; they are bounded here instead.
-    conn.reject(pdu.bhs, RejectReason.ImmediateCommandReject);
-    return;
-  }
   const lu = c.lun >= 0 ? target.luns.get(c.lun) : undefined;
   const task = new ScsiTask(c, lu);
   task.luns = target.luns;
@@ -253,29 +243,28 @@ export function onScsiCommand(conn: Connection, pdu: Pdu): void {
   if (task.immediate) session.immediateOutstanding++;
   else session.outstanding++;
 
-  const pre = conn.prealloc;
-  conn.prealloc = null;
   // The CDB is judged before anything is buffered for it: a command that fails on its
   // CDB alone runs without its Data-Out (the LU answers it as always; Data-Out the
   // initiator still sends for it is discarded as for any finished task).
   const transfer = lu?.transferBytes ? lu.transferBytes(c.cdb) : 0;
   if (transfer < 0) {
-    if (pre?.pooled) ioBuffers.release(pre.buf);
+    unplace(conn, placed);
     execute(conn, task);
     return;
   }
   if (c.write && c.expectedLength > 0) {
     if (c.expectedLength > MAX_WRITE_LENGTH) {
-      if (pre?.pooled) ioBuffers.release(pre.buf);
+      unplace(conn, placed);
       finish(conn, task, checkCondition(SENSE_INVALID_FIELD_IN_CDB));
       return;
     }
     const edtl = c.expectedLength;
     task.unsolicitedEnd = Math.max(imm, c.final || params.initialR2T ? imm : Math.min(params.firstBurstLength, edtl));
     task.nextR2TOffset = task.unsolicitedEnd;
-    const placed = pre && pre.itt === c.itt && imm && samePlace(pdu.data, pre.buf, 0) ? pre : null;
     const budget = conn.budget;
-    if (budget.tryTake(edtl)) {
+    if (placed && placed.charge === edtl) {
+      task.charge = edtl; // taken by the parser with the buffer
+    } else if (budget.tryTake(edtl)) {
       task.charge = edtl;
     } else if (task.unsolicitedEnd >= edtl) {
       budget.force(edtl); // every byte is on its way unasked: bounded by FirstBurstLength
@@ -287,7 +276,7 @@ export function onScsiCommand(conn: Connection, pdu: Pdu): void {
     startWrite(conn, task, pdu, placed);
     return;
   }
-  if (pre?.pooled) ioBuffers.release(pre.buf);
+  unplace(conn, placed);
   const charge = Math.max(c.read ? c.expectedLength : 0, transfer);
   if (charge > 0 && !conn.budget.tryTake(charge)) {
     // Its Data-In would go past the budget: wait in line, holding the CmdSN window slot.
@@ -305,8 +294,40 @@ export function onScsiCommand(conn: Connection, pdu: Pdu): void {
   execute(conn, task);
 }
 
+/** Why a SCSI Command PDU is rejected before it becomes a task, or null. */
+function refuseCommand(conn: Connection, c: ReturnType<typeof parseScsiCommand>, imm: number): RejectReason | null {
+  const session = conn.session!;
+  if (session.tasks.has(c.itt)) return RejectReason.TaskInProgress;
+  const params = conn.params;
+  if (imm > 0 && (!c.write || !params.immediateData || imm > c.expectedLength || imm > params.firstBurstLength)) {
+    return RejectReason.ProtocolError;
+  }
+  // Immediate commands bypass the CmdSN window; they are bounded here instead.
+  if (c.immediate && session.immediateOutstanding >= session.queueDepth) return RejectReason.ImmediateCommandReject;
+  return null;
+}
+
+type Placed = NonNullable<Connection['prealloc']>;
+
+/** The buffer the parser put this command's immediate data into, if it did. */
+function takePlaced(conn: Connection, itt: number, pdu: Pdu): Placed | null {
+  const pre = conn.prealloc;
+  if (pre === null) return null;
+  conn.prealloc = null;
+  if (pre.itt === itt && pdu.data.length !== 0 && samePlace(pdu.data, pre.buf, 0)) return pre;
+  unplace(conn, pre);
+  return null;
+}
+
+/** A placement the command will not use: its buffer and its budget go back. */
+function unplace(conn: Connection, placed: Placed | null): void {
+  if (placed === null) return;
+  if (placed.pooled) ioBuffers.release(placed.buf);
+  if (placed.charge !== 0) conn.budget.give(placed.charge);
+}
+
 /** The task's Data-Out buffer: the parser's placement, the PDU's own view, or a new one. */
-function writeBuffer(task: ScsiTask, pdu: Pdu, placed: { buf: Buffer; pooled: boolean } | null, size: number): void {
+function writeBuffer(task: ScsiTask, pdu: Pdu, placed: Placed | null, size: number): void {
   const imm = pdu.data.length;
   if (placed && placed.buf.length === size) {
     task.buffer = placed.buf; // immediate data already placed by the parser
@@ -323,7 +344,7 @@ function writeBuffer(task: ScsiTask, pdu: Pdu, placed: { buf: Buffer; pooled: bo
 }
 
 /** A write whose bytes are held: collect the rest of its Data-Out (R2Ts) or run it. */
-function startWrite(conn: Connection, task: ScsiTask, pdu: Pdu, placed: { buf: Buffer; pooled: boolean } | null): void {
+function startWrite(conn: Connection, task: ScsiTask, pdu: Pdu, placed: Placed | null): void {
   writeBuffer(task, pdu, placed, task.expectedLength);
   if (task.received < task.expectedLength) {
     conn.dataTasks.set(task.itt, task);
@@ -338,7 +359,7 @@ function startWrite(conn: Connection, task: ScsiTask, pdu: Pdu, placed: { buf: B
  * Data-Out the initiator sends meanwhile lands in a buffer of just that size, moved into
  * the whole write's buffer once the budget grants it.
  */
-function parkWrite(conn: Connection, task: ScsiTask, pdu: Pdu, placed: { buf: Buffer; pooled: boolean } | null): void {
+function parkWrite(conn: Connection, task: ScsiTask, pdu: Pdu, placed: Placed | null): void {
   const budget = conn.budget;
   const early = task.unsolicitedEnd;
   if (early > 0) {
