@@ -25,6 +25,20 @@ const extent = {
   },
 };
 
+const load = {
+  type: 'object',
+  description: 'iSCSI limits (README, Reliability) and how much of each is in use',
+  properties: {
+    connections: { type: 'integer' },
+    maxConnections: { type: 'integer' },
+    loggingIn: { type: 'integer' },
+    maxLoggingIn: { type: 'integer' },
+    ioBytes: { type: 'integer' },
+    ioBudgetBytes: { type: 'integer' },
+    ioWaiting: { type: 'integer' },
+  },
+};
+
 export async function statusRoutes(app: FastifyInstance, opts: { status: LiveStatusSource }): Promise<void> {
   app.get('/api/status', {
     schema: {
@@ -37,6 +51,7 @@ export async function statusRoutes(app: FastifyInstance, opts: { status: LiveSta
             listeners: { type: 'array', items: listener },
             sessions: { type: 'array', items: { type: 'object', additionalProperties: true } },
             extents: { type: 'array', items: extent },
+            load,
           },
         },
       },

@@ -60,7 +60,7 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
   }
 
   status(): LiveStatus {
-    return { listeners: this.listeners.status(), sessions: this.iscsi.sessions(), extents: this.lus.extents() };
+    return { listeners: this.listeners.status(), sessions: this.iscsi.sessions(), extents: this.lus.extents(), load: this.iscsi.load() };
   }
 
   /** The TCP port a portal address is bound to (tests configure port 0 rarely; mostly informative). */

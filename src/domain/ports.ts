@@ -59,9 +59,23 @@ export interface ExtentStatus {
   since: string | null;
 }
 
+/** The iSCSI target's process-wide limits and how much of each is in use now. */
+export interface TargetLoadStatus {
+  connections: number;
+  maxConnections: number;
+  loggingIn: number;
+  maxLoggingIn: number;
+  /** Bytes of buffered Data-Out and unsent Data-In, the budget, and commands waiting for it. */
+  ioBytes: number;
+  ioBudgetBytes: number;
+  ioWaiting: number;
+}
+
 export interface LiveStatus {
   listeners: ListenerStatus[];
   sessions: SessionStatus[];
   /** Extents mapped to a target, with the state of their medium. */
   extents: ExtentStatus[];
+  /** Absent when no data plane runs (API-only tests). */
+  load?: TargetLoadStatus;
 }

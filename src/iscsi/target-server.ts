@@ -19,6 +19,17 @@ import { RefusalLog, unmapAddress } from './refusals.js';
 
 export type { SessionInfo } from './session.js';
 
+/** Process-wide limits and their use now (the domain's TargetLoadStatus has this shape). */
+export interface TargetLoad {
+  connections: number;
+  maxConnections: number;
+  loggingIn: number;
+  maxLoggingIn: number;
+  ioBytes: number;
+  ioBudgetBytes: number;
+  ioWaiting: number;
+}
+
 export interface IscsiTargetServerOptions {
   catalog: TargetCatalog;
   logger: Logger;
@@ -108,9 +119,22 @@ export class IscsiTargetServer {
     else this.pendingByAddress.set(conn.initiatorAddress, n);
   }
 
-  /** Live counts, for /api/status and tests. */
+  /** Live counts, for tests. */
   connectionCounts(): { connections: number; loggingIn: number } {
     return { connections: this.connections.size, loggingIn: this.pending.size };
+  }
+
+  /** The limits and what is in use of each, for /api/status. */
+  load(): TargetLoad {
+    return {
+      connections: this.connections.size,
+      maxConnections: this.limits.maxConnections,
+      loggingIn: this.pending.size,
+      maxLoggingIn: this.limits.pendingLogins,
+      ioBytes: this.budget.inUse,
+      ioBudgetBytes: this.budget.limit,
+      ioWaiting: this.budget.waiting,
+    };
   }
 
   dropSessions(pred: (s: { targetName: string | null; initiatorName: string }) => boolean, reason: string): number {
