@@ -417,8 +417,17 @@ export class ConfigStore {
   }
 }
 
+/**
+ * The page as SQL text. Its numbers are checked here rather than trusted: a float or a
+ * number past 2^53 becomes a literal SQLite refuses (a 500 at the API), whatever dialect
+ * computed it. Dialects answer bad paging in their own words before this.
+ */
 function limitClause(page?: Page): string {
   if (!page) return '';
   const limit = page.limit <= 0 ? -1 : Math.floor(page.limit);
-  return `LIMIT ${limit} OFFSET ${Math.max(0, Math.floor(page.offset))}`;
+  const offset = Math.max(0, Math.floor(page.offset));
+  if (!Number.isSafeInteger(limit) || !Number.isSafeInteger(offset)) {
+    throw new RangeError(`page offset ${page.offset}, limit ${page.limit} is not a pair of whole numbers below 2^53`);
+  }
+  return `LIMIT ${limit} OFFSET ${offset}`;
 }

@@ -105,3 +105,17 @@ test('the target list and the store version follow every change: insert, update,
   assert.deepEqual(names(), ['b']);
   store.close();
 });
+
+test('a page the store cannot express in SQL is a RangeError, never an SQLite datatype error', () => {
+  const db = openDatabase(path.join(dir, 'page.db'));
+  try {
+    const store = new ConfigStore(db);
+    assert.deepEqual(store.listTargets({ offset: Number.MAX_SAFE_INTEGER, limit: 1000 }), []);
+    assert.deepEqual(store.listTargets({ offset: 0, limit: 0 }), []);
+    for (const page of [{ offset: 2 ** 63, limit: 30 }, { offset: 0, limit: 1e20 }, { offset: NaN, limit: 30 }]) {
+      assert.throws(() => store.listTargets(page), RangeError, JSON.stringify(page));
+    }
+  } finally {
+    db.close();
+  }
+});
