@@ -15,35 +15,28 @@ import {
 } from '../../src/iscsi/pdu.js';
 import { LoginStatus } from '../../src/iscsi/errors.js';
 import { serializeText, type TextPairs } from '../../src/iscsi/text.js';
-import { TestCatalog, globals, memoryLu, startTarget, type Running } from './harness.js';
+import { HealthySession, TestCatalog, globals, memoryLu, startTarget, type Running } from './harness.js';
 
 const T0 = 'iqn.2026-12.test.sanbox:hard';
 const INI = 'iqn.2026-12.test.sanbox:attacker';
 const LIMITS = { loginDeadlineMs: 1500, pendingLoginsPerAddress: 6, pendingLogins: 10, maxConnections: 40 };
 let run: Running;
-let healthy: IscsiInitiator;
+let healthy: HealthySession;
 const golden = randomBytes(64 * 1024);
 
 before(async () => {
   const catalog = new TestCatalog(globals({ maxSessions: 16, maxConnections: 4 }));
   catalog.add({ name: T0, luns: new Map([[0, await memoryLu(4 << 20)]]) });
   run = await startTarget(catalog, { limits: LIMITS });
-  healthy = await IscsiInitiator.connect('127.0.0.1', run.port);
-  await healthy.login({ initiatorName: 'iqn.2026-12.test.sanbox:healthy', targetName: T0, isid: Buffer.from('80000000beef', 'hex') });
-  for (let i = 0; i < 3 && (await healthy.scsi(0, Buffer.alloc(6))).status !== 0; i++);
-  assert.equal((await healthy.write10(0, 0, golden)).status, 0);
+  healthy = await HealthySession.open(run.port, T0, golden);
 });
 
 after(async () => {
-  await healthy.logout();
+  await healthy.close();
   await run.stop();
 });
 
-async function healthyStillWorks(): Promise<void> {
-  const r = await healthy.read10(0, 0, golden.length / 512);
-  assert.equal(r.status, 0);
-  assert.ok(r.data.equals(golden), 'the healthy session reads back what it wrote');
-}
+const healthyStillWorks = (): Promise<void> => healthy.stillWorks();
 
 /** A raw connection that parses what the target sends and notices when it closes. */
 class Raw {

@@ -12,6 +12,7 @@ import { createLogicalUnit } from '../../src/scsi/logical-unit.js';
 import { openBackstore } from '../../src/backstore/open.js';
 import type { AuthExchangeFactory } from '../../src/iscsi/login.js';
 import type { IscsiLimits } from '../../src/iscsi/limits.js';
+import { IscsiInitiator } from '../../src/initiator/client.js';
 
 export const NO_AUTH: AuthPolicy = { method: 'None', credentials: [] };
 
@@ -163,4 +164,33 @@ export async function startTarget(catalog: TestCatalog, opts: StartTargetOptions
       });
     },
   };
+}
+
+/**
+ * A session that does correct I/O beside an attack: logged in, past its power-on unit
+ * attention, with `golden` written at LBA 0. `stillWorks()` reads it back; attack tests
+ * call it after each attack.
+ */
+export class HealthySession {
+  private constructor(readonly initiator: IscsiInitiator, private readonly golden: Buffer) {}
+
+  static async open(port: number, targetName: string, golden: Buffer, initiatorName = 'iqn.2026-11.test.sanbox:healthy'): Promise<HealthySession> {
+    const c = await IscsiInitiator.connect('127.0.0.1', port);
+    await c.login({ initiatorName, targetName, isid: Buffer.from('80000000beef', 'hex') });
+    for (let i = 0; i < 3 && (await c.scsi(0, Buffer.alloc(6))).status !== 0; i++);
+    const w = await c.write10(0, 0, golden);
+    if (w.status !== 0) throw new Error(`the healthy session could not write: status ${w.status}`);
+    return new HealthySession(c, golden);
+  }
+
+  async stillWorks(): Promise<void> {
+    const r = await this.initiator.read10(0, 0, this.golden.length / 512);
+    if (r.status !== 0 || !r.data.equals(this.golden)) {
+      throw new Error(`the healthy session no longer reads back what it wrote (status ${r.status})`);
+    }
+  }
+
+  close(): Promise<number> {
+    return this.initiator.logout();
+  }
 }

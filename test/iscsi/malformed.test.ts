@@ -7,37 +7,29 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { IscsiInitiator } from '../../src/initiator/client.js';
 import { Opcode, PduParser, encodePdu, opcodeOf, parseLoginResponse, parseReject, serializeLoginRequest, serializeScsiCommand, type Pdu } from '../../src/iscsi/pdu.js';
 import { serializeText } from '../../src/iscsi/text.js';
-import { TestCatalog, globals, memoryLu, startTarget, type Running } from './harness.js';
+import { HealthySession, TestCatalog, globals, memoryLu, startTarget, type Running } from './harness.js';
 
 const T0 = 'iqn.2026-11.test.sanbox:bad';
 const INI = 'iqn.2026-11.test.sanbox:fuzzer';
 let run: Running;
-let healthy: IscsiInitiator;
+let healthy: HealthySession;
 const golden = randomBytes(64 * 1024);
 
 before(async () => {
   const catalog = new TestCatalog(globals({ maxRecvDataSegmentLength: 65536 }));
   catalog.add({ name: T0, luns: new Map([[0, await memoryLu(4 << 20)]]) });
   run = await startTarget(catalog);
-  healthy = await IscsiInitiator.connect('127.0.0.1', run.port);
-  await healthy.login({ initiatorName: INI, targetName: T0, isid: Buffer.from('80000000aaaa', 'hex') });
-  for (let i = 0; i < 3 && (await healthy.scsi(0, Buffer.alloc(6))).status !== 0; i++);
-  assert.equal((await healthy.write10(0, 0, golden)).status, 0);
+  healthy = await HealthySession.open(run.port, T0, golden, INI);
 });
 
 after(async () => {
-  await healthy.logout();
+  await healthy.close();
   await run.stop();
 });
 
-async function healthyStillWorks(): Promise<void> {
-  const r = await healthy.read10(0, 0, golden.length / 512);
-  assert.equal(r.status, 0);
-  assert.ok(r.data.equals(golden));
-}
+const healthyStillWorks = (): Promise<void> => healthy.stillWorks();
 
 /** Raw socket that records what the target sends back and when it closes. */
 function raw(): Promise<{ sock: net.Socket; pdus: Pdu[]; closed: Promise<void> }> {
