@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ConfigStore } from '../store/config-store.js';
+import type { CredentialRepository } from '../domain/repository.js';
 import { generatePassword, hashPassword, verifyPassword } from './passwords.js';
 
 export const PASSWORD_FILE = 'admin-password';
@@ -17,7 +17,7 @@ export interface AdminCredentialResult {
 }
 
 export function settleAdminCredential(
-  store: ConfigStore,
+  store: CredentialRepository,
   dataDir: string,
   user: string,
   fromEnv: string | null,

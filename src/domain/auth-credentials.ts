@@ -4,7 +4,7 @@
  * or an error message. RFC 7143 asks for at least 96-bit secrets: shorter ones are
  * accepted (the FreeNAS seed uses "secret") with a warning that names no secret.
  */
-import type { Page } from '../store/config-store.js';
+import type { Page } from './repository.js';
 import type { AuthCredential } from './entities.js';
 import { invalid, notFound, referenced } from './errors.js';
 import type { Mutations } from './mutations.js';

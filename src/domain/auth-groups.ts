@@ -2,11 +2,11 @@
  * Auth groups: CHAP credentials sharing a tag. A target or the discovery setting names a
  * group by tag; the group must exist, and CHAP needs one.
  */
-import type { ConfigStore } from '../store/config-store.js';
+import type { ConfigRepository } from './repository.js';
 import type { AuthMethod } from './entities.js';
 import { invalid } from './errors.js';
 
-export function assertAuthGroupUsable(store: ConfigStore, field: string, method: AuthMethod, tag: number | null): void {
+export function assertAuthGroupUsable(store: ConfigRepository, field: string, method: AuthMethod, tag: number | null): void {
   if (tag === null) {
     if (method === 'CHAP' || method === 'CHAP Mutual') {
       throw invalid(field, `${method} authentication needs an auth group.`);
@@ -22,8 +22,8 @@ export function assertAuthGroupUsable(store: ConfigStore, field: string, method:
 }
 
 /** Who refers to auth group `tag` (targets, discovery), as a sentence fragment; null if nobody. */
-export function authGroupUsers(store: ConfigStore, tag: number): string | null {
-  const users = store.targetsWhere('auth_group', tag).map((t) => `target "${t.name}" (id ${t.id})`);
+export function authGroupUsers(store: ConfigRepository, tag: number): string | null {
+  const users = store.targetsReferencing('authGroup', tag).map((t) => `target "${t.name}" (id ${t.id})`);
   const globals = store.getGlobals();
   if (globals?.discoveryAuthGroup === tag) users.push('the global discovery authentication');
   if (globals?.lucAuthGroup === tag) users.push('the global LUC authentication');

@@ -6,7 +6,7 @@
  * Device extents name an existing block device. ZFS volumes need ZFS.
  */
 import path from 'node:path';
-import type { Page } from '../store/config-store.js';
+import type { Page } from './repository.js';
 import { EXTENT_DEFAULTS } from './defaults.js';
 import type { Extent, ExtentType } from './entities.js';
 import { conflict, invalid, notFound, referenced } from './errors.js';

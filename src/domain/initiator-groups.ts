@@ -2,7 +2,7 @@
  * Initiator groups ("authorized initiators"): which initiator names, from which networks,
  * may log in to a target. Both lists are "ALL" or explicit entries.
  */
-import type { Page } from '../store/config-store.js';
+import type { Page } from './repository.js';
 import type { InitiatorGroup } from './entities.js';
 import { conflict, invalid, notFound, referenced } from './errors.js';
 import { isIscsiName } from './iscsi-names.js';
@@ -102,7 +102,7 @@ export class InitiatorGroupService {
   delete(id: number): Promise<void> {
     return this.m.run(() => {
       this.get(id);
-      const users = this.m.store.targetsWhere('initiator_group_id', id);
+      const users = this.m.store.targetsReferencing('initiatorGroup', id);
       if (users.length) {
         throw referenced(
           '__all__',

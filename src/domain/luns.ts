@@ -2,7 +2,7 @@
  * Target-to-extent mappings. The extent becomes LUN `lun` of the target: the number the
  * client asks for, or the lowest free one (so the first mapping of a target is LUN 0).
  */
-import type { Page } from '../store/config-store.js';
+import type { Page } from './repository.js';
 import { MAX_LUN } from './defaults.js';
 import type { Lun } from './entities.js';
 import { conflict, invalid, notFound } from './errors.js';

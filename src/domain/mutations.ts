@@ -3,7 +3,7 @@
  * effects undone if it fails, then the data plane gets the new snapshot and the caller
  * waits for it, so the change is live when the API answers.
  */
-import type { ConfigStore } from '../store/config-store.js';
+import type { ConfigRepository } from './repository.js';
 import type { ConfigApplier } from './ports.js';
 import type { Undo } from './extent-files.js';
 
@@ -18,7 +18,7 @@ export class Mutations {
   private applying: Promise<void> = Promise.resolve();
 
   constructor(
-    readonly store: ConfigStore,
+    readonly store: ConfigRepository,
     private readonly applier: ConfigApplier,
     readonly log: DomainLog,
   ) {}
@@ -44,6 +44,11 @@ export class Mutations {
     }
     await this.apply();
     return result;
+  }
+
+  /** The configuration's version (ConfigRepository.version): answers may be kept while it stands still. */
+  version(): number {
+    return this.store.version();
   }
 
   /** Hands the current configuration to the data plane (also used once at start). */

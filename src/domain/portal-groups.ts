@@ -4,7 +4,7 @@
  * state (GET /api/status), not a validation error. Two groups may not claim one address.
  */
 import { formatListenAddress, parseListenAddress } from './addresses.js';
-import type { Page } from '../store/config-store.js';
+import type { Page } from './repository.js';
 import type { PortalGroup } from './entities.js';
 import { conflict, invalid, notFound, referenced } from './errors.js';
 import type { Mutations } from './mutations.js';
@@ -61,7 +61,7 @@ export class PortalGroupService {
   delete(id: number): Promise<void> {
     return this.m.run(() => {
       this.get(id);
-      const users = this.m.store.targetsWhere('portal_group_id', id);
+      const users = this.m.store.targetsReferencing('portalGroup', id);
       if (users.length) {
         throw referenced('__all__', `Portal ${id} is used by ${users.map((t) => `target "${t.name}" (id ${t.id})`).join(', ')}.`);
       }

@@ -1,5 +1,5 @@
 /** All domain services over one store, wired once by the composition root. */
-import type { ConfigStore } from '../store/config-store.js';
+import type { ConfigRepository } from './repository.js';
 import { AuthCredentialService } from './auth-credentials.js';
 import { ExtentService } from './extents.js';
 import { GlobalsService } from './globals-service.js';
@@ -21,7 +21,7 @@ export interface DomainServices {
   luns: LunService;
 }
 
-export function createDomainServices(store: ConfigStore, applier: ConfigApplier, log: DomainLog): DomainServices {
+export function createDomainServices(store: ConfigRepository, applier: ConfigApplier, log: DomainLog): DomainServices {
   const mutations = new Mutations(store, applier, log);
   return {
     mutations,

@@ -3,7 +3,7 @@
  * "<basename>:<name>". The serial is generated like FreeNAS when absent: 10000001 for
  * the first target, then then one above the highest.
  */
-import type { Page } from '../store/config-store.js';
+import type { Page } from './repository.js';
 import { FIRST_TARGET_SERIAL, TARGET_DEFAULTS } from './defaults.js';
 import type { DigestSetting, Target } from './entities.js';
 import { conflict, invalid, notFound } from './errors.js';

@@ -14,6 +14,7 @@ import type {
   PortalGroup,
   Target,
 } from '../domain/entities.js';
+import type { ConfigRepository, CredentialRepository, Page, TargetReference } from '../domain/repository.js';
 import type { Db } from './database.js';
 type Statement = { get(): unknown };
 import {
@@ -33,12 +34,14 @@ import {
 
 const GLOBALS_KEY = 'iscsi.globals';
 
-export interface Page {
-  offset: number;
-  limit: number;
-}
+const REFERENCE_COLUMN = {
+  portalGroup: 'portal_group_id',
+  initiatorGroup: 'initiator_group_id',
+  authGroup: 'auth_group',
+} as const;
 
-export class ConfigStore {
+/** The repository ports of the domain (domain/repository.ts) on SQLite. */
+export class ConfigStore implements ConfigRepository, CredentialRepository {
   constructor(readonly db: Db) {}
 
   /** Runs `fn` in one SQLite transaction (IMMEDIATE: the write lock is taken up front). */
@@ -137,7 +140,7 @@ export class ConfigStore {
   private replaceListen(id: number, listen: string[]): void {
     this.db.prepare('DELETE FROM portal_listen WHERE portal_group_id = ?').run(id);
     const insert = this.db.prepare('INSERT INTO portal_listen (portal_group_id, position, address) VALUES (?, ?, ?)');
-    listen.forEach((address, position) => insert.run(id, position, address));
+    for (let position = 0; position < listen.length; position++) insert.run(id, position, listen[position]);
   }
 
   deletePortalGroup(id: number): void {
@@ -266,7 +269,11 @@ export class ConfigStore {
     return row ? targetFromRow(row) : null;
   }
 
-  targetsWhere(column: 'portal_group_id' | 'initiator_group_id' | 'auth_group', value: number): Target[] {
+  targetsReferencing(kind: TargetReference, id: number): Target[] {
+    return this.targetsWhere(REFERENCE_COLUMN[kind], id);
+  }
+
+  private targetsWhere(column: 'portal_group_id' | 'initiator_group_id' | 'auth_group', value: number): Target[] {
     const rows = this.db.prepare(`SELECT * FROM targets WHERE ${column} = ? ORDER BY id`).all(value) as TargetRow[];
     return rows.map(targetFromRow);
   }

@@ -4,7 +4,7 @@
  * entities, and the domain service behind it. Routes, schemas, OpenAPI and error
  * mapping are derived from this description (routes.ts).
  */
-import type { Page } from '../../store/config-store.js';
+import type { Page } from '../../domain/repository.js';
 
 export type JsonSchema = Record<string, unknown>;
 

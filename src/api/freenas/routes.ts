@@ -71,7 +71,7 @@ export async function freenasRoutes(app: FastifyInstance, opts: { services: Doma
 
   registerGlobals(app, services);
   // Lists keep their serialized answer while the stored configuration stands still.
-  const configVersion = () => services.mutations.store.version();
+  const configVersion = () => services.mutations.version();
   registerCrud(app, portalResource(services.portalGroups), configVersion);
   registerCrud(app, authorizedInitiatorResource(services.initiatorGroups), configVersion);
   registerCrud(app, authCredentialResource(services.authCredentials), configVersion);

@@ -1,0 +1,98 @@
+/**
+ * The configuration repository: what the domain needs of persistence, as an interface
+ * the domain owns. `store/` implements it on SQLite; the domain never imports the store.
+ * One method per query, entities in and out; it does not validate (the services do) and
+ * does not open transactions of its own (each mutation runs in `transaction`).
+ */
+import type {
+  AuthCredential,
+  ConfigSnapshot,
+  Extent,
+  GlobalSettings,
+  InitiatorGroup,
+  Lun,
+  Pool,
+  PortalGroup,
+  Target,
+} from './entities.js';
+
+/** One page of a list, in id order. `limit` 0 or less means no limit. Whole numbers below 2^53. */
+export interface Page {
+  offset: number;
+  limit: number;
+}
+
+/** What a target can refer to by id or tag: deleting one of these asks who uses it. */
+export type TargetReference = 'portalGroup' | 'initiatorGroup' | 'authGroup';
+
+export interface ConfigRepository {
+  transaction<T>(fn: () => T): T;
+  /**
+   * A number that changes whenever a row changes (-1 inside a transaction, where nothing
+   * read may be kept): lets callers keep answers while the configuration stands still.
+   */
+  version(): number;
+  snapshot(): ConfigSnapshot;
+
+  getGlobals(): GlobalSettings | null;
+  putGlobals(globals: GlobalSettings): void;
+  listPools(): Pool[];
+
+  listPortalGroups(page?: Page): PortalGroup[];
+  getPortalGroup(id: number): PortalGroup | null;
+  portalGroupListeningOn(address: string): number | null;
+  portalGroupByTag(tag: number): number | null;
+  maxPortalTag(): number;
+  insertPortalGroup(group: Omit<PortalGroup, 'id'>): number;
+  updatePortalGroup(group: PortalGroup): void;
+  deletePortalGroup(id: number): void;
+
+  listInitiatorGroups(page?: Page): InitiatorGroup[];
+  getInitiatorGroup(id: number): InitiatorGroup | null;
+  initiatorGroupByTag(tag: number): number | null;
+  maxInitiatorTag(): number;
+  insertInitiatorGroup(g: Omit<InitiatorGroup, 'id'>): number;
+  updateInitiatorGroup(g: InitiatorGroup): void;
+  deleteInitiatorGroup(id: number): void;
+
+  listAuthCredentials(page?: Page): AuthCredential[];
+  getAuthCredential(id: number): AuthCredential | null;
+  authCredentialsWithTag(tag: number): AuthCredential[];
+  maxAuthTag(): number;
+  insertAuthCredential(c: Omit<AuthCredential, 'id'>): number;
+  updateAuthCredential(c: AuthCredential): void;
+  deleteAuthCredential(id: number): void;
+
+  listTargets(page?: Page): Target[];
+  getTarget(id: number): Target | null;
+  targetByName(name: string): Target | null;
+  /** Targets that use portal group `id`, initiator group `id`, or auth group (tag) `id`. */
+  targetsReferencing(kind: TargetReference, id: number): Target[];
+  targetSerials(): string[];
+  insertTarget(t: Omit<Target, 'id'>): number;
+  updateTarget(t: Target): void;
+  deleteTarget(id: number): void;
+
+  listExtents(page?: Page): Extent[];
+  getExtent(id: number): Extent | null;
+  extentByName(name: string): Extent | null;
+  extentByPath(realPath: string): Extent | null;
+  naaInUse(naa: string): boolean;
+  insertExtent(e: Omit<Extent, 'id'>): number;
+  updateExtent(e: Extent): void;
+  deleteExtent(id: number): void;
+
+  listLuns(page?: Page): Lun[];
+  getLun(id: number): Lun | null;
+  lunsOfTarget(targetId: number): Lun[];
+  lunsOfExtent(extentId: number): Lun[];
+  insertLun(l: Omit<Lun, 'id'>): number;
+  updateLun(l: Lun): void;
+  deleteLun(id: number): void;
+}
+
+/** The API's own users (admin password), kept beside the configuration. */
+export interface CredentialRepository {
+  getPasswordHash(user: string): string | null;
+  setPasswordHash(user: string, hash: string): void;
+}
