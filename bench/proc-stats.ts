@@ -27,10 +27,6 @@ export function cpuTicks(pid: number): number {
   return Number(f[11]) + Number(f[12]);
 }
 
-/** CPU seconds of `pid` since `startTicks`. */
-export function cpuSecondsSince(pid: number, startTicks: number): number {
-  return (cpuTicks(pid) - startTicks) / clockTicks();
-}
 
 /** VmRSS and VmHWM (peak) in KiB from /proc/<pid>/status. */
 export function memoryKiB(pid: number): { rss: number; hwm: number } {

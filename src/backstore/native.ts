@@ -73,12 +73,6 @@ export function nativeLoadError(): string | null {
   return loadError;
 }
 
-/** Like nativeFs() but throws the clear error when the addon is missing. */
-export function requireNativeFs(): NativeFs {
-  const n = nativeFs();
-  if (!n) throw Object.assign(new Error(loadError ?? 'sanbox_native addon missing'), { code: 'ENOADDON' });
-  return n;
-}
 
 /**
  * Make glibc give back what bursts of large I/O leave behind: socket chunks and buffers

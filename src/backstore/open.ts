@@ -18,4 +18,3 @@ export async function openBackstore(spec: BackstoreSpec): Promise<Backstore> {
   }
 }
 
-export { nativeLoadError } from './native.js';

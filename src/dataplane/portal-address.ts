@@ -11,6 +11,3 @@ export function splitListenAddress(address: string): PortalAddress {
   return { host: address.slice(0, i), port: Number(address.slice(i + 1)) };
 }
 
-export function isWildcard(host: string): boolean {
-  return host === '0.0.0.0' || host === '::';
-}

@@ -7,12 +7,6 @@ import { invalid } from './errors.js';
 
 export const REQUIRED = 'This field is required.';
 
-export function required<T>(field: string, value: T | undefined | null): T {
-  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
-    throw invalid(field, REQUIRED);
-  }
-  return value;
-}
 
 export function intInRange(field: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value)) throw invalid(field, 'Enter a whole number.');
@@ -35,8 +29,10 @@ export function choice<T extends string | number>(field: string, value: unknown,
  * an escape sequence rewrites a terminal. C1 controls (U+0080-U+009F) are left to the
  * fields' own rules.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this rule's purpose
 const CONTROL = /[\u0000-\u001f\u007f]/;
 /** The same without tab, newline and carriage return: a list's entries may be separated by them. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this rule's purpose
 const CONTROL_IN_LIST = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 export const NO_CONTROL_CHARACTERS = 'Control characters (U+0000 to U+001F and U+007F) are not allowed.';
 export const NO_CONTROL_CHARACTERS_IN_LIST =

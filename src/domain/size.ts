@@ -13,9 +13,6 @@ const UNITS: Record<string, number> = {
   P: 1024 ** 5,
 };
 
-/** The largest size we accept: what a JS number holds exactly. */
-export const MAX_SIZE_BYTES = Number.MAX_SAFE_INTEGER;
-
 /** Bytes for `text`, or null when it is not a size. Fractions round down to a byte. */
 export function parseSize(text: string | number): number | null {
   if (typeof text === 'number') return Number.isSafeInteger(text) && text >= 0 ? text : null;

@@ -11,7 +11,7 @@ import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto
 import type { ChapCredential } from './catalog.js';
 import { chapFailure, ChapFormatError, type ChapFailure } from './chap-errors.js';
 
-export { ChapFormatError, type ChapFailure, type ChapFailureReason } from './chap-errors.js';
+export { ChapFormatError, type ChapFailure } from './chap-errors.js';
 
 export type ChapAlgorithmId = 5 | 6 | 7 | 8;
 

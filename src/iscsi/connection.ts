@@ -15,6 +15,7 @@ import { announceWindow, nopTick, onNopOut, type NopState } from './nop.js';
 import type { Negotiated } from './params.js';
 import {
   BHS_LENGTH,
+  LogoutReason,
   Opcode,
   PduParser,
   RESERVED_TAG,
@@ -467,9 +468,9 @@ export class Connection implements SessionConnection {
     const s = this.session!;
     let response = 0;
     let closeSelf = false;
-    if (req.reason === 0) {
+    if (req.reason === LogoutReason.CloseSession) {
       closeSelf = true;
-    } else if (req.reason === 1) {
+    } else if (req.reason === LogoutReason.CloseConnection) {
       if (req.cid === this.cid) closeSelf = true;
       else {
         const other = s.connections.get(req.cid);
@@ -479,7 +480,7 @@ export class Connection implements SessionConnection {
         }
         else response = 1;
       }
-    } else if (req.reason === 2) {
+    } else if (req.reason === LogoutReason.RemoveConnectionForRecovery) {
       response = 2; // recovery not supported at ErrorRecoveryLevel 0
     } else {
       return this.reject(pdu.bhs, RejectReason.InvalidPduField);
@@ -494,7 +495,7 @@ export class Connection implements SessionConnection {
       time2Retain: 0,
     });
     this.send(bhs, null, 2);
-    if (req.reason === 0) {
+    if (req.reason === LogoutReason.CloseSession) {
       for (const c of [...s.connections.values()]) {
         if (c === this) continue;
         this.host.detach(c as Connection);

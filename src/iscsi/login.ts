@@ -6,7 +6,7 @@
  * server (through `LoginHost`) owns sessions.
  */
 import type { AuthPolicy, PortalContext, TargetCatalog, TargetGlobals, TargetNode } from './catalog.js';
-import { IscsiProtocolError, LoginStatus, loginError } from './errors.js';
+import { LoginStatus, loginError } from './errors.js';
 import { Negotiator, type Negotiated } from './params.js';
 import { Stage, type LoginRequestPdu } from './pdu.js';
 import { parseText, serializeText, type TextPairs } from './text.js';
@@ -308,6 +308,3 @@ export class LoginMachine {
   }
 }
 
-export function isLoginError(e: unknown): e is IscsiProtocolError {
-  return e instanceof IscsiProtocolError && e.loginStatus !== undefined;
-}

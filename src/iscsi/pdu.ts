@@ -56,9 +56,6 @@ export function isImmediate(bhs: Buffer): boolean {
 export function isFinal(bhs: Buffer): boolean {
   return (bhs[1]! & 0x80) !== 0;
 }
-export function ittOf(bhs: Buffer): number {
-  return bhs.readUInt32BE(16);
-}
 export function dataSegmentLength(bhs: Buffer): number {
   return (bhs[5]! << 16) | (bhs[6]! << 8) | bhs[7]!;
 }
@@ -945,24 +942,4 @@ export function parseReject(pdu: Pdu): RejectPdu & { rejectedBhs: Buffer } {
   return { reason: b[2]!, ...readSeq(b), dataSN: b.readUInt32BE(36), rejectedBhs: pdu.data };
 }
 
-export interface AsyncMessagePdu extends SeqNumbers {
-  lun: number;
-  event: number;
-  vcode: number;
-  parameter1: number;
-  parameter2: number;
-  parameter3: number;
-}
 
-export function serializeAsyncMessage(a: AsyncMessagePdu): Buffer {
-  const b = newBhs(Opcode.AsyncMessage, 0x80);
-  encodeLun(a.lun, b);
-  b.writeUInt32BE(RESERVED_TAG, 16);
-  writeSeq(b, a);
-  b[36] = a.event;
-  b[37] = a.vcode;
-  b.writeUInt16BE(a.parameter1, 38);
-  b.writeUInt16BE(a.parameter2, 40);
-  b.writeUInt16BE(a.parameter3, 42);
-  return b;
-}

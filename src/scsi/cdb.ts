@@ -325,20 +325,6 @@ export function dataOutLength(cdb: Buffer, blockSize: number): number | undefine
   }
 }
 
-/** Allocation length of commands that return data, by opcode and form. */
-export function allocationLength(cdb: Buffer): number {
-  switch (cdb[0]) {
-    case Op.RequestSense: return cdb[4]!;
-    case Op.Inquiry: return cdb.readUInt16BE(3);
-    case Op.ModeSense6: return cdb[4]!;
-    case Op.ModeSense10: return cdb.readUInt16BE(7);
-    case Op.PersistentReserveIn: return cdb.readUInt16BE(7);
-    case Op.ReportLuns: return cdb.readUInt32BE(6);
-    case Op.ServiceActionIn16: return cdb.readUInt32BE(10);
-    case Op.MaintenanceIn: return cdb.readUInt32BE(6);
-    default: return 0;
-  }
-}
 
 /** REPORT LUNS (SPC-4 6.33): the LUN list for the LUNs given, single-level peripheral addressing. */
 export function buildReportLuns(luns: readonly number[], allocation: number): Buffer {

@@ -145,8 +145,6 @@ export const mediumRemovalPrevented = (): ScsiCheckCondition =>
   new ScsiCheckCondition(SenseKey.IllegalRequest, 0x53, 0x02);
 export const invalidReleaseOfPersistentReservation = (): ScsiCheckCondition =>
   new ScsiCheckCondition(SenseKey.IllegalRequest, 0x26, 0x04);
-export const insufficientRegistrationResources = (): ScsiCheckCondition =>
-  new ScsiCheckCondition(SenseKey.IllegalRequest, 0x55, 0x04);
 export const logicalUnitNotSupported = (): ScsiCheckCondition =>
   new ScsiCheckCondition(SenseKey.IllegalRequest, 0x25, 0x00);
 export const spaceAllocationFailed = (): ScsiCheckCondition =>
