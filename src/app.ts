@@ -58,7 +58,9 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
   const applier = ports.applier ?? dataPlane ?? noopApplier;
   const liveStatus = ports.status ?? dataPlane ?? noStatus;
   try {
-    store.transaction(() => pools.forEach((p) => store.upsertPool(p)));
+    store.transaction(() => {
+      for (const p of pools) store.upsertPool(p);
+    });
     const services = createDomainServices(store, applier, logger);
     services.globals.ensureDefaults();
     const admin = store.transaction(() =>

@@ -3,7 +3,7 @@
  * The `sanbox` command. `sanbox serve` runs the service until SIGINT/SIGTERM, then
  * stops cleanly: in-flight requests finish, the database closes.
  */
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type SanboxConfig } from './config.js';
 import { createSanbox } from './app.js';
 import { tuneMallocForIo } from './backstore/native.js';
 
@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`sanbox: unknown arguments: ${args.join(' ')}\n\n${HELP}`);
     return 2;
   }
-  let config;
+  let config: SanboxConfig;
   try {
     config = loadConfig();
   } catch (err) {

@@ -94,8 +94,8 @@ function parseIPv6(text: string): Uint8Array | undefined {
     out[at * 2] = w >> 8;
     out[at * 2 + 1] = w & 0xff;
   };
-  head.forEach((w, i) => place(w, i));
-  tail.forEach((w, i) => place(w, 8 - tail.length + i));
+  for (let i = 0; i < head.length; i++) place(head[i]!, i);
+  for (let i = 0; i < tail.length; i++) place(tail[i]!, 8 - tail.length + i);
   return out;
 }
 

@@ -78,7 +78,8 @@ export class ScsiTask implements SessionTask {
   /** Outstanding R2Ts by TTT; created only for writes that need them. */
   private r2tMap: Map<number, PendingR2T> | null = null;
   get r2ts(): Map<number, PendingR2T> {
-    return (this.r2tMap ??= new Map());
+    if (this.r2tMap === null) this.r2tMap = new Map();
+    return this.r2tMap;
   }
   /** R2T and Data-In PDUs sent (ExpDataSN of the response). */
   dataSN = 0;

@@ -319,7 +319,7 @@ export async function getLbaStatus(lu: BlockLogicalUnit, cmd: ScsiCommand): Prom
   const maxDesc = Math.min(64, Math.floor((req.allocationLength - 8) / 16));
   const bs = lu.blockSize;
   const span = Math.min(lu.blocks - req.lba, lu.limits.maxUnmapBlocks) * bs;
-  let extents;
+  let extents: Awaited<ReturnType<typeof lu.backstore.mapped>>;
   try {
     extents = await lu.backstore.mapped(req.lba * bs, span);
   } catch (err) {

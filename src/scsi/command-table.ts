@@ -172,7 +172,10 @@ for (const e of COMMANDS) {
   if (e.serviceAction === undefined) BY_OPCODE.set(e.opcode, e);
   else {
     let m = BY_SERVICE_ACTION.get(e.opcode);
-    if (!m) BY_SERVICE_ACTION.set(e.opcode, (m = new Map()));
+    if (!m) {
+      m = new Map();
+      BY_SERVICE_ACTION.set(e.opcode, m);
+    }
     m.set(e.serviceAction, e);
   }
 }

@@ -66,7 +66,10 @@ const HELD_MAX = 64;
 
 function heldFor(lu: BlockLogicalUnit): Map<string, HeldStatus> {
   let m = held.get(lu);
-  if (!m) held.set(lu, (m = new Map()));
+  if (!m) {
+    m = new Map();
+    held.set(lu, m);
+  }
   return m;
 }
 
@@ -282,7 +285,7 @@ function operatingParameters(lu: BlockLogicalUnit): Buffer {
   b[38] = 0; // INLINE DATA GRANULARITY
   b[39] = 0; // HELD DATA GRANULARITY
   b[43] = IMPLEMENTED_DESCRIPTORS.length;
-  IMPLEMENTED_DESCRIPTORS.forEach((code, i) => (b[44 + i] = code));
+  for (let i = 0; i < IMPLEMENTED_DESCRIPTORS.length; i++) b[44 + i] = IMPLEMENTED_DESCRIPTORS[i]!;
   return b;
 }
 

@@ -16,7 +16,10 @@ function key(designator: Buffer): string {
 export function registerLu(lu: BlockLogicalUnit): void {
   const k = key(naaDesignator(lu.spec.naa));
   let set = byDesignator.get(k);
-  if (!set) byDesignator.set(k, (set = new Set()));
+  if (!set) {
+    set = new Set();
+    byDesignator.set(k, set);
+  }
   set.add(lu);
 }
 

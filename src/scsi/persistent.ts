@@ -82,7 +82,7 @@ export function persistentReserveIn(lu: BlockLogicalUnit, cmd: ScsiCommand): Scs
       b = Buffer.alloc(8 + 8 * r.registrations.length);
       b.writeUInt32BE(r.generation, 0);
       b.writeUInt32BE(8 * r.registrations.length, 4);
-      r.registrations.forEach((reg, i) => b.writeBigUInt64BE(reg.key, 8 + i * 8));
+      for (let i = 0; i < r.registrations.length; i++) b.writeBigUInt64BE(r.registrations[i]!.key, 8 + i * 8);
       break;
     }
     case PrIn.ReadReservation: {

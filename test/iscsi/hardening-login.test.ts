@@ -122,7 +122,10 @@ test('interleaved logins cannot open more sessions than iscsi_maxsesh', async ()
     const first = await Promise.all(raws.map((r, i) => firstHalf(r, isids[i]!)));
     // Every login has passed admission before any of them creates its session.
     const second = await Promise.all(raws.map((r, i) => (first[i] === 0 ? secondHalf(r, isids[i]!) : Promise.resolve(first[i]!))));
-    second.forEach((st, i) => (st === 0 ? admitted.push(raws[i]!) : raws[i]!.sock.destroy()));
+    for (let i = 0; i < second.length; i++) {
+      if (second[i] === 0) admitted.push(raws[i]!);
+      else raws[i]!.sock.destroy();
+    }
     statuses.push(...second);
   }
   try {

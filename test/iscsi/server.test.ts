@@ -139,7 +139,7 @@ test('concurrent commands complete out of order with correct data; window bounde
   }
   for (const w of await Promise.all(writes)) assert.equal(w.status, 0);
   const reads = await Promise.all([...blobs.keys()].map((i) => c.read10(0, 4096 + i * 8, 8)));
-  reads.forEach((r, i) => assert.ok(r.data.equals(blobs.get(i)!), `block ${i}`));
+  for (const [i, r] of reads.entries()) assert.ok(r.data.equals(blobs.get(i)!), `block ${i}`);
   assert.ok(((c.maxCmdSN - c.expCmdSN) | 0) < 32);
   await c.logout();
 });

@@ -12,7 +12,9 @@ export type FieldErrors = Record<string, string[]>;
 export const UNKNOWN_FIELD = 'Unknown field: no FreeNAS release defines it for this resource.';
 
 export function add(errors: FieldErrors, field: string, message: string): FieldErrors {
-  (errors[field] ??= []).includes(message) || errors[field]!.push(message);
+  const messages = errors[field] ?? [];
+  errors[field] = messages;
+  if (!messages.includes(message)) messages.push(message);
   return errors;
 }
 
