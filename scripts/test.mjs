@@ -53,8 +53,31 @@ function testFiles(dir) {
   return out;
 }
 
+/**
+ * The code's own checks, each as `npm run <name>` runs it alone: the linter, the
+ * dependency rules of DESIGN.md (.dependency-cruiser.cjs) and the dead-code check
+ * (knip.json). Any failure fails the run, before the suite starts.
+ */
+function runChecks() {
+  const checks = [
+    { name: 'lint', cmd: 'biome', args: ['lint'] },
+    { name: 'deps', cmd: 'depcruise', args: ['src', '--config', '.dependency-cruiser.cjs'] },
+    { name: 'deadcode', cmd: 'knip', args: [] },
+  ];
+  const failed = [];
+  for (const c of checks) {
+    const r = spawnSync(join('node_modules', '.bin', c.cmd), c.args, { stdio: 'inherit' });
+    if (r.status !== 0) failed.push(`npm run ${c.name}`);
+  }
+  if (failed.length) {
+    console.error(`checks failed: ${failed.join(', ')}`);
+    process.exit(1);
+  }
+}
+
 ensurePackages();
 const only = process.argv.slice(2);
+if (only.length === 0) runChecks();
 const files = only.length ? only : testFiles('dist/test');
 if (files.length === 0) {
   console.error('no test files under dist/test: did the build run?');
