@@ -14,9 +14,9 @@ import { ConfigStore } from './store/config-store.js';
 import { createDomainServices, type DomainServices } from './domain/services.js';
 import type { ConfigApplier, LiveStatusSource } from './domain/ports.js';
 import type { Pool } from './domain/entities.js';
-import { settleAdminCredential } from './api/admin-credential.js';
+import { settleAdminCredential } from './api/auth/admin-credential.js';
 import { buildApi } from './api/server.js';
-import type { ThrottleOptions } from './api/throttle.js';
+import type { ThrottleOptions } from './api/auth/throttle.js';
 import { DataPlane } from './dataplane/data-plane.js';
 
 export const DATABASE_FILE = 'sanbox.db';

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_THROTTLE } from '../../src/api/throttle.js';
+import { DEFAULT_THROTTLE } from '../../src/api/auth/throttle.js';
 import { FREENAS, startSanbox } from '../support/sanbox.js';
 import { flood } from '../support/auth-flood.js';
 

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createLogger } from '../../src/log.js';
 import { FREENAS, TEST_ADMIN_PASSWORD, startSanbox, tempDir } from '../support/sanbox.js';
-import { PASSWORD_FILE } from '../../src/api/admin-credential.js';
+import { PASSWORD_FILE } from '../../src/api/auth/admin-credential.js';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const UNAUTHORIZED = { error_message: 'Authentication credentials were missing or incorrect.' };

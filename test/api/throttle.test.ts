@@ -5,8 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FailureThrottle, type Admission, type CheckTicket } from '../../src/api/throttle.js';
-import { sourceKey } from '../../src/api/source-key.js';
+import { FailureThrottle, type Admission, type CheckTicket } from '../../src/api/auth/throttle.js';
+import { sourceKey } from '../../src/api/auth/source-key.js';
 
 const OPTIONS = { freeFailures: 3, baseDelayMs: 100, maxDelayMs: 800, windowMs: 60_000, maxTracked: 1000, refusalHoldMs: 0 };
 

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CredentialRepository } from '../domain/repository.js';
+import type { CredentialRepository } from '../../domain/repository.js';
 import { generatePassword, hashPassword, verifyPassword } from './passwords.js';
 
 export const PASSWORD_FILE = 'admin-password';
