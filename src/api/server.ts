@@ -15,6 +15,7 @@ import { PasswordChecker } from './auth/password-checker.js';
 import { DEFAULT_THROTTLE, FailureThrottle, type ThrottleOptions } from './auth/throttle.js';
 import { freenasRoutes } from './freenas/routes.js';
 import { statusRoutes } from './status.js';
+import { keyRoutes } from './keys.js';
 import { stripTrailingCommas } from './lenient-json.js';
 
 export interface ApiDeps {
@@ -52,7 +53,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     deps.logger.warn({ source: notice.source, failures: notice.failures, delayMs: notice.delayMs }, 'repeated authentication failures'),
   );
   const checker = new PasswordChecker(deps.maxQueuedPasswordChecks);
-  new Authenticator({ user: deps.adminUser, passwordHash: deps.passwordHash, throttle, checker }).install(app);
+  const verifyKey = (token: string) => deps.services.apiKeys.verify(token);
+  new Authenticator({ user: deps.adminUser, passwordHash: deps.passwordHash, throttle, checker, verifyKey }).install(app);
 
   await app.register(swagger, {
     openapi: {
@@ -66,13 +68,15 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
         securitySchemes: {
           basic: { type: 'http', scheme: 'basic' },
           apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API key from /api/keys' },
         },
       },
-      security: [{ basic: [] }, { apiKey: [] }],
+      security: [{ basic: [] }, { apiKey: [] }, { bearer: [] }],
     },
   });
   await app.register(freenasRoutes, { services: deps.services });
   await app.register(statusRoutes, { status: deps.status });
+  await app.register(keyRoutes, { keys: deps.services.apiKeys });
   app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;

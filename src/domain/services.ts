@@ -1,5 +1,6 @@
 /** All domain services over one store, wired once by the composition root. */
 import type { ConfigRepository } from './repository.js';
+import { ApiKeyService, type ApiKeyRepository } from './api-keys.js';
 import { AuthCredentialService } from './auth-credentials.js';
 import { ExtentService } from './extents.js';
 import { GlobalsService } from './globals-service.js';
@@ -19,9 +20,10 @@ export interface DomainServices {
   targets: TargetService;
   extents: ExtentService;
   luns: LunService;
+  apiKeys: ApiKeyService;
 }
 
-export function createDomainServices(store: ConfigRepository, applier: ConfigApplier, log: DomainLog): DomainServices {
+export function createDomainServices(store: ConfigRepository & ApiKeyRepository, applier: ConfigApplier, log: DomainLog): DomainServices {
   const mutations = new Mutations(store, applier, log);
   return {
     mutations,
@@ -32,5 +34,6 @@ export function createDomainServices(store: ConfigRepository, applier: ConfigApp
     targets: new TargetService(mutations),
     extents: new ExtentService(mutations),
     luns: new LunService(mutations),
+    apiKeys: new ApiKeyService(store),
   };
 }

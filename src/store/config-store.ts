@@ -15,6 +15,7 @@ import type {
   Target,
 } from '../domain/entities.js';
 import type { ConfigRepository, CredentialRepository, Page, TargetReference } from '../domain/repository.js';
+import type { ApiKey, ApiKeyRepository } from '../domain/api-keys.js';
 import type { Db } from './database.js';
 type Statement = { get(): unknown };
 import {
@@ -34,6 +35,8 @@ import {
 
 const GLOBALS_KEY = 'iscsi.globals';
 
+const API_KEY_COLUMNS = 'id, name, tenant, secret_hash AS secretHash, created_at AS createdAt';
+
 const REFERENCE_COLUMN = {
   portalGroup: 'portal_group_id',
   initiatorGroup: 'initiator_group_id',
@@ -41,7 +44,7 @@ const REFERENCE_COLUMN = {
 } as const;
 
 /** The repository ports of the domain (domain/repository.ts) on SQLite. */
-export class ConfigStore implements ConfigRepository, CredentialRepository {
+export class ConfigStore implements ConfigRepository, CredentialRepository, ApiKeyRepository {
   constructor(readonly db: Db) {}
 
   /** Runs `fn` in one SQLite transaction (IMMEDIATE: the write lock is taken up front). */
@@ -96,6 +99,29 @@ export class ConfigStore implements ConfigRepository, CredentialRepository {
   }
 
   // ---- portal groups ----------------------------------------------------------------
+
+  listApiKeys(): ApiKey[] {
+    return (this.db.prepare(`SELECT ${API_KEY_COLUMNS} FROM api_keys ORDER BY id`).all() as ApiKey[]);
+  }
+
+  getApiKey(id: number): ApiKey | null {
+    return (this.db.prepare(`SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE id = ?`).get(id) as ApiKey | undefined) ?? null;
+  }
+
+  apiKeyByName(name: string): ApiKey | null {
+    return (this.db.prepare(`SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE name = ?`).get(name) as ApiKey | undefined) ?? null;
+  }
+
+  insertApiKey(k: Omit<ApiKey, 'id'>): number {
+    const r = this.db
+      .prepare('INSERT INTO api_keys (name, tenant, secret_hash, created_at) VALUES (?, ?, ?, ?)')
+      .run(k.name, k.tenant, k.secretHash, k.createdAt);
+    return Number(r.lastInsertRowid);
+  }
+
+  deleteApiKey(id: number): void {
+    this.db.prepare('DELETE FROM api_keys WHERE id = ?').run(id);
+  }
 
   listPortalGroups(page?: Page): PortalGroup[] {
     const rows = this.db

@@ -1,7 +1,11 @@
 /**
- * Authentication for every API route: HTTP Basic (admin user + password) or an
- * `X-Api-Key` header carrying the admin password.
+ * Authentication for every API route, with the credential schemes the route's dialect
+ * accepts (credentials.ts): the admin user's password (HTTP Basic, X-Api-Key, the
+ * X-Subsystem-* pair) or an API key (X-Api-Key, Bearer, X-Auth-Token).
  *
+ * API keys are checked at once (a digest compare). A valid key is never throttled (a
+ * guesser cannot produce one); a wrong one counts as a failure like a wrong password, so
+ * a key guesser is refused with 429 the same way.
  * Credentials already verified are remembered by an HMAC of what was presented, so a
  * known-good client costs no scrypt and is never throttled (a guesser cannot produce a
  * hit without the password). Concurrent requests presenting the same credentials share
@@ -12,6 +16,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CheckerBusyError, type PasswordChecker } from './password-checker.js';
 import type { FailureThrottle } from './throttle.js';
+import type { ApiKey } from '../../domain/api-keys.js';
+import { OWN_SCHEMES, challengeFor, extractCredentials, type AuthScheme } from './credentials.js';
 
 export interface AuthDeps {
   user: string;
@@ -19,9 +25,23 @@ export interface AuthDeps {
   passwordHash: () => string | null;
   throttle: FailureThrottle;
   checker: PasswordChecker;
+  /** The API key a token is, or null. */
+  verifyKey: (token: string) => ApiKey | null;
 }
 
-export const WWW_AUTHENTICATE = 'Basic realm="sanbox", charset="UTF-8"';
+/** Who a request is, for the routes (tenant scoping to come). */
+export type Principal = { kind: 'admin'; user: string } | { kind: 'key'; keyId: number; name: string; tenant: string | null };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Credential schemes this route accepts, in order (a dialect sets them for its routes). */
+    authSchemes?: readonly AuthScheme[];
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
 export const UNAUTHORIZED_BODY = { error_message: 'Authentication credentials were missing or incorrect.' };
 export const THROTTLED_BODY = { error_message: 'Too many failed authentication attempts from this address; retry later.' };
 export const BUSY_BODY = { error_message: 'Too many authentication checks are waiting; retry later.' };
@@ -31,12 +51,7 @@ const MAX_REMEMBERED = 64;
 
 const hold = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-interface Presented {
-  user: string;
-  password: string;
-}
-
-type Verdict = { kind: 'ok' } | { kind: 'wrong' } | { kind: 'throttled'; retryAfterMs: number } | { kind: 'busy' };
+type Verdict = { kind: 'ok'; principal: Principal } | { kind: 'wrong' } | { kind: 'throttled'; retryAfterMs: number } | { kind: 'busy' };
 
 export class Authenticator {
   private readonly cacheKey = randomBytes(32);
@@ -47,9 +62,14 @@ export class Authenticator {
 
   /** Installs the check on every route of `app`, and stops the checker with it. */
   install(app: FastifyInstance): void {
+    app.decorateRequest('principal', null);
     app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-      const verdict = await this.authenticate(request);
-      if (verdict.kind === 'ok') return;
+      const schemes = request.routeOptions.config?.authSchemes ?? OWN_SCHEMES;
+      const verdict = await this.authenticate(request, schemes);
+      if (verdict.kind === 'ok') {
+        request.principal = verdict.principal;
+        return;
+      }
       reply.header('Vary', 'Accept');
       // A refusal is held a moment before it is sent: a client that keeps many requests in
       // flight would otherwise get refusals as fast as the event loop can write them, and
@@ -62,21 +82,24 @@ export class Authenticator {
         return reply.code(429).header('Retry-After', String(seconds)).send(THROTTLED_BODY);
       }
       if (verdict.kind === 'busy') return reply.code(503).header('Retry-After', String(BUSY_RETRY_AFTER_S)).send(BUSY_BODY);
-      return reply.code(401).header('WWW-Authenticate', WWW_AUTHENTICATE).send(UNAUTHORIZED_BODY);
+      return reply.code(401).header('WWW-Authenticate', challengeFor(schemes)).send(UNAUTHORIZED_BODY);
     });
     app.addHook('onClose', async () => this.deps.checker.close());
   }
 
-  private async authenticate(request: FastifyRequest): Promise<Verdict> {
-    const presented = this.presented(request);
+  private async authenticate(request: FastifyRequest, schemes: readonly AuthScheme[]): Promise<Verdict> {
+    const presented = extractCredentials(request.headers, schemes);
     // Nothing presented is no guess: the 401 challenge itself is never throttled.
     if (!presented) return { kind: 'wrong' };
+    if (presented.kind === 'token') return this.token(request.ip, presented.token);
+    const user = presented.user ?? this.deps.user;
+    const admin: Verdict = { kind: 'ok', principal: { kind: 'admin', user } };
     const hash = this.deps.passwordHash();
-    const mac = createHmac('sha256', this.cacheKey).update(presented.user).update('\0').update(presented.password).digest('hex');
-    if (hash !== null && this.verified.get(mac) === hash) return { kind: 'ok' };
+    const mac = createHmac('sha256', this.cacheKey).update(user).update('\0').update(presented.password).digest('hex');
+    if (hash !== null && this.verified.get(mac) === hash) return admin;
     try {
-      const matches = await (this.running.get(mac) ?? this.admitted(request.ip, presented, hash, mac));
-      return { kind: matches ? 'ok' : 'wrong' };
+      const matches = await (this.running.get(mac) ?? this.admitted(request.ip, { user, password: presented.password }, hash, mac));
+      return matches ? admin : { kind: 'wrong' };
     } catch (err) {
       if (err instanceof ThrottledError) {
         return { kind: 'throttled', retryAfterMs: err.retryAfterMs };
@@ -88,8 +111,18 @@ export class Authenticator {
     }
   }
 
+  /** An API key: a digest compare; a wrong one is a failure the throttle counts (or refuses). */
+  private token(address: string, token: string): Verdict {
+    const key = this.deps.verifyKey(token);
+    if (key) return { kind: 'ok', principal: { kind: 'key', keyId: key.id, name: key.name, tenant: key.tenant } };
+    const admission = this.deps.throttle.admit(address);
+    if (!admission.admitted) return { kind: 'throttled', retryAfterMs: admission.retryAfterMs };
+    admission.ticket.failed();
+    return { kind: 'wrong' };
+  }
+
   /** One check, admitted by the throttle and shared by every request presenting the same. */
-  private admitted(address: string, presented: Presented, hash: string | null, mac: string): Promise<boolean> {
+  private admitted(address: string, presented: { user: string; password: string }, hash: string | null, mac: string): Promise<boolean> {
     const admission = this.deps.throttle.admit(address);
     if (!admission.admitted) return Promise.reject(new ThrottledError(admission.retryAfterMs));
     const { ticket } = admission;
@@ -117,19 +150,6 @@ export class Authenticator {
   private remember(mac: string, hash: string): void {
     if (this.verified.size >= MAX_REMEMBERED) this.verified.clear();
     this.verified.set(mac, hash);
-  }
-
-  private presented(request: FastifyRequest): Presented | null {
-    const apiKey = request.headers['x-api-key'];
-    if (typeof apiKey === 'string' && apiKey !== '') return { user: this.deps.user, password: apiKey };
-    const header = request.headers.authorization;
-    if (typeof header !== 'string') return null;
-    const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
-    if (!match) return null;
-    const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) return null;
-    return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
   }
 }
 

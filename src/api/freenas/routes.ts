@@ -5,6 +5,7 @@
  * seed; the server also accepts them without one.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import type { AuthScheme } from '../auth/credentials.js';
 import { DomainError } from '../../domain/errors.js';
 import type { DomainServices } from '../../domain/services.js';
 import { authCredentialResource } from './auth-credential.js';
@@ -41,8 +42,14 @@ const NOT_FOUND = { description: 'no such object', type: 'object', properties: {
 
 const ID_PARAMS = { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9]+$' } }, required: ['id'] };
 
+const FREENAS_AUTH: readonly AuthScheme[] = ['basic', 'api-key'];
+
 export async function freenasRoutes(app: FastifyInstance, opts: { services: DomainServices }): Promise<void> {
   const { services } = opts;
+  // FreeNAS clients authenticate with HTTP Basic; X-Api-Key is sanbox's addition.
+  app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, authSchemes: FREENAS_AUTH };
+  });
   // Errors are shaped per resource; the current resource's field map rides on the request.
   app.decorateRequest('freenasFields', null);
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {

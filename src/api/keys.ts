@@ -1,0 +1,98 @@
+/**
+ * /api/keys: sanbox's own API keys (domain/api-keys.ts). POST answers the key once, as
+ * `key`; GET shows what identifies a key (id, name, its `sbx_<id>_` prefix, tenant,
+ * created) and never a secret; DELETE revokes at once. Errors are sanbox's own shape,
+ * `{"error": {"code", "field", "message"}}`.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { ApiKey, ApiKeyService } from '../domain/api-keys.js';
+import { DomainError } from '../domain/errors.js';
+
+const keyView = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    name: { type: 'string' },
+    prefix: { type: 'string', description: 'What every token of this key starts with' },
+    tenant: { type: ['string', 'null'] },
+    created: { type: 'string', format: 'date-time' },
+  },
+};
+
+const errorView = {
+  type: 'object',
+  properties: {
+    error: { type: 'object', properties: { code: { type: 'string' }, field: { type: 'string' }, message: { type: 'string' } } },
+  },
+};
+
+function view(k: ApiKey): Record<string, unknown> {
+  return { id: k.id, name: k.name, prefix: `sbx_${k.id}_`, tenant: k.tenant, created: k.createdAt };
+}
+
+const STATUS: Record<DomainError['kind'], number> = { invalid: 400, conflict: 409, not_found: 404, referenced: 409 };
+
+function fail(reply: FastifyReply, e: DomainError): FastifyReply {
+  return reply.code(STATUS[e.kind]).send({ error: { code: e.kind, field: e.field, message: e.message } });
+}
+
+const noSuchKey = { error: { code: 'not_found', field: '__all__', message: 'No such API key.' } };
+
+function keyId(raw: string): number | null {
+  return /^[1-9][0-9]{0,15}$/.test(raw) ? Number(raw) : null;
+}
+
+export async function keyRoutes(app: FastifyInstance, opts: { keys: ApiKeyService }): Promise<void> {
+  const { keys } = opts;
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.validation) {
+      const v = error.validation[0];
+      const missing = (v?.params as { missingProperty?: string; additionalProperty?: string } | undefined) ?? {};
+      const field = missing.missingProperty ?? missing.additionalProperty ?? (v?.instancePath.replace(/^\//, '') || '__all__');
+      const message = missing.additionalProperty ? `Unknown field "${missing.additionalProperty}".` : `The body ${v?.message ?? 'is not valid'}.`;
+      return reply.code(400).send({ error: { code: 'invalid', field, message } });
+    }
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: error }, 'request failed');
+    return reply.code(status).send({ error: { code: status === 500 ? 'internal' : 'invalid', field: '__all__', message: status === 500 ? 'Internal error.' : error.message } });
+  });
+  app.get('/api/keys', {
+    schema: { tags: ['sanbox'], summary: 'API keys (never their secrets)', response: { 200: { type: 'array', items: keyView } } },
+    handler: async () => keys.list().map(view),
+  });
+  app.post('/api/keys', {
+    schema: {
+      tags: ['sanbox'],
+      summary: 'Create an API key; the answer carries it once, as `key`',
+      body: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string' } } },
+      response: { 201: { ...keyView, properties: { ...keyView.properties, key: { type: 'string' } } }, 400: errorView, 409: errorView },
+    },
+    handler: async (request, reply) => {
+      try {
+        const { key, token } = keys.create(request.body as { name: unknown });
+        request.log.info({ apiKey: key.id, name: key.name }, 'API key created');
+        return reply.code(201).send({ ...view(key), key: token });
+      } catch (e) {
+        if (e instanceof DomainError) return fail(reply, e);
+        throw e;
+      }
+    },
+  });
+  app.get('/api/keys/:id', {
+    schema: { tags: ['sanbox'], summary: 'One API key', response: { 200: keyView, 404: errorView } },
+    handler: async (request, reply) => {
+      const id = keyId((request.params as { id: string }).id);
+      const key = id === null ? null : keys.get(id);
+      return key ? view(key) : reply.code(404).send(noSuchKey);
+    },
+  });
+  app.delete('/api/keys/:id', {
+    schema: { tags: ['sanbox'], summary: 'Revoke an API key, at once', response: { 204: { type: 'null', description: 'Revoked' }, 404: errorView } },
+    handler: async (request, reply) => {
+      const id = keyId((request.params as { id: string }).id);
+      if (id === null || !keys.revoke(id)) return reply.code(404).send(noSuchKey);
+      request.log.info({ apiKey: id }, 'API key revoked');
+      return reply.code(204).send();
+    },
+  });
+}

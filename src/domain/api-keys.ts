@@ -1,0 +1,87 @@
+/**
+ * API keys: named secrets for automation (Ansible, CI, another dialect's token header),
+ * created, listed and revoked through sanbox's own /api/keys. A key is shown once, as
+ * `sbx_<id>_<secret>`; only the SHA-256 of its 256-bit secret is stored (a random secret
+ * of that length needs no slow hash: there is nothing to guess from). Keys carry a tenant
+ * scope for the tenants to come; today every key is the default tenant's (null).
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { conflict, invalid } from './errors.js';
+import { noControlCharacters } from './rules.js';
+
+export interface ApiKey {
+  id: number;
+  name: string;
+  /** null: not scoped (the default tenant, which owns everything today). */
+  tenant: string | null;
+  secretHash: string;
+  createdAt: string;
+}
+
+export interface ApiKeyRepository {
+  transaction<T>(fn: () => T): T;
+  listApiKeys(): ApiKey[];
+  getApiKey(id: number): ApiKey | null;
+  apiKeyByName(name: string): ApiKey | null;
+  insertApiKey(key: Omit<ApiKey, 'id'>): number;
+  deleteApiKey(id: number): void;
+}
+
+const TOKEN = /^sbx_([1-9][0-9]{0,15})_([A-Za-z0-9_-]{43})$/;
+const NAME_MAX = 64;
+
+/** Does `text` have the shape of a key (so a header carrying it is a key, not a password)? */
+export function looksLikeApiKey(text: string): boolean {
+  return TOKEN.test(text);
+}
+
+function digest(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+export class ApiKeyService {
+  constructor(private readonly repo: ApiKeyRepository) {}
+
+  list(): ApiKey[] {
+    return this.repo.listApiKeys();
+  }
+
+  get(id: number): ApiKey | null {
+    return this.repo.getApiKey(id);
+  }
+
+  /** A new key; `token` is the only time its secret exists outside the caller. */
+  create(input: { name: unknown }): { key: ApiKey; token: string } {
+    const name = typeof input.name === 'string' ? input.name.trim() : '';
+    if (typeof input.name !== 'string' || name === '') throw invalid('name', 'This field is required.');
+    noControlCharacters('name', input.name);
+    if (name.length > NAME_MAX) throw invalid('name', `At most ${NAME_MAX} characters.`);
+    const secret = randomBytes(32).toString('base64url');
+    return this.repo.transaction(() => {
+      if (this.repo.apiKeyByName(name)) throw conflict('name', `An API key named "${name}" already exists.`);
+      const fields = { name, tenant: null, secretHash: digest(secret), createdAt: new Date().toISOString() };
+      const id = this.repo.insertApiKey(fields);
+      return { key: { id, ...fields }, token: `sbx_${id}_${secret}` };
+    });
+  }
+
+  /** Revoke: the key stops working at once. False when there is no such key. */
+  revoke(id: number): boolean {
+    return this.repo.transaction(() => {
+      if (!this.repo.getApiKey(id)) return false;
+      this.repo.deleteApiKey(id);
+      return true;
+    });
+  }
+
+  /** The key a presented token is, or null (malformed, unknown, revoked or wrong secret). */
+  verify(token: string): ApiKey | null {
+    const m = TOKEN.exec(token);
+    if (!m) return null;
+    const key = this.repo.getApiKey(Number(m[1]));
+    if (!key) return null;
+    const want = Buffer.from(key.secretHash, 'hex');
+    const got = Buffer.from(digest(m[2]!), 'hex');
+    return want.length === got.length && timingSafeEqual(want, got) ? key : null;
+  }
+}
