@@ -36,7 +36,7 @@ import type { Session, SessionConnection } from './session.js';
 import { parseText, serializeText, splitText, type TextPairs } from './text.js';
 import { onTaskMgmt } from './tmf.js';
 import type { IscsiLimits } from './limits.js';
-import type { IoBudget } from './io-budget.js';
+import type { BudgetAccount, IoBudget } from './io-budget.js';
 import { unmapAddress } from './refusals.js';
 
 /** Login PDUs are bounded by the default MaxRecvDataSegmentLength (RFC 7143 6.1). */
@@ -173,6 +173,11 @@ export class Connection implements SessionConnection {
 
   get budget(): IoBudget {
     return this.host.budget;
+  }
+
+  /** This session's account in the budget (tasks exist only once the session does). */
+  get account(): BudgetAccount {
+    return this.session!.ioAccount;
   }
 
   get whenClosed(): Promise<void> {
@@ -580,7 +585,7 @@ export class Connection implements SessionConnection {
     const b = this.inFlight.shift();
     const charge = this.inFlightCharge.shift() ?? 0;
     if (b) ioBuffers.release(b);
-    if (charge !== 0) this.host.budget.give(charge);
+    if (charge !== 0) this.host.budget.give(charge, this.account);
   };
 
   /**
@@ -594,7 +599,7 @@ export class Connection implements SessionConnection {
   releaseAfterWrite(buf: Buffer | null, written: boolean, charge = 0): void {
     if (!written || this.socket.destroyed) {
       if (!written && buf) ioBuffers.release(buf); // destroyed after writing: leave it to the GC
-      if (charge !== 0) this.host.budget.give(charge);
+      if (charge !== 0) this.host.budget.give(charge, this.account);
       return;
     }
     this.inFlight.push(buf);

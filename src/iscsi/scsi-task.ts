@@ -209,7 +209,7 @@ export function placeData(conn: Connection, bhs: Buffer, length: number): Buffer
     // into a buffer of its own length only (bounded by FirstBurstLength).
     const edtl = bhs.readUInt32BE(20);
     if (edtl < length || edtl > MAX_WRITE_LENGTH) return null;
-    const whole = edtl !== length && conn.budget.tryTake(edtl);
+    const whole = edtl !== length && conn.budget.tryTake(edtl, conn.account);
     const size = whole ? edtl : length;
     const pooled = size === edtl && pooledWrite(bhs[32]!);
     const buf = pooled ? ioBuffers.acquire(size) : Buffer.allocUnsafe(size);
@@ -265,10 +265,10 @@ export function onScsiCommand(conn: Connection, pdu: Pdu): void {
     const budget = conn.budget;
     if (placed && placed.charge === edtl) {
       task.charge = edtl; // taken by the parser with the buffer
-    } else if (budget.tryTake(edtl)) {
+    } else if (budget.tryTake(edtl, conn.account)) {
       task.charge = edtl;
     } else if (task.unsolicitedEnd >= edtl) {
-      budget.force(edtl); // every byte is on its way unasked: bounded by FirstBurstLength
+      budget.force(edtl, conn.account); // every byte is on its way unasked: bounded by FirstBurstLength
       task.charge = edtl;
     } else {
       parkWrite(conn, task, pdu, placed);
@@ -279,10 +279,10 @@ export function onScsiCommand(conn: Connection, pdu: Pdu): void {
   }
   unplace(conn, placed);
   const charge = Math.max(c.read ? c.expectedLength : 0, transfer);
-  if (charge > 0 && !conn.budget.tryTake(charge)) {
+  if (charge > 0 && !conn.budget.tryTake(charge, conn.account)) {
     // Its Data-In would go past the budget: wait in line, holding the CmdSN window slot.
     conn.parked.add(task);
-    task.waiter = conn.budget.wait(charge, () => {
+    task.waiter = conn.budget.wait(charge, conn.account, () => {
       task.waiter = null;
       conn.parked.delete(task);
       task.charge = charge;
@@ -324,7 +324,7 @@ function takePlaced(conn: Connection, itt: number, pdu: Pdu): Placed | null {
 function unplace(conn: Connection, placed: Placed | null): void {
   if (placed === null) return;
   if (placed.pooled) ioBuffers.release(placed.buf);
-  if (placed.charge !== 0) conn.budget.give(placed.charge);
+  if (placed.charge !== 0) conn.budget.give(placed.charge, conn.account);
 }
 
 /** The task's Data-Out buffer: the parser's placement, the PDU's own view, or a new one. */
@@ -364,13 +364,13 @@ function parkWrite(conn: Connection, task: ScsiTask, pdu: Pdu, placed: Placed | 
   const budget = conn.budget;
   const early = task.unsolicitedEnd;
   if (early > 0) {
-    budget.force(early);
+    budget.force(early, conn.account);
     task.charge = early;
     writeBuffer(task, pdu, placed, early);
     conn.dataTasks.set(task.itt, task);
   }
   conn.parked.add(task);
-  task.waiter = budget.wait(task.expectedLength - task.charge, () => {
+  task.waiter = budget.wait(task.expectedLength - task.charge, conn.account, () => {
     task.waiter = null;
     conn.parked.delete(task);
     task.charge = task.expectedLength;
@@ -525,7 +525,7 @@ function releaseHold(conn: Connection, task: ScsiTask): void {
     conn.parked.delete(task);
   }
   if (task.charge !== 0 && !task.executing) {
-    conn.budget.give(task.charge);
+    conn.budget.give(task.charge, conn.account);
     task.charge = 0;
   }
 }

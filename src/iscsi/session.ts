@@ -7,6 +7,7 @@ import type { TargetNode } from './catalog.js';
 import type { ItNexus } from '../scsi/types.js';
 import type { SessionType } from './login.js';
 import type { Negotiated } from './params.js';
+import { BudgetAccount } from './io-budget.js';
 
 /** Serial number arithmetic (RFC 1982, 32 bits): a < b. */
 export function snLt(a: number, b: number): boolean {
@@ -87,6 +88,8 @@ export class Session {
   immediateOutstanding = 0;
   /** Logins under way that will add a connection to this session (MaxConnections counts them). */
   joining = 0;
+  /** What this session's commands hold of the process-wide I/O budget (its share is bounded). */
+  readonly ioAccount = new BudgetAccount();
   commands = 0;
   /** Traffic of connections that already left. */
   private pastBytesIn = 0;
