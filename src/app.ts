@@ -59,7 +59,7 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
   const liveStatus = ports.status ?? dataPlane ?? noStatus;
   try {
     store.transaction(() => pools.forEach((p) => store.upsertPool(p)));
-    const services = createDomainServices(store, applier, logger);
+    const services = createDomainServices(store, applier, logger, dataPlane ? () => dataPlane.iscsiRunning() : null);
     services.globals.ensureDefaults();
     const admin = store.transaction(() =>
       settleAdminCredential(store, config.dataDir, config.adminUser, config.adminPassword),

@@ -9,6 +9,8 @@ import { Mutations, type DomainLog } from './mutations.js';
 import { PortalGroupService } from './portal-groups.js';
 import type { ConfigApplier } from './ports.js';
 import { TargetService } from './targets.js';
+import { TargetGroupService } from './target-groups.js';
+import { ServiceSwitch } from './service-switch.js';
 
 export interface DomainServices {
   mutations: Mutations;
@@ -19,9 +21,17 @@ export interface DomainServices {
   targets: TargetService;
   extents: ExtentService;
   luns: LunService;
+  targetGroups: TargetGroupService;
+  serviceSwitch: ServiceSwitch;
 }
 
-export function createDomainServices(store: ConfigStore, applier: ConfigApplier, log: DomainLog): DomainServices {
+/** `iscsiRunning`: whether the data plane serves the iSCSI target now (absent: as switched). */
+export function createDomainServices(
+  store: ConfigStore,
+  applier: ConfigApplier,
+  log: DomainLog,
+  iscsiRunning: (() => boolean) | null = null,
+): DomainServices {
   const mutations = new Mutations(store, applier, log);
   return {
     mutations,
@@ -32,5 +42,7 @@ export function createDomainServices(store: ConfigStore, applier: ConfigApplier,
     targets: new TargetService(mutations),
     extents: new ExtentService(mutations),
     luns: new LunService(mutations),
+    targetGroups: new TargetGroupService(mutations),
+    serviceSwitch: new ServiceSwitch(mutations, iscsiRunning),
   };
 }
