@@ -8,8 +8,9 @@ import type { TargetGroupInput, TargetGroupService } from '../../domain/target-g
 import { int, intOrNull, pick, str, type Resource, type WireField } from './resource.js';
 
 const fields: Record<string, WireField> = {
-  iscsi_target: { schema: int('id of the target'), domain: 'targetId', response: true },
-  iscsi_target_portalgroup: { schema: int('id of a portal'), domain: 'portalGroupId', response: true },
+  // Nullable in the schema so that null is "required" (a plain integer would coerce it to 0).
+  iscsi_target: { schema: intOrNull('id of the target (required)'), domain: 'targetId', response: true },
+  iscsi_target_portalgroup: { schema: intOrNull('id of a portal (required)'), domain: 'portalGroupId', response: true },
   iscsi_target_initiatorgroup: {
     schema: intOrNull('id of an authorized initiator; null admits every initiator'),
     domain: 'initiatorGroupId',
