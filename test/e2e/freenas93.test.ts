@@ -127,7 +127,7 @@ test('FreeNAS 9.3+: name-only target + target group + /mnt/<pool>/<dataset>/ ext
   assert.deepEqual(fs.readFileSync(back).subarray(0, 4 * 1024 * 1024), fs.readFileSync(src));
 });
 
-test('a target on two portal groups: each group its own TPGT, VPD 83h port, initiator rules; the same LU', async () => {
+test('a target on two portal groups: each group its own TPGT, VPD 83h port, I_T nexus and initiator rules; the same LU', async () => {
   const port2 = await freePort();
   const portal2 = await post('portal', { iscsi_target_portal_ips: [`127.0.0.1:${port2}`] });
   const only = await post('authorizedinitiator', { iscsi_target_initiator_initiators: 'iqn.2026-12.test:only', iscsi_target_initiator_auth_network: 'ALL' });
@@ -147,6 +147,25 @@ test('a target on two portal groups: each group its own TPGT, VPD 83h port, init
     const data = crypto.randomBytes(512);
     assert.equal((await a.write10(0, 100, data)).status, 0);
     assert.deepEqual((await b.read10(0, 100, 1)).data, data);
+    // Persistent reservations see two I_T nexuses: a key registered through portal 1 is not
+    // portal 2's, so portal 2 cannot reserve with it.
+    const prOut = (sa: number, type: number, key: bigint, saKey: bigint) => {
+      const param = Buffer.alloc(24);
+      param.writeBigUInt64BE(key, 0);
+      param.writeBigUInt64BE(saKey, 8);
+      return [Buffer.from([0x5f, sa, type, 0, 0, 0, 0, 0, 24, 0]), param] as const;
+    };
+    const [reg, regParam] = prOut(0x00, 0, 0n, 0xan);
+    assert.equal((await a.scsi(0, reg, { dataOut: regParam })).status, 0);
+    const keys = await b.scsi(0, Buffer.from([0x5e, 0x00, 0, 0, 0, 0, 0, 0, 64, 0]), { readLength: 64 });
+    assert.equal(keys.data.readUInt32BE(4), 8, 'one key, seen through either portal');
+    const [res, resParam] = prOut(0x01, 0x01, 0xan, 0n);
+    assert.equal((await b.scsi(0, res, { dataOut: resParam })).status, 0x18, 'RESERVATION CONFLICT: portal 2 is another nexus');
+    assert.equal((await a.scsi(0, res, { dataOut: resParam })).status, 0);
+    const [rel, relParam] = prOut(0x02, 0x01, 0xan, 0n);
+    assert.equal((await a.scsi(0, rel, { dataOut: relParam })).status, 0);
+    const [unreg, unregParam] = prOut(0x00, 0, 0xan, 0n);
+    assert.equal((await a.scsi(0, unreg, { dataOut: unregParam })).status, 0);
     const status = await sb.api('GET', '/api/status');
     const tags = status.body.sessions.filter((s: any) => s.target === TARGET).map((s: any) => s.parameters.TargetPortalGroupTag ?? s.portal);
     assert.equal(new Set(tags).size, 2, JSON.stringify(status.body.sessions));
