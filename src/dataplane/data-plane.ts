@@ -132,7 +132,7 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
       // Switched off: every session and every login under way ends now, new logins get
       // SERVICE UNAVAILABLE, and the listeners close below.
       const n = this.iscsi.dropAll('the iSCSI service was switched off');
-      if (wasEnabled) this.log.info({ sessions: n }, 'iSCSI service switched off');
+      if (wasEnabled || !this.reconciled) this.log.info({ sessions: n }, 'iSCSI service switched off: no portal listens');
     } else if (ended.size > 0) {
       const n = this.iscsi.dropSessions(
         (s) => s.targetName !== null && s.portalGroupTag !== null && ended.has(planKey(s.targetName, s.portalGroupTag)),
