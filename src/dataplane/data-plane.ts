@@ -10,7 +10,7 @@ import type { ConfigApplier, LiveStatus, LiveStatusSource } from '../domain/port
 import type { PortalContext } from '../iscsi/catalog.js';
 import { IscsiTargetServer } from '../iscsi/target-server.js';
 import type { IscsiLimits } from '../iscsi/limits.js';
-import { desiredState, type TargetPlan } from './desired-state.js';
+import { desiredState, planKey, type TargetPlan } from './desired-state.js';
 import { LiveCatalog } from './live-catalog.js';
 import { PortalListeners } from './listeners.js';
 import { LogicalUnits } from './logical-units.js';
@@ -29,6 +29,9 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
   private stopped = false;
   private readonly mediumTimer: NodeJS.Timeout;
   private recheckQueued = false;
+  /** The iSCSI service as last applied; a fresh data plane serves nothing until then. */
+  private enabled = false;
+  private reconciled = false;
 
   /**
    * `limits`: the iSCSI target's process-wide limits. `mediumRecheckMs`: how often offline
@@ -38,7 +41,7 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
   constructor(private readonly log: Logger, limits: Partial<IscsiLimits> = {}, mediumRecheckMs = MEDIUM_RECHECK_MS) {
     const catalogView = {
       globals: () => this.current().globals(),
-      target: (name: string) => this.current().target(name),
+      target: (name: string, tag: number) => this.current().target(name, tag),
       targetsInGroup: (tag: number) => this.current().targetsInGroup(tag),
       portalAddresses: (tag: number) => this.current().portalAddresses(tag),
     };
@@ -61,6 +64,11 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
 
   status(): LiveStatus {
     return { listeners: this.listeners.status(), sessions: this.iscsi.sessions(), extents: this.lus.extents(), load: this.iscsi.load() };
+  }
+
+  /** The iSCSI service serves now: switched on, and that configuration applied. */
+  iscsiRunning(): boolean {
+    return this.enabled && !this.stopped;
   }
 
   /** The TCP port a portal address is bound to (tests configure port 0 rarely; mostly informative). */
@@ -113,16 +121,28 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
         const lu = lus.get(key);
         if (lu) luns.set(lun, lu);
       }
-      next.set(plan.name.toLowerCase(), { plan, luns });
+      next.set(plan.key, { plan, luns });
     }
     const ended = this.endedTargets(next);
-    const lunsOf = new Map([...next].map(([name, t]) => [name, t.luns] as const));
+    const lunsOf = new Map([...next].map(([key, t]) => [key, t.luns] as const));
+    const wasEnabled = this.enabled;
     this.catalog = new LiveCatalog(snapshot.globals, state, lunsOf);
-    if (ended.size > 0) {
-      const n = this.iscsi.dropSessions((s) => s.targetName !== null && ended.has(s.targetName.toLowerCase()), 'configuration changed');
+    this.enabled = state.enabled;
+    if (!state.enabled) {
+      // Switched off: every session and every login under way ends now, new logins get
+      // SERVICE UNAVAILABLE, and the listeners close below.
+      const n = this.iscsi.dropAll('the iSCSI service was switched off');
+      if (wasEnabled || !this.reconciled) this.log.info({ sessions: n }, 'iSCSI service switched off: no portal listens');
+    } else if (ended.size > 0) {
+      const n = this.iscsi.dropSessions(
+        (s) => s.targetName !== null && s.portalGroupTag !== null && ended.has(planKey(s.targetName, s.portalGroupTag)),
+        'configuration changed',
+      );
       if (n > 0) this.log.info({ targets: [...ended], sessions: n }, 'ended sessions of changed targets');
     }
+    if (state.enabled && !wasEnabled && this.reconciled) this.log.info('iSCSI service switched on');
     this.previous = next;
+    this.reconciled = true;
     await this.listeners.reconcile(state.listeners);
   }
 

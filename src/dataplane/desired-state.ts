@@ -4,11 +4,19 @@
  */
 import type { BackstoreSpec } from '../backstore/backstore.js';
 import type { AuthPolicy } from '../iscsi/catalog.js';
-import type { AuthCredential, ConfigSnapshot, Extent, Target } from '../domain/entities.js';
+import type { AuthCredential, ConfigSnapshot, Extent, Target, TargetGroup } from '../domain/entities.js';
 import { servedTargetName } from '../domain/served-name.js';
 import type { WantedLu } from './logical-units.js';
 
+/**
+ * One target as served through one portal group: a target with its own (9.2) portal group
+ * and target groups (9.3+) has one plan per portal group. The plans of a target share its
+ * LUs; each is its own target port (VPD 83h relative target port and port group, the
+ * I_T nexus persistent reservations see).
+ */
 export interface TargetPlan {
+  /** Lower-cased served name and portal group tag: one plan per key. */
+  key: string;
   name: string;
   alias: string | null;
   portalGroupTag: number;
@@ -35,6 +43,8 @@ export interface DesiredState {
   lus: WantedLu[];
   targets: TargetPlan[];
   discoveryAuth: AuthPolicy;
+  /** The iSCSI service is switched on: false means no listener and no login. */
+  enabled: boolean;
 }
 
 const VENDOR = 'SANBOX';
@@ -52,11 +62,21 @@ export function desiredState(snap: ConfigSnapshot): DesiredState {
   }
   const extents = new Map(snap.extents.map((e) => [e.id, e]));
   const groups = new Map(snap.initiatorGroups.map((g) => [g.id, g]));
+  const targetGroups = new Map<number, TargetGroup[]>();
+  for (const g of snap.targetGroups) {
+    const list = targetGroups.get(g.targetId) ?? [];
+    list.push(g);
+    targetGroups.set(g.targetId, list);
+  }
   const lus = new Map<string, WantedLu>();
   const targets: TargetPlan[] = [];
   for (const t of snap.targets) {
-    const tag = tagOfGroup.get(t.portalGroupId);
-    if (tag === undefined) continue;
+    // The target's own portal group (9.2) first, then its target groups by id (9.3+).
+    const access: Omit<TargetGroup, 'id' | 'targetId'>[] = [];
+    if (t.portalGroupId !== null) access.push({ ...t, portalGroupId: t.portalGroupId });
+    access.push(...(targetGroups.get(t.id) ?? []));
+    const served = access.filter((a) => tagOfGroup.has(a.portalGroupId));
+    if (served.length === 0) continue;
     const luns = new Map<number, string>();
     for (const m of snap.luns) {
       if (m.targetId !== t.id) continue;
@@ -66,27 +86,39 @@ export function desiredState(snap: ConfigSnapshot): DesiredState {
       if (!lus.has(wanted.key)) lus.set(wanted.key, wanted);
       luns.set(m.lun, wanted.key);
     }
-    const group = t.initiatorGroupId === null ? undefined : groups.get(t.initiatorGroupId);
-    const admission = group ? { initiators: group.initiators, networks: group.networks } : null;
-    const auth = authPolicy(t.authMethod, t.authGroup, snap.authCredentials);
-    targets.push({
-      name: servedTargetName(snap.globals.basename, t.name),
-      alias: t.alias,
-      portalGroupTag: tag,
-      luns,
-      auth,
-      digest: t.digest,
-      queueDepth: t.queueDepth > 0 ? t.queueDepth : 1,
-      admission,
-      accessKey: JSON.stringify([tag, admission, auth, t.digest]),
-    });
+    const name = servedTargetName(snap.globals.basename, t.name);
+    for (const a of served) {
+      const tag = tagOfGroup.get(a.portalGroupId)!;
+      const group = a.initiatorGroupId === null ? undefined : groups.get(a.initiatorGroupId);
+      const admission = group ? { initiators: group.initiators, networks: group.networks } : null;
+      const auth = authPolicy(a.authMethod, a.authGroup, snap.authCredentials);
+      targets.push({
+        key: planKey(name, tag),
+        name,
+        alias: t.alias,
+        portalGroupTag: tag,
+        luns,
+        auth,
+        digest: a.digest,
+        queueDepth: t.queueDepth > 0 ? t.queueDepth : 1,
+        admission,
+        accessKey: JSON.stringify([tag, admission, auth, a.digest]),
+      });
+    }
   }
   const discoveryAuth = authPolicy(
     snap.globals.discoveryAuthMethod,
     snap.globals.discoveryAuthGroup,
     snap.authCredentials,
   );
-  return { listeners, portalsByTag, lus: [...lus.values()], targets, discoveryAuth };
+  // Switched off: the portals stop listening (the LUs stay open, so switching on is quick).
+  const enabled = snap.iscsiEnabled;
+  return { listeners: enabled ? listeners : new Map(), portalsByTag, lus: [...lus.values()], targets, discoveryAuth, enabled };
+}
+
+/** The catalog's key for a target through a portal group. */
+export function planKey(name: string, portalGroupTag: number): string {
+  return `${name.toLowerCase()}|${portalGroupTag}`;
 }
 
 function authPolicy(method: AuthPolicy['method'], tag: number | null, creds: AuthCredential[]): AuthPolicy {

@@ -12,22 +12,23 @@ import type {
 import type { LogicalUnit } from '../scsi/types.js';
 import type { GlobalSettings } from '../domain/entities.js';
 import { addressInNetworks, initiatorNameMatches, parseNetworks } from '../domain/network-match.js';
-import type { DesiredState, TargetPlan } from './desired-state.js';
+import { planKey, type DesiredState, type TargetPlan } from './desired-state.js';
 import { splitListenAddress } from './portal-address.js';
 
 export class LiveCatalog implements TargetCatalog {
+  /** By plan key: lower-cased name and portal group tag. */
   private readonly byName = new Map<string, TargetNode>();
   private readonly byTag = new Map<number, TargetNode[]>();
   private readonly addresses = new Map<number, PortalAddress[]>();
   private readonly settings: TargetGlobals;
 
-  /** `lunsOf` holds each target's LUNs, resolved to open LUs, by lower-cased name. */
+  /** `lunsOf` holds each plan's LUNs, resolved to open LUs, by plan key. */
   constructor(globals: GlobalSettings, state: DesiredState, lunsOf: ReadonlyMap<string, ReadonlyMap<number, LogicalUnit>>) {
-    this.settings = targetGlobals(globals, state.discoveryAuth);
+    this.settings = { ...targetGlobals(globals, state.discoveryAuth), serviceAvailable: state.enabled };
     for (const [tag, list] of state.portalsByTag) this.addresses.set(tag, list.map(splitListenAddress));
     for (const plan of state.targets) {
-      const node = targetNode(plan, lunsOf.get(plan.name.toLowerCase()) ?? new Map());
-      this.byName.set(node.name.toLowerCase(), node);
+      const node = targetNode(plan, lunsOf.get(plan.key) ?? new Map());
+      this.byName.set(plan.key, node);
       const inGroup = this.byTag.get(node.portalGroupTag) ?? [];
       inGroup.push(node);
       this.byTag.set(node.portalGroupTag, inGroup);
@@ -38,8 +39,8 @@ export class LiveCatalog implements TargetCatalog {
     return this.settings;
   }
 
-  target(name: string): TargetNode | undefined {
-    return this.byName.get(name.toLowerCase());
+  target(name: string, portalGroupTag: number): TargetNode | undefined {
+    return this.byName.get(planKey(name, portalGroupTag));
   }
 
   targetsInGroup(portalGroupTag: number): readonly TargetNode[] {

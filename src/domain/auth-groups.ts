@@ -24,6 +24,9 @@ export function assertAuthGroupUsable(store: ConfigRepository, field: string, me
 /** Who refers to auth group `tag` (targets, discovery), as a sentence fragment; null if nobody. */
 export function authGroupUsers(store: ConfigRepository, tag: number): string | null {
   const users = store.targetsReferencing('authGroup', tag).map((t) => `target "${t.name}" (id ${t.id})`);
+  for (const g of store.targetGroupsReferencing('authGroup', tag)) {
+    users.push(`target group ${g.id} (target "${store.getTarget(g.targetId)?.name ?? '?'}", id ${g.targetId})`);
+  }
   const globals = store.getGlobals();
   if (globals?.discoveryAuthGroup === tag) users.push('the global discovery authentication');
   if (globals?.lucAuthGroup === tag) users.push('the global LUC authentication');

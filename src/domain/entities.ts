@@ -71,7 +71,12 @@ export interface Target {
   alias: string | null;
   serial: string;
   readOnly: boolean;
-  portalGroupId: number;
+  /**
+   * The target's own portal group (FreeNAS 9.2's shape), or null: a target created by name
+   * only (9.3+) is reachable through its target groups alone. The access fields below go
+   * with this portal group.
+   */
+  portalGroupId: number | null;
   initiatorGroupId: number | null;
   authMethod: AuthMethod;
   /** Tag of the auth group, or null. */
@@ -80,6 +85,30 @@ export interface Target {
   queueDepth: number;
   blockSize: 512 | 4096;
   type: 'Disk';
+}
+
+/**
+ * A target group (FreeNAS 9.3+): the target is reachable on this portal group, admitting
+ * this initiator group with this authentication. A target may have several, one per
+ * portal group; each is its own target portal group on the wire.
+ */
+export interface TargetGroup {
+  id: number;
+  targetId: number;
+  portalGroupId: number;
+  initiatorGroupId: number | null;
+  authMethod: AuthMethod;
+  /** Tag of the auth group, or null. */
+  authGroup: number | null;
+  digest: DigestSetting;
+}
+
+/** A service sanbox runs, and whether it is switched on (administrative state). */
+export interface ServiceSetting {
+  id: number;
+  /** FreeNAS's service name: 'iscsitarget'. */
+  name: 'iscsitarget';
+  enabled: boolean;
 }
 
 export type ExtentType = 'File' | 'Device' | 'ZFS Volume';
@@ -136,7 +165,10 @@ export interface ConfigSnapshot {
   initiatorGroups: InitiatorGroup[];
   authCredentials: AuthCredential[];
   targets: Target[];
+  targetGroups: TargetGroup[];
   extents: Extent[];
   luns: Lun[];
   pools: Pool[];
+  /** The iSCSI target service: when disabled, no portal listens and no login succeeds. */
+  iscsiEnabled: boolean;
 }

@@ -9,6 +9,7 @@ import { isIscsiName } from './iscsi-names.js';
 import { isNetwork } from './addresses.js';
 import type { Mutations } from './mutations.js';
 import { intInRange, noControlCharactersInList, text } from './rules.js';
+import { targetGroupUsers } from './target-groups.js';
 
 export interface InitiatorGroupInput {
   tag?: number | null;
@@ -102,13 +103,11 @@ export class InitiatorGroupService {
   delete(id: number): Promise<void> {
     return this.m.run(() => {
       this.get(id);
-      const users = this.m.store.targetsReferencing('initiatorGroup', id);
-      if (users.length) {
-        throw referenced(
-          '__all__',
-          `Authorized initiator ${id} is used by ${users.map((t) => `target "${t.name}" (id ${t.id})`).join(', ')}.`,
-        );
-      }
+      const users = [
+        ...this.m.store.targetsReferencing('initiatorGroup', id).map((t) => `target "${t.name}" (id ${t.id})`),
+        ...targetGroupUsers(this.m, 'initiatorGroup', id),
+      ];
+      if (users.length) throw referenced('__all__', `Authorized initiator ${id} is used by ${users.join(', ')}.`);
       this.m.store.deleteInitiatorGroup(id);
     });
   }

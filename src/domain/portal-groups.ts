@@ -9,6 +9,7 @@ import type { PortalGroup } from './entities.js';
 import { conflict, invalid, notFound, referenced } from './errors.js';
 import type { Mutations } from './mutations.js';
 import { REQUIRED, intInRange, text } from './rules.js';
+import { targetGroupUsers } from './target-groups.js';
 
 export interface PortalGroupInput {
   tag?: number | null;
@@ -61,10 +62,11 @@ export class PortalGroupService {
   delete(id: number): Promise<void> {
     return this.m.run(() => {
       this.get(id);
-      const users = this.m.store.targetsReferencing('portalGroup', id);
-      if (users.length) {
-        throw referenced('__all__', `Portal ${id} is used by ${users.map((t) => `target "${t.name}" (id ${t.id})`).join(', ')}.`);
-      }
+      const users = [
+        ...this.m.store.targetsReferencing('portalGroup', id).map((t) => `target "${t.name}" (id ${t.id})`),
+        ...targetGroupUsers(this.m, 'portalGroup', id),
+      ];
+      if (users.length) throw referenced('__all__', `Portal ${id} is used by ${users.join(', ')}.`);
       this.m.store.deletePortalGroup(id);
     });
   }

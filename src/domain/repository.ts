@@ -14,6 +14,7 @@ import type {
   Pool,
   PortalGroup,
   Target,
+  TargetGroup,
 } from './entities.js';
 
 /** One page of a list, in id order. `limit` 0 or less means no limit. Whole numbers below 2^53. */
@@ -81,6 +82,20 @@ export interface ConfigRepository {
   insertExtent(e: Omit<Extent, 'id'>): number;
   updateExtent(e: Extent): void;
   deleteExtent(id: number): void;
+
+  listTargetGroups(page?: Page): TargetGroup[];
+  getTargetGroup(id: number): TargetGroup | null;
+  /** The groups that put target `targetId` on more portal groups. */
+  targetGroupsOf(targetId: number): TargetGroup[];
+  /** Groups that use portal group `id`, initiator group `id`, or auth group (tag) `id`. */
+  targetGroupsReferencing(kind: TargetReference, id: number): TargetGroup[];
+  insertTargetGroup(g: Omit<TargetGroup, 'id'>): number;
+  updateTargetGroup(g: TargetGroup): void;
+  deleteTargetGroup(id: number): void;
+
+  /** The iSCSI service's administrative state (on in a fresh store). */
+  iscsiEnabled(): boolean;
+  setIscsiEnabled(on: boolean): void;
 
   listLuns(page?: Page): Lun[];
   getLun(id: number): Lun | null;

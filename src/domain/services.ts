@@ -10,6 +10,8 @@ import { Mutations, type DomainLog } from './mutations.js';
 import { PortalGroupService } from './portal-groups.js';
 import type { ConfigApplier } from './ports.js';
 import { TargetService } from './targets.js';
+import { TargetGroupService } from './target-groups.js';
+import { ServiceSwitch } from './service-switch.js';
 
 export interface DomainServices {
   mutations: Mutations;
@@ -21,9 +23,17 @@ export interface DomainServices {
   extents: ExtentService;
   luns: LunService;
   apiKeys: ApiKeyService;
+  targetGroups: TargetGroupService;
+  serviceSwitch: ServiceSwitch;
 }
 
-export function createDomainServices(store: ConfigRepository & ApiKeyRepository, applier: ConfigApplier, log: DomainLog): DomainServices {
+/** `iscsiRunning`: whether the data plane serves the iSCSI target now (absent: as switched). */
+export function createDomainServices(
+  store: ConfigRepository & ApiKeyRepository,
+  applier: ConfigApplier,
+  log: DomainLog,
+  iscsiRunning: (() => boolean) | null = null,
+): DomainServices {
   const mutations = new Mutations(store, applier, log);
   return {
     mutations,
@@ -35,5 +45,7 @@ export function createDomainServices(store: ConfigRepository & ApiKeyRepository,
     extents: new ExtentService(mutations),
     luns: new LunService(mutations),
     apiKeys: new ApiKeyService(store),
+    targetGroups: new TargetGroupService(mutations),
+    serviceSwitch: new ServiceSwitch(mutations, iscsiRunning),
   };
 }

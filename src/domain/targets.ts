@@ -5,7 +5,8 @@
  */
 import type { Page } from './repository.js';
 import { FIRST_TARGET_SERIAL, TARGET_DEFAULTS } from './defaults.js';
-import type { DigestSetting, Target } from './entities.js';
+import type { ConfigRepository } from './repository.js';
+import type { AuthMethod, DigestSetting, Target } from './entities.js';
 import { conflict, invalid, notFound } from './errors.js';
 import { MAX_ISCSI_NAME, TARGET_NAME_CHARS, hasIscsiPrefix, isIscsiName, servedTargetName } from './iscsi-names.js';
 import type { Mutations } from './mutations.js';
@@ -43,13 +44,13 @@ export class TargetService {
 
   create(input: TargetInput): Promise<Target> {
     return this.m.run(() => {
-      if (input.portalGroupId === undefined || input.portalGroupId === null) throw invalid('portalGroupId', REQUIRED);
+      // FreeNAS 9.3+ creates a target by name alone: its portal groups come from target groups.
       const target = {
         ...TARGET_DEFAULTS,
         ...stripUndefined(input),
         name: input.name ?? '',
         serial: input.serial ?? this.nextSerial(),
-        portalGroupId: input.portalGroupId,
+        portalGroupId: input.portalGroupId ?? null,
       } as Omit<Target, 'id'>;
       this.check(target, null);
       const id = this.m.store.insertTarget(target);
@@ -64,6 +65,7 @@ export class TargetService {
       if (input.alias === null) next.alias = null;
       if (input.initiatorGroupId === null) next.initiatorGroupId = null;
       if (input.authGroup === null) next.authGroup = null;
+      if (input.portalGroupId === null) next.portalGroupId = null;
       this.check(next, id);
       this.m.store.updateTarget(next);
       return next;
@@ -73,7 +75,7 @@ export class TargetService {
   delete(id: number): Promise<void> {
     return this.m.run(() => {
       this.get(id);
-      // LUN mappings go with the target (ON DELETE CASCADE); the extents stay.
+      // LUN mappings and target groups go with the target (ON DELETE CASCADE); the extents stay.
       this.m.store.deleteTarget(id);
     });
   }
@@ -97,15 +99,11 @@ export class TargetService {
       throw invalid('serial', 'The serial is 1 to 16 characters: letters, digits, dot, dash, underscore.');
     }
     if (typeof t.readOnly !== 'boolean') throw invalid('readOnly', 'Enter a boolean.');
-    if (!this.m.store.getPortalGroup(t.portalGroupId)) {
-      throw invalid('portalGroupId', `Portal ${t.portalGroupId} does not exist.`);
+    checkTargetAccess(this.m.store, t);
+    if (t.portalGroupId !== null && selfId !== null) {
+      const group = this.m.store.targetGroupsOf(selfId).find((g) => g.portalGroupId === t.portalGroupId);
+      if (group) throw conflict('portalGroupId', `Portal ${t.portalGroupId} is already this target's in target group ${group.id}.`);
     }
-    if (t.initiatorGroupId !== null && !this.m.store.getInitiatorGroup(t.initiatorGroupId)) {
-      throw invalid('initiatorGroupId', `Authorized initiator ${t.initiatorGroupId} does not exist.`);
-    }
-    choice('authMethod', t.authMethod, AUTH_METHODS);
-    assertAuthGroupUsable(this.m.store, 'authGroup', t.authMethod, t.authGroup);
-    choice('digest', t.digest, DIGESTS);
     intInRange('queueDepth', t.queueDepth, 0, 255);
     choice('blockSize', t.blockSize, BLOCK_SIZES);
     choice('type', t.type, ['Disk']);
@@ -116,4 +114,28 @@ export class TargetService {
     const numeric = this.m.store.targetSerials().filter((s) => /^\d{1,15}$/.test(s)).map(Number);
     return String(Math.max(FIRST_TARGET_SERIAL - 1, ...numeric) + 1);
   }
+}
+
+/**
+ * Who may use a target through one portal group, and how: the same rule for a target's
+ * own (9.2) portal group and for each target group. A null portal group is a target
+ * without its own (reachable through target groups only).
+ */
+export function checkTargetAccess(
+  store: ConfigRepository,
+  a: { portalGroupId: number | null; initiatorGroupId: number | null; authMethod: AuthMethod; authGroup: number | null; digest: DigestSetting },
+): void {
+  if (a.portalGroupId !== null) {
+    if (!Number.isInteger(a.portalGroupId)) throw invalid('portalGroupId', 'Enter a whole number.');
+    if (!store.getPortalGroup(a.portalGroupId)) throw invalid('portalGroupId', `Portal ${a.portalGroupId} does not exist.`);
+  }
+  if (a.initiatorGroupId !== null) {
+    if (!Number.isInteger(a.initiatorGroupId)) throw invalid('initiatorGroupId', 'Enter a whole number.');
+    if (!store.getInitiatorGroup(a.initiatorGroupId)) {
+      throw invalid('initiatorGroupId', `Authorized initiator ${a.initiatorGroupId} does not exist.`);
+    }
+  }
+  choice('authMethod', a.authMethod, AUTH_METHODS);
+  assertAuthGroupUsable(store, 'authGroup', a.authMethod, a.authGroup);
+  choice('digest', a.digest, DIGESTS);
 }

@@ -38,6 +38,11 @@ export interface TargetGlobals {
   /** Seconds a connection may leave a NOP-In unanswered before it is dropped. */
   readonly ioTimeout: number;
   readonly discoveryAuth: AuthPolicy;
+  /**
+   * False while the service is switched off: every login, discovery included, gets
+   * SERVICE UNAVAILABLE (0x0301). Absent means available.
+   */
+  readonly serviceAvailable?: boolean;
 }
 
 export interface TargetNode {
@@ -65,7 +70,12 @@ export interface PortalAddress {
 
 export interface TargetCatalog {
   globals(): TargetGlobals;
-  target(name: string): TargetNode | undefined;
+  /**
+   * The target `name` as served through portal group `portalGroupTag`: a target on several
+   * portal groups has one node per group (its own TargetPortalGroupTag, initiator group
+   * and authentication; the same logical units).
+   */
+  target(name: string, portalGroupTag: number): TargetNode | undefined;
   /** Targets reachable through a portal group, in a stable order. */
   targetsInGroup(portalGroupTag: number): readonly TargetNode[];
   /** Every address of a portal group, wildcards included (SendTargets substitutes them). */

@@ -163,7 +163,7 @@ export class Connection implements SessionConnection {
   currentTarget(): TargetNode | null {
     const t = this.session?.target;
     if (!t) return null;
-    const live = this.host.catalog.target(t.name);
+    const live = this.host.catalog.target(t.name, t.portalGroupTag);
     return live && live.portalGroupTag === t.portalGroupTag ? live : t;
   }
 

@@ -48,7 +48,7 @@ export function sendTargets(ctx: DiscoveryContext, value: string): TextPairs {
   } else if (value === '') {
     return [];
   } else {
-    const t = ctx.catalog.target(value);
+    const t = ctx.catalog.target(value, ctx.portalGroupTag);
     targets = t && t.portalGroupTag === ctx.portalGroupTag ? [t] : [];
   }
   const out: TextPairs = [];

@@ -169,13 +169,16 @@ export class LoginMachine {
   private begin(req: LoginRequestPdu, keys: Map<string, string>): void {
     const initiatorName = keys.get('InitiatorName');
     if (!initiatorName) throw loginError(LoginStatus.MissingParameter, 'InitiatorName missing');
+    if (this.host.catalog.globals().serviceAvailable === false) {
+      throw loginError(LoginStatus.ServiceUnavailable, 'the iSCSI service is switched off');
+    }
     const typ = keys.get('SessionType') ?? 'Normal';
     if (typ !== 'Normal' && typ !== 'Discovery') throw loginError(LoginStatus.SessionTypeNotSupported, `SessionType ${typ}`);
     let target: TargetNode | null = null;
     if (typ === 'Normal') {
       const tn = keys.get('TargetName');
       if (!tn) throw loginError(LoginStatus.MissingParameter, 'TargetName missing');
-      const node = this.host.catalog.target(tn);
+      const node = this.host.catalog.target(tn, this.host.portal.portalGroupTag);
       if (!node || node.portalGroupTag !== this.host.portal.portalGroupTag) {
         throw loginError(LoginStatus.NotFound, `target ${tn} not found`);
       }

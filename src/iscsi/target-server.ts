@@ -137,15 +137,29 @@ export class IscsiTargetServer {
     };
   }
 
-  dropSessions(pred: (s: { targetName: string | null; initiatorName: string }) => boolean, reason: string): number {
+  dropSessions(
+    pred: (s: { targetName: string | null; portalGroupTag: number | null; initiatorName: string }) => boolean,
+    reason: string,
+  ): number {
     let n = 0;
     for (const s of [...this.sessionsByTsih.values()]) {
-      if (!pred({ targetName: s.target ? s.target.name : null, initiatorName: s.initiatorName })) continue;
+      const target = { targetName: s.target ? s.target.name : null, portalGroupTag: s.target ? s.target.portalGroupTag : null };
+      if (!pred({ ...target, initiatorName: s.initiatorName })) continue;
       n++;
       this.logger.info({ tsih: s.tsih, initiator: s.initiatorName, target: s.target?.name ?? null, reason }, 'dropping session');
       for (const c of [...s.connections.values()]) (c as Connection).destroy(reason);
       this.endSession(s);
     }
+    return n;
+  }
+
+  /**
+   * Every connection, logged in or still logging in, ends now (the service was switched
+   * off); returns how many sessions ended.
+   */
+  dropAll(reason: string): number {
+    const n = this.dropSessions(() => true, reason);
+    for (const c of [...this.pending]) c.destroy(reason);
     return n;
   }
 
@@ -168,7 +182,8 @@ export class IscsiTargetServer {
 
   private findSession(st: LoginState): Session | undefined {
     for (const s of this.sessionsByTsih.values()) {
-      if (s.initiatorName === st.initiatorName && s.isidHex === st.isidHex && (s.target?.name ?? null) === (st.target?.name ?? null) && s.type === st.sessionType) {
+      // One session per I_T nexus: the same target through another portal group is another session.
+      if (s.initiatorName === st.initiatorName && s.isidHex === st.isidHex && sameTargetPort(s.target, st.target) && s.type === st.sessionType) {
         return s;
       }
     }
@@ -188,7 +203,7 @@ export class IscsiTargetServer {
     }
     const s = this.sessionsByTsih.get(st.tsih);
     if (!s || s.initiatorName !== st.initiatorName || s.isidHex !== st.isidHex || s.type !== st.sessionType ||
-        (s.target?.name ?? null) !== (st.target?.name ?? null)) {
+        !sameTargetPort(s.target, st.target)) {
       throw loginError(LoginStatus.SessionDoesNotExist, `no session with TSIH ${st.tsih}`);
     }
     if (s.type === 'Discovery') throw loginError(LoginStatus.CantIncludeInSession, 'discovery sessions have one connection');
@@ -217,7 +232,7 @@ export class IscsiTargetServer {
 
   private complete(conn: Connection, st: LoginState, neg: Negotiated, params: Record<string, string>): Session {
     this.unreserve(conn);
-    if (st.target && this.catalog.target(st.target.name) === undefined) {
+    if (st.target && this.catalog.target(st.target.name, st.target.portalGroupTag) === undefined) {
       // Deleted while this login was under way.
       throw loginError(LoginStatus.TargetRemoved, `target ${st.target.name} was removed`);
     }
@@ -311,4 +326,10 @@ export class IscsiTargetServer {
       }
     }
   }
+}
+
+/** Same target through the same portal group (or both discovery sessions). */
+function sameTargetPort(a: { name: string; portalGroupTag: number } | null, b: { name: string; portalGroupTag: number } | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.name === b.name && a.portalGroupTag === b.portalGroupTag;
 }

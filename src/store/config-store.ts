@@ -12,7 +12,9 @@ import type {
   Lun,
   Pool,
   PortalGroup,
+  ServiceSetting,
   Target,
+  TargetGroup,
 } from '../domain/entities.js';
 import type { ConfigRepository, CredentialRepository, Page, TargetReference } from '../domain/repository.js';
 import type { ApiKey, ApiKeyRepository } from '../domain/api-keys.js';
@@ -25,15 +27,19 @@ import {
   initiatorGroupFromRow,
   lunFromRow,
   targetFromRow,
+  targetGroupFromRow,
+  targetGroupToRow,
   targetToRow,
   type AuthCredentialRow,
   type ExtentRow,
   type InitiatorGroupRow,
   type LunRow,
+  type TargetGroupRow,
   type TargetRow,
 } from './rows.js';
 
 const GLOBALS_KEY = 'iscsi.globals';
+const ISCSI_SERVICE_KEY = 'service.iscsitarget';
 
 const API_KEY_COLUMNS = 'id, name, tenant, secret_hash AS secretHash, created_at AS createdAt';
 
@@ -433,6 +439,70 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
     this.db.prepare('DELETE FROM luns WHERE id = ?').run(id);
   }
 
+  // ---- target groups (FreeNAS 9.3+) ------------------------------------------------
+
+  listTargetGroups(page?: Page): TargetGroup[] {
+    const rows = this.db.prepare(`SELECT * FROM target_groups ORDER BY id ${limitClause(page)}`).all() as TargetGroupRow[];
+    return rows.map(targetGroupFromRow);
+  }
+
+  getTargetGroup(id: number): TargetGroup | null {
+    const row = this.db.prepare('SELECT * FROM target_groups WHERE id = ?').get(id) as TargetGroupRow | undefined;
+    return row ? targetGroupFromRow(row) : null;
+  }
+
+  targetGroupsOf(targetId: number): TargetGroup[] {
+    return this.targetGroupsWhere('target_id', targetId);
+  }
+
+  targetGroupsReferencing(kind: TargetReference, id: number): TargetGroup[] {
+    return this.targetGroupsWhere(REFERENCE_COLUMN[kind], id);
+  }
+
+  private targetGroupsWhere(column: 'target_id' | 'portal_group_id' | 'initiator_group_id' | 'auth_group', value: number): TargetGroup[] {
+    const rows = this.db.prepare(`SELECT * FROM target_groups WHERE ${column} = ? ORDER BY id`).all(value) as TargetGroupRow[];
+    return rows.map(targetGroupFromRow);
+  }
+
+  insertTargetGroup(g: Omit<TargetGroup, 'id'>): number {
+    return Number(
+      this.db
+        .prepare(
+          `INSERT INTO target_groups (target_id, portal_group_id, initiator_group_id, auth_method, auth_group, digest)
+           VALUES (@target_id, @portal_group_id, @initiator_group_id, @auth_method, @auth_group, @digest)`,
+        )
+        .run(targetGroupToRow(g)).lastInsertRowid,
+    );
+  }
+
+  updateTargetGroup(g: TargetGroup): void {
+    this.db
+      .prepare(
+        `UPDATE target_groups SET target_id = @target_id, portal_group_id = @portal_group_id,
+           initiator_group_id = @initiator_group_id, auth_method = @auth_method, auth_group = @auth_group, digest = @digest
+         WHERE id = @id`,
+      )
+      .run({ ...targetGroupToRow(g), id: g.id });
+  }
+
+  deleteTargetGroup(id: number): void {
+    this.db.prepare('DELETE FROM target_groups WHERE id = ?').run(id);
+  }
+
+  // ---- services (administrative state) ----------------------------------------------
+
+  /** Whether the iSCSI target service is switched on; a fresh store says yes. */
+  iscsiEnabled(): boolean {
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(ISCSI_SERVICE_KEY) as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as Pick<ServiceSetting, 'enabled'>).enabled : true;
+  }
+
+  setIscsiEnabled(enabled: boolean): void {
+    this.db
+      .prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
+      .run(ISCSI_SERVICE_KEY, JSON.stringify({ enabled }));
+  }
+
   // ---- everything -------------------------------------------------------------------
 
   /** The whole configuration, read in one transaction so it is consistent. */
@@ -443,9 +513,11 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
       initiatorGroups: this.listInitiatorGroups(),
       authCredentials: this.listAuthCredentials(),
       targets: this.listTargets(),
+      targetGroups: this.listTargetGroups(),
       extents: this.listExtents(),
       luns: this.listLuns(),
       pools: this.listPools(),
+      iscsiEnabled: this.iscsiEnabled(),
     }))();
   }
 }

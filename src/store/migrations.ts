@@ -6,6 +6,11 @@ export interface Migration {
   version: number;
   description: string;
   sql: string;
+  /**
+   * The migration rebuilds a table other tables refer to (SQLite cannot drop NOT NULL in
+   * place): foreign keys are off while it runs, and checked before it commits.
+   */
+  rebuildsTables?: boolean;
 }
 
 export const MIGRATIONS: Migration[] = [
@@ -104,6 +109,48 @@ export const MIGRATIONS: Migration[] = [
         tenant      TEXT,
         secret_hash TEXT NOT NULL,
         created_at  TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 3,
+    description: 'FreeNAS 9.3+: target groups (a target on several portal groups), targets without a portal group',
+    rebuildsTables: true,
+    sql: `
+      CREATE TEMP TABLE target_sequence AS SELECT seq FROM sqlite_sequence WHERE name = 'targets';
+      CREATE TABLE targets_v2 (
+        id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+        name               TEXT NOT NULL UNIQUE,
+        alias              TEXT,
+        serial             TEXT NOT NULL,
+        read_only          INTEGER NOT NULL DEFAULT 0,
+        portal_group_id    INTEGER REFERENCES portal_groups(id),
+        initiator_group_id INTEGER REFERENCES initiator_groups(id),
+        auth_method        TEXT NOT NULL,
+        auth_group         INTEGER,
+        digest             TEXT NOT NULL,
+        queue_depth        INTEGER NOT NULL,
+        block_size         INTEGER NOT NULL,
+        type               TEXT NOT NULL
+      );
+      INSERT INTO targets_v2 SELECT id, name, alias, serial, read_only, portal_group_id, initiator_group_id,
+        auth_method, auth_group, digest, queue_depth, block_size, type FROM targets;
+      DROP TABLE targets;
+      ALTER TABLE targets_v2 RENAME TO targets;
+      -- AUTOINCREMENT's high-water mark survives the rebuild: a deleted target's id stays unused.
+      DELETE FROM sqlite_sequence WHERE name = 'targets';
+      INSERT INTO sqlite_sequence (name, seq)
+        SELECT 'targets', MAX(COALESCE((SELECT seq FROM target_sequence), 0), COALESCE((SELECT MAX(id) FROM targets), 0));
+      DROP TABLE target_sequence;
+      CREATE TABLE target_groups (
+        id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+        target_id          INTEGER NOT NULL REFERENCES targets(id) ON DELETE CASCADE,
+        portal_group_id    INTEGER NOT NULL REFERENCES portal_groups(id),
+        initiator_group_id INTEGER REFERENCES initiator_groups(id),
+        auth_method        TEXT NOT NULL,
+        auth_group         INTEGER,
+        digest             TEXT NOT NULL,
+        UNIQUE (target_id, portal_group_id)
       );
     `,
   },

@@ -1,5 +1,5 @@
 /** Row <-> entity conversions: the only place that knows column names. */
-import type { AuthCredential, Extent, ExtentType, InitiatorGroup, Lun, Target } from '../domain/entities.js';
+import type { AuthCredential, Extent, ExtentType, InitiatorGroup, Lun, Target, TargetGroup } from '../domain/entities.js';
 
 export interface TargetRow {
   id: number;
@@ -7,7 +7,7 @@ export interface TargetRow {
   alias: string | null;
   serial: string;
   read_only: number;
-  portal_group_id: number;
+  portal_group_id: number | null;
   initiator_group_id: number | null;
   auth_method: string;
   auth_group: number | null;
@@ -154,4 +154,37 @@ export interface LunRow {
 
 export function lunFromRow(r: LunRow): Lun {
   return { id: r.id, targetId: r.target_id, extentId: r.extent_id, lun: r.lun, autoNumbered: r.auto_numbered === 1 };
+}
+
+export interface TargetGroupRow {
+  id: number;
+  target_id: number;
+  portal_group_id: number;
+  initiator_group_id: number | null;
+  auth_method: string;
+  auth_group: number | null;
+  digest: string;
+}
+
+export function targetGroupFromRow(r: TargetGroupRow): TargetGroup {
+  return {
+    id: r.id,
+    targetId: r.target_id,
+    portalGroupId: r.portal_group_id,
+    initiatorGroupId: r.initiator_group_id,
+    authMethod: r.auth_method as TargetGroup['authMethod'],
+    authGroup: r.auth_group,
+    digest: r.digest as TargetGroup['digest'],
+  };
+}
+
+export function targetGroupToRow(g: Omit<TargetGroup, 'id'>): Omit<TargetGroupRow, 'id'> {
+  return {
+    target_id: g.targetId,
+    portal_group_id: g.portalGroupId,
+    initiator_group_id: g.initiatorGroupId,
+    auth_method: g.authMethod,
+    auth_group: g.authGroup,
+    digest: g.digest,
+  };
 }

@@ -440,3 +440,25 @@ test('immediate commands bypass the window but are bounded by the queue depth (R
   slow.answer = (cmd) => ({ status: ScsiStatus.Good, data: Buffer.from([cmd.cdb[1]!]) });
   await c.logout();
 });
+
+test('service switched off: every login, discovery included, gets SERVICE UNAVAILABLE (0x0301); dropAll ends sessions', async () => {
+  const live = await session(T0, { isid: Buffer.from('80aabbcc0030', 'hex') });
+  const g = catalog.g;
+  catalog.g = { ...g, serviceAvailable: false };
+  try {
+    assert.ok(run.server.dropAll('the iSCSI service was switched off') >= 1);
+    await live.whenClosed();
+    for (const targetName of [T0, undefined]) {
+      const c = await IscsiInitiator.connect('127.0.0.1', run.port);
+      await assert.rejects(
+        c.login({ initiatorName: INI, ...(targetName ? { targetName } : {}) }),
+        (e: unknown) => e instanceof LoginFailedError && e.status === 0x0301,
+      );
+      c.socket.destroy();
+    }
+  } finally {
+    catalog.g = g;
+  }
+  const again = await session(T0, { isid: Buffer.from('80aabbcc0031', 'hex') });
+  await again.logout();
+});

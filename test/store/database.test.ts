@@ -119,3 +119,29 @@ test('a page the store cannot express in SQL is a RangeError, never an SQLite da
     db.close();
   }
 });
+
+test('migration 2 keeps a 9.2 database: targets, their LUNs and the id high-water mark survive the rebuild', () => {
+  const file = path.join(dir, 'v1.db');
+  const v1 = openDatabase(file, MIGRATIONS.filter((m) => m.version === 1));
+  v1.exec(`INSERT INTO settings (key, value) VALUES ('iscsi.globals', '${JSON.stringify(defaultGlobals())}');
+    INSERT INTO portal_groups (tag) VALUES (1);
+    INSERT INTO targets (name, serial, portal_group_id, auth_method, digest, queue_depth, block_size, type)
+      VALUES ('a', '10000001', 1, 'None', 'Auto', 32, 512, 'Disk'), ('b', '10000002', 1, 'None', 'Auto', 32, 512, 'Disk');
+    INSERT INTO extents (name, type, path, size_bytes, size_text, rpm, insecure_tpc, xen, naa)
+      VALUES ('e', 'File', '/p/e', 1024, '1KB', 'SSD', 1, 0, '6589cfc000000009');
+    INSERT INTO luns (target_id, extent_id, lun) VALUES (1, 1, 0);
+    DELETE FROM targets WHERE id = 2;`);
+  v1.close();
+  const store = new ConfigStore(openDatabase(file));
+  assert.equal(schemaVersion(store.db), MIGRATIONS.at(-1)!.version);
+  assert.equal(store.db.pragma('foreign_keys', { simple: true }), 1, 'foreign keys are back on');
+  assert.equal(store.getTarget(1)!.portalGroupId, 1);
+  assert.equal(store.listLuns().length, 1, 'the LUN of target 1 survived');
+  const id = store.insertTarget({ ...store.getTarget(1)!, name: 'c', portalGroupId: null });
+  assert.equal(id, 3, 'a deleted target id is not reused after the rebuild');
+  const tg = store.insertTargetGroup({ targetId: id, portalGroupId: 1, initiatorGroupId: null, authMethod: 'None', authGroup: null, digest: 'Auto' });
+  assert.deepEqual(store.snapshot().targetGroups.map((g) => g.id), [tg]);
+  store.deleteTarget(id);
+  assert.equal(store.listTargetGroups().length, 0, 'target groups go with their target');
+  store.close();
+});

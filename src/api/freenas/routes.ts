@@ -18,6 +18,8 @@ import { portalResource } from './portal.js';
 import type { JsonSchema, Resource, WireField } from './resource.js';
 import { targetToExtentResource } from './target-to-extent.js';
 import { targetResource } from './target.js';
+import { targetGroupResource } from './target-group.js';
+import { registerServices } from './services.js';
 
 export const FREENAS_PREFIX = '/api/v1.0/services/iscsi';
 
@@ -85,6 +87,8 @@ export async function freenasRoutes(app: FastifyInstance, opts: { services: Doma
   registerCrud(app, targetResource(services.targets), configVersion);
   registerCrud(app, extentResource(services.extents), configVersion);
   registerCrud(app, targetToExtentResource(services.luns), configVersion);
+  registerCrud(app, targetGroupResource(services.targetGroups), configVersion);
+  registerServices(app, services.serviceSwitch);
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';

@@ -1,7 +1,11 @@
 /**
- * FreeNAS `target` <-> Target. Later releases send `iscsi_target_groups` (a list of
- * portal/initiator/auth groups) and `iscsi_target_mode`; the first group is honoured,
- * more than one is refused (a target here has one portal group).
+ * FreeNAS `target` <-> Target. In 9.2 (the seed) a target carries its portal group and
+ * access settings; from 9.3 a target is a name and an alias, and `targetgroup` objects
+ * put it on portals. Both shapes live side by side: a target with its own portal group
+ * answers with every 9.2 field, one without (created by name only) answers with `id`,
+ * `iscsi_target_name` and `iscsi_target_alias`, as FreeNAS 9.3 does.
+ * Later releases send `iscsi_target_groups` and `iscsi_target_mode`; the first group is
+ * the target's own portal group, more than one is refused (use `targetgroup`).
  */
 import type { Target } from '../../domain/entities.js';
 import { invalid } from '../../domain/errors.js';
@@ -27,7 +31,11 @@ const fields: Record<string, WireField> = {
     domain: 'blockSize',
     response: true,
   },
-  iscsi_target_portalgroup: { schema: int('id of a portal group'), domain: 'portalGroupId', response: true },
+  iscsi_target_portalgroup: {
+    schema: intOrNull('id of a portal group (FreeNAS 9.2); absent or null: served through target groups only'),
+    domain: 'portalGroupId',
+    response: true,
+  },
   iscsi_target_initialdigest: { schema: str('Auto, None or CRC32C'), domain: 'digest', response: true },
   iscsi_target_queue_depth: { schema: int('0=disabled, 1-255 command queuing depth'), domain: 'queueDepth', response: true },
   iscsi_target_name: {
@@ -53,24 +61,11 @@ export function targetResource(service: TargetService): Resource<Target, TargetI
     title: 'Target: an iSCSI target name and its access settings',
     fields,
     service,
-    toWire: (t) => ({
-      iscsi_target_logical_blocksize: t.blockSize,
-      iscsi_target_portalgroup: t.portalGroupId,
-      iscsi_target_initialdigest: t.digest,
-      iscsi_target_queue_depth: t.queueDepth,
-      iscsi_target_name: t.name,
-      iscsi_target_initiatorgroup: t.initiatorGroupId,
-      iscsi_target_alias: t.alias,
-      iscsi_target_type: t.type,
-      iscsi_target_authgroup: t.authGroup,
-      iscsi_target_authtype: t.authMethod,
-      iscsi_target_serial: t.serial,
-      iscsi_target_flags: t.readOnly ? 'ro' : 'rw',
-      id: t.id,
-    }),
+    toWire,
     fromWire: (body) => {
       const input = pick(body, fields) as TargetInput & { groups?: Record<string, unknown>[] };
       if (body.iscsi_target_flags !== undefined) input.readOnly = body.iscsi_target_flags === 'ro';
+      if (body.iscsi_target_portalgroup === null) input.portalGroupId = null;
       const groups = input.groups;
       delete input.groups;
       const group = groups?.[0];
@@ -95,3 +90,23 @@ const GROUP_FIELDS: [string, string][] = [
   ['iscsi_target_authgroup', 'authGroup'],
   ['iscsi_target_initialdigest', 'digest'],
 ];
+
+function toWire(t: Target): Record<string, unknown> {
+  // Created by name only (9.3+): FreeNAS 9.3's target has nothing else.
+  if (t.portalGroupId === null) return { iscsi_target_name: t.name, iscsi_target_alias: t.alias, id: t.id };
+  return {
+    iscsi_target_logical_blocksize: t.blockSize,
+    iscsi_target_portalgroup: t.portalGroupId,
+    iscsi_target_initialdigest: t.digest,
+    iscsi_target_queue_depth: t.queueDepth,
+    iscsi_target_name: t.name,
+    iscsi_target_initiatorgroup: t.initiatorGroupId,
+    iscsi_target_alias: t.alias,
+    iscsi_target_type: t.type,
+    iscsi_target_authgroup: t.authGroup,
+    iscsi_target_authtype: t.authMethod,
+    iscsi_target_serial: t.serial,
+    iscsi_target_flags: t.readOnly ? 'ro' : 'rw',
+    id: t.id,
+  };
+}
