@@ -258,7 +258,9 @@ export class Connection implements SessionConnection {
     const reply = rest.reply;
     const piece = rest.pieces.shift() ?? EMPTY;
     if (rest.pieces.length > 0) {
-      this.sendLoginResponse(pdu, { transit: false, csg: reply.csg, nsg: 0, tsih: reply.tsih, status: LoginStatus.Success, data: piece }, cmdSN, true);
+      // Only the final response names a new session's TSIH; the pieces before it echo the request's.
+      const tsih = reply.fullFeature ? (this.login.login?.tsih ?? 0) : reply.tsih;
+      this.sendLoginResponse(pdu, { transit: false, csg: reply.csg, nsg: 0, tsih, status: LoginStatus.Success, data: piece }, cmdSN, true);
       return;
     }
     this.loginRest = null;
