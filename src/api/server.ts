@@ -16,7 +16,6 @@ import { DEFAULT_THROTTLE, FailureThrottle, type ThrottleOptions } from './auth/
 import { freenasRoutes } from './freenas/routes.js';
 import { statusRoutes } from './status.js';
 import { keyRoutes } from './keys.js';
-import { stripTrailingCommas } from './lenient-json.js';
 
 export interface ApiDeps {
   services: DomainServices;
@@ -89,18 +88,17 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   return app;
 }
 
+/**
+ * Strict JSON for every route, except that an empty body with a JSON content type is no
+ * body (clients send the header on GET and DELETE too). A dialect that must be more
+ * lenient replaces this parser in its own plugin (FreeNAS: trailing commas).
+ */
 function installJsonParser(app: FastifyInstance): void {
   const strict = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    // Tastypie clients send Content-Type: application/json on GET and DELETE without a body.
     if (typeof body === 'string' && body.trim() === '') return done(null, undefined);
-    strict(request, body as string, (err, parsed) => {
-      if (!err) return done(null, parsed);
-      const relaxed = stripTrailingCommas(body as string);
-      if (relaxed === body) return done(err, undefined);
-      strict(request, relaxed, (err2, parsed2) => (err2 ? done(err, undefined) : done(null, parsed2)));
-    });
+    strict(request, body as string, done);
   });
 }
 

@@ -98,6 +98,13 @@ test('bad input to /api/keys gets a clear error in sanbox\'s shape and creates n
     assert.equal(r.body.error.code, 'invalid');
     assert.equal(typeof r.body.error.message, 'string');
   }
+  // FreeNAS's tolerance of trailing commas belongs to the FreeNAS plugin, not to sanbox's own routes.
+  const comma = await sb.request('POST', '/api/keys', { raw: '{"name": "comma",}' });
+  assert.equal(comma.status, 400);
+  assert.equal(comma.body.error.code, 'invalid');
+  const freenasComma = await sb.request('POST', `${FREENAS}/authorizedinitiator/`, { raw: '{"iscsi_target_initiator_comment": "comma",}' });
+  assert.equal(freenasComma.status, 201, 'FreeNAS still takes its documentation\'s trailing comma');
+  await sb.api('DELETE', `${FREENAS}/authorizedinitiator/${freenasComma.body.id}/`);
   const first = await sb.api('POST', '/api/keys', { name: 'twice' });
   const dup = await sb.api('POST', '/api/keys', { name: 'twice' });
   assert.equal(dup.status, 409);

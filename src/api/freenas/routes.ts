@@ -6,6 +6,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { AuthScheme } from '../auth/credentials.js';
+import { installLenientJson } from './lenient-json.js';
 import { DomainError } from '../../domain/errors.js';
 import type { DomainServices } from '../../domain/services.js';
 import { authCredentialResource } from './auth-credential.js';
@@ -48,6 +49,7 @@ const FREENAS_AUTH: readonly AuthScheme[] = ['basic', 'api-key'];
 
 export async function freenasRoutes(app: FastifyInstance, opts: { services: DomainServices }): Promise<void> {
   const { services } = opts;
+  installLenientJson(app);
   // FreeNAS clients authenticate with HTTP Basic; X-Api-Key is sanbox's addition.
   app.addHook('onRoute', (route) => {
     route.config = { ...route.config, authSchemes: FREENAS_AUTH };
