@@ -37,7 +37,7 @@ import { parseText, serializeText, splitText, type TextPairs } from './text.js';
 import { onTaskMgmt } from './tmf.js';
 import type { IscsiLimits } from './limits.js';
 import type { BudgetAccount, IoBudget } from './io-budget.js';
-import { unmapAddress } from './refusals.js';
+import { unmapAddress } from './address.js';
 
 /** Login PDUs are bounded by the default MaxRecvDataSegmentLength (RFC 7143 6.1). */
 const LOGIN_MAX_SEGMENT = 8192;

@@ -227,13 +227,14 @@ export function onScsiCommand(conn: Connection, pdu: Pdu): void {
   const session = conn.session!;
   const c = parseScsiCommand(pdu);
   const placed = takePlaced(conn, c.itt, pdu);
-  const target = conn.currentTarget();
-  const refusal = target ? refuseCommand(conn, c, pdu.data.length) : RejectReason.ProtocolError;
-  if (refusal !== null || !target) {
+  const current = conn.currentTarget();
+  const refusal = current === null ? RejectReason.ProtocolError : refuseCommand(conn, c, pdu.data.length);
+  if (refusal !== null) {
     unplace(conn, placed);
-    conn.reject(pdu.bhs, refusal ?? RejectReason.ProtocolError);
+    conn.reject(pdu.bhs, refusal);
     return;
   }
+  const target = current!;
   const params = conn.params;
   const imm = pdu.data.length;
   const lu = c.lun >= 0 ? target.luns.get(c.lun) : undefined;

@@ -15,7 +15,8 @@ import { Session, type SessionInfo } from './session.js';
 import type { ScsiTask } from './scsi-task.js';
 import { DEFAULT_ISCSI_LIMITS, type IscsiLimits } from './limits.js';
 import { IoBudget } from './io-budget.js';
-import { RefusalLog, unmapAddress } from './refusals.js';
+import { RefusalLog } from './refusals.js';
+import { unmapAddress } from './address.js';
 
 export type { SessionInfo } from './session.js';
 
@@ -119,11 +120,6 @@ export class IscsiTargetServer {
     else this.pendingByAddress.set(conn.initiatorAddress, n);
   }
 
-  /** Live counts, for tests. */
-  connectionCounts(): { connections: number; loggingIn: number } {
-    return { connections: this.connections.size, loggingIn: this.pending.size };
-  }
-
   /** The limits and what is in use of each, for /api/status. */
   load(): TargetLoad {
     return {
@@ -143,8 +139,8 @@ export class IscsiTargetServer {
   ): number {
     let n = 0;
     for (const s of [...this.sessionsByTsih.values()]) {
-      const target = { targetName: s.target ? s.target.name : null, portalGroupTag: s.target ? s.target.portalGroupTag : null };
-      if (!pred({ ...target, initiatorName: s.initiatorName })) continue;
+      const t = s.target;
+      if (!pred({ targetName: t ? t.name : null, portalGroupTag: t ? t.portalGroupTag : null, initiatorName: s.initiatorName })) continue;
       n++;
       this.logger.info({ tsih: s.tsih, initiator: s.initiatorName, target: s.target?.name ?? null, reason }, 'dropping session');
       for (const c of [...s.connections.values()]) (c as Connection).destroy(reason);

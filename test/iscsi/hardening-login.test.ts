@@ -175,7 +175,7 @@ test('a login dripping one byte at a time is dropped at the login deadline', asy
     await new Promise((r) => setTimeout(r, 50)); // the target's side of the close
     assert.ok(took >= LIMITS.loginDeadlineMs - 100, `dropped after ${took} ms, not before the deadline`);
     assert.ok(took < LIMITS.loginDeadlineMs + 2000, `dropped after ${took} ms although bytes kept coming`);
-    assert.equal(run.server.connectionCounts().loggingIn, 0);
+    assert.equal(run.server.load().loggingIn, 0);
     await healthyStillWorks();
   } finally {
     clearInterval(timer);
@@ -185,14 +185,14 @@ test('a login dripping one byte at a time is dropped at the login deadline', asy
 test('connections still logging in are capped per address and in all; the caps free up again', async () => {
   const hold = await Promise.all(Array.from({ length: LIMITS.pendingLoginsPerAddress }, () => Raw.open()));
   await new Promise((r) => setTimeout(r, 50));
-  assert.equal(run.server.connectionCounts().loggingIn, LIMITS.pendingLoginsPerAddress);
+  assert.equal(run.server.load().loggingIn, LIMITS.pendingLoginsPerAddress);
   const extra = await Raw.open();
   assert.ok(await extra.closesWithin(1000), 'one more from the same address is closed at once');
   assert.equal(extra.pdus.length, 0);
   // Another address still gets in, up to the total cap.
   const others = await Promise.all(Array.from({ length: LIMITS.pendingLogins - LIMITS.pendingLoginsPerAddress }, () => Raw.open('127.0.0.2')));
   await new Promise((r) => setTimeout(r, 50));
-  assert.equal(run.server.connectionCounts().loggingIn, LIMITS.pendingLogins);
+  assert.equal(run.server.load().loggingIn, LIMITS.pendingLogins);
   const beyond = await Raw.open('127.0.0.3');
   assert.ok(await beyond.closesWithin(1000), 'past the total cap a connection is closed at once');
   await healthyStillWorks();
@@ -216,7 +216,7 @@ test('the total connection cap holds for logged-in connections too, and frees up
       await c.login({ initiatorName: INI, targetName: T0, isid: Buffer.from([0x80, 1, 0, 0, 0, i]) });
       logged.push(c);
     }
-    assert.equal(small.server.connectionCounts().connections, 8);
+    assert.equal(small.server.load().connections, 8);
     const refused = await new Promise<net.Socket>((resolve) => {
       const s = net.connect({ host: '127.0.0.1', port: small.port }, () => resolve(s));
       s.on('error', () => {});
