@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { conflict, invalid } from './errors.js';
-import { noControlCharacters } from './rules.js';
+import { REQUIRED, text } from './rules.js';
 
 export interface ApiKey {
   id: number;
@@ -52,10 +52,8 @@ export class ApiKeyService {
 
   /** A new key; `token` is the only time its secret exists outside the caller. */
   create(input: { name: unknown }): { key: ApiKey; token: string } {
-    const name = typeof input.name === 'string' ? input.name.trim() : '';
-    if (typeof input.name !== 'string' || name === '') throw invalid('name', 'This field is required.');
-    noControlCharacters('name', input.name);
-    if (name.length > NAME_MAX) throw invalid('name', `At most ${NAME_MAX} characters.`);
+    if (typeof input.name !== 'string' || input.name.trim() === '') throw invalid('name', REQUIRED);
+    const name = text('name', input.name, NAME_MAX).trim();
     const secret = randomBytes(32).toString('base64url');
     return this.repo.transaction(() => {
       if (this.repo.apiKeyByName(name)) throw conflict('name', `An API key named "${name}" already exists.`);

@@ -7,7 +7,6 @@ import { invalid } from './errors.js';
 
 export const REQUIRED = 'This field is required.';
 
-
 export function intInRange(field: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value)) throw invalid(field, 'Enter a whole number.');
   if (value < min) throw invalid(field, `Ensure this value is greater than or equal to ${min}.`);
