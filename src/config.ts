@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_ISCSI_LIMITS } from './iscsi/limits.js';
 
 export interface PoolSetting {
   name: string;
@@ -65,12 +66,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
  * connections can never starve the API's listener.
  */
 export function defaultIscsiSettings(openFiles = openFileLimit()): IscsiSettings {
+  const d = DEFAULT_ISCSI_LIMITS;
   return {
-    loginDeadlineMs: 15_000,
-    pendingLoginsPerAddress: 32,
-    pendingLogins: 256,
-    maxConnections: Math.max(16, Math.min(4096, openFiles - Math.max(256, Math.floor(openFiles / 4)))),
-    ioBufferBytes: 256 * MiB,
+    loginDeadlineMs: d.loginDeadlineMs,
+    pendingLoginsPerAddress: d.pendingLoginsPerAddress,
+    pendingLogins: d.pendingLogins,
+    maxConnections: Math.max(16, Math.min(d.maxConnections, openFiles - Math.max(256, Math.floor(openFiles / 4)))),
+    ioBufferBytes: d.ioBufferBytes,
   };
 }
 
