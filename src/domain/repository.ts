@@ -23,6 +23,37 @@ export interface Page {
   limit: number;
 }
 
+/** A scalar a list may be filtered on: the entity's domain field must equal it. */
+export type FilterValue = string | number | boolean | null;
+
+export interface SortKey {
+  /** A domain field name (`name`, `sizeBytes`, ...); ties are always broken by id. */
+  field: string;
+  descending?: boolean;
+}
+
+/**
+ * What every dialect's list request becomes: FreeNAS offset/limit, Ironic limit/marker/
+ * sort_key, ONTAP max_records and field filters, the share pool's page_num/page_size.
+ * `after` is a cursor: the uuid of the last entity of the previous page (Ironic's marker);
+ * it is exclusive with `offset`. Absent `tenantId`: every tenant's.
+ */
+export interface ListQuery {
+  tenantId?: number;
+  filters?: Readonly<Record<string, FilterValue>>;
+  sort?: readonly SortKey[];
+  offset?: number;
+  /** 0 or absent: no limit. */
+  limit?: number;
+  after?: string;
+}
+
+/** One page and how many entities match the query in all (for num_records, totals, next links). */
+export interface ListResult<E> {
+  items: E[];
+  total: number;
+}
+
 /** What a target can refer to by id or tag: deleting one of these asks who uses it. */
 export type TargetReference = 'portalGroup' | 'initiatorGroup' | 'authGroup';
 

@@ -4,16 +4,16 @@
  * delete (204); globalconfiguration gets GET and PUT. Paths end in a slash as in the
  * seed; the server also accepts them without one.
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify';
 import type { AuthScheme } from '../auth/credentials.js';
 import { installLenientJson } from './lenient-json.js';
 import { DomainError } from '../../domain/errors.js';
 import type { DomainServices } from '../../domain/services.js';
 import { authCredentialResource } from './auth-credential.js';
 import { authorizedInitiatorResource } from './authorized-initiator.js';
-import { domainErrorBody, notFoundBody, schemaErrors, type FieldErrors } from './errors.js';
+import { freenasErrorHandler, type FreenasRequest } from './error-handler.js';
 import { extentResource } from './extent.js';
-import { DEFAULT_LIMIT, MAX_LIMIT, PagingError, parsePage, sendPagingError } from './paging.js';
+import { DEFAULT_LIMIT, MAX_LIMIT, parsePage } from './paging.js';
 import { GLOBALS_ID, globalFields, globalsFromWire, globalsToWire } from './global-configuration.js';
 import { portalResource } from './portal.js';
 import type { JsonSchema, Resource, WireField } from './resource.js';
@@ -54,27 +54,8 @@ export async function freenasRoutes(app: FastifyInstance, opts: { services: Doma
   app.addHook('onRoute', (route) => {
     route.config = { ...route.config, authSchemes: FREENAS_AUTH };
   });
-  // Errors are shaped per resource; the current resource's field map rides on the request.
   app.decorateRequest('freenasFields', null);
-  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const fields = (request as FreenasRequest).freenasFields ?? {};
-    reply.header('Vary', 'Accept');
-    if (error instanceof PagingError) return sendPagingError(reply, error);
-    if (error instanceof DomainError) {
-      if (error.kind === 'not_found') return reply.code(404).send(notFoundBody(error.message));
-      return reply.code(400).send(domainErrorBody(error, fields));
-    }
-    if (error.validation) {
-      const root = error.validationContext === 'body' ? '__all__' : (error.validationContext ?? '__all__');
-      if (error.validationContext === 'params') return reply.code(404).send(notFoundBody());
-      return reply.code(400).send(schemaErrors(error.validation, root));
-    }
-    if (error.statusCode && error.statusCode < 500) {
-      return reply.code(error.statusCode).send({ __all__: [clientMessage(error)] } satisfies FieldErrors);
-    }
-    request.log.error({ err: error }, 'request failed');
-    return reply.code(500).send({ error_message: 'Sorry, this request could not be processed. Please try again later.' });
-  });
+  app.setErrorHandler(freenasErrorHandler);
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('Vary', 'Accept');
     return payload;
@@ -95,14 +76,6 @@ export async function freenasRoutes(app: FastifyInstance, opts: { services: Doma
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-type FreenasRequest = FastifyRequest & { freenasFields: Record<string, WireField> | null };
-
-function clientMessage(error: FastifyError): string {
-  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'Unsupported content type: send application/json.';
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'The request body is too large.';
-  if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return 'Malformed JSON body.';
-  return error.message;
-}
 
 function bodySchema(fields: Record<string, WireField>): JsonSchema {
   const properties: Record<string, JsonSchema> = {};
