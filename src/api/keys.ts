@@ -4,9 +4,10 @@
  * created) and never a secret; DELETE revokes at once. Errors are sanbox's own shape,
  * `{"error": {"code", "field", "message"}}`.
  */
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ApiKey, ApiKeyService } from '../domain/api-keys.js';
 import { DomainError } from '../domain/errors.js';
+import { requestErrorBody, sendNotFound, sendSanboxError } from './sanbox-errors.js';
 
 const keyView = {
   type: 'object',
@@ -22,7 +23,15 @@ const keyView = {
 const errorView = {
   type: 'object',
   properties: {
-    error: { type: 'object', properties: { code: { type: 'string' }, field: { type: 'string' }, message: { type: 'string' } } },
+    error: {
+      type: 'object',
+      properties: {
+        code: { type: 'string', description: 'stable: a domain error code (name.taken, entity.not-found, ...) or request.invalid' },
+        field: { type: 'string' },
+        message: { type: 'string' },
+        params: { type: 'object', additionalProperties: true },
+      },
+    },
   },
 };
 
@@ -30,13 +39,6 @@ function view(k: ApiKey): Record<string, unknown> {
   return { id: k.id, name: k.name, prefix: `sbx_${k.id}_`, tenant: k.tenant, created: k.createdAt };
 }
 
-const STATUS: Record<DomainError['kind'], number> = { invalid: 400, conflict: 409, not_found: 404, referenced: 409 };
-
-function fail(reply: FastifyReply, e: DomainError): FastifyReply {
-  return reply.code(STATUS[e.kind]).send({ error: { code: e.kind, field: e.field, message: e.message } });
-}
-
-const noSuchKey = { error: { code: 'not_found', field: '__all__', message: 'No such API key.' } };
 
 function keyId(raw: string): number | null {
   return /^[1-9][0-9]{0,15}$/.test(raw) ? Number(raw) : null;
@@ -50,11 +52,12 @@ export async function keyRoutes(app: FastifyInstance, opts: { keys: ApiKeyServic
       const missing = (v?.params as { missingProperty?: string; additionalProperty?: string } | undefined) ?? {};
       const field = missing.missingProperty ?? missing.additionalProperty ?? (v?.instancePath.replace(/^\//, '') || '__all__');
       const message = missing.additionalProperty ? `Unknown field "${missing.additionalProperty}".` : `The body ${v?.message ?? 'is not valid'}.`;
-      return reply.code(400).send({ error: { code: 'invalid', field, message } });
+      return reply.code(400).send(requestErrorBody(field, message));
     }
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) request.log.error({ err: error }, 'request failed');
-    return reply.code(status).send({ error: { code: status === 500 ? 'internal' : 'invalid', field: '__all__', message: status === 500 ? 'Internal error.' : error.message } });
+    if (status === 500) return reply.code(500).send({ error: { code: 'internal', field: '__all__', message: 'Internal error.' } });
+    return reply.code(status).send(requestErrorBody('__all__', error.message));
   });
   app.get('/api/keys', {
     schema: { tags: ['sanbox'], summary: 'API keys (never their secrets)', response: { 200: { type: 'array', items: keyView } } },
@@ -73,7 +76,7 @@ export async function keyRoutes(app: FastifyInstance, opts: { keys: ApiKeyServic
         request.log.info({ apiKey: key.id, name: key.name }, 'API key created');
         return reply.code(201).send({ ...view(key), key: token });
       } catch (e) {
-        if (e instanceof DomainError) return fail(reply, e);
+        if (e instanceof DomainError) return sendSanboxError(reply, e);
         throw e;
       }
     },
@@ -83,14 +86,14 @@ export async function keyRoutes(app: FastifyInstance, opts: { keys: ApiKeyServic
     handler: async (request, reply) => {
       const id = keyId((request.params as { id: string }).id);
       const key = id === null ? null : keys.get(id);
-      return key ? view(key) : reply.code(404).send(noSuchKey);
+      return key ? view(key) : sendNotFound(reply, 'api-key');
     },
   });
   app.delete('/api/keys/:id', {
     schema: { tags: ['sanbox'], summary: 'Revoke an API key, at once', response: { 204: { type: 'null', description: 'Revoked' }, 404: errorView } },
     handler: async (request, reply) => {
       const id = keyId((request.params as { id: string }).id);
-      if (id === null || !keys.revoke(id)) return reply.code(404).send(noSuchKey);
+      if (id === null || !keys.revoke(id)) return sendNotFound(reply, 'api-key');
       request.log.info({ apiKey: id }, 'API key revoked');
       return reply.code(204).send();
     },

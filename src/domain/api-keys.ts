@@ -6,8 +6,8 @@
  * scope for the tenants to come; today every key is the default tenant's (null).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { conflict, invalid } from './errors.js';
-import { REQUIRED, text } from './rules.js';
+import { fail } from './errors.js';
+import { text } from './rules.js';
 
 export interface ApiKey {
   id: number;
@@ -52,11 +52,11 @@ export class ApiKeyService {
 
   /** A new key; `token` is the only time its secret exists outside the caller. */
   create(input: { name: unknown }): { key: ApiKey; token: string } {
-    if (typeof input.name !== 'string' || input.name.trim() === '') throw invalid('name', REQUIRED);
+    if (typeof input.name !== 'string' || input.name.trim() === '') throw fail('value.required', 'name');
     const name = text('name', input.name, NAME_MAX).trim();
     const secret = randomBytes(32).toString('base64url');
     return this.repo.transaction(() => {
-      if (this.repo.apiKeyByName(name)) throw conflict('name', `An API key named "${name}" already exists.`);
+      if (this.repo.apiKeyByName(name)) throw fail('name.taken', 'name', { entity: 'api-key', name });
       const fields = { name, tenant: null, secretHash: digest(secret), createdAt: new Date().toISOString() };
       const id = this.repo.insertApiKey(fields);
       return { key: { id, ...fields }, token: `sbx_${id}_${secret}` };

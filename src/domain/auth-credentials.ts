@@ -6,9 +6,9 @@
  */
 import type { Page } from './repository.js';
 import type { AuthCredential } from './entities.js';
-import { invalid, notFound, referenced } from './errors.js';
+import { fail, notFound } from './errors.js';
 import type { Mutations } from './mutations.js';
-import { REQUIRED, intInRange, noControlCharacters, text } from './rules.js';
+import { intInRange, noControlCharacters, text } from './rules.js';
 import { authGroupUsers } from './auth-groups.js';
 
 export interface AuthCredentialInput {
@@ -33,7 +33,7 @@ export class AuthCredentialService {
 
   get(id: number): AuthCredential {
     const cred = this.m.store.getAuthCredential(id);
-    if (!cred) throw notFound('auth credential');
+    if (!cred) throw notFound('auth-credential');
     return cred;
   }
 
@@ -83,25 +83,25 @@ export class AuthCredentialService {
   private check(c: Omit<AuthCredential, 'id'>): void {
     intInRange('tag', c.tag, 1, 65535);
     noControlCharacters('user', c.user);
-    if (c.user.trim() === '') throw invalid('user', REQUIRED);
+    if (c.user.trim() === '') throw fail('value.required', 'user');
     text('user', c.user, 120);
-    if (c.secret === '') throw invalid('secret', REQUIRED);
+    if (c.secret === '') throw fail('value.required', 'secret');
     noControlCharacters('secret', c.secret);
     noControlCharacters('peerSecret', c.peerSecret);
-    if (c.secret.length > MAX_SECRET) throw invalid('secret', `The secret must be at most ${MAX_SECRET} characters.`);
+    if (c.secret.length > MAX_SECRET) throw fail('chap.secret-too-long', 'secret', { max: MAX_SECRET });
     text('peerUser', c.peerUser, 120);
-    if (c.peerSecret.length > MAX_SECRET) throw invalid('peerSecret', `The secret must be at most ${MAX_SECRET} characters.`);
-    if (c.peerUser !== '' && c.peerSecret === '') throw invalid('peerSecret', 'A peer user needs a peer secret.');
+    if (c.peerSecret.length > MAX_SECRET) throw fail('chap.secret-too-long', 'peerSecret', { max: MAX_SECRET });
+    if (c.peerUser !== '' && c.peerSecret === '') throw fail('chap.peer-secret-missing', 'peerSecret');
     if (c.peerSecret !== '' && c.peerSecret === c.secret) {
-      throw invalid('peerSecret', 'The peer secret must differ from the secret.');
+      throw fail('chap.peer-secret-same', 'peerSecret');
     }
   }
 
   /** Removing the last credential of a group someone uses would leave CHAP without secrets. */
   private assertNotLastOfUsedGroup(cred: AuthCredential): void {
     if (this.m.store.authCredentialsWithTag(cred.tag).length > 1) return;
-    const users = authGroupUsers(this.m.store, cred.tag);
-    if (users) throw referenced('__all__', `Auth group ${cred.tag} is used by ${users}.`);
+    const referrers = authGroupUsers(this.m.store, cred.tag);
+    if (referrers.length) throw fail('reference.in-use', '__all__', { entity: 'auth-group', id: cred.tag, referrers });
   }
 
   private warnWeak(c: AuthCredential): void {

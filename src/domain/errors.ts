@@ -1,22 +1,35 @@
 /**
- * The one error type domain rules raise. `field` is a domain field name (`listen`,
- * `sizeBytes`, ...); each dialect maps it to its own field name and error shape, and the
- * kind to a status code. Messages never contain secret values.
+ * The one error type domain rules raise: a stable code (error-codes.ts), the domain field
+ * it is about (`listen`, `sizeBytes`, ...; `__all__` for none), and the code's parameters.
+ * Each dialect maps the field to its own name, the code to its status and words, and the
+ * whole to its error shape. `message` is the domain's plain English, for logs and for
+ * dialects without words of their own. Messages never contain secret values.
  */
-export type DomainErrorKind = 'invalid' | 'not_found' | 'conflict' | 'referenced';
+import { type DomainErrorKind, type EntityKind, type ErrorCode, type ParamsOf, describe, kindOf } from './error-codes.js';
 
-export class DomainError extends Error {
+export type { DomainErrorKind, ErrorCode } from './error-codes.js';
+
+export class DomainError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly kind: DomainErrorKind;
+
   constructor(
-    readonly kind: DomainErrorKind,
+    readonly code: C,
     readonly field: string,
-    message: string,
+    readonly params: ParamsOf<C>,
   ) {
-    super(message);
+    super(describe(code, params));
     this.name = 'DomainError';
+    this.kind = kindOf(code);
   }
 }
 
-export const invalid = (field: string, message: string) => new DomainError('invalid', field, message);
-export const conflict = (field: string, message: string) => new DomainError('conflict', field, message);
-export const referenced = (field: string, message: string) => new DomainError('referenced', field, message);
-export const notFound = (what: string) => new DomainError('not_found', '__all__', `No such ${what}.`);
+type NoParams<C extends ErrorCode> = Record<never, never> extends ParamsOf<C> ? C : never;
+
+/** An error about `field`; codes without parameters need none. */
+export function fail<C extends ErrorCode>(code: NoParams<C>, field: string): DomainError<C>;
+export function fail<C extends ErrorCode>(code: C, field: string, params: ParamsOf<C>): DomainError<C>;
+export function fail<C extends ErrorCode>(code: C, field: string, params?: ParamsOf<C>): DomainError<C> {
+  return new DomainError(code, field, (params ?? {}) as ParamsOf<C>);
+}
+
+export const notFound = (entity: EntityKind) => fail('entity.not-found', '__all__', { entity });

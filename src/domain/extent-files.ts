@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { invalid } from './errors.js';
+import { fail } from './errors.js';
 
 export type Undo = () => void;
 const noop: Undo = () => {};
@@ -21,26 +21,26 @@ export function inspectFile(field: string, realPath: string): FileInfo {
   } catch {
     return { exists: false, size: 0 };
   }
-  if (!stat.isFile()) throw invalid(field, 'The path exists and is not a regular file.');
+  if (!stat.isFile()) throw fail('path.not-regular-file', field);
   return { exists: true, size: stat.size };
 }
 
 /** Creates a sparse file of `size` bytes; the parent directory must already exist. */
 export function createSparseFile(field: string, realPath: string, size: number): Undo {
   const dir = path.dirname(realPath);
-  if (!fs.existsSync(dir)) throw invalid(field, `The directory ${dir} does not exist.`);
+  if (!fs.existsSync(dir)) throw fail('path.directory-missing', field, { directory: dir });
   let fd: number;
   try {
     fd = fs.openSync(realPath, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_RDWR, 0o600);
   } catch (err) {
-    throw invalid(field, `The file cannot be created: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`);
+    throw fail('file.create-failed', field, { reason: (err as NodeJS.ErrnoException).code ?? 'error' });
   }
   try {
     fs.ftruncateSync(fd, size);
   } catch (err) {
     fs.closeSync(fd);
     fs.rmSync(realPath, { force: true });
-    throw invalid(field, `The file cannot be sized: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`);
+    throw fail('file.size-failed', field, { reason: (err as NodeJS.ErrnoException).code ?? 'error' });
   }
   fs.closeSync(fd);
   return () => fs.rmSync(realPath, { force: true });
@@ -52,7 +52,7 @@ export function growFile(field: string, realPath: string, from: number, size: nu
   try {
     fs.truncateSync(realPath, size);
   } catch (err) {
-    throw invalid(field, `The file cannot be grown: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`);
+    throw fail('file.grow-failed', field, { reason: (err as NodeJS.ErrnoException).code ?? 'error' });
   }
   return () => fs.truncateSync(realPath, from);
 }
@@ -65,9 +65,9 @@ export function blockDeviceSize(field: string, devicePath: string): number {
     real = fs.realpathSync(devicePath);
     stat = fs.statSync(real);
   } catch {
-    throw invalid(field, `The device ${devicePath} does not exist.`);
+    throw fail('device.missing', field, { path: devicePath });
   }
-  if (!stat.isBlockDevice()) throw invalid(field, `${devicePath} is not a block device.`);
+  if (!stat.isBlockDevice()) throw fail('device.not-block', field, { path: devicePath });
   try {
     const sectors = Number(fs.readFileSync(`/sys/class/block/${path.basename(real)}/size`, 'utf8').trim());
     return sectors * 512;

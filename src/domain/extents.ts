@@ -9,12 +9,13 @@ import path from 'node:path';
 import type { Page } from './repository.js';
 import { EXTENT_DEFAULTS } from './defaults.js';
 import type { Extent, ExtentType } from './entities.js';
-import { conflict, invalid, notFound, referenced } from './errors.js';
+import { fail, notFound } from './errors.js';
+import type { Referrer } from './referrers.js';
 import { blockDeviceSize, createSparseFile, growFile, inspectFile, zfsPresent, type Undo } from './extent-files.js';
 import type { Mutations } from './mutations.js';
 import { generateNaa, parseNaa } from './naa.js';
 import { resolvePoolPath } from './pool-paths.js';
-import { REQUIRED, choice, intInRange, noControlCharacters, text } from './rules.js';
+import { choice, intInRange, noControlCharacters, text } from './rules.js';
 import { parseSize } from './size.js';
 
 export interface ExtentInput {
@@ -67,7 +68,7 @@ export class ExtentService {
       const extent = this.applyOptions(base, input);
       extent.naa = input.naa !== undefined ? this.checkNaa(input.naa, null) : this.uniqueNaa();
       this.checkCommon(extent, null);
-      if (input.path === undefined || input.path.trim() === '') throw invalid('path', REQUIRED);
+      if (input.path === undefined || input.path.trim() === '') throw fail('value.required', 'path');
       this.placeStorage(extent, input.path, null, onRollback);
       const id = this.m.store.insertExtent(extent);
       return { id, ...extent };
@@ -97,8 +98,8 @@ export class ExtentService {
       this.get(id);
       const luns = this.m.store.lunsOfExtent(id);
       if (luns.length) {
-        const uses = luns.map((l) => `target ${l.targetId} as LUN ${l.lun} (targettoextent ${l.id})`).join(', ');
-        throw referenced('__all__', `Extent ${id} is mapped to ${uses}.`);
+        const referrers = luns.map((l): Referrer => ({ kind: 'lun', id: l.id, targetId: l.targetId, lun: l.lun }));
+        throw fail('reference.in-use', '__all__', { entity: 'extent', id, referrers });
       }
       // The image file stays: deleting an extent never destroys data.
       this.m.store.deleteExtent(id);
@@ -119,15 +120,15 @@ export class ExtentService {
 
   private checkCommon(e: Omit<Extent, 'id'>, selfId: number | null): void {
     e.name = noControlCharacters('name', e.name).trim();
-    if (e.name === '') throw invalid('name', REQUIRED);
+    if (e.name === '') throw fail('value.required', 'name');
     text('name', e.name, 120);
     const sameName = this.m.store.extentByName(e.name);
-    if (sameName && sameName.id !== selfId) throw conflict('name', 'Extent with this name already exists.');
+    if (sameName && sameName.id !== selfId) throw fail('name.taken', 'name', { entity: 'extent', name: e.name });
     choice('type', e.type, TYPES);
     text('comment', e.comment, 120);
     if (e.blockSize !== null) choice('blockSize', e.blockSize, EXTENT_BLOCK_SIZES);
     if (e.serial !== null && !/^[A-Za-z0-9_.-]{1,16}$/.test(e.serial)) {
-      throw invalid('serial', 'The serial is 1 to 16 characters: letters, digits, dot, dash, underscore.');
+      throw fail('serial.invalid', 'serial');
     }
     choice('rpm', e.rpm, RPM_CHOICES);
     if (e.availThreshold !== null) intInRange('availThreshold', e.availThreshold, 1, 99);
@@ -138,22 +139,22 @@ export class ExtentService {
     noControlCharacters('path', requested);
     const size = parseSize(e.sizeText);
     if (size === null) {
-      throw invalid('sizeBytes', 'Enter a size in bytes, or a number with a KB, MB, GB or TB suffix.');
+      throw fail('extent.size-invalid', 'sizeBytes');
     }
     if (e.type === 'ZFS Volume' && !zfsPresent()) {
-      throw invalid('type', 'ZFS Volume extents are not supported on this host (ZFS is not present).');
+      throw fail('extent.zvol-unsupported', 'type');
     }
     if (e.type !== 'File') {
       const device = requested.startsWith('/') ? path.normalize(requested) : path.join('/dev', requested);
       if (e.type === 'ZFS Volume' && !device.startsWith('/dev/zvol/')) {
-        throw invalid('path', 'A ZFS Volume extent names a /dev/zvol/... device.');
+        throw fail('extent.zvol-path', 'path');
       }
       e.path = device;
       delete e.displayPath;
       if (e.type === 'Device' && device === NULL_DEVICE) {
         // sanbox's benchmark convention: a /dev/zero Device extent is served by the null
         // backstore (reads zeros, discards writes) at the size the client names.
-        if (size === 0) throw invalid('sizeBytes', 'A /dev/zero extent needs a size.');
+        if (size === 0) throw fail('extent.zero-needs-size', 'sizeBytes');
         e.sizeBytes = size;
         return;
       }
@@ -168,11 +169,11 @@ export class ExtentService {
       // The extent's own image is missing (deleted, pool not mounted): the extent is
       // offline, and recreating the file here would hand its initiators an empty disk.
       if (size !== 0 && size !== current.sizeBytes) {
-        throw invalid('sizeBytes', `The file ${resolved.displayPath} is missing: restore it before resizing the extent.`);
+        throw fail('extent.file-missing', 'sizeBytes', { path: resolved.displayPath });
       }
       e.sizeBytes = current.sizeBytes;
     } else if (!file.exists) {
-      if (size === 0) throw invalid('sizeBytes', 'The file does not exist: give a size to create it.');
+      if (size === 0) throw fail('extent.file-needs-size', 'sizeBytes');
       onRollback(createSparseFile('path', resolved.realPath, size));
       e.sizeBytes = size;
     } else if (size === 0 || size === file.size) {
@@ -181,7 +182,7 @@ export class ExtentService {
       onRollback(growFile('sizeBytes', resolved.realPath, file.size, size));
       e.sizeBytes = size;
     } else {
-      throw invalid('sizeBytes', `Shrinking is not supported: the file holds ${file.size} bytes.`);
+      throw fail('extent.shrink-refused', 'sizeBytes', { size: file.size });
     }
     e.path = resolved.realPath;
     if (resolved.displayPath !== resolved.realPath) e.displayPath = resolved.displayPath;
@@ -190,14 +191,14 @@ export class ExtentService {
 
   private assertPathFree(realPath: string, selfId: number | null): void {
     const owner = this.m.store.extentByPath(realPath);
-    if (owner && owner.id !== selfId) throw conflict('path', `The path is already used by extent "${owner.name}".`);
+    if (owner && owner.id !== selfId) throw fail('extent.path-taken', 'path', { owner: owner.name });
   }
 
   private checkNaa(text: string, selfId: number | null): string {
     const naa = parseNaa(text);
-    if (naa === null) throw invalid('naa', 'Enter 16 hexadecimal digits, optionally prefixed with 0x.');
+    if (naa === null) throw fail('extent.naa-invalid', 'naa');
     const owner = this.m.store.listExtents().find((x) => x.naa === naa);
-    if (owner && owner.id !== selfId) throw conflict('naa', 'This NAA identifier is already used by another extent.');
+    if (owner && owner.id !== selfId) throw fail('extent.naa-taken', 'naa');
     return naa;
   }
 

@@ -1,7 +1,7 @@
 /** The global iSCSI settings: one row, created with the seed's defaults on first start. */
 import { defaultGlobals } from './defaults.js';
 import type { GlobalSettings } from './entities.js';
-import { invalid } from './errors.js';
+import { fail } from './errors.js';
 import { isIscsiName } from './iscsi-names.js';
 import { isIPv4, isIPv6, isNetwork } from './addresses.js';
 import type { Mutations } from './mutations.js';
@@ -40,7 +40,7 @@ export class GlobalsService {
 function validateGlobals(g: GlobalSettings, m: Mutations): void {
   noControlCharacters('basename', g.basename);
   if (!isIscsiName(g.basename)) {
-    throw invalid('basename', 'Base name must be an iSCSI name: iqn.yyyy-mm.reversed.domain[:id], eui. or naa.');
+    throw fail('globals.basename-invalid', 'basename');
   }
   choice('discoveryAuthMethod', g.discoveryAuthMethod, AUTH_METHODS);
   intInRange('ioTimeoutSec', g.ioTimeoutSec, 0, 300);
@@ -53,16 +53,16 @@ function validateGlobals(g: GlobalSettings, m: Mutations): void {
   intInRange('maxBurstLength', g.maxBurstLength, 512, MAX_24);
   intInRange('maxRecvDataSegmentLength', g.maxRecvDataSegmentLength, 512, MAX_24);
   if (g.firstBurstLength > g.maxBurstLength) {
-    throw invalid('firstBurstLength', 'First burst length must not exceed max burst length.');
+    throw fail('globals.first-burst-too-large', 'firstBurstLength');
   }
   intInRange('defaultTime2Wait', g.defaultTime2Wait, 0, 3600);
   intInRange('defaultTime2Retain', g.defaultTime2Retain, 0, 3600);
-  if (typeof g.lucEnabled !== 'boolean') throw invalid('lucEnabled', 'Enter a boolean.');
-  if (!isIPv4(g.lucIp) && !isIPv6(g.lucIp)) throw invalid('lucIp', 'Enter a valid IPv4 or IPv6 address.');
+  if (typeof g.lucEnabled !== 'boolean') throw fail('value.not-boolean', 'lucEnabled');
+  if (!isIPv4(g.lucIp) && !isIPv6(g.lucIp)) throw fail('value.not-ip-address', 'lucIp');
   intInRange('lucPort', g.lucPort, 1, 65535);
   noControlCharactersInList('lucAuthNetwork', g.lucAuthNetwork);
   if (g.lucAuthNetwork !== '' && !g.lucAuthNetwork.split(/[\s,]+/).filter(Boolean).every(isNetwork)) {
-    throw invalid('lucAuthNetwork', 'Enter ALL, IP addresses or CIDR networks.');
+    throw fail('globals.networks-invalid', 'lucAuthNetwork');
   }
   choice('lucAuthMethod', g.lucAuthMethod, ['', ...AUTH_METHODS]);
   atMost('lucAuthNetwork', g.lucAuthNetwork, 120);

@@ -4,12 +4,12 @@
  */
 import type { Page } from './repository.js';
 import type { InitiatorGroup } from './entities.js';
-import { conflict, invalid, notFound, referenced } from './errors.js';
+import { fail, notFound } from './errors.js';
 import { isIscsiName } from './iscsi-names.js';
 import { isNetwork } from './addresses.js';
 import type { Mutations } from './mutations.js';
 import { intInRange, noControlCharactersInList, text } from './rules.js';
-import { targetGroupUsers } from './target-groups.js';
+import { targetReferrers } from './auth-groups.js';
 
 export interface InitiatorGroupInput {
   tag?: number | null;
@@ -35,11 +35,11 @@ export function parseInitiatorList(value: string | string[]): string[] {
   const names = splitList(listWithoutControls('initiators', value));
   if (names.length === 0) return ['ALL'];
   if (names.some((n) => n.toUpperCase() === 'ALL')) {
-    if (names.length > 1) throw invalid('initiators', 'ALL cannot be combined with initiator names.');
+    if (names.length > 1) throw fail('initiators.all-combined', 'initiators');
     return ['ALL'];
   }
   for (const name of names) {
-    if (!isIscsiName(name)) throw invalid('initiators', `"${name}" is not an iSCSI name (iqn., eui. or naa.).`);
+    if (!isIscsiName(name)) throw fail('initiators.not-iscsi-name', 'initiators', { name });
   }
   return names;
 }
@@ -48,11 +48,11 @@ export function parseNetworkList(value: string | string[]): string[] {
   const nets = splitList(listWithoutControls('networks', value));
   if (nets.length === 0) return ['ALL'];
   if (nets.some((n) => n.toUpperCase() === 'ALL')) {
-    if (nets.length > 1) throw invalid('networks', 'ALL cannot be combined with networks.');
+    if (nets.length > 1) throw fail('networks.all-combined', 'networks');
     return ['ALL'];
   }
   for (const n of nets) {
-    if (!isNetwork(n)) throw invalid('networks', `"${n}" is not an IP address or CIDR network.`);
+    if (!isNetwork(n)) throw fail('networks.invalid', 'networks', { network: n });
   }
   return nets;
 }
@@ -66,7 +66,7 @@ export class InitiatorGroupService {
 
   get(id: number): InitiatorGroup {
     const group = this.m.store.getInitiatorGroup(id);
-    if (!group) throw notFound('authorized initiator');
+    if (!group) throw notFound('initiator-group');
     return group;
   }
 
@@ -103,11 +103,8 @@ export class InitiatorGroupService {
   delete(id: number): Promise<void> {
     return this.m.run(() => {
       this.get(id);
-      const users = [
-        ...this.m.store.targetsReferencing('initiatorGroup', id).map((t) => `target "${t.name}" (id ${t.id})`),
-        ...targetGroupUsers(this.m, 'initiatorGroup', id),
-      ];
-      if (users.length) throw referenced('__all__', `Authorized initiator ${id} is used by ${users.join(', ')}.`);
+      const referrers = targetReferrers(this.m.store, 'initiatorGroup', id);
+      if (referrers.length) throw fail('reference.in-use', '__all__', { entity: 'initiator-group', id, referrers });
       this.m.store.deleteInitiatorGroup(id);
     });
   }
@@ -115,6 +112,6 @@ export class InitiatorGroupService {
   private checkTag(tag: number, selfId: number | null): void {
     intInRange('tag', tag, 1, 65535);
     const owner = this.m.store.initiatorGroupByTag(tag);
-    if (owner !== null && owner !== selfId) throw conflict('tag', `Initiator group tag ${tag} is already in use.`);
+    if (owner !== null && owner !== selfId) throw fail('tag.taken', 'tag', { entity: 'initiator-group', tag });
   }
 }

@@ -5,9 +5,9 @@
 import type { Page } from './repository.js';
 import { MAX_LUN } from './defaults.js';
 import type { Lun } from './entities.js';
-import { conflict, invalid, notFound } from './errors.js';
+import { fail, notFound } from './errors.js';
 import type { Mutations } from './mutations.js';
-import { REQUIRED, intInRange } from './rules.js';
+import { intInRange } from './rules.js';
 
 export interface LunInput {
   targetId?: number;
@@ -25,14 +25,14 @@ export class LunService {
 
   get(id: number): Lun {
     const lun = this.m.store.getLun(id);
-    if (!lun) throw notFound('target to extent');
+    if (!lun) throw notFound('lun');
     return lun;
   }
 
   create(input: LunInput): Promise<Lun> {
     return this.m.run(() => {
-      if (input.targetId === undefined || input.targetId === null) throw invalid('targetId', REQUIRED);
-      if (input.extentId === undefined || input.extentId === null) throw invalid('extentId', REQUIRED);
+      if (input.targetId === undefined || input.targetId === null) throw fail('value.required', 'targetId');
+      if (input.extentId === undefined || input.extentId === null) throw fail('value.required', 'extentId');
       this.checkRefs(input.targetId, input.extentId, null);
       const explicit = input.lun !== undefined && input.lun !== null;
       const lun: Omit<Lun, 'id'> = {
@@ -64,7 +64,7 @@ export class LunService {
         if (taken || input.lun === null) next.lun = this.nextFree(next.targetId, id);
         if (input.lun === null) next.autoNumbered = true;
         else if (taken && !current.autoNumbered) {
-          throw conflict('lun', `LUN ${current.lun} is already in use on target ${next.targetId}.`);
+          throw fail('lun.taken', 'lun', { lun: current.lun, targetId: next.targetId });
         }
       }
       this.m.store.updateLun(next);
@@ -80,22 +80,22 @@ export class LunService {
   }
 
   private checkRefs(targetId: number, extentId: number, selfId: number | null): void {
-    if (!this.m.store.getTarget(targetId)) throw invalid('targetId', `Target ${targetId} does not exist.`);
-    if (!this.m.store.getExtent(extentId)) throw invalid('extentId', `Extent ${extentId} does not exist.`);
+    if (!this.m.store.getTarget(targetId)) throw fail('reference.missing', 'targetId', { entity: 'target', id: targetId });
+    if (!this.m.store.getExtent(extentId)) throw fail('reference.missing', 'extentId', { entity: 'extent', id: extentId });
     const dup = this.m.store.lunsOfTarget(targetId).find((l) => l.extentId === extentId && l.id !== selfId);
-    if (dup) throw conflict('extentId', `Extent ${extentId} is already mapped to target ${targetId} as LUN ${dup.lun}.`);
+    if (dup) throw fail('lun.extent-mapped', 'extentId', { extentId, targetId, lun: dup.lun });
   }
 
   private checkNumber(targetId: number, lun: number, selfId: number | null): number {
     intInRange('lun', lun, 0, MAX_LUN);
     const taken = this.m.store.lunsOfTarget(targetId).find((l) => l.lun === lun && l.id !== selfId);
-    if (taken) throw conflict('lun', `LUN ${lun} is already in use on target ${targetId}.`);
+    if (taken) throw fail('lun.taken', 'lun', { lun, targetId });
     return lun;
   }
 
   private nextFree(targetId: number, selfId: number | null = null): number {
     const used = new Set(this.m.store.lunsOfTarget(targetId).filter((l) => l.id !== selfId).map((l) => l.lun));
     for (let n = 0; n <= MAX_LUN; n += 1) if (!used.has(n)) return n;
-    throw conflict('lun', `Target ${targetId} has no free LUN number (0-${MAX_LUN}).`);
+    throw fail('lun.none-free', 'lun', { targetId, max: MAX_LUN });
   }
 }

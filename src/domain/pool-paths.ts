@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Pool } from './entities.js';
-import { invalid } from './errors.js';
+import { fail } from './errors.js';
 
 export interface ResolvedPoolPath {
   pool: Pool;
@@ -20,10 +20,10 @@ export interface ResolvedPoolPath {
 
 export function resolvePoolPath(field: string, requested: string, pools: Pool[]): ResolvedPoolPath {
   if (requested.includes('\0') || !path.isAbsolute(requested)) {
-    throw invalid(field, 'The path must be absolute and inside a pool.');
+    throw fail('path.not-absolute', field);
   }
   if (requested.split(/[\\/]+/).some((segment) => segment === '..')) {
-    throw invalid(field, 'The path must not contain "..".');
+    throw fail('path.parent-reference', field);
   }
   const displayPath = path.normalize(requested).replace(/\/+$/, '');
   for (const pool of pools) {
@@ -31,12 +31,12 @@ export function resolvePoolPath(field: string, requested: string, pools: Pool[])
     const viaMnt = relativeInside(path.join('/mnt', pool.name), displayPath);
     const rest = inside ?? viaMnt;
     if (rest === null) continue;
-    if (rest === '') throw invalid(field, 'The path must name a file inside the pool, not the pool itself.');
+    if (rest === '') throw fail('path.is-pool', field);
     const realPath = path.join(pool.path, rest);
     assertNoEscape(field, pool, realPath);
     return { pool, realPath, displayPath };
   }
-  throw invalid(field, `The path must be inside a pool (${pools.map((p) => `/mnt/${p.name}`).join(', ')}).`);
+  throw fail('path.outside-pools', field, { pools: pools.map((p) => `/mnt/${p.name}`) });
 }
 
 /** The path of `child` below `parent` ('' for the same directory), or null if outside. */
@@ -53,7 +53,7 @@ function assertNoEscape(field: string, pool: Pool, realPath: string): void {
   try {
     poolReal = fs.realpathSync(pool.path);
   } catch {
-    throw invalid(field, `Pool "${pool.name}" is not available.`);
+    throw fail('pool.unavailable', field, { pool: pool.name });
   }
   let probe = realPath;
   for (;;) {
@@ -65,14 +65,14 @@ function assertNoEscape(field: string, pool: Pool, realPath: string): void {
     }
     if (resolved !== null) {
       if (relativeInside(poolReal, resolved) === null) {
-        throw invalid(field, 'The path leads outside the pool.');
+        throw fail('path.escapes-pool', field);
       }
       return;
     }
     const parent = path.dirname(probe);
     if (parent === probe) return;
     // A dangling symlink is an escape hazard too: refuse it rather than follow it later.
-    if (isSymlink(probe)) throw invalid(field, 'The path leads outside the pool.');
+    if (isSymlink(probe)) throw fail('path.escapes-pool', field);
     probe = parent;
   }
 }

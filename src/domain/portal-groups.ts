@@ -6,10 +6,10 @@
 import { formatListenAddress, parseListenAddress } from './addresses.js';
 import type { Page } from './repository.js';
 import type { PortalGroup } from './entities.js';
-import { conflict, invalid, notFound, referenced } from './errors.js';
+import { fail, notFound } from './errors.js';
 import type { Mutations } from './mutations.js';
-import { REQUIRED, intInRange, text } from './rules.js';
-import { targetGroupUsers } from './target-groups.js';
+import { intInRange, text } from './rules.js';
+import { targetReferrers } from './auth-groups.js';
 
 export interface PortalGroupInput {
   tag?: number | null;
@@ -26,13 +26,13 @@ export class PortalGroupService {
 
   get(id: number): PortalGroup {
     const group = this.m.store.getPortalGroup(id);
-    if (!group) throw notFound('portal');
+    if (!group) throw notFound('portal-group');
     return group;
   }
 
   create(input: PortalGroupInput): Promise<PortalGroup> {
     return this.m.run(() => {
-      if (input.listen === undefined) throw invalid('listen', REQUIRED);
+      if (input.listen === undefined) throw fail('value.required', 'listen');
       const group: Omit<PortalGroup, 'id'> = {
         tag: input.tag ?? this.m.store.maxPortalTag() + 1,
         listen: normaliseListen(input.listen),
@@ -62,11 +62,8 @@ export class PortalGroupService {
   delete(id: number): Promise<void> {
     return this.m.run(() => {
       this.get(id);
-      const users = [
-        ...this.m.store.targetsReferencing('portalGroup', id).map((t) => `target "${t.name}" (id ${t.id})`),
-        ...targetGroupUsers(this.m, 'portalGroup', id),
-      ];
-      if (users.length) throw referenced('__all__', `Portal ${id} is used by ${users.join(', ')}.`);
+      const referrers = targetReferrers(this.m.store, 'portalGroup', id);
+      if (referrers.length) throw fail('reference.in-use', '__all__', { entity: 'portal-group', id, referrers });
       this.m.store.deletePortalGroup(id);
     });
   }
@@ -74,11 +71,11 @@ export class PortalGroupService {
   private check(group: Omit<PortalGroup, 'id'>, selfId: number | null): void {
     intInRange('tag', group.tag, 1, 65535);
     const tagOwner = this.m.store.portalGroupByTag(group.tag);
-    if (tagOwner !== null && tagOwner !== selfId) throw conflict('tag', `Portal group tag ${group.tag} is already in use.`);
+    if (tagOwner !== null && tagOwner !== selfId) throw fail('tag.taken', 'tag', { entity: 'portal-group', tag: group.tag });
     for (const address of group.listen) {
       const owner = this.m.store.portalGroupListeningOn(address);
       if (owner !== null && owner !== selfId) {
-        throw conflict('listen', `${address} is already used by portal ${owner}.`);
+        throw fail('portal.address-taken', 'listen', { address, owner });
       }
     }
   }
@@ -86,15 +83,15 @@ export class PortalGroupService {
 
 /** Parses and normalises each "IP:PORT"; refuses an empty list and duplicates within it. */
 function normaliseListen(listen: string[]): string[] {
-  if (listen.length === 0) throw invalid('listen', REQUIRED);
+  if (listen.length === 0) throw fail('value.required', 'listen');
   const seen = new Set<string>();
   for (const item of listen) {
     const parsed = typeof item === 'string' ? parseListenAddress(item) : null;
     if (!parsed) {
-      throw invalid('listen', `"${String(item)}" is not a valid IP:PORT (IPv4, [IPv6], port 1-65535).`);
+      throw fail('portal.address-invalid', 'listen', { address: String(item) });
     }
     const address = formatListenAddress(parsed);
-    if (seen.has(address)) throw invalid('listen', `${address} is listed twice.`);
+    if (seen.has(address)) throw fail('portal.address-repeated', 'listen', { address });
     seen.add(address);
   }
   return [...seen];

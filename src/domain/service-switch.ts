@@ -5,7 +5,7 @@
  * The state is stored, so it survives a restart; a fresh store has it on.
  */
 import type { ServiceSetting } from './entities.js';
-import { invalid, notFound } from './errors.js';
+import { fail, notFound } from './errors.js';
 import type { Mutations } from './mutations.js';
 
 export const ISCSI_SERVICE_ID = 1;
@@ -39,7 +39,7 @@ export class ServiceSwitch {
     return this.m
       .run(() => {
         if (enabled === undefined) return;
-        if (typeof enabled !== 'boolean') throw invalid('enabled', 'Enter a boolean.');
+        if (typeof enabled !== 'boolean') throw fail('value.not-boolean', 'enabled');
         this.m.store.setIscsiEnabled(enabled);
       })
       .then(() => this.state());

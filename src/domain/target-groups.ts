@@ -3,12 +3,11 @@
  * group's initiator group and authentication. A target is on a portal group at most once,
  * counting its own (9.2) portal group. Deleting the target deletes its groups.
  */
-import type { Page, TargetReference } from './repository.js';
+import type { Page } from './repository.js';
 import { TARGET_DEFAULTS } from './defaults.js';
 import type { TargetGroup } from './entities.js';
-import { conflict, invalid, notFound } from './errors.js';
+import { fail, notFound } from './errors.js';
 import type { Mutations } from './mutations.js';
-import { REQUIRED } from './rules.js';
 import { checkTargetAccess } from './targets.js';
 import { stripUndefined } from './globals-service.js';
 
@@ -23,14 +22,14 @@ export class TargetGroupService {
 
   get(id: number): TargetGroup {
     const group = this.m.store.getTargetGroup(id);
-    if (!group) throw notFound('target group');
+    if (!group) throw notFound('target-group');
     return group;
   }
 
   create(input: TargetGroupInput): Promise<TargetGroup> {
     return this.m.run(() => {
-      if (input.targetId === undefined || input.targetId === null) throw invalid('targetId', REQUIRED);
-      if (input.portalGroupId === undefined || input.portalGroupId === null) throw invalid('portalGroupId', REQUIRED);
+      if (input.targetId === undefined || input.targetId === null) throw fail('value.required', 'targetId');
+      if (input.portalGroupId === undefined || input.portalGroupId === null) throw fail('value.required', 'portalGroupId');
       const group: Omit<TargetGroup, 'id'> = {
         initiatorGroupId: TARGET_DEFAULTS.initiatorGroupId,
         authMethod: 'None',
@@ -51,8 +50,8 @@ export class TargetGroupService {
       const next = { ...this.get(id), ...stripUndefined(input), id } as TargetGroup;
       if (input.initiatorGroupId === null) next.initiatorGroupId = null;
       if (input.authGroup === null) next.authGroup = null;
-      if (input.targetId === null) throw invalid('targetId', REQUIRED);
-      if (input.portalGroupId === null) throw invalid('portalGroupId', REQUIRED);
+      if (input.targetId === null) throw fail('value.required', 'targetId');
+      if (input.portalGroupId === null) throw fail('value.required', 'portalGroupId');
       this.check(next, id);
       this.m.store.updateTargetGroup(next);
       return next;
@@ -67,24 +66,21 @@ export class TargetGroupService {
   }
 
   private check(g: Omit<TargetGroup, 'id'>, selfId: number | null): void {
-    if (!Number.isInteger(g.targetId)) throw invalid('targetId', 'Enter a whole number.');
+    if (!Number.isInteger(g.targetId)) throw fail('value.not-integer', 'targetId');
     const target = this.m.store.getTarget(g.targetId);
-    if (!target) throw invalid('targetId', `Target ${g.targetId} does not exist.`);
+    if (!target) throw fail('reference.missing', 'targetId', { entity: 'target', id: g.targetId });
     checkTargetAccess(this.m.store, g);
     if (target.portalGroupId === g.portalGroupId) {
-      throw conflict('portalGroupId', `Target "${target.name}" (id ${target.id}) already uses portal ${g.portalGroupId}.`);
+      throw fail('target-group.portal-is-targets', 'portalGroupId', { targetName: target.name, targetId: target.id, portalGroupId: g.portalGroupId });
     }
     const twin = this.m.store.targetGroupsOf(g.targetId).find((o) => o.portalGroupId === g.portalGroupId && o.id !== selfId);
     if (twin) {
-      throw conflict('portalGroupId', `Target "${target.name}" (id ${target.id}) already has portal ${g.portalGroupId} in target group ${twin.id}.`);
+      throw fail('target-group.portal-repeated', 'portalGroupId', {
+        targetName: target.name,
+        targetId: target.id,
+        portalGroupId: g.portalGroupId,
+        targetGroupId: twin.id,
+      });
     }
   }
-}
-
-/** "target group 3 (target "t", id 1)" for every target group using a portal/initiator/auth group. */
-export function targetGroupUsers(m: Mutations, kind: TargetReference, id: number): string[] {
-  return m.store.targetGroupsReferencing(kind, id).map((g) => {
-    const t = m.store.getTarget(g.targetId);
-    return `target group ${g.id} (target "${t?.name ?? '?'}", id ${g.targetId})`;
-  });
 }

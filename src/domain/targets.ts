@@ -7,10 +7,10 @@ import type { Page } from './repository.js';
 import { FIRST_TARGET_SERIAL, TARGET_DEFAULTS } from './defaults.js';
 import type { ConfigRepository } from './repository.js';
 import type { AuthMethod, DigestSetting, Target } from './entities.js';
-import { conflict, invalid, notFound } from './errors.js';
+import { fail, notFound } from './errors.js';
 import { MAX_ISCSI_NAME, TARGET_NAME_CHARS, hasIscsiPrefix, isIscsiName, servedTargetName } from './iscsi-names.js';
 import type { Mutations } from './mutations.js';
-import { AUTH_METHODS, REQUIRED, choice, intInRange, noControlCharacters, text } from './rules.js';
+import { AUTH_METHODS, choice, intInRange, noControlCharacters, text } from './rules.js';
 import { assertAuthGroupUsable } from './auth-groups.js';
 import { stripUndefined } from './globals-service.js';
 
@@ -82,27 +82,27 @@ export class TargetService {
 
   private check(t: Omit<Target, 'id'>, selfId: number | null): void {
     const name = noControlCharacters('name', t.name).trim();
-    if (name === '') throw invalid('name', REQUIRED);
+    if (name === '') throw fail('value.required', 'name');
     if (hasIscsiPrefix(name)) {
-      if (!isIscsiName(name)) throw invalid('name', 'Not a valid iqn., eui. or naa. name.');
+      if (!isIscsiName(name)) throw fail('iscsi-name.invalid', 'name');
     } else if (!TARGET_NAME_CHARS.test(name)) {
-      throw invalid('name', 'Use lowercase alphanumeric characters plus dot (.), dash (-), and colon (:).');
+      throw fail('iscsi-name.characters', 'name');
     }
     if (Buffer.byteLength(this.servedName({ ...t, id: 0 })) > MAX_ISCSI_NAME) {
-      throw invalid('name', `The served name (basename:name) must be at most ${MAX_ISCSI_NAME} bytes.`);
+      throw fail('iscsi-name.too-long', 'name', { max: MAX_ISCSI_NAME });
     }
     const sameName = this.m.store.targetByName(name);
-    if (sameName && sameName.id !== selfId) throw conflict('name', `Target with this name already exists.`);
+    if (sameName && sameName.id !== selfId) throw fail('name.taken', 'name', { entity: 'target', name });
     t.name = name;
     if (t.alias !== null) text('alias', t.alias, 120);
     if (!/^[A-Za-z0-9_.-]{1,16}$/.test(t.serial)) {
-      throw invalid('serial', 'The serial is 1 to 16 characters: letters, digits, dot, dash, underscore.');
+      throw fail('serial.invalid', 'serial');
     }
-    if (typeof t.readOnly !== 'boolean') throw invalid('readOnly', 'Enter a boolean.');
+    if (typeof t.readOnly !== 'boolean') throw fail('value.not-boolean', 'readOnly');
     checkTargetAccess(this.m.store, t);
     if (t.portalGroupId !== null && selfId !== null) {
       const group = this.m.store.targetGroupsOf(selfId).find((g) => g.portalGroupId === t.portalGroupId);
-      if (group) throw conflict('portalGroupId', `Portal ${t.portalGroupId} is already this target's in target group ${group.id}.`);
+      if (group) throw fail('target.portal-in-group', 'portalGroupId', { portalGroupId: t.portalGroupId, targetGroupId: group.id });
     }
     intInRange('queueDepth', t.queueDepth, 0, 255);
     choice('blockSize', t.blockSize, BLOCK_SIZES);
@@ -126,13 +126,13 @@ export function checkTargetAccess(
   a: { portalGroupId: number | null; initiatorGroupId: number | null; authMethod: AuthMethod; authGroup: number | null; digest: DigestSetting },
 ): void {
   if (a.portalGroupId !== null) {
-    if (!Number.isInteger(a.portalGroupId)) throw invalid('portalGroupId', 'Enter a whole number.');
-    if (!store.getPortalGroup(a.portalGroupId)) throw invalid('portalGroupId', `Portal ${a.portalGroupId} does not exist.`);
+    if (!Number.isInteger(a.portalGroupId)) throw fail('value.not-integer', 'portalGroupId');
+    if (!store.getPortalGroup(a.portalGroupId)) throw fail('reference.missing', 'portalGroupId', { entity: 'portal-group', id: a.portalGroupId });
   }
   if (a.initiatorGroupId !== null) {
-    if (!Number.isInteger(a.initiatorGroupId)) throw invalid('initiatorGroupId', 'Enter a whole number.');
+    if (!Number.isInteger(a.initiatorGroupId)) throw fail('value.not-integer', 'initiatorGroupId');
     if (!store.getInitiatorGroup(a.initiatorGroupId)) {
-      throw invalid('initiatorGroupId', `Authorized initiator ${a.initiatorGroupId} does not exist.`);
+      throw fail('reference.missing', 'initiatorGroupId', { entity: 'initiator-group', id: a.initiatorGroupId });
     }
   }
   choice('authMethod', a.authMethod, AUTH_METHODS);

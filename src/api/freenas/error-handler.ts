@@ -5,9 +5,10 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
-import { domainErrorBody, notFoundBody, schemaErrors, type FieldErrors } from './errors.js';
+import { FieldError, notFoundBody, schemaErrors, type FieldErrors } from './errors.js';
+import { FREENAS_STATUS, freenasMessage } from './messages.js';
 import { PagingError, sendPagingError } from './paging.js';
-import type { WireField } from './resource.js';
+import { type WireField, wireFieldFor } from './resource.js';
 
 /** Errors are shaped per resource; the current resource's field map rides on the request. */
 export type FreenasRequest = FastifyRequest & { freenasFields: Record<string, WireField> | null };
@@ -16,10 +17,8 @@ export function freenasErrorHandler(error: FastifyError, request: FastifyRequest
   const fields = (request as FreenasRequest).freenasFields ?? {};
   reply.header('Vary', 'Accept');
   if (error instanceof PagingError) return sendPagingError(reply, error);
-  if (error instanceof DomainError) {
-    if (error.kind === 'not_found') return reply.code(404).send(notFoundBody(error.message));
-    return reply.code(400).send(domainErrorBody(error, fields));
-  }
+  if (error instanceof DomainError) return sendDomainError(reply, error, fields);
+  if (error instanceof FieldError) return reply.code(400).send({ [error.field]: [error.message] } satisfies FieldErrors);
   if (error.validation) {
     const root = error.validationContext === 'body' ? '__all__' : (error.validationContext ?? '__all__');
     if (error.validationContext === 'params') return reply.code(404).send(notFoundBody());
@@ -30,6 +29,13 @@ export function freenasErrorHandler(error: FastifyError, request: FastifyRequest
   }
   request.log.error({ err: error }, 'request failed');
   return reply.code(500).send({ error_message: 'Sorry, this request could not be processed. Please try again later.' });
+}
+
+function sendDomainError(reply: FastifyReply, error: DomainError, fields: Record<string, WireField>): FastifyReply {
+  const status = FREENAS_STATUS[error.code];
+  const message = freenasMessage(error);
+  if (status === 404) return reply.code(404).send(notFoundBody(message));
+  return reply.code(status).send({ [wireFieldFor(fields, error.field)]: [message] } satisfies FieldErrors);
 }
 
 function clientMessage(error: FastifyError): string {

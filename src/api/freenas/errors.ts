@@ -4,8 +4,6 @@
  * Schema (ajv) errors and DomainErrors both end up here.
  */
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
-import { DomainError } from '../../domain/errors.js';
-import { wireFieldFor, type WireField } from './resource.js';
 
 export type FieldErrors = Record<string, string[]>;
 
@@ -66,8 +64,15 @@ function messageFor(e: FastifySchemaValidationError, isRoot: boolean): string {
   }
 }
 
-export function domainErrorBody(err: DomainError, fields: Record<string, WireField>): FieldErrors {
-  return { [wireFieldFor(fields, err.field)]: [err.message] };
+/** A request the FreeNAS wire refuses before the domain sees it, about one wire field. */
+export class FieldError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FieldError';
+  }
 }
 
 export function notFoundBody(message = 'Sorry, this request could not be processed: no such object.'): { error_message: string } {

@@ -4,14 +4,14 @@
  * delete (204); globalconfiguration gets GET and PUT. Paths end in a slash as in the
  * seed; the server also accepts them without one.
  */
-import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { AuthScheme } from '../auth/credentials.js';
 import { installLenientJson } from './lenient-json.js';
-import { DomainError } from '../../domain/errors.js';
 import type { DomainServices } from '../../domain/services.js';
 import { authCredentialResource } from './auth-credential.js';
 import { authorizedInitiatorResource } from './authorized-initiator.js';
 import { freenasErrorHandler, type FreenasRequest } from './error-handler.js';
+import { notFoundBody } from './errors.js';
 import { extentResource } from './extent.js';
 import { DEFAULT_LIMIT, MAX_LIMIT, parsePage } from './paging.js';
 import { GLOBALS_ID, globalFields, globalsFromWire, globalsToWire } from './global-configuration.js';
@@ -191,8 +191,8 @@ function registerGlobals(app: FastifyInstance, services: DomainServices): void {
   const put = async (request: FastifyRequest) => globalsToWire(await services.globals.update(globalsFromWire(asObject(request.body))));
   methodNotAllowed(app, base, ['POST', 'DELETE', 'PATCH'], 'GET, PUT');
   methodNotAllowed(app, item, ['POST', 'DELETE', 'PATCH'], 'GET, PUT');
-  const checkId = async (request: FastifyRequest) => {
-    if (parseId(request.params) !== GLOBALS_ID) throw new DomainError('not_found', '__all__', 'No such global configuration.');
+  const checkId = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (parseId(request.params) !== GLOBALS_ID) return reply.code(404).send(notFoundBody('No such global configuration.'));
   };
 
   app.get(base, { onRequest, schema: { tags, summary: 'Get the global configuration', response: { 200: one } }, handler: get });

@@ -8,8 +8,8 @@
  * the target's own portal group, more than one is refused (use `targetgroup`).
  */
 import type { Target } from '../../domain/entities.js';
-import { invalid } from '../../domain/errors.js';
 import type { TargetInput, TargetService } from '../../domain/targets.js';
+import { FieldError } from './errors.js';
 import { int, intOrNull, pick, str, strOrNull, type Resource, type WireField } from './resource.js';
 
 const groupSchema = {
@@ -73,7 +73,7 @@ export function targetResource(service: TargetService): Resource<Target, TargetI
         for (const [wire, domain] of GROUP_FIELDS) {
           if (group[wire] === undefined) continue;
           if (body[wire] !== undefined && body[wire] !== group[wire]) {
-            throw invalid('groups', `${wire} is given twice with different values.`);
+            throw new FieldError('iscsi_target_groups', `${wire} is given twice with different values.`);
           }
           (input as Record<string, unknown>)[domain] = group[wire];
         }

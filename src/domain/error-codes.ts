@@ -1,0 +1,201 @@
+/**
+ * Every error the domain raises, by stable code: its kind (which each dialect maps to a
+ * status) and its words in plain English, which a dialect may replace with its own (the
+ * FreeNAS dialect speaks Django's). A code never changes meaning once released; a new
+ * situation gets a new code. Parameters are JSON values, never secrets.
+ */
+import type { Referrer } from './referrers.js';
+
+export type DomainErrorKind = 'invalid' | 'not_found' | 'conflict' | 'referenced';
+
+/** Which kind of object a not-found, in-use or missing-reference error is about. */
+export type EntityKind =
+  | 'portal-group'
+  | 'initiator-group'
+  | 'auth-group'
+  | 'auth-credential'
+  | 'target'
+  | 'extent'
+  | 'lun'
+  | 'target-group'
+  | 'service'
+  | 'api-key';
+
+export const ENTITY_LABELS: Record<EntityKind, string> = {
+  'portal-group': 'portal group',
+  'initiator-group': 'initiator group',
+  'auth-group': 'auth group',
+  'auth-credential': 'auth credential',
+  target: 'target',
+  extent: 'extent',
+  lun: 'LUN mapping',
+  'target-group': 'target group',
+  service: 'service',
+  'api-key': 'API key',
+};
+
+interface Spec<P> {
+  kind: DomainErrorKind;
+  message: (p: P) => string;
+}
+
+type None = Record<never, never>;
+const spec = <P = None>(kind: DomainErrorKind, message: (p: P) => string): Spec<P> => ({ kind, message });
+const label = (e: EntityKind) => ENTITY_LABELS[e];
+const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+/** "a target", "an extent", "an API key": every label here starts with its sound's letter. */
+const aOrAn = (s: string) => (/^[aeiouAEIOU]/.test(s) ? `an ${s}` : `a ${s}`);
+
+/** How the domain names who refers to an object, in plain words. */
+export function describeReferrer(r: Referrer): string {
+  switch (r.kind) {
+    case 'target':
+      return `target "${r.name}" (id ${r.id})`;
+    case 'target-group':
+      return `target group ${r.id} (target "${r.targetName}", id ${r.targetId})`;
+    case 'lun':
+      return `target ${r.targetId} as LUN ${r.lun} (mapping ${r.id})`;
+    case 'discovery-auth':
+      return 'the global discovery authentication';
+    case 'luc-auth':
+      return 'the global LUC authentication';
+  }
+}
+
+export const ERROR_CODES = {
+  // Values, whatever the field.
+  'value.required': spec('invalid', () => 'A value is required.'),
+  'value.not-integer': spec('invalid', () => 'The value must be a whole number.'),
+  'value.below-minimum': spec<{ min: number }>('invalid', (p) => `The value must be at least ${p.min}.`),
+  'value.above-maximum': spec<{ max: number }>('invalid', (p) => `The value must be at most ${p.max}.`),
+  'value.not-a-choice': spec<{ value: string; choices: string[] }>(
+    'invalid',
+    (p) => `${p.value} is not one of the choices (${p.choices.join(', ')}).`,
+  ),
+  'value.too-long': spec<{ maxLength: number; length: number }>(
+    'invalid',
+    (p) => `The value has ${p.length} characters; at most ${p.maxLength} are allowed.`,
+  ),
+  'value.not-boolean': spec('invalid', () => 'The value must be true or false.'),
+  'value.control-characters': spec('invalid', () => 'Control characters (U+0000 to U+001F and U+007F) are not allowed.'),
+  'value.control-characters-in-list': spec(
+    'invalid',
+    () => 'Control characters (U+0000 to U+001F and U+007F) are not allowed; entries are separated by spaces, commas, tabs or newlines.',
+  ),
+  'value.not-ip-address': spec('invalid', () => 'The value must be an IPv4 or IPv6 address.'),
+
+  // Objects and the references between them.
+  'entity.not-found': spec<{ entity: EntityKind }>('not_found', (p) => `No such ${label(p.entity)}.`),
+  'reference.missing': spec<{ entity: EntityKind; id: number }>(
+    'invalid',
+    (p) => `${capital(label(p.entity))} ${p.id} does not exist.`,
+  ),
+  'reference.in-use': spec<{ entity: EntityKind; id: number; referrers: Referrer[] }>(
+    'referenced',
+    (p) => `${capital(label(p.entity))} ${p.id} is used by ${p.referrers.map(describeReferrer).join(', ')}.`,
+  ),
+  'name.taken': spec<{ entity: EntityKind; name: string }>('conflict', (p) => `${capital(aOrAn(label(p.entity)))} named "${p.name}" already exists.`),
+  'tag.taken': spec<{ entity: EntityKind; tag: number }>('conflict', (p) => `${capital(label(p.entity))} tag ${p.tag} is already in use.`),
+
+  // iSCSI names and serials.
+  'iscsi-name.invalid': spec('invalid', () => 'Not a valid iqn., eui. or naa. name.'),
+  'iscsi-name.characters': spec('invalid', () => 'Use lowercase alphanumeric characters plus dot (.), dash (-), and colon (:).'),
+  'iscsi-name.too-long': spec<{ max: number }>('invalid', (p) => `The served name (basename:name) must be at most ${p.max} bytes.`),
+  'serial.invalid': spec('invalid', () => 'The serial is 1 to 16 characters: letters, digits, dot, dash, underscore.'),
+
+  // Portal groups.
+  'portal.address-invalid': spec<{ address: string }>(
+    'invalid',
+    (p) => `"${p.address}" is not a valid IP:PORT (IPv4, [IPv6], port 1-65535).`,
+  ),
+  'portal.address-repeated': spec<{ address: string }>('invalid', (p) => `${p.address} is listed twice.`),
+  'portal.address-taken': spec<{ address: string; owner: number }>(
+    'conflict',
+    (p) => `${p.address} is already used by portal group ${p.owner}.`,
+  ),
+
+  // Initiator groups.
+  'initiators.all-combined': spec('invalid', () => 'ALL cannot be combined with initiator names.'),
+  'initiators.not-iscsi-name': spec<{ name: string }>('invalid', (p) => `"${p.name}" is not an iSCSI name (iqn., eui. or naa.).`),
+  'networks.all-combined': spec('invalid', () => 'ALL cannot be combined with networks.'),
+  'networks.invalid': spec<{ network: string }>('invalid', (p) => `"${p.network}" is not an IP address or CIDR network.`),
+
+  // CHAP.
+  'chap.secret-too-long': spec<{ max: number }>('invalid', (p) => `The secret must be at most ${p.max} characters.`),
+  'chap.peer-secret-missing': spec('invalid', () => 'A peer user needs a peer secret.'),
+  'chap.peer-secret-same': spec('invalid', () => 'The peer secret must differ from the secret.'),
+  'chap.group-needed': spec<{ method: string }>('invalid', (p) => `${p.method} authentication needs an auth group.`),
+  'chap.group-tag-invalid': spec('invalid', () => 'Enter a whole number of at least 1.'),
+  'chap.group-without-peer': spec<{ tag: number }>('invalid', (p) => `Auth group ${p.tag} has no peer user and secret for mutual CHAP.`),
+
+  // Targets, target groups and LUN mappings.
+  'target.portal-in-group': spec<{ portalGroupId: number; targetGroupId: number }>(
+    'conflict',
+    (p) => `Portal group ${p.portalGroupId} is already this target's in target group ${p.targetGroupId}.`,
+  ),
+  'target-group.portal-is-targets': spec<{ targetName: string; targetId: number; portalGroupId: number }>(
+    'conflict',
+    (p) => `Target "${p.targetName}" (id ${p.targetId}) already uses portal group ${p.portalGroupId}.`,
+  ),
+  'target-group.portal-repeated': spec<{ targetName: string; targetId: number; portalGroupId: number; targetGroupId: number }>(
+    'conflict',
+    (p) =>
+      `Target "${p.targetName}" (id ${p.targetId}) already has portal group ${p.portalGroupId} in target group ${p.targetGroupId}.`,
+  ),
+  'lun.taken': spec<{ lun: number; targetId: number }>('conflict', (p) => `LUN ${p.lun} is already in use on target ${p.targetId}.`),
+  'lun.none-free': spec<{ targetId: number; max: number }>(
+    'conflict',
+    (p) => `Target ${p.targetId} has no free LUN number (0-${p.max}).`,
+  ),
+  'lun.extent-mapped': spec<{ extentId: number; targetId: number; lun: number }>(
+    'conflict',
+    (p) => `Extent ${p.extentId} is already mapped to target ${p.targetId} as LUN ${p.lun}.`,
+  ),
+
+  // Extents and the files, devices and pools under them.
+  'extent.size-invalid': spec('invalid', () => 'Enter a size in bytes, or a number with a KB, MB, GB or TB suffix.'),
+  'extent.zvol-unsupported': spec('invalid', () => 'ZFS Volume extents are not supported on this host (ZFS is not present).'),
+  'extent.zvol-path': spec('invalid', () => 'A ZFS Volume extent names a /dev/zvol/... device.'),
+  'extent.zero-needs-size': spec('invalid', () => 'A /dev/zero extent needs a size.'),
+  'extent.file-missing': spec<{ path: string }>('invalid', (p) => `The file ${p.path} is missing: restore it before resizing the extent.`),
+  'extent.file-needs-size': spec('invalid', () => 'The file does not exist: give a size to create it.'),
+  'extent.shrink-refused': spec<{ size: number }>('invalid', (p) => `Shrinking is not supported: the file holds ${p.size} bytes.`),
+  'extent.path-taken': spec<{ owner: string }>('conflict', (p) => `The path is already used by extent "${p.owner}".`),
+  'extent.naa-invalid': spec('invalid', () => 'Enter 16 hexadecimal digits, optionally prefixed with 0x.'),
+  'extent.naa-taken': spec('conflict', () => 'This NAA identifier is already used by another extent.'),
+  'path.not-absolute': spec('invalid', () => 'The path must be absolute and inside a pool.'),
+  'path.parent-reference': spec('invalid', () => 'The path must not contain "..".'),
+  'path.is-pool': spec('invalid', () => 'The path must name a file inside the pool, not the pool itself.'),
+  'path.outside-pools': spec<{ pools: string[] }>('invalid', (p) => `The path must be inside a pool (${p.pools.join(', ')}).`),
+  'path.escapes-pool': spec('invalid', () => 'The path leads outside the pool.'),
+  'path.not-regular-file': spec('invalid', () => 'The path exists and is not a regular file.'),
+  'path.directory-missing': spec<{ directory: string }>('invalid', (p) => `The directory ${p.directory} does not exist.`),
+  'pool.unavailable': spec<{ pool: string }>('invalid', (p) => `Pool "${p.pool}" is not available.`),
+  'file.create-failed': spec<{ reason: string }>('invalid', (p) => `The file cannot be created: ${p.reason}.`),
+  'file.size-failed': spec<{ reason: string }>('invalid', (p) => `The file cannot be sized: ${p.reason}.`),
+  'file.grow-failed': spec<{ reason: string }>('invalid', (p) => `The file cannot be grown: ${p.reason}.`),
+  'device.missing': spec<{ path: string }>('invalid', (p) => `The device ${p.path} does not exist.`),
+  'device.not-block': spec<{ path: string }>('invalid', (p) => `${p.path} is not a block device.`),
+
+  // Global settings.
+  'globals.basename-invalid': spec(
+    'invalid',
+    () => 'Base name must be an iSCSI name: iqn.yyyy-mm.reversed.domain[:id], eui. or naa.',
+  ),
+  'globals.first-burst-too-large': spec('invalid', () => 'First burst length must not exceed max burst length.'),
+  'globals.networks-invalid': spec('invalid', () => 'Enter ALL, IP addresses or CIDR networks.'),
+} satisfies Record<string, { kind: DomainErrorKind }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+export type ParamsOf<C extends ErrorCode> = Parameters<(typeof ERROR_CODES)[C]['message']>[0];
+
+export const ALL_ERROR_CODES = Object.keys(ERROR_CODES) as ErrorCode[];
+
+export function kindOf(code: ErrorCode): DomainErrorKind {
+  return ERROR_CODES[code].kind;
+}
+
+/** The domain's own words for an error. */
+export function describe<C extends ErrorCode>(code: C, params: ParamsOf<C>): string {
+  return (ERROR_CODES[code].message as (p: ParamsOf<C>) => string)(params);
+}
