@@ -11,6 +11,7 @@ import { DomainError } from '../../src/domain/errors.js';
 import { freenasErrorHandler, type FreenasRequest } from '../../src/api/freenas/error-handler.js';
 import { FREENAS_STATUS, freenasMessage } from '../../src/api/freenas/messages.js';
 import { SANBOX_STATUS, sendSanboxError } from '../../src/api/sanbox-errors.js';
+import { SCODES, chineseMessage } from '../../src/api/pools/scodes.js';
 
 const target = { kind: 'target', id: 1, name: 'disk0' } as const;
 const group = { kind: 'target-group', id: 2, targetId: 1, targetName: 'disk0' } as const;
@@ -175,6 +176,19 @@ test("sanbox's own routes render every code as {error: {code, field, message, pa
     }
   } finally {
     await app.close();
+  }
+});
+
+test('the share-pool dialect gives every code its own non-zero scode and Chinese words', () => {
+  const seen = new Map<number, ErrorCode>();
+  for (const code of ALL_ERROR_CODES) {
+    const scode = SCODES[code];
+    assert.ok(Number.isInteger(scode) && scode > 0, code);
+    assert.equal(seen.get(scode), undefined, `${code} and ${seen.get(scode)} share scode ${scode}`);
+    seen.set(scode, code);
+    const cn = chineseMessage(example(code));
+    assert.match(cn, /。$/, code);
+    assert.doesNotMatch(cn, /undefined|\[object|NaN/, code);
   }
 });
 
