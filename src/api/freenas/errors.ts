@@ -5,7 +5,7 @@
  */
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
 import { DomainError } from '../../domain/errors.js';
-import { wireFieldFor, type WireField } from './resource.js';
+import { wireFieldFor, type WireField } from '../http/fields.js';
 
 export type FieldErrors = Record<string, string[]>;
 

@@ -16,7 +16,8 @@ import { extentResource } from './extent.js';
 import { DEFAULT_LIMIT, MAX_LIMIT, parsePage } from './paging.js';
 import { GLOBALS_ID, globalFields, globalsFromWire, globalsToWire } from './global-configuration.js';
 import { portalResource } from './portal.js';
-import type { JsonSchema, Resource, WireField } from './resource.js';
+import type { Resource } from './resource.js';
+import { bodySchema, responseSchema, type WireField } from '../http/fields.js';
 import { targetToExtentResource } from './target-to-extent.js';
 import { targetResource } from './target.js';
 import { targetGroupResource } from './target-group.js';
@@ -76,23 +77,6 @@ export async function freenasRoutes(app: FastifyInstance, opts: { services: Doma
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-
-function bodySchema(fields: Record<string, WireField>): JsonSchema {
-  const properties: Record<string, JsonSchema> = {};
-  for (const [name, f] of Object.entries(fields)) properties[name] = f.schema;
-  return { type: 'object', additionalProperties: false, properties };
-}
-
-/** Response schema: every field that can go out; nullable where the wire may send null. */
-function responseSchema(fields: Record<string, WireField>): JsonSchema {
-  const properties: Record<string, JsonSchema> = {};
-  for (const [name, f] of Object.entries(fields)) {
-    if (!f.response) continue;
-    const { type, items, anyOf } = f.schema as { type?: unknown; items?: unknown; anyOf?: unknown };
-    properties[name] = anyOf ? { type: 'string' } : { ...(type ? { type } : {}), ...(items ? { items } : {}) };
-  }
-  return { type: 'object', properties };
-}
 
 function withFields(fields: Record<string, WireField>) {
   return async (request: FastifyRequest) => {

@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ServiceState, ServiceSwitch } from '../../domain/service-switch.js';
 import { parsePage } from './paging.js';
-import { bool, int, str, type WireField } from './resource.js';
+import { bodySchema, bool, int, str, type WireField } from '../http/fields.js';
 
 export const SERVICES_PATH = '/api/v1.0/services/services';
 
@@ -24,11 +24,7 @@ const one = {
   properties: { id: { type: 'integer' }, srv_service: { type: 'string' }, srv_enable: { type: 'boolean' }, srv_state: { type: 'string' } },
 };
 const PARAMS = { type: 'object', properties: { id: { type: 'string', pattern: '^([0-9]+|[a-z0-9_]+)$' } }, required: ['id'] };
-const BODY = {
-  type: 'object',
-  additionalProperties: false,
-  properties: Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, f.schema])),
-};
+const BODY = bodySchema(fields);
 
 function toWire(s: ServiceState): Record<string, unknown> {
   return { id: s.id, srv_service: s.name, srv_enable: s.enabled, srv_state: s.running ? 'RUNNING' : 'STOPPED' };
