@@ -6,7 +6,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
 import { domainErrorBody, notFoundBody, schemaErrors, type FieldErrors } from './errors.js';
-import { PagingError, sendPagingError } from './paging.js';
+import { PagingError } from '../http/paging.js';
+import { sendPagingError } from './paging.js';
 import type { WireField } from '../http/fields.js';
 
 /** Errors are shaped per resource; the current resource's field map rides on the request. */

@@ -13,7 +13,7 @@ import { authCredentialResource } from './auth-credential.js';
 import { authorizedInitiatorResource } from './authorized-initiator.js';
 import { freenasErrorHandler, type FreenasRequest } from './error-handler.js';
 import { extentResource } from './extent.js';
-import { DEFAULT_LIMIT, MAX_LIMIT, parsePage } from './paging.js';
+import { tastypiePaging } from './paging.js';
 import { GLOBALS_ID, globalFields, globalsFromWire, globalsToWire } from './global-configuration.js';
 import { portalResource } from './portal.js';
 import type { Resource } from './resource.js';
@@ -25,16 +25,6 @@ import { registerServices } from './services.js';
 
 export const FREENAS_PREFIX = '/api/v1.0/services/iscsi';
 
-// No types here: paging.ts reads offset and limit as Tastypie does, with Tastypie's
-// answers, which a schema's coercion and messages would not give.
-const PAGE_QUERY = {
-  type: 'object',
-  properties: {
-    offset: { description: 'offset number, a whole number >= 0, default 0' },
-    limit: { description: `limit number, a whole number >= 0, default ${DEFAULT_LIMIT}; 0 or more than ${MAX_LIMIT} means ${MAX_LIMIT}` },
-    format: { type: 'string', description: 'accepted for Tastypie clients (json only)' },
-  },
-};
 const PAGING_ERROR = { description: "bad offset or limit: Tastypie's {\"error\": \"<message>\"}", type: 'object', properties: { error: { type: 'string' } } };
 
 const FIELD_ERRORS = {
@@ -115,9 +105,9 @@ function registerCrud<E extends { id: number }, I>(app: FastifyInstance, r: Reso
 
   app.get(base, {
     onRequest,
-    schema: { tags, summary: `List ${r.path}`, description: r.title, querystring: PAGE_QUERY, response: { 200: { type: 'array', items: one }, 400: PAGING_ERROR } },
+    schema: { tags, summary: `List ${r.path}`, description: r.title, querystring: tastypiePaging.querystring, response: { 200: { type: 'array', items: one }, 400: PAGING_ERROR } },
     handler: async (request, reply) => {
-      const page = parsePage(request.query);
+      const page = tastypiePaging.parse(request.query).query;
       const current = version();
       if (current < 0) return r.service.list(page).map(r.toWire);
       // The last answer, serialized, while the configuration has not changed: a list of
