@@ -1,12 +1,17 @@
 /**
- * What one FreeNAS v1.0 resource is: its wire fields (api/http/fields.ts), the conversions
- * between wire objects and domain entities, and the domain service behind it. Routes,
- * schemas, OpenAPI and error mapping are derived from this description (routes.ts).
+ * What one FreeNAS v1.0 resource is: a CRUD resource (api/http/crud.ts) with integer ids,
+ * its path under /api/v1.0/services/iscsi/. Routes, schemas, OpenAPI and error mapping
+ * are derived from this description (routes.ts).
  */
 import type { Page } from '../../domain/repository.js';
-import type { WireFields } from '../http/fields.js';
+import type { CrudResource } from '../http/crud.js';
 
-export interface CrudService<E, I> {
+/**
+ * MERGE: today's domain services list a Page as an array. When they answer
+ * list(query): ListResult (the domain branch), this becomes CrudResource<E, I, number>
+ * and list-shim.ts goes.
+ */
+export interface LegacyCrudService<E, I> {
   list(page?: Page): E[];
   get(id: number): E;
   create(input: I): Promise<E>;
@@ -14,12 +19,4 @@ export interface CrudService<E, I> {
   delete(id: number): Promise<void>;
 }
 
-export interface Resource<E extends { id: number }, I> {
-  /** Path segment under /api/v1.0/services/iscsi/. */
-  path: string;
-  title: string;
-  fields: WireFields;
-  toWire(entity: E): Record<string, unknown>;
-  fromWire(body: Record<string, unknown>): I;
-  service: CrudService<E, I>;
-}
+export type Resource<E, I> = Omit<CrudResource<E, I, number>, 'service'> & { service: LegacyCrudService<E, I> };
