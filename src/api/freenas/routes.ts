@@ -1,30 +1,25 @@
 /**
- * The FreeNAS v1.0 iSCSI dialect, mounted at /api/v1.0/services/iscsi/. Each resource
+ * The FreeNAS v1.0 iSCSI resources, under /api/v1.0/services/iscsi/ (dialect.ts). Each resource
  * gets list (offset/limit), create, get, update (PUT returns the whole object, 200) and
  * delete (204); globalconfiguration gets GET and PUT. Paths end in a slash as in the
  * seed; the server also accepts them without one.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AuthScheme } from '../auth/credentials.js';
-import { installLenientJson } from './lenient-json.js';
+import { setFields } from './resource.js';
 import { DomainError } from '../../domain/errors.js';
 import type { DomainServices } from '../../domain/services.js';
 import { authCredentialResource } from './auth-credential.js';
 import { authorizedInitiatorResource } from './authorized-initiator.js';
-import { freenasErrorHandler, type FreenasRequest } from './error-handler.js';
 import { extentResource } from './extent.js';
 import { tastypiePaging } from './paging.js';
 import { GLOBALS_ID, globalFields, globalsFromWire, globalsToWire } from './global-configuration.js';
 import { portalResource } from './portal.js';
-import { bodySchema, responseSchema, type WireFields } from '../http/fields.js';
+import { bodySchema, responseSchema } from '../http/fields.js';
 import { bodyObject, integerIds, methodNotAllowed, registerCrud, type CrudStyle } from '../http/crud.js';
 import { withListResult } from './list-shim.js';
 import { targetToExtentResource } from './target-to-extent.js';
 import { targetResource } from './target.js';
 import { targetGroupResource } from './target-group.js';
-import { registerServices } from './services.js';
-
-export const FREENAS_PREFIX = '/api/v1.0/services/iscsi';
 
 const PAGING_ERROR = { description: "bad offset or limit: Tastypie's {\"error\": \"<message>\"}", type: 'object', properties: { error: { type: 'string' } } };
 
@@ -37,26 +32,7 @@ const NOT_FOUND = { description: 'no such object', type: 'object', properties: {
 
 const ID_PARAMS = { type: 'object', properties: { id: integerIds.schema }, required: ['id'] };
 
-const FREENAS_AUTH: readonly AuthScheme[] = ['basic', 'api-key'];
-
-export async function freenasRoutes(app: FastifyInstance, opts: { services: DomainServices }): Promise<void> {
-  const { services } = opts;
-  installLenientJson(app);
-  // FreeNAS clients authenticate with HTTP Basic; X-Api-Key is sanbox's addition.
-  app.addHook('onRoute', (route) => {
-    route.config = { ...route.config, authSchemes: FREENAS_AUTH };
-  });
-  app.decorateRequest('freenasFields', null);
-  app.setErrorHandler(freenasErrorHandler);
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('Vary', 'Accept');
-    return payload;
-  });
-  await app.register(async (iscsi) => iscsiRoutes(iscsi, services), { prefix: FREENAS_PREFIX });
-  registerServices(app, services.serviceSwitch);
-}
-
-async function iscsiRoutes(app: FastifyInstance, services: DomainServices): Promise<void> {
+export function iscsiRoutes(app: FastifyInstance, services: DomainServices): void {
   registerGlobals(app, services);
   const style: CrudStyle<number> = {
     tag: 'freenas',
@@ -76,11 +52,6 @@ async function iscsiRoutes(app: FastifyInstance, services: DomainServices): Prom
   registerCrud(app, style, withListResult(extentResource(services.extents)));
   registerCrud(app, style, withListResult(targetToExtentResource(services.luns)));
   registerCrud(app, style, withListResult(targetGroupResource(services.targetGroups)));
-}
-
-/** The FreeNAS error handler words errors per resource: the field map rides on the request. */
-function setFields(request: FastifyRequest, fields: WireFields): void {
-  (request as FreenasRequest).freenasFields = fields;
 }
 
 function registerGlobals(app: FastifyInstance, services: DomainServices): void {
