@@ -1,25 +1,25 @@
 /**
- * The FreeNAS v1.0 iSCSI resources, under /api/v1.0/services/iscsi/ (dialect.ts). Each resource
- * gets list (offset/limit), create, get, update (PUT returns the whole object, 200) and
- * delete (204); globalconfiguration gets GET and PUT. Paths end in a slash as in the
- * seed; the server also accepts them without one.
+ * The FreeNAS v1.0 iSCSI resources, relative to /api/v1.0/services/iscsi/ (dialect.ts).
+ * Each resource gets list (offset/limit), create, get, update (PUT returns the whole
+ * object, 200) and delete (204); globalconfiguration gets GET and PUT. Paths end in a
+ * slash as in the seed; the server also accepts them without one.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { setFields } from './resource.js';
 import { DomainError } from '../../domain/errors.js';
 import type { DomainServices } from '../../domain/services.js';
+import { bodyObject, integerIds, methodNotAllowed, registerCrud, type CrudStyle } from '../http/crud.js';
+import { bodySchema, responseSchema } from '../http/fields.js';
 import { authCredentialResource } from './auth-credential.js';
 import { authorizedInitiatorResource } from './authorized-initiator.js';
 import { extentResource } from './extent.js';
-import { tastypiePaging } from './paging.js';
 import { GLOBALS_ID, globalFields, globalsFromWire, globalsToWire } from './global-configuration.js';
-import { portalResource } from './portal.js';
-import { bodySchema, responseSchema } from '../http/fields.js';
-import { bodyObject, integerIds, methodNotAllowed, registerCrud, type CrudStyle } from '../http/crud.js';
 import { withListResult } from './list-shim.js';
+import { tastypiePaging } from './paging.js';
+import { portalResource } from './portal.js';
+import { setFields } from './resource.js';
 import { targetToExtentResource } from './target-to-extent.js';
-import { targetResource } from './target.js';
 import { targetGroupResource } from './target-group.js';
+import { targetResource } from './target.js';
 
 const PAGING_ERROR = { description: "bad offset or limit: Tastypie's {\"error\": \"<message>\"}", type: 'object', properties: { error: { type: 'string' } } };
 

@@ -175,3 +175,22 @@ test('merge patch updates and the 405s of the operations a resource lacks', asyn
   assert.equal(del.headers.allow, 'GET, PATCH');
   await app.close();
 });
+
+test("a dialect's list filters join the page's query; lists are kept per version and query", async () => {
+  let version = 1;
+  const { app, things } = await build({
+    listQuery: (request, page) => ({ ...page, filters: { name: (request.query as { name?: string }).name ?? null } }),
+    version: () => version,
+  });
+  await things.create({ name: 'x' });
+  const first = await app.inject({ url: '/things?name=x&limit=5' });
+  assert.deepEqual(things.queries.at(-1), { limit: 5, filters: { name: 'x' } });
+  await things.create({ name: 'y' });
+  assert.equal((await app.inject({ url: '/things?name=x&limit=5' })).body, first.body, 'kept: the version stood still');
+  assert.equal(things.queries.length, 1);
+  await app.inject({ url: '/things?name=y&limit=5' });
+  assert.equal(things.queries.length, 2, 'another filter is another key');
+  version = 2;
+  assert.equal((await app.inject({ url: '/things?name=x&limit=5' })).json().things.length, 2, 'a new version lists again');
+  await app.close();
+});
