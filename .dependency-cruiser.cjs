@@ -36,6 +36,13 @@ module.exports = {
       to: { path: '^src/api/(freenas|ironic|ontap|hnas|pools)/', pathNot: '^src/api/$1/' },
     },
     {
+      name: 'http-knows-no-dialect',
+      comment: 'api/http is the dialect-neutral mechanics every dialect builds on: it imports no dialect and not the server.',
+      severity: 'error',
+      from: { path: '^src/api/http/' },
+      to: { path: '^src/api/((freenas|ironic|ontap|hnas|pools|console)/|[^/]+$)' },
+    },
+    {
       name: 'dataplane-reads-the-domain',
       comment: 'The data plane turns domain snapshots into running objects; it never calls a dialect or the store.',
       severity: 'error',

@@ -13,7 +13,8 @@ import type { TlsSetting } from '../config.js';
 import { Authenticator } from './auth/authenticator.js';
 import { PasswordChecker } from './auth/password-checker.js';
 import { DEFAULT_THROTTLE, FailureThrottle, type ThrottleOptions } from './auth/throttle.js';
-import { freenasRoutes } from './freenas/routes.js';
+import { registerDialect } from './http/dialect.js';
+import { freenasDialects } from './freenas/dialect.js';
 import { statusRoutes } from './status.js';
 import { keyRoutes } from './keys.js';
 
@@ -73,10 +74,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       security: [{ basic: [] }, { apiKey: [] }, { bearer: [] }],
     },
   });
-  await app.register(freenasRoutes, { services: deps.services });
+  for (const dialect of freenasDialects) await registerDialect(app, dialect, { services: deps.services });
   await app.register(statusRoutes, { status: deps.status });
   await app.register(keyRoutes, { keys: deps.services.apiKeys });
   app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
+  // sanbox's own routes and paths under no dialect's prefix; each dialect has its own.
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');

@@ -1,7 +1,8 @@
 /** FreeNAS `authcredential` <-> AuthCredential. Secrets are returned: clients expect them. */
 import type { AuthCredential } from '../../domain/entities.js';
 import type { AuthCredentialInput, AuthCredentialService } from '../../domain/auth-credentials.js';
-import { int, intOrNull, pick, str, type Resource, type WireField } from './resource.js';
+import type { Resource } from './resource.js';
+import { int, intOrNull, pick, str, type WireField } from '../http/fields.js';
 
 const fields: Record<string, WireField> = {
   iscsi_target_auth_secret: { schema: str('target side secret'), domain: 'secret', response: true },

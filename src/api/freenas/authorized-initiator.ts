@@ -1,7 +1,8 @@
 /** FreeNAS `authorizedinitiator` <-> InitiatorGroup. Lists go out one entry per line. */
 import type { InitiatorGroup } from '../../domain/entities.js';
 import type { InitiatorGroupInput, InitiatorGroupService } from '../../domain/initiator-groups.js';
-import { int, intOrNull, pick, str, type Resource, type WireField } from './resource.js';
+import type { Resource } from './resource.js';
+import { int, intOrNull, pick, str, type WireField } from '../http/fields.js';
 
 const textOrList = (description: string) => ({
   anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],

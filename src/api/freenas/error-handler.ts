@@ -7,8 +7,9 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
 import { FieldError, notFoundBody, schemaErrors, type FieldErrors } from './errors.js';
 import { FREENAS_STATUS, freenasMessage } from './messages.js';
-import { PagingError, sendPagingError } from './paging.js';
-import { type WireField, wireFieldFor } from './resource.js';
+import { PagingError } from '../http/paging.js';
+import { sendPagingError } from './paging.js';
+import { type WireField, wireFieldFor } from '../http/fields.js';
 
 /** Errors are shaped per resource; the current resource's field map rides on the request. */
 export type FreenasRequest = FastifyRequest & { freenasFields: Record<string, WireField> | null };

@@ -7,7 +7,8 @@
 import type { Extent } from '../../domain/entities.js';
 import { EXTENT_DEFAULTS } from '../../domain/defaults.js';
 import type { ExtentInput, ExtentService } from '../../domain/extents.js';
-import { bool, int, intOrNull, pick, str, strOrNull, type Resource, type WireField } from './resource.js';
+import type { Resource } from './resource.js';
+import { bool, int, intOrNull, pick, str, strOrNull, type WireField } from '../http/fields.js';
 
 const fields: Record<string, WireField> = {
   iscsi_target_extent_comment: { schema: str('user description'), domain: 'comment', response: true },

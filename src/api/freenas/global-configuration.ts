@@ -1,7 +1,7 @@
 /** FreeNAS `globalconfiguration` <-> GlobalSettings (a singleton, id 1). */
 import type { GlobalSettings } from '../../domain/entities.js';
 import type { GlobalsPatch } from '../../domain/globals-service.js';
-import { bool, int, intOrNull, pick, str, type WireField } from './resource.js';
+import { bool, int, intOrNull, pick, str, type WireField } from '../http/fields.js';
 
 export const GLOBALS_ID = 1;
 

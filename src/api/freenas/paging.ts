@@ -6,21 +6,15 @@
  * Tastypie's BadRequest: 400 with {"error": "<message>"} in Tastypie's own words.
  */
 import type { FastifyReply } from 'fastify';
+import { PagingError, type PageRequest, type PagingAdapter } from '../http/paging.js';
 
 export const DEFAULT_LIMIT = 30;
 /** Tastypie's `Meta.max_limit` default, which FreeNAS's resources keep. */
 export const MAX_LIMIT = 1000;
 
-export interface PageRequest {
+export interface TastypiePage {
   offset: number;
   limit: number;
-}
-
-export class PagingError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PagingError';
-  }
 }
 
 /** What Python's int() accepts from a query string: surrounding blanks, a sign, digits. */
@@ -44,8 +38,8 @@ function lastValue(value: unknown): string | undefined {
 function parseLimit(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_LIMIT;
   const value = pythonInt(raw);
-  if (value === null) throw new PagingError(`Invalid limit '${raw}' provided. Please provide a positive integer.`);
-  if (value < 0n) throw new PagingError(`Invalid limit '${raw}' provided. Please provide a positive integer >= 0.`);
+  if (value === null) throw new PagingError(`Invalid limit '${raw}' provided. Please provide a positive integer.`, 'limit');
+  if (value < 0n) throw new PagingError(`Invalid limit '${raw}' provided. Please provide a positive integer >= 0.`, 'limit');
   // More than the maximum (or 0, "no limit") is served as the maximum, as Tastypie does:
   // a page never costs more than MAX_LIMIT rows, whatever the client asks.
   if (value === 0n || value > BigInt(MAX_LIMIT)) return MAX_LIMIT;
@@ -55,18 +49,40 @@ function parseLimit(raw: string | undefined): number {
 function parseOffset(raw: string | undefined): number {
   if (raw === undefined) return 0;
   const value = pythonInt(raw);
-  if (value === null) throw new PagingError(`Invalid offset '${raw}' provided. Please provide an integer.`);
-  if (value < 0n) throw new PagingError(`Invalid offset '${raw}' provided. Please provide a positive integer >= 0.`);
+  if (value === null) throw new PagingError(`Invalid offset '${raw}' provided. Please provide an integer.`, 'offset');
+  if (value < 0n) throw new PagingError(`Invalid offset '${raw}' provided. Please provide a positive integer >= 0.`, 'offset');
   // Any offset past the last row gives an empty page; beyond 2^53-1 it can only be past it,
   // so it is held there (an exact JavaScript number the store can put in SQL).
   return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value);
 }
 
 /** The page a list request asks for; throws PagingError when it is not a valid one. */
-export function parsePage(query: unknown): PageRequest {
+export function parsePage(query: unknown): TastypiePage {
   const q = (query && typeof query === 'object' ? query : {}) as Record<string, unknown>;
   return { offset: parseOffset(lastValue(q.offset)), limit: parseLimit(lastValue(q.limit)) };
 }
+
+// No types here: parsePage reads offset and limit as Tastypie does, with Tastypie's
+// answers, which a schema's coercion and messages would not give.
+const PAGE_QUERY = {
+  type: 'object',
+  properties: {
+    offset: { description: 'offset number, a whole number >= 0, default 0' },
+    limit: { description: `limit number, a whole number >= 0, default ${DEFAULT_LIMIT}; 0 or more than ${MAX_LIMIT} means ${MAX_LIMIT}` },
+    format: { type: 'string', description: 'accepted for Tastypie clients (json only)' },
+  },
+};
+
+/** Tastypie's paging as a PagingAdapter; a FreeNAS v1.0 list is a bare array, so the page says nothing more. */
+export const tastypiePaging: PagingAdapter<PageRequest & { query: TastypiePage }> = {
+  querystring: PAGE_QUERY,
+  parse: (query) => ({ query: parsePage(query) }),
+  page: (request, result) => {
+    const { offset, limit } = request.query;
+    const more = result.total >= 0 ? offset + result.items.length < result.total : result.items.length === limit;
+    return { total: result.total, next: more ? `offset=${offset + limit}&limit=${limit}` : null };
+  },
+};
 
 /** Tastypie's answer to a BadRequest. */
 export function sendPagingError(reply: FastifyReply, error: PagingError): FastifyReply {

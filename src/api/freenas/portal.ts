@@ -1,7 +1,8 @@
 /** FreeNAS `portal` <-> PortalGroup. */
 import type { PortalGroup } from '../../domain/entities.js';
 import type { PortalGroupInput, PortalGroupService } from '../../domain/portal-groups.js';
-import { int, intOrNull, pick, str, type Resource, type WireField } from './resource.js';
+import type { Resource } from './resource.js';
+import { int, intOrNull, pick, str, type WireField } from '../http/fields.js';
 
 const fields: Record<string, WireField> = {
   iscsi_target_portal_tag: { schema: intOrNull('portal group tag; assigned (highest + 1) when absent'), domain: 'tag', response: true },

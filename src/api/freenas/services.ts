@@ -5,11 +5,11 @@
  * live in the domain's ServiceSwitch; this file only maps fields.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { methodNotAllowed } from '../http/crud.js';
 import type { ServiceState, ServiceSwitch } from '../../domain/service-switch.js';
 import { parsePage } from './paging.js';
-import { bool, int, str, type WireField } from './resource.js';
-
-export const SERVICES_PATH = '/api/v1.0/services/services';
+import { setFields } from './resource.js';
+import { bodySchema, bool, int, str, type WireField } from '../http/fields.js';
 
 const fields: Record<string, WireField> = {
   srv_enable: { schema: bool('true starts the service (and keeps it on across restarts), false stops it'), domain: 'enabled', response: true },
@@ -24,11 +24,7 @@ const one = {
   properties: { id: { type: 'integer' }, srv_service: { type: 'string' }, srv_enable: { type: 'boolean' }, srv_state: { type: 'string' } },
 };
 const PARAMS = { type: 'object', properties: { id: { type: 'string', pattern: '^([0-9]+|[a-z0-9_]+)$' } }, required: ['id'] };
-const BODY = {
-  type: 'object',
-  additionalProperties: false,
-  properties: Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, f.schema])),
-};
+const BODY = bodySchema(fields);
 
 function toWire(s: ServiceState): Record<string, unknown> {
   return { id: s.id, srv_service: s.name, srv_enable: s.enabled, srv_state: s.running ? 'RUNNING' : 'STOPPED' };
@@ -36,11 +32,11 @@ function toWire(s: ServiceState): Record<string, unknown> {
 
 export function registerServices(app: FastifyInstance, service: ServiceSwitch): void {
   const tags = ['freenas: services'];
-  const onRequest = async (request: FastifyRequest) => {
-    (request as FastifyRequest & { freenasFields: Record<string, WireField> | null }).freenasFields = fields;
-  };
+  const onRequest = async (request: FastifyRequest) => setFields(request, fields);
   const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
-  app.get(`${SERVICES_PATH}/`, {
+  // 'slash': the list's own path keeps its trailing slash under the prefix, as in the seed.
+  app.get('/', {
+    prefixTrailingSlash: 'slash',
     onRequest,
     schema: { tags, summary: 'List services', response: { 200: { type: 'array', items: one } } },
     handler: async (request) => {
@@ -48,12 +44,12 @@ export function registerServices(app: FastifyInstance, service: ServiceSwitch): 
       return service.list().slice(page.offset, page.offset + page.limit).map(toWire);
     },
   });
-  app.get(`${SERVICES_PATH}/:id/`, {
+  app.get('/:id/', {
     onRequest,
     schema: { tags, summary: 'Get a service by id or name', params: PARAMS, response: { 200: one } },
     handler: async (request) => toWire(service.get(idOf(request))),
   });
-  app.put(`${SERVICES_PATH}/:id/`, {
+  app.put('/:id/', {
     onRequest,
     preValidation: async (request) => void service.get(idOf(request)),
     schema: { tags, summary: 'Switch a service on or off', params: PARAMS, body: BODY, response: { 200: one } },
@@ -62,12 +58,6 @@ export function registerServices(app: FastifyInstance, service: ServiceSwitch): 
       return toWire(await service.setEnabled(idOf(request), body.srv_enable));
     },
   });
-  for (const [url, allow] of [[`${SERVICES_PATH}/`, 'GET'], [`${SERVICES_PATH}/:id/`, 'GET, PUT']] as const) {
-    app.route({
-      method: allow === 'GET' ? ['POST', 'PUT', 'DELETE', 'PATCH'] : ['POST', 'DELETE', 'PATCH'],
-      url,
-      schema: { hide: true },
-      handler: async (_request, reply) => reply.code(405).header('Allow', allow).send(),
-    });
-  }
+  methodNotAllowed(app, '/', ['GET']);
+  methodNotAllowed(app, '/:id/', ['GET', 'PUT']);
 }

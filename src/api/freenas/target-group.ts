@@ -5,7 +5,8 @@
  */
 import type { TargetGroup } from '../../domain/entities.js';
 import type { TargetGroupInput, TargetGroupService } from '../../domain/target-groups.js';
-import { int, intOrNull, pick, str, type Resource, type WireField } from './resource.js';
+import type { Resource } from './resource.js';
+import { int, intOrNull, pick, str, type WireField } from '../http/fields.js';
 
 const fields: Record<string, WireField> = {
   // Nullable in the schema so that null is "required" (a plain integer would coerce it to 0).

@@ -5,7 +5,8 @@
  */
 import type { Lun } from '../../domain/entities.js';
 import type { LunInput, LunService } from '../../domain/luns.js';
-import { int, intOrNull, pick, type Resource, type WireField } from './resource.js';
+import type { Resource } from './resource.js';
+import { int, intOrNull, pick, type WireField } from '../http/fields.js';
 
 const fields: Record<string, WireField> = {
   iscsi_target: { schema: int('id of the target object'), domain: 'targetId', response: true },

@@ -10,7 +10,8 @@
 import type { Target } from '../../domain/entities.js';
 import type { TargetInput, TargetService } from '../../domain/targets.js';
 import { FieldError } from './errors.js';
-import { int, intOrNull, pick, str, strOrNull, type Resource, type WireField } from './resource.js';
+import type { Resource } from './resource.js';
+import { int, intOrNull, pick, str, strOrNull, type WireField } from '../http/fields.js';
 
 const groupSchema = {
   type: 'object',

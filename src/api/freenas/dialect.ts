@@ -1,0 +1,58 @@
+/**
+ * FreeNAS v1.0 as sanbox serves it: two mounts of one dialect, the iSCSI resources under
+ * /api/v1.0/services/iscsi and the service switch under /api/v1.0/services/services,
+ * each with FreeNAS's credentials (HTTP Basic; X-Api-Key is sanbox's addition), its
+ * lenient JSON, its error words and its 404.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { DomainServices } from '../../domain/services.js';
+import { defineDialect, type Dialect } from '../http/dialect.js';
+import { freenasErrorHandler } from './error-handler.js';
+import { notFoundBody } from './errors.js';
+import { installLenientJson } from './lenient-json.js';
+import { iscsiRoutes } from './routes.js';
+import { registerServices } from './services.js';
+
+export const FREENAS_PREFIX = '/api/v1.0/services/iscsi';
+export const SERVICES_PREFIX = '/api/v1.0/services/services';
+
+interface FreenasOptions {
+  services: DomainServices;
+}
+
+const FREENAS = {
+  name: 'freenas',
+  authSchemes: ['basic', 'api-key'] as const,
+  errorHandler: freenasErrorHandler,
+  notFound: (request: FastifyRequest, reply: FastifyReply) => reply.code(404).send(notFoundBody(`No route for ${request.method} ${request.url.split('?')[0]}.`)),
+  contentTypes: installLenientJson,
+};
+
+/** What every FreeNAS route has: the field map for its errors, and Tastypie's Vary. */
+function tastypieReplies(app: FastifyInstance): void {
+  app.decorateRequest('freenasFields', null);
+  app.addHook('onSend', async (request, reply, payload) => {
+    // Tastypie's resources vary by Accept; Django's 404 for a path no resource serves does not.
+    if (!request.is404) reply.header('Vary', 'Accept');
+    return payload;
+  });
+}
+
+export const freenasDialects: readonly Dialect<FreenasOptions>[] = [
+  defineDialect<FreenasOptions>({
+    ...FREENAS,
+    prefix: FREENAS_PREFIX,
+    routes: (app, { services }) => {
+      tastypieReplies(app);
+      iscsiRoutes(app, services);
+    },
+  }),
+  defineDialect<FreenasOptions>({
+    ...FREENAS,
+    prefix: SERVICES_PREFIX,
+    routes: (app, { services }) => {
+      tastypieReplies(app);
+      registerServices(app, services.serviceSwitch);
+    },
+  }),
+];
