@@ -1,6 +1,6 @@
 /**
  * The bytes behind a logical unit. The SCSI layer speaks only to this interface; file,
- * block device, memory and null backstores implement it.
+ * block device, memory, null and range (remote LUN) backstores implement it.
  *
  * Offsets and lengths are in bytes and always multiples of the LU's block size; the SCSI
  * layer has already checked them against `sizeBytes`. A failed I/O rejects with an Error
@@ -55,11 +55,13 @@ export class MediumEndError extends Error {
   }
 }
 
-export type BackstoreKind = 'file' | 'block' | 'memory' | 'null';
+/** range: a byte range of a block transport (an extent on a remote iSCSI LUN, range.ts). */
+export type BackstoreKind = 'file' | 'block' | 'memory' | 'null' | 'range';
 
 /** What the data plane knows when it opens a backstore for an extent. */
 export interface BackstoreSpec {
-  kind: BackstoreKind;
+  /** Not range: a range needs its pool's open transport, which no spec names yet. */
+  kind: Exclude<BackstoreKind, 'range'>;
   /** file: image path; block: device path; memory/null: unused. */
   path?: string;
   /** memory/null: size in bytes. file/block: informative, the medium's size wins (it is never created here). */
