@@ -79,6 +79,11 @@ export interface ScsiOptions {
   dataOut?: Buffer;
   /** Expected Data-In length. */
   readLength?: number;
+  /**
+   * Where Data-In lands (at least readLength bytes): each PDU's payload is copied once,
+   * straight into it. Without it a buffer of readLength is allocated per command.
+   */
+  into?: Buffer;
   /** Override the Expected Data Transfer Length (residual tests). */
   expectedLength?: number;
   attribute?: number;
@@ -192,6 +197,10 @@ export class IscsiInitiator {
 
   get isClosed(): boolean {
     return this.closedErr !== null;
+  }
+  /** Why the connection ended (socket error, digest error, 'connection closed'); null while open. */
+  get closeError(): Error | null {
+    return this.closedErr;
   }
   whenClosed(): Promise<void> {
     return this.closed;
@@ -637,7 +646,8 @@ export class IscsiInitiator {
         itt,
         lun,
         out,
-        inBuf: null,
+        // Sized up front: growing the buffer per Data-In PDU copied a large read over and over.
+        inBuf: o.into ?? (o.readLength ? Buffer.alloc(o.readLength) : null),
         inLen: 0,
         dataInPdus: 0,
         sentUnsolicited: imm,
