@@ -42,7 +42,7 @@ export const SYNCHRONIZE_CACHE = Buffer.from([0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 export const READ_CAPACITY_10 = Buffer.from([0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 export const RC16_LENGTH = 32;
 /** SERVICE ACTION IN(16) / READ CAPACITY(16). */
-export const READ_CAPACITY_16 = Buffer.from([0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, RC16_LENGTH, 0]);
+export const READ_CAPACITY_16 = Buffer.from([0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, RC16_LENGTH, 0, 0]);
 
 export interface Capacity {
   readonly blocks: number;

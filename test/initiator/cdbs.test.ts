@@ -2,7 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  READ_CAPACITY_10,
+  READ_CAPACITY_16,
+  SYNCHRONIZE_CACHE,
   describeSense,
+  inquiryVpdCdb,
   parseBlockLimits,
   parseCapacity10,
   parseCapacity16,
@@ -29,8 +33,15 @@ test('past LBA 2^32 - 1 or 65535 blocks: READ(16) / WRITE(16) with a 64-bit LBA'
   assert.equal(hex(writeCdb(0, 0x10000, false)), '8a000000000000000000000100000000');
 });
 
+test('the fixed CDBs: READ CAPACITY(16) asks for 32 bytes in bytes 10-13, SYNCHRONIZE CACHE(10) the whole LU', () => {
+  assert.equal(hex(READ_CAPACITY_16), '9e100000000000000000000000200000');
+  assert.equal(hex(READ_CAPACITY_10), '25000000000000000000');
+  assert.equal(hex(SYNCHRONIZE_CACHE), '35000000000000000000');
+  assert.equal(hex(inquiryVpdCdb(0xb0)), '1201b0004000');
+});
+
 test('READ CAPACITY(16): blocks, block size, LBPME and LBPRZ; (10) hands over at FFFFFFFFh', () => {
-  const rc16 = Buffer.from('000000000001ffff000002000003c000' + '00'.repeat(16), 'hex');
+  const rc16 = Buffer.from(`000000000001ffff000002000003c000${'00'.repeat(16)}`, 'hex');
   assert.deepEqual(parseCapacity16(rc16), { blocks: 0x20000, blockSize: 512, thin: true, zeroesUnmapped: true });
   const plain = Buffer.from('00000002540be3ff00001000000300000000', 'hex');
   assert.deepEqual(parseCapacity16(plain), { blocks: 10_000_000_000, blockSize: 4096, thin: false, zeroesUnmapped: false });
@@ -52,7 +63,7 @@ test('Block Limits and Logical Block Provisioning VPD pages (as tgt answers them
 test('UNMAP: one block descriptor, lengths in the header and the CDB', () => {
   const { cdb, parameters } = unmapCommand(2 ** 32 + 1, 0x800);
   assert.equal(hex(cdb), '42000000000000001800');
-  assert.equal(hex(parameters), '00160010000000000000000100000001' + '0000080000000000');
+  assert.equal(hex(parameters), '001600100000000000000001000000010000080000000000');
 });
 
 test('sense: fixed and descriptor formats; anything else is none', () => {
