@@ -43,7 +43,9 @@ export function loginError(where: string, err: unknown): RemoteLoginError {
     const hex = `0x${err.status.toString(16).padStart(4, '0')}`;
     const known = LOGIN_STATUS.get(err.status);
     const why = known?.why ?? (err.statusClass === 3 ? 'target error' : 'login refused');
-    return new RemoteLoginError(`${where}: ${why} (login status ${hex})`, known?.code ?? (err.statusClass === 3 ? 'EAGAIN' : 'EIO'), err.status);
+    const e = new RemoteLoginError(`${where}: ${why} (login status ${hex})`, known?.code ?? (err.statusClass === 3 ? 'EAGAIN' : 'EIO'), err.status);
+    e.cause = err;
+    return e;
   }
   const e = err as NodeJS.ErrnoException;
   const message = e?.message ?? String(err);

@@ -75,7 +75,7 @@ function einval(message: string): Error {
 }
 
 export class RemoteLun implements BlockTransport {
-  readonly #settings: SessionSettings;
+  #settings: SessionSettings;
   readonly #where: string;
   readonly #unreachableAfterMs: number;
   readonly #backoffFirstMs: number;
@@ -109,6 +109,7 @@ export class RemoteLun implements BlockTransport {
     this.#pingIntervalMs = o.pingIntervalMs ?? 5_000;
     this.#depth = Math.max(1, o.queueDepth ?? 32);
     this.#session = first;
+    this.#remember(first);
     this.#blockSize = first.capacity.blockSize;
     this.#sizeBytes = first.capacity.blocks * first.capacity.blockSize;
     this.#watch(first);
@@ -389,8 +390,14 @@ export class RemoteLun implements BlockTransport {
     }
   }
 
+  /** What a login learned that the next one should start from. */
+  #remember(s: Session): void {
+    if (s.chapOffer) this.#settings = { ...this.#settings, chapOffer: s.chapOffer };
+  }
+
   #attach(s: Session): void {
     this.#session = s;
+    this.#remember(s);
     this.#connected = true;
     this.#sizeBytes = s.capacity.blocks * s.capacity.blockSize;
     if (this.#outage) clearTimeout(this.#outage);

@@ -4,7 +4,8 @@
  * command may move, whether UNMAP deallocates to zeros. RemoteLun calls it at open and
  * after every lost connection.
  */
-import { IscsiInitiator, type ScsiReply } from './client.js';
+import type { ChapAlgorithmId } from '../iscsi/chap.js';
+import { IscsiInitiator, LoginFailedError, type ScsiReply } from './client.js';
 import {
   BLOCK_LIMITS_PAGE,
   PROVISIONING_PAGE,
@@ -39,6 +40,8 @@ export interface SessionSettings extends RemoteLunAddress {
   readonly isid: Buffer;
   readonly connectTimeoutMs: number;
   readonly answerTimeoutMs: number;
+  /** CHAP algorithms to offer; default strongest first. */
+  readonly chapOffer?: readonly ChapAlgorithmId[];
 }
 
 export interface Session {
@@ -50,6 +53,8 @@ export interface Session {
   readonly unmapsToZeros: boolean;
   /** Largest UNMAP as one command, in blocks. */
   readonly maxUnmapBlocks: number;
+  /** The CHAP algorithms that worked, when only MD5 did (see login()). */
+  readonly chapOffer?: readonly ChapAlgorithmId[];
 }
 
 export const CHECK_CONDITION = 0x02;
@@ -67,7 +72,21 @@ export function describe(a: RemoteLunAddress): string {
   return `iSCSI ${a.targetName} LUN ${a.lun} at ${a.address}:${a.port}`;
 }
 
+const MD5_ONLY: readonly ChapAlgorithmId[] = [5];
+
 export async function openSession(o: SessionSettings): Promise<Session> {
+  try {
+    return await establish(o);
+  } catch (err) {
+    // tgt 1.0.85 picks SHA-256 when it is offered, then cannot decode the 32-byte answer
+    // and fails the login as an initiator error (0x0200): offer MD5 alone once more.
+    const chose = err instanceof RemoteLoginError && err.cause instanceof LoginFailedError ? err.cause.targetKeys.CHAP_A : undefined;
+    if (!o.chap || o.chapOffer || (err as RemoteLoginError).status !== 0x0200 || chose === undefined || chose === '5') throw err;
+    return { ...(await establish({ ...o, chapOffer: MD5_ONLY })), chapOffer: MD5_ONLY };
+  }
+}
+
+async function establish(o: SessionSettings): Promise<Session> {
   const where = describe(o);
   let initiator: IscsiInitiator;
   try {
@@ -81,7 +100,7 @@ export async function openSession(o: SessionSettings): Promise<Session> {
       initiatorName: o.initiatorName,
       targetName: o.targetName,
       isid: o.isid,
-      ...(o.chap ? { chap: { user: o.chap.user, secret: o.chap.secret } } : {}),
+      ...(o.chap ? { chap: { user: o.chap.user, secret: o.chap.secret, ...(o.chapOffer ? { offer: o.chapOffer } : {}) } } : {}),
       keys: KEYS,
     });
     const ready = await command(initiator, o.lun, TEST_UNIT_READY, 0);
