@@ -10,7 +10,7 @@ import {
   Opcode,
   PduParser,
   RESERVED_TAG,
-  encodePdu,
+  framePdu,
   opcodeOf,
   parseDataIn,
   parseLoginResponse,
@@ -163,6 +163,7 @@ export class IscsiInitiator {
     this.socket = socket;
     this.parser = new PduParser({ maxDataSegmentLength: 16777215, headerDigest: false, dataDigest: false });
     socket.setNoDelay(true);
+    this.parser.placeData = (bhs, length) => this.placeDataIn(bhs, length);
     socket.on('data', (chunk) => {
       try {
         this.parser.feed(chunk, (pdu, ok) => this.onPdu(pdu, ok));
@@ -228,9 +229,18 @@ export class IscsiInitiator {
     this.socket.write(buf);
   }
 
+  /** The payload goes to the socket as it is (writev under cork), not copied into one buffer. */
   private sendPdu(bhs: Buffer, data: Buffer | null): void {
     if (this.closedErr) throw this.closedErr;
-    this.socket.write(encodePdu(bhs, data, this.neg.headerDigest, this.neg.dataDigest));
+    const parts: Buffer[] = [];
+    framePdu(bhs, data, this.neg.headerDigest, this.neg.dataDigest, parts);
+    if (parts.length === 1) {
+      this.socket.write(parts[0]!);
+      return;
+    }
+    this.socket.cork();
+    for (const p of parts) this.socket.write(p);
+    this.socket.uncork();
   }
 
   /** Login Response PDUs that carried the last login answer (more than 1: continued with the C bit). */
@@ -343,7 +353,8 @@ export class IscsiInitiator {
             if (p.inBuf) p.inBuf.copy(nb);
             p.inBuf = nb;
           }
-          pdu.data.copy(p.inBuf, d.bufferOffset);
+          const placed = pdu.data.buffer === p.inBuf.buffer && pdu.data.byteOffset === p.inBuf.byteOffset + d.bufferOffset;
+          if (!placed) pdu.data.copy(p.inBuf, d.bufferOffset);
           p.inLen = Math.max(p.inLen, end);
         }
         if (d.hasStatus) {
@@ -414,23 +425,41 @@ export class IscsiInitiator {
     }
   }
 
+  /**
+   * A Data-In segment that spans socket chunks is assembled by the parser straight into
+   * the command's buffer at its offset, instead of into a fresh buffer copied again.
+   */
+  private placeDataIn(bhs: Buffer, length: number): Buffer | null {
+    if (opcodeOf(bhs) !== Opcode.DataIn) return null;
+    const p = this.scsiPending.get(bhs.readUInt32BE(16));
+    const offset = bhs.readUInt32BE(40);
+    if (!p?.inBuf || offset + length > p.inBuf.length) return null;
+    return p.inBuf.subarray(offset, offset + length);
+  }
+
+  /** One burst under one cork: the socket gets a single writev, not one per PDU. */
   private sendDataOut(p: ScsiPending, ttt: number, offset: number, length: number): void {
     const out = p.out!;
     const end = Math.min(offset + length, out.length);
     const seg = this.neg.maxRecvDataSegmentLength;
     let dataSN = 0;
-    for (let off = offset; off < end; off += seg) {
-      const n = Math.min(seg, end - off);
-      const bhs = serializeDataOut({
-        final: off + n >= end,
-        lun: p.lun,
-        itt: p.itt,
-        ttt,
-        expStatSN: this.expStatSN,
-        dataSN: dataSN++,
-        bufferOffset: off,
-      });
-      this.sendPdu(bhs, out.subarray(off, off + n));
+    this.socket.cork();
+    try {
+      for (let off = offset; off < end; off += seg) {
+        const n = Math.min(seg, end - off);
+        const bhs = serializeDataOut({
+          final: off + n >= end,
+          lun: p.lun,
+          itt: p.itt,
+          ttt,
+          expStatSN: this.expStatSN,
+          dataSN: dataSN++,
+          bufferOffset: off,
+        });
+        this.sendPdu(bhs, out.subarray(off, off + n));
+      }
+    } finally {
+      this.socket.uncork();
     }
   }
 
