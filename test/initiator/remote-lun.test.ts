@@ -16,7 +16,8 @@ import { RemoteLoginError } from '../../src/initiator/remote-errors.js';
 import { createLogicalUnit } from '../../src/scsi/logical-unit.js';
 import type { ItNexus, LogicalUnit, ScsiCommand, ScsiResult } from '../../src/scsi/types.js';
 import type { Backstore as Medium } from '../../src/backstore/backstore.js';
-import { TestCatalog, globals, startTarget, type Running } from '../iscsi/harness.js';
+import { buildFixedSense } from '../../src/scsi/sense.js';
+import { ScriptedLu, TestCatalog, globals, startTarget, type Running } from '../iscsi/harness.js';
 import { Cable } from './cable.js';
 
 const MiB = 1024 * 1024;
@@ -71,6 +72,14 @@ class WatchedLu implements LogicalUnit {
   }
 }
 
+/** An old array: no READ CAPACITY(16), no VPD pages, 8 MiB of 4096-byte blocks. */
+const OLD_ARRAY = new ScriptedLu((cmd) => {
+  const illegal = { status: 0x02, sense: buildFixedSense(0x5, 0x20, 0x00) };
+  if (cmd.cdb[0] === 0x00) return { status: 0x00 };
+  if (cmd.cdb[0] === 0x25) return { status: 0x00, data: Buffer.from('000007ff00001000', 'hex') };
+  return illegal;
+});
+
 let run: Running;
 let medium: Backstore;
 let lu: WatchedLu;
@@ -94,6 +103,7 @@ before(async () => {
       [0, lu],
       [1, await luOver(thinMedium, true, 'REMOTE02')],
       [2, await luOver(hugeMedium, false, 'REMOTE04')],
+      [3, OLD_ARRAY],
     ]),
   });
   catalog.add({
@@ -168,6 +178,22 @@ test('past 2 TiB: READ(16) and WRITE(16) reach the right bytes', async () => {
     const back = Buffer.alloc(data.length);
     await r.read(back, at);
     assert.ok(back.equals(data));
+  } finally {
+    await r.close();
+  }
+});
+
+test('an array without READ CAPACITY(16) is sized with READ CAPACITY(10)', async () => {
+  const r = await RemoteLun.open(options(run.port, { lun: 3 }));
+  try {
+    assert.equal(r.blockSize, 4096);
+    assert.equal(r.sizeBytes, 8 * MiB);
+    assert.equal(await r.capacity(), 8 * MiB);
+    assert.deepEqual(
+      OLD_ARRAY.seen.map((c) => c.cdb[0]),
+      [0x00, 0x9e, 0x25, 0x12, 0x9e, 0x25],
+    );
+    assert.equal(await r.discard(0, 4096), false);
   } finally {
     await r.close();
   }
