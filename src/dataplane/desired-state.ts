@@ -6,6 +6,7 @@ import type { BackstoreSpec } from '../backstore/backstore.js';
 import type { AuthPolicy } from '../iscsi/catalog.js';
 import type { AuthCredential, ConfigSnapshot, Extent, Target, TargetGroup } from '../domain/entities.js';
 import { servedTargetName } from '../domain/served-name.js';
+import { DEFAULT_TENANT_ID } from '../domain/tenants.js';
 import type { WantedLu } from './logical-units.js';
 
 /**
@@ -86,12 +87,12 @@ export function desiredState(snap: ConfigSnapshot): DesiredState {
       if (!lus.has(wanted.key)) lus.set(wanted.key, wanted);
       luns.set(m.lun, wanted.key);
     }
-    const name = servedTargetName(snap.globals.basename, t.name);
+    const name = servedTargetName(snap.globals.basename, t);
     for (const a of served) {
       const tag = tagOfGroup.get(a.portalGroupId)!;
       const group = a.initiatorGroupId === null ? undefined : groups.get(a.initiatorGroupId);
       const admission = group ? { initiators: group.initiators, networks: group.networks } : null;
-      const auth = authPolicy(a.authMethod, a.authGroup, snap.authCredentials);
+      const auth = authPolicy(a.authMethod, a.authGroup, t.tenantId, snap.authCredentials);
       targets.push({
         key: planKey(name, tag),
         name,
@@ -109,10 +110,11 @@ export function desiredState(snap: ConfigSnapshot): DesiredState {
   const discoveryAuth = authPolicy(
     snap.globals.discoveryAuthMethod,
     snap.globals.discoveryAuthGroup,
+    DEFAULT_TENANT_ID,
     snap.authCredentials,
   );
   // Switched off: the portals stop listening (the LUs stay open, so switching on is quick).
-  const enabled = snap.iscsiEnabled;
+  const enabled = snap.tenants.find((t) => t.id === DEFAULT_TENANT_ID)?.iscsiEnabled ?? true;
   return { listeners: enabled ? listeners : new Map(), portalsByTag, lus: [...lus.values()], targets, discoveryAuth, enabled };
 }
 
@@ -121,8 +123,9 @@ export function planKey(name: string, portalGroupTag: number): string {
   return `${name.toLowerCase()}|${portalGroupTag}`;
 }
 
-function authPolicy(method: AuthPolicy['method'], tag: number | null, creds: AuthCredential[]): AuthPolicy {
-  const credentials = tag === null ? [] : creds.filter((c) => c.tag === tag);
+/** Auth group `tag` is the tenant's: another tenant's credentials with that tag are no part of it. */
+function authPolicy(method: AuthPolicy['method'], tag: number | null, tenantId: number, creds: AuthCredential[]): AuthPolicy {
+  const credentials = tag === null ? [] : creds.filter((c) => c.tag === tag && c.tenantId === tenantId);
   return {
     method,
     credentials: credentials.map((c) => ({

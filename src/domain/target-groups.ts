@@ -3,7 +3,8 @@
  * group's initiator group and authentication. A target is on a portal group at most once,
  * counting its own (9.2) portal group. Deleting the target deletes its groups.
  */
-import type { Page, TargetReference } from './repository.js';
+import { randomUUID } from 'node:crypto';
+import type { ListQuery, ListResult, TargetReference } from './repository.js';
 import { TARGET_DEFAULTS } from './defaults.js';
 import type { TargetGroup } from './entities.js';
 import { conflict, invalid, notFound } from './errors.js';
@@ -11,14 +12,16 @@ import type { Mutations } from './mutations.js';
 import { REQUIRED } from './rules.js';
 import { checkTargetAccess } from './targets.js';
 import { stripUndefined } from './globals-service.js';
+import { keepTenant } from './tenants.js';
 
-export type TargetGroupInput = Partial<Omit<TargetGroup, 'id'>>;
+/** `tenantId`, when given, must be the target's: a group belongs to its target's tenant. */
+export type TargetGroupInput = Partial<Omit<TargetGroup, 'id' | 'uuid'>>;
 
 export class TargetGroupService {
   constructor(private readonly m: Mutations) {}
 
-  list(page?: Page): TargetGroup[] {
-    return this.m.store.listTargetGroups(page);
+  list(query?: ListQuery): ListResult<TargetGroup> {
+    return this.m.store.listTargetGroups(query);
   }
 
   get(id: number): TargetGroup {
@@ -37,10 +40,13 @@ export class TargetGroupService {
         authGroup: TARGET_DEFAULTS.authGroup,
         digest: TARGET_DEFAULTS.digest,
         ...stripUndefined(input),
+        uuid: randomUUID(),
+        tenantId: this.m.store.getTarget(input.targetId)?.tenantId ?? 0,
         targetId: input.targetId,
         portalGroupId: input.portalGroupId,
       };
       this.check(group, null);
+      keepTenant(input.tenantId, group.tenantId);
       const id = this.m.store.insertTargetGroup(group);
       return { id, ...group };
     });
@@ -48,7 +54,9 @@ export class TargetGroupService {
 
   update(id: number, input: TargetGroupInput): Promise<TargetGroup> {
     return this.m.run(() => {
-      const next = { ...this.get(id), ...stripUndefined(input), id } as TargetGroup;
+      const current = this.get(id);
+      keepTenant(input.tenantId, current.tenantId);
+      const next = { ...current, ...stripUndefined(input), id, uuid: current.uuid } as TargetGroup;
       if (input.initiatorGroupId === null) next.initiatorGroupId = null;
       if (input.authGroup === null) next.authGroup = null;
       if (input.targetId === null) throw invalid('targetId', REQUIRED);
@@ -69,8 +77,9 @@ export class TargetGroupService {
   private check(g: Omit<TargetGroup, 'id'>, selfId: number | null): void {
     if (!Number.isInteger(g.targetId)) throw invalid('targetId', 'Enter a whole number.');
     const target = this.m.store.getTarget(g.targetId);
-    if (!target) throw invalid('targetId', `Target ${g.targetId} does not exist.`);
-    checkTargetAccess(this.m.store, g);
+    // A group stays with its tenant: it may move only to another target of that tenant.
+    if (!target || target.tenantId !== g.tenantId) throw invalid('targetId', `Target ${g.targetId} does not exist.`);
+    checkTargetAccess(this.m.store, g.tenantId, g);
     if (target.portalGroupId === g.portalGroupId) {
       throw conflict('portalGroupId', `Target "${target.name}" (id ${target.id}) already uses portal ${g.portalGroupId}.`);
     }
@@ -82,8 +91,8 @@ export class TargetGroupService {
 }
 
 /** "target group 3 (target "t", id 1)" for every target group using a portal/initiator/auth group. */
-export function targetGroupUsers(m: Mutations, kind: TargetReference, id: number): string[] {
-  return m.store.targetGroupsReferencing(kind, id).map((g) => {
+export function targetGroupUsers(m: Mutations, tenantId: number, kind: TargetReference, id: number): string[] {
+  return m.store.targetGroupsReferencing(tenantId, kind, id).map((g) => {
     const t = m.store.getTarget(g.targetId);
     return `target group ${g.id} (target "${t?.name ?? '?'}", id ${g.targetId})`;
   });

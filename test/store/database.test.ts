@@ -1,5 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,9 @@ import { MIGRATIONS } from '../../src/store/migrations.js';
 import { openDatabase, schemaVersion } from '../../src/store/database.js';
 import { ConfigStore } from '../../src/store/config-store.js';
 import { defaultGlobals } from '../../src/domain/defaults.js';
+
+/** What every configuration row carries: a fresh uuid, the default tenant. */
+const owned = () => ({ uuid: crypto.randomUUID(), tenantId: 1 });
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sanbox-store-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -41,44 +45,52 @@ test('a database from a newer sanbox is refused, not touched', () => {
 test('entities round-trip through rows; a failed transaction leaves nothing behind', () => {
   const store = new ConfigStore(openDatabase(path.join(dir, 'd.db')));
   store.putGlobals(defaultGlobals());
-  const pg = store.insertPortalGroup({ tag: 1, listen: ['0.0.0.0:3260', '[::]:3260'], comment: 'c' });
+  const pg = store.insertPortalGroup({ ...owned(), tag: 1, listen: ['0.0.0.0:3260', '[::]:3260'], comment: 'c' });
   const tid = store.insertTarget({
+    ...owned(),
     name: 't', alias: null, serial: '10000001', readOnly: true, portalGroupId: pg, initiatorGroupId: null, authMethod: 'None',
     authGroup: null, digest: 'CRC32C', queueDepth: 64, blockSize: 4096, type: 'Disk',
   });
   const eid = store.insertExtent({
+    ...owned(),
     name: 'e', type: 'File', path: '/p/e', displayPath: '/mnt/tank/e', sizeBytes: 1024, sizeText: '1KB', comment: '', blockSize: null,
     serial: null, readOnly: false, rpm: 'SSD', insecureTpc: true, xen: false, availThreshold: null, naa: '6589cfc000000001',
   });
-  store.insertLun({ targetId: tid, extentId: eid, lun: 3, autoNumbered: false });
+  store.insertLun({ ...owned(), targetId: tid, extentId: eid, lun: 3, autoNumbered: false });
   const snap = store.snapshot();
-  assert.deepEqual(snap.portalGroups, [{ id: pg, tag: 1, listen: ['0.0.0.0:3260', '[::]:3260'], comment: 'c' }]);
+  const [group] = snap.portalGroups;
+  assert.deepEqual(snap.portalGroups, [{ id: pg, uuid: group!.uuid, tenantId: 1, tag: 1, listen: ['0.0.0.0:3260', '[::]:3260'], comment: 'c' }]);
+  assert.deepEqual(store.getPortalGroupByUuid(group!.uuid), group);
   assert.equal(snap.targets[0]!.readOnly, true);
   assert.equal(snap.targets[0]!.digest, 'CRC32C');
   assert.equal(snap.extents[0]!.displayPath, '/mnt/tank/e');
-  assert.deepEqual(snap.luns, [{ id: 1, targetId: tid, extentId: eid, lun: 3, autoNumbered: false }]);
+  assert.deepEqual(snap.luns, [{ id: 1, uuid: snap.luns[0]!.uuid, tenantId: 1, targetId: tid, extentId: eid, lun: 3, autoNumbered: false }]);
+  assert.equal(store.getTargetByUuid(snap.targets[0]!.uuid)!.id, tid);
+  assert.equal(store.getExtentByUuid(snap.extents[0]!.uuid)!.id, eid);
+  assert.equal(store.getLunByUuid(snap.luns[0]!.uuid)!.id, 1);
 
   assert.throws(() =>
     store.transaction(() => {
-      store.insertPortalGroup({ tag: 2, listen: ['1.1.1.1:3260'], comment: '' });
-      store.insertPortalGroup({ tag: 3, listen: ['0.0.0.0:3260'], comment: '' }); // address taken: UNIQUE
+      store.insertPortalGroup({ ...owned(), tag: 2, listen: ['1.1.1.1:3260'], comment: '' });
+      store.insertPortalGroup({ ...owned(), tag: 3, listen: ['0.0.0.0:3260'], comment: '' }); // address taken: UNIQUE
     }),
   );
-  assert.equal(store.listPortalGroups().length, 1);
+  assert.equal(store.listPortalGroups().total, 1);
   store.deleteTarget(tid);
-  assert.equal(store.listLuns().length, 0, 'LUN mappings go with their target');
+  assert.equal(store.listLuns().total, 0, 'LUN mappings go with their target');
   store.close();
 });
 
 test('the target list and the store version follow every change: insert, update, delete, rolled-back transaction, pages', () => {
   const store = new ConfigStore(openDatabase(path.join(dir, 'cache.db')));
   store.putGlobals(defaultGlobals());
-  const pg = store.insertPortalGroup({ tag: 1, listen: ['0.0.0.0:3260'], comment: '' });
+  const pg = store.insertPortalGroup({ ...owned(), tag: 1, listen: ['0.0.0.0:3260'], comment: '' });
   const target = (name: string) => ({
+    ...owned(),
     name, alias: null, serial: `s-${name}`, readOnly: false, portalGroupId: pg, initiatorGroupId: null, authMethod: 'None' as const,
     authGroup: null, digest: 'Auto' as const, queueDepth: 32, blockSize: 512 as const, type: 'Disk' as const,
   });
-  const names = () => store.listTargets().map((t) => `${t.name}${t.alias ? '/' + t.alias : ''}`);
+  const names = () => store.listTargets().items.map((t) => `${t.name}${t.alias ? '/' + t.alias : ''}`);
   assert.deepEqual(names(), []);
   const v0 = store.version();
   const a = store.insertTarget(target('a'));
@@ -86,10 +98,10 @@ test('the target list and the store version follow every change: insert, update,
   assert.deepEqual(names(), ['a']);
   store.insertTarget(target('b'));
   assert.deepEqual(names(), ['a', 'b']);
-  assert.deepEqual(store.listTargets({ offset: 1, limit: 1 }).map((t) => t.name), ['b']);
+  assert.deepEqual(store.listTargets({ offset: 1, limit: 1 }).items.map((t) => t.name), ['b']);
   store.updateTarget({ ...store.getTarget(a)!, alias: 'x' });
   assert.deepEqual(names(), ['a/x', 'b']);
-  const first = store.listTargets();
+  const first = store.listTargets().items;
   first[0]!.name = 'mutated by a caller';
   assert.deepEqual(names(), ['a/x', 'b'], 'callers get fresh entities');
   const beforeRollback = store.version();
@@ -106,12 +118,12 @@ test('the target list and the store version follow every change: insert, update,
   store.close();
 });
 
-test('a page the store cannot express in SQL is a RangeError, never an SQLite datatype error', () => {
+test('a page that is no pair of whole numbers below 2^53 is a RangeError', () => {
   const db = openDatabase(path.join(dir, 'page.db'));
   try {
     const store = new ConfigStore(db);
-    assert.deepEqual(store.listTargets({ offset: Number.MAX_SAFE_INTEGER, limit: 1000 }), []);
-    assert.deepEqual(store.listTargets({ offset: 0, limit: 0 }), []);
+    assert.deepEqual(store.listTargets({ offset: Number.MAX_SAFE_INTEGER, limit: 1000 }), { items: [], total: 0 });
+    assert.deepEqual(store.listTargets({ offset: 0, limit: 0 }), { items: [], total: 0 });
     for (const page of [{ offset: 2 ** 63, limit: 30 }, { offset: 0, limit: 1e20 }, { offset: NaN, limit: 30 }]) {
       assert.throws(() => store.listTargets(page), RangeError, JSON.stringify(page));
     }
@@ -136,12 +148,12 @@ test('migration 2 keeps a 9.2 database: targets, their LUNs and the id high-wate
   assert.equal(schemaVersion(store.db), MIGRATIONS.at(-1)!.version);
   assert.equal(store.db.pragma('foreign_keys', { simple: true }), 1, 'foreign keys are back on');
   assert.equal(store.getTarget(1)!.portalGroupId, 1);
-  assert.equal(store.listLuns().length, 1, 'the LUN of target 1 survived');
-  const id = store.insertTarget({ ...store.getTarget(1)!, name: 'c', portalGroupId: null });
+  assert.equal(store.listLuns().total, 1, 'the LUN of target 1 survived');
+  const id = store.insertTarget({ ...store.getTarget(1)!, ...owned(), name: 'c', portalGroupId: null });
   assert.equal(id, 3, 'a deleted target id is not reused after the rebuild');
-  const tg = store.insertTargetGroup({ targetId: id, portalGroupId: 1, initiatorGroupId: null, authMethod: 'None', authGroup: null, digest: 'Auto' });
+  const tg = store.insertTargetGroup({ ...owned(), targetId: id, portalGroupId: 1, initiatorGroupId: null, authMethod: 'None', authGroup: null, digest: 'Auto' });
   assert.deepEqual(store.snapshot().targetGroups.map((g) => g.id), [tg]);
   store.deleteTarget(id);
-  assert.equal(store.listTargetGroups().length, 0, 'target groups go with their target');
+  assert.equal(store.listTargetGroups().total, 0, 'target groups go with their target');
   store.close();
 });

@@ -4,7 +4,7 @@
  * entities, and the domain service behind it. Routes, schemas, OpenAPI and error
  * mapping are derived from this description (routes.ts).
  */
-import type { Page } from '../../domain/repository.js';
+import type { ListQuery, ListResult } from '../../domain/repository.js';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -20,7 +20,7 @@ export interface WireField {
 }
 
 export interface CrudService<E, I> {
-  list(page?: Page): E[];
+  list(query?: ListQuery): ListResult<E>;
   get(id: number): E;
   create(input: I): Promise<E>;
   update(id: number, input: I): Promise<E>;

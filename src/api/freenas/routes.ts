@@ -135,14 +135,16 @@ function registerCrud<E extends { id: number }, I>(app: FastifyInstance, r: Reso
     handler: async (request, reply) => {
       const page = parsePage(request.query);
       const current = version();
-      if (current < 0) return r.service.list(page).map(r.toWire);
+      // FreeNAS sees the default tenant only.
+      const list = () => r.service.list({ offset: page.offset, limit: page.limit, tenantId: 1 }).items;
+      if (current < 0) return list().map(r.toWire);
       // The last answer, serialized, while the configuration has not changed: a list of
       // 500 targets cost ~1 ms of toWire + schema serialization + Content-Length over a
       // 189 KB rope string per request (profile: Buffer.byteLength 27% of the route).
       const key = `${page.offset}:${page.limit}`;
       const c = listCache;
       if (c && c.version === current && c.key === key) return reply.type(JSON_TYPE).send(c.body);
-      const body = Buffer.from(reply.serialize(r.service.list(page).map(r.toWire)) as string);
+      const body = Buffer.from(reply.serialize(list().map(r.toWire)) as string);
       listCache = { version: current, key, body };
       return reply.type(JSON_TYPE).send(body);
     },
