@@ -157,3 +157,89 @@ test('migration 2 keeps a 9.2 database: targets, their LUNs and the id high-wate
   assert.equal(store.listTargetGroups().total, 0, 'target groups go with their target');
   store.close();
 });
+
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+test('migration 4 keeps a version 3 database: every row, each with a valid unique v4 uuid and the default tenant; the service switch moves onto it', () => {
+  const file = path.join(dir, 'v3.db');
+  const v3 = openDatabase(file, MIGRATIONS.filter((m) => m.version <= 3));
+  v3.exec(`INSERT INTO settings (key, value) VALUES ('iscsi.globals', '${JSON.stringify(defaultGlobals())}');
+    INSERT INTO settings (key, value) VALUES ('service.iscsitarget', '{"enabled":false}');
+    INSERT INTO portal_groups (tag, comment) VALUES (1, 'one'), (2, 'two');
+    INSERT INTO portal_listen (portal_group_id, position, address) VALUES (1, 0, '0.0.0.0:3260'), (2, 0, '127.0.0.1:3261');
+    INSERT INTO initiator_groups (tag, initiators, networks) VALUES (1, '["ALL"]', '["ALL"]');
+    INSERT INTO auth_credentials (tag, user, secret) VALUES (1, 'u', 'secretsecret'), (1, 'v', 'secretsecret2');
+    INSERT INTO targets (name, serial, portal_group_id, initiator_group_id, auth_method, auth_group, digest, queue_depth, block_size, type)
+      VALUES ('a', '10000001', 1, 1, 'CHAP', 1, 'Auto', 32, 512, 'Disk'), ('b', '10000002', NULL, NULL, 'None', NULL, 'Auto', 32, 512, 'Disk'),
+        ('gone', '10000003', 1, NULL, 'None', NULL, 'Auto', 32, 512, 'Disk');
+    DELETE FROM targets WHERE name = 'gone';
+    INSERT INTO extents (name, type, path, size_bytes, size_text, rpm, insecure_tpc, xen, naa)
+      VALUES ('e', 'File', '/p/e', 1024, '1KB', 'SSD', 1, 0, '6589cfc000000009'), ('f', 'File', '/p/f', 1024, '1KB', 'SSD', 1, 0, '6589cfc00000000a');
+    INSERT INTO luns (target_id, extent_id, lun) VALUES (1, 1, 0), (2, 2, 0);
+    INSERT INTO target_groups (target_id, portal_group_id, auth_method, digest) VALUES (2, 2, 'None', 'Auto');
+    INSERT INTO api_keys (name, tenant, secret_hash, created_at) VALUES ('ci', NULL, 'ab', '2026-12-01T00:00:00.000Z');`);
+  const before = (table: string) => v3.prepare(`SELECT * FROM ${table} ORDER BY id`).all() as Record<string, unknown>[];
+  const tables = ['portal_groups', 'initiator_groups', 'auth_credentials', 'targets', 'extents', 'luns', 'target_groups', 'api_keys'];
+  const old = Object.fromEntries(tables.map((t) => [t, before(t)]));
+  v3.close();
+
+  const store = new ConfigStore(openDatabase(file));
+  try {
+    assert.equal(schemaVersion(store.db), MIGRATIONS.at(-1)!.version);
+    assert.equal(store.db.pragma('foreign_keys', { simple: true }), 1, 'foreign keys are back on');
+    assert.deepEqual(store.db.pragma('foreign_key_check'), []);
+    assert.deepEqual(store.listTenants(), [{ id: 1, uuid: store.getTenant(1)!.uuid, name: 'default', iscsiEnabled: false }], 'the switch was off and stays off');
+    assert.match(store.getTenant(1)!.uuid, UUID_V4);
+    assert.equal(store.db.prepare("SELECT 1 FROM settings WHERE key = 'service.iscsitarget'").get(), undefined, 'one place for the switch');
+    const uuids = new Set<string>([store.getTenant(1)!.uuid]);
+    for (const table of tables) {
+      const rows = store.db.prepare(`SELECT * FROM ${table} ORDER BY id`).all() as Record<string, unknown>[];
+      assert.equal(rows.length, old[table]!.length, `${table}: every row kept`);
+      rows.forEach((row, i) => {
+        const { uuid, tenant_id, ...rest } = row;
+        const { tenant: _tenant, ...was } = old[table]![i]!;
+        assert.deepEqual(rest, table === 'api_keys' ? was : old[table]![i], `${table} row ${row.id}: every column kept`);
+        assert.match(String(uuid), UUID_V4, `${table} row ${row.id}`);
+        assert.ok(!uuids.has(String(uuid)), 'uuids are unique');
+        uuids.add(String(uuid));
+        assert.equal(tenant_id, table === 'api_keys' ? null : 1, `${table} row ${row.id}: the default tenant (a key stays unscoped)`);
+      });
+    }
+    const snap = store.snapshot();
+    assert.deepEqual(snap.portalGroups.map((g) => [g.tag, g.listen]), [[1, ['0.0.0.0:3260']], [2, ['127.0.0.1:3261']]]);
+    assert.deepEqual(snap.tenants.map((t) => [t.id, t.iscsiEnabled]), [[1, false]]);
+    assert.equal(store.getApiKey(1)!.tenant, null);
+    assert.equal(store.apiKeyByName(null, 'ci')!.id, 1);
+    const id = store.insertTarget({ ...store.getTarget(1)!, ...owned(), name: 'c' });
+    assert.equal(id, 4, 'a deleted target id is not reused after the rebuild');
+    assert.throws(() => store.insertTarget({ ...store.getTarget(1)!, ...owned() }), /UNIQUE/, 'names stay unique within a tenant');
+    store.deleteTarget(2);
+    assert.equal(store.listTargetGroups().total, 0, 'target groups still go with their target');
+    assert.equal(store.listLuns().total, 1, 'and so do LUN mappings');
+  } finally {
+    store.close();
+  }
+});
+
+test('a new database has the default tenant, switched on', () => {
+  const store = new ConfigStore(openDatabase(path.join(dir, 'fresh.db')));
+  try {
+    const [tenant] = store.listTenants();
+    assert.deepEqual(tenant, { id: 1, uuid: tenant!.uuid, name: 'default', iscsiEnabled: true });
+    assert.match(tenant!.uuid, UUID_V4);
+    assert.deepEqual(store.tenantByUuid(tenant!.uuid), tenant);
+    assert.deepEqual(store.tenantByName('default'), tenant);
+    const two = store.insertTenant({ uuid: crypto.randomUUID(), name: 'two', iscsiEnabled: true });
+    assert.equal(two, 2);
+    // Names and tags are per tenant: the same tag and name in two tenants are two rows.
+    const pg1 = store.insertPortalGroup({ ...owned(), tag: 1, listen: ['127.0.0.1:3260'], comment: '' });
+    const pg2 = store.insertPortalGroup({ uuid: crypto.randomUUID(), tenantId: two, tag: 1, listen: ['127.0.0.1:3261'], comment: '' });
+    assert.equal(store.portalGroupByTag(1, 1), pg1);
+    assert.equal(store.portalGroupByTag(two, 1), pg2);
+    assert.deepEqual(store.tenantHoldings(two), { 'portal groups': 1 });
+    assert.throws(() => store.insertPortalGroup({ uuid: crypto.randomUUID(), tenantId: two, tag: 1, listen: ['127.0.0.1:3262'], comment: '' }), /UNIQUE/);
+    assert.throws(() => store.insertPortalGroup({ uuid: crypto.randomUUID(), tenantId: 99, tag: 1, listen: ['127.0.0.1:3263'], comment: '' }), /FOREIGN KEY/);
+  } finally {
+    store.close();
+  }
+});
