@@ -1,13 +1,17 @@
 /**
- * The list query every repository's list method answers (repository.ts: ListQuery,
- * ListResult), done in memory over one tenant's rows: a configuration is at most a few
- * thousand rows, and one implementation for every entity keeps the rules in one place.
- * Each entity names the domain fields a list may be filtered and sorted on; anything else
- * is refused, never ignored.
+ * The rules of the list query every repository's list method answers (repository.ts:
+ * ListQuery, ListResult): each entity names the domain fields a list may be filtered and
+ * sorted on, and anything else is refused, never ignored. `checkListQuery` is what a
+ * repository calls first; it then answers the checked query in its own terms (the store:
+ * one SQL query for the page, one for the total, one for the marker's place).
+ *
+ * The order a repository keeps: the sort keys in turn (null first when ascending, last
+ * when descending; false before true; numbers by value; text by code unit), ties broken
+ * by id ascending; no sort keys: id ascending.
  */
-import type { AuthCredential, Extent, InitiatorGroup, Lun, Owned, PortalGroup, Target, TargetGroup } from './entities.js';
-import { invalid } from './errors.js';
-import type { FilterValue, ListQuery, ListResult } from './repository.js';
+import type { AuthCredential, Extent, InitiatorGroup, Lun, PortalGroup, Target, TargetGroup } from './entities.js';
+import { type DomainError, invalid } from './errors.js';
+import type { FilterValue, ListQuery } from './repository.js';
 
 /** How a field's values compare and which filter values fit it; every field may also be null. */
 type FieldKind = 'text' | 'int' | 'bool';
@@ -70,74 +74,54 @@ function fits(kind: FieldKind, value: unknown): boolean {
   return Number.isSafeInteger(value);
 }
 
-/** Null first, then false < true, numbers by value, text by code unit (as SQLite's BINARY). */
-function compare(a: unknown, b: unknown): number {
-  if (a === b) return 0;
-  if (a === null || a === undefined) return -1;
-  if (b === null || b === undefined) return 1;
-  return (a as number | string | boolean) < (b as number | string | boolean) ? -1 : 1;
+const KIND_WORDS: Record<FieldKind, string> = { text: 'text', int: 'a whole number', bool: 'true or false' };
+
+/** A ListQuery whose every field a repository may use as it is. */
+export interface CheckedListQuery {
+  tenantId: number | undefined;
+  /** Allow-listed fields, each value of the field's kind or null (IS NULL). */
+  filters: [string, FilterValue][];
+  sort: { field: string; descending: boolean }[];
+  /** Whole numbers below 2^53; `limit` null: no limit. */
+  offset: number;
+  limit: number | null;
+  /** Start after the entity with this uuid in the order asked for (the offset is 0 then). */
+  after: string | undefined;
 }
 
 /**
- * Offset and limit as whole numbers; a float is cut to its whole part, a negative offset
- * is 0 and a limit of 0 or less is none. A value that is no number, or past 2^53, is a
- * RangeError: dialects answer bad paging in their own words before this, so reaching it
- * is a dialect's bug, not a client's.
+ * Refuses what the fields do not allow (field `filter` or `sort`; a marker with an offset:
+ * `marker`). Offset and limit are made whole numbers: a float is cut to its whole part, a
+ * negative offset is 0, a limit of 0 or less is none; a value that is no number, or past
+ * 2^53, is a RangeError: dialects answer bad paging in their own words before this, so
+ * reaching it is a dialect's bug, not a client's.
  */
-function window(query: ListQuery): { offset: number; limit: number } {
-  const rawOffset = query.offset ?? 0;
-  const rawLimit = query.limit ?? 0;
-  const limit = rawLimit <= 0 ? Number.POSITIVE_INFINITY : Math.floor(rawLimit);
+export function checkListQuery<E>(query: ListQuery | undefined, fields: ListFields<E>): CheckedListQuery {
+  const q = query ?? {};
+  const allowed = fields as Readonly<Record<string, FieldKind | undefined>>;
+  const filters = Object.entries(q.filters ?? {});
+  for (const [field, value] of filters) {
+    const kind = Object.hasOwn(allowed, field) ? allowed[field] : undefined;
+    if (kind === undefined) throw invalid('filter', `Cannot filter on "${field}".`);
+    if (!fits(kind, value)) throw invalid('filter', `"${field}" is filtered on ${KIND_WORDS[kind]}, or null.`);
+  }
+  const sort = (q.sort ?? []).map((key) => {
+    if (!Object.hasOwn(allowed, key.field) || allowed[key.field] === undefined) throw invalid('sort', `Cannot sort on "${key.field}".`);
+    if (key.descending !== undefined && typeof key.descending !== 'boolean') throw invalid('sort', 'descending is true or false.');
+    return { field: key.field, descending: key.descending === true };
+  });
+  const rawOffset = q.offset ?? 0;
+  const rawLimit = q.limit ?? 0;
   const offset = Math.max(0, Math.floor(rawOffset));
-  if (!Number.isSafeInteger(offset) || (limit !== Number.POSITIVE_INFINITY && !Number.isSafeInteger(limit))) {
+  const limit = rawLimit <= 0 ? null : Math.floor(rawLimit);
+  if (!Number.isSafeInteger(offset) || (limit !== null && !Number.isSafeInteger(limit))) {
     throw new RangeError(`page offset ${rawOffset}, limit ${rawLimit} is not a pair of whole numbers below 2^53`);
   }
-  return { offset, limit };
+  if (q.after !== undefined && offset > 0) throw invalid('marker', 'A marker and an offset cannot be combined.');
+  return { tenantId: q.tenantId, filters, sort, offset, limit, after: q.after };
 }
 
-/**
- * Answers `query` over `rows` (which may hold more than the query's tenant): the tenant's
- * rows matching every filter, in the requested order (id ascending by default; ties broken
- * by id ascending), from after the `after` entity or from `offset`, at most `limit`.
- * `total` counts the tenant's matching rows, whatever the page.
- */
-export function runListQuery<E extends Owned & { id: number }>(
-  rows: readonly E[],
-  query: ListQuery | undefined,
-  fields: ListFields<E>,
-): ListResult<E> {
-  const q = query ?? {};
-  const { offset, limit } = window(q);
-  const filters = Object.entries(q.filters ?? {}) as [string, FilterValue][];
-  for (const [field, value] of filters) {
-    const kind = (fields as Record<string, FieldKind | undefined>)[field];
-    if (!Object.hasOwn(fields, field) || kind === undefined) throw invalid('filter', `Cannot filter on "${field}".`);
-    if (!fits(kind, value)) throw invalid('filter', `"${field}" is filtered on a ${kind === 'bool' ? 'boolean' : kind === 'int' ? 'whole number' : 'text'} or null.`);
-  }
-  const sort = q.sort ?? [];
-  for (const key of sort) {
-    if (!Object.hasOwn(fields, key.field)) throw invalid('sort', `Cannot sort on "${key.field}".`);
-    if (key.descending !== undefined && typeof key.descending !== 'boolean') throw invalid('sort', 'descending is true or false.');
-  }
-  if (q.after !== undefined && offset > 0) throw invalid('marker', 'A marker and an offset cannot be combined.');
-
-  const value = (e: E, field: string) => (e as unknown as Record<string, unknown>)[field] ?? null;
-  const matching = rows.filter(
-    (e) => (q.tenantId === undefined || e.tenantId === q.tenantId) && filters.every(([field, v]) => value(e, field) === v),
-  );
-  matching.sort((a, b) => {
-    for (const key of sort) {
-      const c = compare(value(a, key.field), value(b, key.field));
-      if (c !== 0) return key.descending ? -c : c;
-    }
-    return a.id - b.id;
-  });
-  let start = offset;
-  if (q.after !== undefined) {
-    const at = matching.findIndex((e) => e.uuid === q.after);
-    if (at < 0) throw invalid('marker', `No item with uuid "${String(q.after)}" is in this list.`);
-    start = at + 1;
-  }
-  const items = matching.slice(start, limit === Number.POSITIVE_INFINITY ? undefined : start + limit);
-  return { items, total: matching.length };
+/** The marker names no entity of the list (another tenant's, or one the filters leave out, counts as none). */
+export function unknownMarker(uuid: string): DomainError {
+  return invalid('marker', `No item with uuid "${uuid}" is in this list.`);
 }

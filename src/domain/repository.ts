@@ -120,6 +120,8 @@ export interface ConfigRepository {
    * (tag) `id`.
    */
   targetsReferencing(tenantId: number, kind: TargetReference, id: number): Target[];
+  /** Every tenant's targets, only what decides their served names. */
+  targetNames(): Pick<Target, 'id' | 'tenantId' | 'name'>[];
   targetSerials(): string[];
   insertTarget(t: Omit<Target, 'id'>): number;
   updateTarget(t: Target): void;

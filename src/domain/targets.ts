@@ -122,12 +122,10 @@ export class TargetService {
    * The other target (any tenant) served under `served`, if any: initiators name targets
    * case-insensitively (RFC 3722 folds case), and so does the data plane.
    */
-  private servedAs(served: string, selfId: number | null): Target | null {
+  private servedAs(served: string, selfId: number | null): Pick<Target, 'id' | 'tenantId'> | null {
     const basename = this.m.store.getGlobals()!.basename;
     const wanted = served.toLowerCase();
-    return (
-      this.m.store.listTargets().items.find((o) => o.id !== selfId && servedTargetName(basename, o).toLowerCase() === wanted) ?? null
-    );
+    return this.m.store.targetNames().find((o) => o.id !== selfId && servedTargetName(basename, o).toLowerCase() === wanted) ?? null;
   }
 
   private nextSerial(): string {

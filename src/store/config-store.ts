@@ -26,7 +26,9 @@ import {
   PORTAL_GROUP_FIELDS,
   TARGET_FIELDS,
   TARGET_GROUP_FIELDS,
-  runListQuery,
+  checkListQuery,
+  type ListFields,
+  unknownMarker,
 } from '../domain/list-query.js';
 import type { Db } from './database.js';
 type Statement = { get(): unknown };
@@ -205,21 +207,56 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
   }
 
   /**
-   * A table's rows for a list query: the query's tenant's (SQL narrows to it), or every
-   * tenant's. runListQuery does the rest of the query.
+   * One page of a table for a list query, and how many rows match it in all. The domain
+   * checks the query (list-query.ts) against the entity's fields; each allowed field is a
+   * column of the same name in snake_case, so nothing of the query but checked names and
+   * bound values reaches the SQL.
    */
-  private tenantRows<R>(table: (typeof TENANT_TABLES)[number][0], query?: ListQuery): R[] {
-    if (query?.tenantId === undefined) return this.db.prepare(`SELECT * FROM ${table} ORDER BY id`).all() as R[];
-    return this.db.prepare(`SELECT * FROM ${table} WHERE tenant_id = ? ORDER BY id`).all(query.tenantId) as R[];
+  private listRows<R, E>(table: (typeof TENANT_TABLES)[number][0], query: ListQuery | undefined, fields: ListFields<E>): { rows: R[]; total: number } {
+    if (query === undefined) {
+      // Everything (the snapshot after every change): no count, no check.
+      const rows = this.db.prepare(`SELECT * FROM ${table} ORDER BY id`).all() as R[];
+      return { rows, total: rows.length };
+    }
+    const q = checkListQuery(query, fields);
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (q.tenantId !== undefined) {
+      where.push('tenant_id = ?');
+      params.push(q.tenantId);
+    }
+    for (const [field, value] of q.filters) {
+      if (value === null) {
+        where.push(`${column(field)} IS NULL`);
+        continue;
+      }
+      where.push(`${column(field)} = ?`);
+      params.push(typeof value === 'boolean' ? Number(value) : value);
+    }
+    const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    // SQLite puts NULL first ascending and last descending, and compares TEXT by BINARY: the domain's order.
+    const order = `ORDER BY ${[...q.sort.map((k) => `${column(k.field)} ${k.descending ? 'DESC' : 'ASC'}`), 'id ASC'].join(', ')}`;
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} ${whereSql}`).get(...params) as { n: number }).n;
+    let offset = q.offset;
+    if (q.after !== undefined) {
+      const at = this.db
+        .prepare(`SELECT rn FROM (SELECT uuid, ROW_NUMBER() OVER (${order}) AS rn FROM ${table} ${whereSql}) WHERE uuid = ?`)
+        .get(...params, q.after) as { rn: number } | undefined;
+      if (!at) throw unknownMarker(q.after);
+      offset = at.rn;
+    }
+    // Whole numbers below 2^53 (checked): literals, since SQLite takes no REAL for LIMIT.
+    const rows = this.db.prepare(`SELECT * FROM ${table} ${whereSql} ${order} LIMIT ${q.limit ?? -1} OFFSET ${offset}`).all(...params) as R[];
+    return { rows, total };
   }
 
   // ---- portal groups ----------------------------------------------------------------
 
   listPortalGroups(query?: ListQuery): ListResult<PortalGroup> {
-    const rows = this.tenantRows<PortalGroupRow>('portal_groups', query);
+    const { rows, total } = this.listRows<PortalGroupRow, PortalGroup>('portal_groups', query, PORTAL_GROUP_FIELDS);
     const listen = this.db.prepare('SELECT address FROM portal_listen WHERE portal_group_id = ? ORDER BY position');
-    const groups = rows.map((r) => portalGroupFromRow(r, (listen.all(r.id) as { address: string }[]).map((l) => l.address)));
-    return runListQuery(groups, query, PORTAL_GROUP_FIELDS);
+    const items = rows.map((r) => portalGroupFromRow(r, (listen.all(r.id) as { address: string }[]).map((l) => l.address)));
+    return { items, total };
   }
 
   getPortalGroup(id: number): PortalGroup | null {
@@ -290,8 +327,8 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
   // ---- initiator groups -------------------------------------------------------------
 
   listInitiatorGroups(query?: ListQuery): ListResult<InitiatorGroup> {
-    const rows = this.tenantRows<InitiatorGroupRow>('initiator_groups', query);
-    return runListQuery(rows.map(initiatorGroupFromRow), query, INITIATOR_GROUP_FIELDS);
+    const { rows, total } = this.listRows<InitiatorGroupRow, InitiatorGroup>('initiator_groups', query, INITIATOR_GROUP_FIELDS);
+    return { items: rows.map(initiatorGroupFromRow), total };
   }
 
   getInitiatorGroup(id: number): InitiatorGroup | null {
@@ -336,8 +373,8 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
   // ---- auth credentials -------------------------------------------------------------
 
   listAuthCredentials(query?: ListQuery): ListResult<AuthCredential> {
-    const rows = this.tenantRows<AuthCredentialRow>('auth_credentials', query);
-    return runListQuery(rows.map(authCredentialFromRow), query, AUTH_CREDENTIAL_FIELDS);
+    const { rows, total } = this.listRows<AuthCredentialRow, AuthCredential>('auth_credentials', query, AUTH_CREDENTIAL_FIELDS);
+    return { items: rows.map(authCredentialFromRow), total };
   }
 
   getAuthCredential(id: number): AuthCredential | null {
@@ -399,7 +436,8 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
   }
 
   listTargets(query?: ListQuery): ListResult<Target> {
-    return runListQuery(this.tenantRows<TargetRow>('targets', query).map(targetFromRow), query, TARGET_FIELDS);
+    const { rows, total } = this.listRows<TargetRow, Target>('targets', query, TARGET_FIELDS);
+    return { items: rows.map(targetFromRow), total };
   }
 
   getTarget(id: number): Target | null {
@@ -422,6 +460,10 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
       .prepare(`SELECT * FROM targets WHERE tenant_id = ? AND ${REFERENCE_COLUMN[kind]} = ? ORDER BY id`)
       .all(tenantId, id) as TargetRow[];
     return rows.map(targetFromRow);
+  }
+
+  targetNames(): Pick<Target, 'id' | 'tenantId' | 'name'>[] {
+    return this.db.prepare('SELECT id, tenant_id AS tenantId, name FROM targets ORDER BY id').all() as Pick<Target, 'id' | 'tenantId' | 'name'>[];
   }
 
   targetSerials(): string[] {
@@ -460,7 +502,8 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
   // ---- extents ----------------------------------------------------------------------
 
   listExtents(query?: ListQuery): ListResult<Extent> {
-    return runListQuery(this.tenantRows<ExtentRow>('extents', query).map(extentFromRow), query, EXTENT_FIELDS);
+    const { rows, total } = this.listRows<ExtentRow, Extent>('extents', query, EXTENT_FIELDS);
+    return { items: rows.map(extentFromRow), total };
   }
 
   getExtent(id: number): Extent | null {
@@ -521,7 +564,8 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
   // ---- LUN mappings -----------------------------------------------------------------
 
   listLuns(query?: ListQuery): ListResult<Lun> {
-    return runListQuery(this.tenantRows<LunRow>('luns', query).map(lunFromRow), query, LUN_FIELDS);
+    const { rows, total } = this.listRows<LunRow, Lun>('luns', query, LUN_FIELDS);
+    return { items: rows.map(lunFromRow), total };
   }
 
   getLun(id: number): Lun | null {
@@ -565,8 +609,8 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
   // ---- target groups (FreeNAS 9.3+) ------------------------------------------------
 
   listTargetGroups(query?: ListQuery): ListResult<TargetGroup> {
-    const rows = this.tenantRows<TargetGroupRow>('target_groups', query);
-    return runListQuery(rows.map(targetGroupFromRow), query, TARGET_GROUP_FIELDS);
+    const { rows, total } = this.listRows<TargetGroupRow, TargetGroup>('target_groups', query, TARGET_GROUP_FIELDS);
+    return { items: rows.map(targetGroupFromRow), total };
   }
 
   getTargetGroup(id: number): TargetGroup | null {
@@ -634,6 +678,11 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
       tenants: this.listTenants(),
     }))();
   }
+}
+
+/** The column of an allow-listed domain field: `portalGroupId` is `portal_group_id`. */
+function column(field: string): string {
+  return field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
 function portalGroupFromRow(r: PortalGroupRow, listen: string[]): PortalGroup {
