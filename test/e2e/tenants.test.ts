@@ -70,6 +70,19 @@ async function discover(port: number): Promise<string[]> {
 
 const status = (code: number) => (e: unknown) => e instanceof LoginFailedError && e.status === code;
 
+test('the FreeNAS dialect lists the default tenant\'s objects only, and creates the default tenant\'s', async () => {
+  for (const resource of ['portal', 'target', 'extent', 'targettoextent']) {
+    const res = await sb.api('GET', `/api/v1.0/services/iscsi/${resource}/`);
+    assert.equal(res.status, 200);
+    assert.equal(res.body.length, 1, `${resource}: ${res.text}`);
+  }
+  assert.equal(services.targets.list().total, 2, 'both tenants\' targets exist');
+  const ig = await sb.api('POST', '/api/v1.0/services/iscsi/authorizedinitiator/', { iscsi_target_initiator_initiators: 'ALL' });
+  assert.equal(ig.status, 201);
+  assert.equal(services.initiatorGroups.get(ig.body.id).tenantId, 1);
+  assert.equal((await sb.api('DELETE', `/api/v1.0/services/iscsi/authorizedinitiator/${ig.body.id}/`)).status, 204);
+});
+
 test('portal groups of two tenants may share a tag: each connection sees only its own group\'s targets', async () => {
   assert.deepEqual(await discover(port1), [DEFAULT_TARGET]);
   assert.deepEqual(await discover(port2), [TENANT_TARGET]);

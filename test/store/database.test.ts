@@ -237,6 +237,20 @@ test('a new database has the default tenant, switched on', () => {
     assert.equal(store.portalGroupByTag(1, 1), pg1);
     assert.equal(store.portalGroupByTag(two, 1), pg2);
     assert.deepEqual(store.tenantHoldings(two), { 'portal groups': 1 });
+    const ig = store.getInitiatorGroup(store.insertInitiatorGroup({ ...owned(), tag: 1, initiators: ['ALL'], networks: ['ALL'], comment: '' }))!;
+    assert.deepEqual(store.getInitiatorGroupByUuid(ig.uuid), ig);
+    const cred = store.getAuthCredential(store.insertAuthCredential({ ...owned(), tag: 1, user: 'u', secret: 's', peerUser: '', peerSecret: '' }))!;
+    assert.deepEqual(store.getAuthCredentialByUuid(cred.uuid), cred);
+    assert.deepEqual(store.authCredentialsWithTag(1, 1), [cred]);
+    assert.deepEqual(store.authCredentialsWithTag(two, 1), [], 'auth groups are per tenant');
+    store.putGlobals(defaultGlobals());
+    const t = store.insertTarget({
+      ...owned(), name: 't', alias: null, serial: '1', readOnly: false, portalGroupId: null, initiatorGroupId: null, authMethod: 'None',
+      authGroup: null, digest: 'Auto', queueDepth: 32, blockSize: 512, type: 'Disk',
+    });
+    const tg = store.getTargetGroup(store.insertTargetGroup({ ...owned(), targetId: t, portalGroupId: pg1, initiatorGroupId: null, authMethod: 'None', authGroup: null, digest: 'Auto' }))!;
+    assert.deepEqual(store.getTargetGroupByUuid(tg.uuid), tg);
+    assert.equal(store.getTargetByUuid('00000000-0000-4000-8000-000000000000'), null);
     assert.throws(() => store.insertPortalGroup({ uuid: crypto.randomUUID(), tenantId: two, tag: 1, listen: ['127.0.0.1:3262'], comment: '' }), /UNIQUE/);
     assert.throws(() => store.insertPortalGroup({ uuid: crypto.randomUUID(), tenantId: 99, tag: 1, listen: ['127.0.0.1:3263'], comment: '' }), /FOREIGN KEY/);
   } finally {
