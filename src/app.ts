@@ -61,7 +61,7 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
     store.transaction(() => {
       for (const p of pools) store.upsertPool(p);
     });
-    const services = createDomainServices(store, applier, logger, dataPlane ? () => dataPlane.iscsiRunning() : null);
+    const services = createDomainServices(store, applier, logger, dataPlane ? (tenantId) => dataPlane.iscsiRunning(tenantId) : null);
     services.globals.ensureDefaults();
     const admin = store.transaction(() =>
       settleAdminCredential(store, config.dataDir, config.adminUser, config.adminPassword),

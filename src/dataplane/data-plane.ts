@@ -15,6 +15,7 @@ import { LiveCatalog } from './live-catalog.js';
 import { PortalListeners } from './listeners.js';
 import { LogicalUnits } from './logical-units.js';
 import type { LogicalUnit } from '../scsi/types.js';
+import { DEFAULT_TENANT_ID } from '../domain/tenants.js';
 
 /** Offline extents are looked for this often. */
 export const MEDIUM_RECHECK_MS = 2000;
@@ -29,8 +30,8 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
   private stopped = false;
   private readonly mediumTimer: NodeJS.Timeout;
   private recheckQueued = false;
-  /** The iSCSI service as last applied; a fresh data plane serves nothing until then. */
-  private enabled = false;
+  /** Tenants whose iSCSI service is off, as last applied; a fresh data plane serves nothing until then. */
+  private tenantsOff: ReadonlySet<number> = new Set();
   private reconciled = false;
 
   /**
@@ -41,9 +42,9 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
   constructor(private readonly log: Logger, limits: Partial<IscsiLimits> = {}, mediumRecheckMs = MEDIUM_RECHECK_MS) {
     const catalogView = {
       globals: () => this.current().globals(),
-      target: (name: string, tag: number) => this.current().target(name, tag),
-      targetsInGroup: (tag: number) => this.current().targetsInGroup(tag),
-      portalAddresses: (tag: number) => this.current().portalAddresses(tag),
+      target: (name: string, portalGroup: number) => this.current().target(name, portalGroup),
+      targetsInGroup: (portalGroup: number) => this.current().targetsInGroup(portalGroup),
+      portalAddresses: (portalGroup: number) => this.current().portalAddresses(portalGroup),
     };
     this.iscsi = new IscsiTargetServer({ catalog: catalogView, logger: log.child({ layer: 'iscsi' }), limits });
     this.listeners = new PortalListeners(
@@ -66,9 +67,9 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
     return { listeners: this.listeners.status(), sessions: this.iscsi.sessions(), extents: this.lus.extents(), load: this.iscsi.load() };
   }
 
-  /** The iSCSI service serves now: switched on, and that configuration applied. */
-  iscsiRunning(): boolean {
-    return this.enabled && !this.stopped;
+  /** The tenant's iSCSI targets are served now: switched on, and that configuration applied. */
+  iscsiRunning(tenantId: number): boolean {
+    return this.reconciled && !this.stopped && !this.tenantsOff.has(tenantId);
   }
 
   /** The TCP port a portal address is bound to (tests configure port 0 rarely; mostly informative). */
@@ -125,22 +126,27 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
     }
     const ended = this.endedTargets(next);
     const lunsOf = new Map([...next].map(([key, t]) => [key, t.luns] as const));
-    const wasEnabled = this.enabled;
+    const wasOff = this.reconciled ? this.tenantsOff : new Set<number>();
     this.catalog = new LiveCatalog(snapshot.globals, state, lunsOf);
-    this.enabled = state.enabled;
-    if (!state.enabled) {
-      // Switched off: every session and every login under way ends now, new logins get
-      // SERVICE UNAVAILABLE, and the listeners close below.
-      const n = this.iscsi.dropAll('the iSCSI service was switched off');
-      if (wasEnabled || !this.reconciled) this.log.info({ sessions: n }, 'iSCSI service switched off: no portal listens');
-    } else if (ended.size > 0) {
-      const n = this.iscsi.dropSessions(
-        (s) => s.targetName !== null && s.portalGroupTag !== null && ended.has(planKey(s.targetName, s.portalGroupTag)),
-        'configuration changed',
-      );
+    this.tenantsOff = state.tenantsOff;
+    const sessionOf = (keys: ReadonlySet<string>) => (s: { targetName: string | null; portalGroup: number | null }) =>
+      s.targetName !== null && s.portalGroup !== null && keys.has(planKey(s.targetName, s.portalGroup));
+    const switchedOff = [...state.tenantsOff].filter((id) => !wasOff.has(id));
+    for (const tenant of switchedOff) {
+      // A tenant switched off: its targets' sessions end now and their logins get SERVICE
+      // UNAVAILABLE; for the default tenant the listeners close below.
+      const keys = new Set(state.targets.filter((p) => p.tenantId === tenant).map((p) => p.key));
+      const n = this.iscsi.dropSessions(sessionOf(keys), 'the iSCSI service was switched off');
+      const what = tenant === DEFAULT_TENANT_ID ? 'iSCSI service switched off: no portal listens' : 'iSCSI service switched off: its targets refuse logins';
+      this.log.info({ tenant, sessions: n }, what);
+    }
+    if (ended.size > 0) {
+      const n = this.iscsi.dropSessions(sessionOf(ended), 'configuration changed');
       if (n > 0) this.log.info({ targets: [...ended], sessions: n }, 'ended sessions of changed targets');
     }
-    if (state.enabled && !wasEnabled && this.reconciled) this.log.info('iSCSI service switched on');
+    for (const tenant of wasOff) {
+      if (!state.tenantsOff.has(tenant) && snapshot.tenants.some((t) => t.id === tenant)) this.log.info({ tenant }, 'iSCSI service switched on');
+    }
     this.previous = next;
     this.reconciled = true;
     await this.listeners.reconcile(state.listeners);
@@ -148,8 +154,8 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
 
   /**
    * Targets whose sessions must end: deleted, a LUN unmapped or re-pointed, or anything
-   * about who may use them changed (portal group, initiator group, authentication). An
-   * added LUN keeps sessions: initiators find it with REPORT LUNS.
+   * about who may use them changed (portal group, initiator group, authentication, their
+   * tenant's service switch). An added LUN keeps sessions: initiators find it with REPORT LUNS.
    */
   private endedTargets(next: Map<string, { plan: TargetPlan; luns: Map<number, LogicalUnit> }>): Set<string> {
     const ended = new Set<string>();

@@ -6,6 +6,7 @@ import type { BackstoreSpec } from '../backstore/backstore.js';
 import type { AuthPolicy } from '../iscsi/catalog.js';
 import type { AuthCredential, ConfigSnapshot, Extent, Target, TargetGroup } from '../domain/entities.js';
 import { servedTargetName } from '../domain/served-name.js';
+import { DEFAULT_TENANT_ID } from '../domain/tenants.js';
 import type { WantedLu } from './logical-units.js';
 
 /**
@@ -15,10 +16,12 @@ import type { WantedLu } from './logical-units.js';
  * I_T nexus persistent reservations see).
  */
 export interface TargetPlan {
-  /** Lower-cased served name and portal group tag: one plan per key. */
+  /** Lower-cased served name and portal group id: one plan per key. */
   key: string;
   name: string;
   alias: string | null;
+  /** The portal group's id: the catalog knows portal groups by id, since tags are only unique per tenant. */
+  portalGroup: number;
   portalGroupTag: number;
   /** LUN number -> LU key. */
   luns: Map<number, string>;
@@ -31,20 +34,31 @@ export interface TargetPlan {
    * the target asks for it, still applies.
    */
   admission: { initiators: string[]; networks: string[] } | null;
-  /** Changes whenever anything deciding who may use the target changes. */
+  tenantId: number;
+  /** The target's tenant has its iSCSI service on: off, every login to it is refused. */
+  available: boolean;
+  /** Changes whenever anything deciding who may use the target changes (the switch included). */
   accessKey: string;
 }
 
+/** Which portal group a listener serves: its id (the catalog's key) and its tag (the wire's). */
+export interface ListenerPortal {
+  portalGroup: number;
+  portalGroupTag: number;
+}
+
 export interface DesiredState {
-  /** listen address -> portal group tag */
-  listeners: Map<string, number>;
-  /** portal group tag -> its listen addresses */
-  portalsByTag: Map<number, string[]>;
+  listeners: Map<string, ListenerPortal>;
+  /** portal group id -> its listen addresses */
+  portalsByGroup: Map<number, string[]>;
   lus: WantedLu[];
   targets: TargetPlan[];
   discoveryAuth: AuthPolicy;
-  /** The iSCSI service is switched on: false means no listener and no login. */
-  enabled: boolean;
+  /**
+   * Tenants whose iSCSI service is switched off: their targets refuse every login, and
+   * the default tenant's portals do not listen.
+   */
+  tenantsOff: ReadonlySet<number>;
 }
 
 const VENDOR = 'SANBOX';
@@ -52,13 +66,17 @@ const PRODUCT = 'iSCSI Disk';
 const REVISION = '0100';
 
 export function desiredState(snap: ConfigSnapshot): DesiredState {
-  const listeners = new Map<string, number>();
-  const portalsByTag = new Map<number, string[]>();
+  const tenantsOff = new Set(snap.tenants.filter((t) => !t.iscsiEnabled).map((t) => t.id));
+  const listeners = new Map<string, ListenerPortal>();
+  const portalsByGroup = new Map<number, string[]>();
   const tagOfGroup = new Map<number, number>();
   for (const pg of snap.portalGroups) {
     tagOfGroup.set(pg.id, pg.tag);
-    portalsByTag.set(pg.tag, [...pg.listen]);
-    for (const address of pg.listen) listeners.set(address, pg.tag);
+    portalsByGroup.set(pg.id, [...pg.listen]);
+    // The default tenant switched off: its portals stop listening (the LUs stay open, so
+    // switching on is quick). Another tenant's keep listening and refuse its logins.
+    if (pg.tenantId === DEFAULT_TENANT_ID && tenantsOff.has(DEFAULT_TENANT_ID)) continue;
+    for (const address of pg.listen) listeners.set(address, { portalGroup: pg.id, portalGroupTag: pg.tag });
   }
   const extents = new Map(snap.extents.map((e) => [e.id, e]));
   const groups = new Map(snap.initiatorGroups.map((g) => [g.id, g]));
@@ -86,43 +104,47 @@ export function desiredState(snap: ConfigSnapshot): DesiredState {
       if (!lus.has(wanted.key)) lus.set(wanted.key, wanted);
       luns.set(m.lun, wanted.key);
     }
-    const name = servedTargetName(snap.globals.basename, t.name);
+    const name = servedTargetName(snap.globals.basename, t);
+    const available = !tenantsOff.has(t.tenantId);
     for (const a of served) {
       const tag = tagOfGroup.get(a.portalGroupId)!;
       const group = a.initiatorGroupId === null ? undefined : groups.get(a.initiatorGroupId);
       const admission = group ? { initiators: group.initiators, networks: group.networks } : null;
-      const auth = authPolicy(a.authMethod, a.authGroup, snap.authCredentials);
+      const auth = authPolicy(a.authMethod, a.authGroup, t.tenantId, snap.authCredentials);
       targets.push({
-        key: planKey(name, tag),
+        key: planKey(name, a.portalGroupId),
         name,
         alias: t.alias,
+        portalGroup: a.portalGroupId,
         portalGroupTag: tag,
         luns,
         auth,
         digest: a.digest,
         queueDepth: t.queueDepth > 0 ? t.queueDepth : 1,
         admission,
-        accessKey: JSON.stringify([tag, admission, auth, a.digest]),
+        tenantId: t.tenantId,
+        available,
+        accessKey: JSON.stringify([tag, admission, auth, a.digest, available]),
       });
     }
   }
   const discoveryAuth = authPolicy(
     snap.globals.discoveryAuthMethod,
     snap.globals.discoveryAuthGroup,
+    DEFAULT_TENANT_ID,
     snap.authCredentials,
   );
-  // Switched off: the portals stop listening (the LUs stay open, so switching on is quick).
-  const enabled = snap.iscsiEnabled;
-  return { listeners: enabled ? listeners : new Map(), portalsByTag, lus: [...lus.values()], targets, discoveryAuth, enabled };
+  return { listeners, portalsByGroup, lus: [...lus.values()], targets, discoveryAuth, tenantsOff };
 }
 
-/** The catalog's key for a target through a portal group. */
-export function planKey(name: string, portalGroupTag: number): string {
-  return `${name.toLowerCase()}|${portalGroupTag}`;
+/** The catalog's key for a target through a portal group (by id). */
+export function planKey(name: string, portalGroup: number): string {
+  return `${name.toLowerCase()}|${portalGroup}`;
 }
 
-function authPolicy(method: AuthPolicy['method'], tag: number | null, creds: AuthCredential[]): AuthPolicy {
-  const credentials = tag === null ? [] : creds.filter((c) => c.tag === tag);
+/** Auth group `tag` is the tenant's: another tenant's credentials with that tag are no part of it. */
+function authPolicy(method: AuthPolicy['method'], tag: number | null, tenantId: number, creds: AuthCredential[]): AuthPolicy {
+  const credentials = tag === null ? [] : creds.filter((c) => c.tag === tag && c.tenantId === tenantId);
   return {
     method,
     credentials: credentials.map((c) => ({

@@ -7,6 +7,7 @@ import net from 'node:net';
 import type { Logger } from 'pino';
 import type { PortalContext } from '../iscsi/catalog.js';
 import type { ListenerStatus } from '../domain/ports.js';
+import type { ListenerPortal } from './desired-state.js';
 import { splitListenAddress } from './portal-address.js';
 
 export type AcceptHandler = (socket: net.Socket, portal: PortalContext) => void;
@@ -27,8 +28,8 @@ export class PortalListeners {
     private readonly log: Logger,
   ) {}
 
-  /** Bring the running listeners to `desired` (address -> portal group tag). */
-  async reconcile(desired: ReadonlyMap<string, number>): Promise<void> {
+  /** Bring the running listeners to `desired` (address -> the portal group it serves). */
+  async reconcile(desired: ReadonlyMap<string, ListenerPortal>): Promise<void> {
     const closing: Promise<void>[] = [];
     for (const [address, listener] of this.listeners) {
       if (!desired.has(address)) {
@@ -38,17 +39,19 @@ export class PortalListeners {
     }
     await Promise.all(closing);
     const starting: Promise<void>[] = [];
-    for (const [address, tag] of desired) {
+    for (const [address, group] of desired) {
       const existing = this.listeners.get(address);
       if (existing) {
-        // The address may have moved to another portal group: new connections use the new tag.
-        if (existing.portal.portalGroupTag !== tag) existing.portal = { ...existing.portal, portalGroupTag: tag };
+        // The address may have moved to another portal group: new connections use the new one.
+        if (existing.portal.portalGroup !== group.portalGroup || existing.portal.portalGroupTag !== group.portalGroupTag) {
+          existing.portal = { ...existing.portal, ...group };
+        }
         if (existing.state === 'failed') starting.push(this.start(existing));
         continue;
       }
       const listener: Listener = {
         address,
-        portal: { portalGroupTag: tag, listen: splitListenAddress(address) },
+        portal: { ...group, listen: splitListenAddress(address) },
         server: null,
         state: 'starting',
         error: null,

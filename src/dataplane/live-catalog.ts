@@ -16,22 +16,23 @@ import { planKey, type DesiredState, type TargetPlan } from './desired-state.js'
 import { splitListenAddress } from './portal-address.js';
 
 export class LiveCatalog implements TargetCatalog {
-  /** By plan key: lower-cased name and portal group tag. */
+  /** By plan key: lower-cased name and portal group id. */
   private readonly byName = new Map<string, TargetNode>();
-  private readonly byTag = new Map<number, TargetNode[]>();
+  /** By portal group id. */
+  private readonly byGroup = new Map<number, TargetNode[]>();
   private readonly addresses = new Map<number, PortalAddress[]>();
   private readonly settings: TargetGlobals;
 
   /** `lunsOf` holds each plan's LUNs, resolved to open LUs, by plan key. */
   constructor(globals: GlobalSettings, state: DesiredState, lunsOf: ReadonlyMap<string, ReadonlyMap<number, LogicalUnit>>) {
-    this.settings = { ...targetGlobals(globals, state.discoveryAuth), serviceAvailable: state.enabled };
-    for (const [tag, list] of state.portalsByTag) this.addresses.set(tag, list.map(splitListenAddress));
+    this.settings = targetGlobals(globals, state.discoveryAuth);
+    for (const [id, list] of state.portalsByGroup) this.addresses.set(id, list.map(splitListenAddress));
     for (const plan of state.targets) {
       const node = targetNode(plan, lunsOf.get(plan.key) ?? new Map());
       this.byName.set(plan.key, node);
-      const inGroup = this.byTag.get(node.portalGroupTag) ?? [];
+      const inGroup = this.byGroup.get(node.portalGroup) ?? [];
       inGroup.push(node);
-      this.byTag.set(node.portalGroupTag, inGroup);
+      this.byGroup.set(node.portalGroup, inGroup);
     }
   }
 
@@ -39,16 +40,16 @@ export class LiveCatalog implements TargetCatalog {
     return this.settings;
   }
 
-  target(name: string, portalGroupTag: number): TargetNode | undefined {
-    return this.byName.get(planKey(name, portalGroupTag));
+  target(name: string, portalGroup: number): TargetNode | undefined {
+    return this.byName.get(planKey(name, portalGroup));
   }
 
-  targetsInGroup(portalGroupTag: number): readonly TargetNode[] {
-    return this.byTag.get(portalGroupTag) ?? [];
+  targetsInGroup(portalGroup: number): readonly TargetNode[] {
+    return this.byGroup.get(portalGroup) ?? [];
   }
 
-  portalAddresses(portalGroupTag: number): readonly PortalAddress[] {
-    return this.addresses.get(portalGroupTag) ?? [];
+  portalAddresses(portalGroup: number): readonly PortalAddress[] {
+    return this.addresses.get(portalGroup) ?? [];
   }
 }
 
@@ -72,12 +73,14 @@ function targetNode(plan: TargetPlan, luns: ReadonlyMap<number, LogicalUnit>): T
   return {
     name: plan.name,
     alias: plan.alias,
+    portalGroup: plan.portalGroup,
     portalGroupTag: plan.portalGroupTag,
     luns,
     auth: plan.auth,
     digest: plan.digest,
     queueDepth: plan.queueDepth,
     admits: admission(plan.admission),
+    serviceAvailable: plan.available,
   };
 }
 

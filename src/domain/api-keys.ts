@@ -2,17 +2,22 @@
  * API keys: named secrets for automation (Ansible, CI, another dialect's token header),
  * created, listed and revoked through sanbox's own /api/keys. A key is shown once, as
  * `sbx_<id>_<secret>`; only the SHA-256 of its 256-bit secret is stored (a random secret
- * of that length needs no slow hash: there is nothing to guess from). Keys carry a tenant
- * scope for the tenants to come; today every key is the default tenant's (null).
+ * of that length needs no slow hash: there is nothing to guess from). A key may be scoped
+ * to a tenant; unscoped (null) keys act for the default tenant and, later, for all. Names
+ * are unique within a scope.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { Tenant } from './entities.js';
 import { fail } from './errors.js';
 import { text } from './rules.js';
 
 export interface ApiKey {
   id: number;
+  uuid: string;
   name: string;
-  /** null: not scoped (the default tenant, which owns everything today). */
+  /** The tenant the key is scoped to, or null: not scoped. */
+  tenantId: number | null;
+  /** That tenant's uuid (null: not scoped). */
   tenant: string | null;
   secretHash: string;
   createdAt: string;
@@ -22,8 +27,10 @@ export interface ApiKeyRepository {
   transaction<T>(fn: () => T): T;
   listApiKeys(): ApiKey[];
   getApiKey(id: number): ApiKey | null;
-  apiKeyByName(name: string): ApiKey | null;
-  insertApiKey(key: Omit<ApiKey, 'id'>): number;
+  /** The key of this name in scope `tenantId` (null: among the unscoped keys). */
+  apiKeyByName(tenantId: number | null, name: string): ApiKey | null;
+  insertApiKey(key: Omit<ApiKey, 'id' | 'tenant'>): number;
+  getTenant(id: number): Tenant | null;
   deleteApiKey(id: number): void;
 }
 
@@ -51,15 +58,19 @@ export class ApiKeyService {
   }
 
   /** A new key; `token` is the only time its secret exists outside the caller. */
-  create(input: { name: unknown }): { key: ApiKey; token: string } {
+  /** `tenantId`: the tenant the key is scoped to; absent or null, unscoped. */
+  create(input: { name: unknown; tenantId?: number | null }): { key: ApiKey; token: string } {
     if (typeof input.name !== 'string' || input.name.trim() === '') throw fail('value.required', 'name');
     const name = text('name', input.name, NAME_MAX).trim();
     const secret = randomBytes(32).toString('base64url');
     return this.repo.transaction(() => {
-      if (this.repo.apiKeyByName(name)) throw fail('name.taken', 'name', { entity: 'api-key', name });
-      const fields = { name, tenant: null, secretHash: digest(secret), createdAt: new Date().toISOString() };
+      const tenantId = input.tenantId ?? null;
+      const tenant = tenantId === null ? null : this.repo.getTenant(tenantId);
+      if (tenantId !== null && !tenant) throw fail('reference.missing', 'tenantId', { entity: 'tenant', id: tenantId });
+      if (this.repo.apiKeyByName(tenantId, name)) throw fail('name.taken', 'name', { entity: 'api-key', name });
+      const fields = { uuid: randomUUID(), name, tenantId, secretHash: digest(secret), createdAt: new Date().toISOString() };
       const id = this.repo.insertApiKey(fields);
-      return { key: { id, ...fields }, token: `sbx_${id}_${secret}` };
+      return { key: { id, ...fields, tenant: tenant?.uuid ?? null }, token: `sbx_${id}_${secret}` };
     });
   }
 

@@ -4,14 +4,18 @@
  * or an error message. RFC 7143 asks for at least 96-bit secrets: shorter ones are
  * accepted (the FreeNAS seed uses "secret") with a warning that names no secret.
  */
-import type { Page } from './repository.js';
+import { randomUUID } from 'node:crypto';
+import type { ListQuery, ListResult } from './repository.js';
 import type { AuthCredential } from './entities.js';
 import { fail, notFound } from './errors.js';
 import type { Mutations } from './mutations.js';
 import { intInRange, noControlCharacters, text } from './rules.js';
 import { authGroupUsers } from './auth-groups.js';
+import { keepTenant, ownerTenant } from './tenants.js';
 
 export interface AuthCredentialInput {
+  /** The owner (create only; absent: the default tenant). Auth groups (tags) are per tenant. */
+  tenantId?: number;
   tag?: number | null;
   user?: string;
   secret?: string;
@@ -27,8 +31,8 @@ const MAX_SECRET = 255;
 export class AuthCredentialService {
   constructor(private readonly m: Mutations) {}
 
-  list(page?: Page): AuthCredential[] {
-    return this.m.store.listAuthCredentials(page);
+  list(query?: ListQuery): ListResult<AuthCredential> {
+    return this.m.store.listAuthCredentials(query);
   }
 
   get(id: number): AuthCredential {
@@ -39,8 +43,11 @@ export class AuthCredentialService {
 
   create(input: AuthCredentialInput): Promise<AuthCredential> {
     return this.m.run(() => {
+      const tenantId = ownerTenant(this.m.store, input.tenantId);
       const cred: Omit<AuthCredential, 'id'> = {
-        tag: input.tag ?? this.m.store.maxAuthTag() + 1,
+        uuid: randomUUID(),
+        tenantId,
+        tag: input.tag ?? this.m.store.maxAuthTag(tenantId) + 1,
         user: input.user ?? '',
         secret: input.secret ?? '',
         peerUser: input.peerUser ?? '',
@@ -56,8 +63,9 @@ export class AuthCredentialService {
   update(id: number, input: AuthCredentialInput): Promise<AuthCredential> {
     return this.m.run(() => {
       const current = this.get(id);
+      keepTenant(input.tenantId, current.tenantId);
       const next: AuthCredential = {
-        id,
+        ...current,
         tag: input.tag ?? current.tag,
         user: input.user ?? current.user,
         secret: input.secret ?? current.secret,
@@ -99,8 +107,8 @@ export class AuthCredentialService {
 
   /** Removing the last credential of a group someone uses would leave CHAP without secrets. */
   private assertNotLastOfUsedGroup(cred: AuthCredential): void {
-    if (this.m.store.authCredentialsWithTag(cred.tag).length > 1) return;
-    const referrers = authGroupUsers(this.m.store, cred.tag);
+    if (this.m.store.authCredentialsWithTag(cred.tenantId, cred.tag).length > 1) return;
+    const referrers = authGroupUsers(this.m.store, cred.tenantId, cred.tag);
     if (referrers.length) throw fail('reference.in-use', '__all__', { entity: 'auth-group', id: cred.tag, referrers });
   }
 

@@ -1,8 +1,28 @@
 /**
  * The domain model: vendor-neutral names. Dialects map their fields onto these at the edge
  * (api/<dialect>); the data plane reads a ConfigSnapshot of them. Entities that later
- * dialects need (Pool capacity, Tenant, Node, VolumeConnector, VolumeTarget) grow here.
+ * dialects need (Pool capacity, Node, VolumeConnector, VolumeTarget) grow here.
+ *
+ * Every configuration entity belongs to one tenant (`tenantId`; the default tenant, id 1,
+ * owns what FreeNAS creates) and has a `uuid` that never changes, beside the integer `id`
+ * the FreeNAS dialect shows.
  */
+
+/** Who owns configuration: names and tags are unique within a tenant, not across them. */
+export interface Tenant {
+  id: number;
+  uuid: string;
+  name: string;
+  /** The tenant's iSCSI service (administrative state): off, its targets refuse every login. */
+  iscsiEnabled: boolean;
+}
+
+/** The identity every configuration entity carries besides its integer id. */
+export interface Owned {
+  /** RFC 4122 version 4, fixed at creation. */
+  uuid: string;
+  tenantId: number;
+}
 
 export type AuthMethod = 'None' | 'Auto' | 'CHAP' | 'CHAP Mutual';
 export type DigestSetting = 'Auto' | 'None' | 'CRC32C';
@@ -35,7 +55,7 @@ export interface GlobalSettings {
 }
 
 /** A portal group: a tag and the IP:PORT addresses it listens on. */
-export interface PortalGroup {
+export interface PortalGroup extends Owned {
   id: number;
   tag: number;
   /** "IPv4:port", "[IPv6]:port"; wildcards 0.0.0.0 / [::] allowed. */
@@ -44,7 +64,7 @@ export interface PortalGroup {
 }
 
 /** Initiator group: who (names) from where (networks) may use a target. */
-export interface InitiatorGroup {
+export interface InitiatorGroup extends Owned {
   id: number;
   tag: number;
   /** 'ALL' or iSCSI names. */
@@ -55,7 +75,7 @@ export interface InitiatorGroup {
 }
 
 /** One CHAP credential; credentials sharing a tag form an auth group. */
-export interface AuthCredential {
+export interface AuthCredential extends Owned {
   id: number;
   tag: number;
   user: string;
@@ -64,7 +84,7 @@ export interface AuthCredential {
   peerSecret: string;
 }
 
-export interface Target {
+export interface Target extends Owned {
   id: number;
   /** As configured; `servedName()` prepends the basename when it is not an iqn/eui/naa name. */
   name: string;
@@ -92,7 +112,7 @@ export interface Target {
  * this initiator group with this authentication. A target may have several, one per
  * portal group; each is its own target portal group on the wire.
  */
-export interface TargetGroup {
+export interface TargetGroup extends Owned {
   id: number;
   targetId: number;
   portalGroupId: number;
@@ -113,7 +133,7 @@ export interface ServiceSetting {
 
 export type ExtentType = 'File' | 'Device' | 'ZFS Volume';
 
-export interface Extent {
+export interface Extent extends Owned {
   id: number;
   name: string;
   type: ExtentType;
@@ -143,7 +163,7 @@ export interface Extent {
 }
 
 /** A target-to-extent mapping: the extent is LUN `lun` of the target. */
-export interface Lun {
+export interface Lun extends Owned {
   id: number;
   targetId: number;
   extentId: number;
@@ -169,6 +189,9 @@ export interface ConfigSnapshot {
   extents: Extent[];
   luns: Lun[];
   pools: Pool[];
-  /** The iSCSI target service: when disabled, no portal listens and no login succeeds. */
-  iscsiEnabled: boolean;
+  /**
+   * Every tenant and its iSCSI service switch: a tenant's targets refuse logins while it is
+   * off, and the default tenant's portals stop listening.
+   */
+  tenants: Tenant[];
 }

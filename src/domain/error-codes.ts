@@ -19,7 +19,8 @@ export type EntityKind =
   | 'lun'
   | 'target-group'
   | 'service'
-  | 'api-key';
+  | 'api-key'
+  | 'tenant';
 
 export const ENTITY_LABELS: Record<EntityKind, string> = {
   'portal-group': 'portal group',
@@ -32,6 +33,7 @@ export const ENTITY_LABELS: Record<EntityKind, string> = {
   'target-group': 'target group',
   service: 'service',
   'api-key': 'API key',
+  tenant: 'tenant',
 };
 
 interface Spec<P> {
@@ -176,6 +178,22 @@ export const ERROR_CODES = {
   'file.grow-failed': spec<{ reason: string }>('invalid', (p) => `The file cannot be grown: ${p.reason}.`),
   'device.missing': spec<{ path: string }>('invalid', (p) => `The device ${p.path} does not exist.`),
   'device.not-block': spec<{ path: string }>('invalid', (p) => `${p.path} is not a block device.`),
+
+  // Tenants.
+  'tenant.move-refused': spec('invalid', () => 'An object cannot move to another tenant.'),
+  'tenant.default-kept': spec('referenced', () => 'The default tenant cannot be deleted.'),
+  'tenant.not-empty': spec<{ tenant: string; holds: string[] }>('referenced', (p) => `Tenant "${p.tenant}" still owns ${p.holds.join(', ')}.`),
+  'target.served-name-taken': spec<{ id: number; tenantId: number; served: string }>(
+    'conflict',
+    (p) => `Another target (id ${p.id}, tenant ${p.tenantId}) is already served as ${p.served}.`,
+  ),
+
+  // Lists.
+  'list.filter-unknown': spec<{ field: string }>('invalid', (p) => `Cannot filter on "${p.field}".`),
+  'list.filter-value': spec<{ field: string; kind: string }>('invalid', (p) => `"${p.field}" is filtered on ${p.kind}, or null.`),
+  'list.sort-unknown': spec<{ field: string }>('invalid', (p) => `Cannot sort on "${p.field}".`),
+  'list.marker-with-offset': spec('invalid', () => 'A marker and an offset cannot be combined.'),
+  'list.marker-unknown': spec<{ uuid: string }>('invalid', (p) => `No item with uuid "${p.uuid}" is in this list.`),
 
   // Global settings.
   'globals.basename-invalid': spec(

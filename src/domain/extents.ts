@@ -5,8 +5,9 @@
  * that creates an image; an extent whose own image went missing stays without one.
  * Device extents name an existing block device. ZFS volumes need ZFS.
  */
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import type { Page } from './repository.js';
+import type { ListQuery, ListResult } from './repository.js';
 import { EXTENT_DEFAULTS } from './defaults.js';
 import type { Extent, ExtentType } from './entities.js';
 import { fail, notFound } from './errors.js';
@@ -17,8 +18,11 @@ import { generateNaa, parseNaa } from './naa.js';
 import { resolvePoolPath } from './pool-paths.js';
 import { choice, intInRange, noControlCharacters, text } from './rules.js';
 import { parseSize } from './size.js';
+import { keepTenant, ownerTenant } from './tenants.js';
 
 export interface ExtentInput {
+  /** The owner (create only; absent: the default tenant). Image paths and NAA ids stay unique across tenants. */
+  tenantId?: number;
   name?: string;
   type?: string;
   path?: string;
@@ -44,8 +48,8 @@ export const RPM_CHOICES = ['Unknown', 'SSD', '5400', '7200', '10000', '15000'] 
 export class ExtentService {
   constructor(private readonly m: Mutations) {}
 
-  list(page?: Page): Extent[] {
-    return this.m.store.listExtents(page);
+  list(query?: ListQuery): ListResult<Extent> {
+    return this.m.store.listExtents(query);
   }
 
   get(id: number): Extent {
@@ -58,6 +62,8 @@ export class ExtentService {
     return this.m.run((onRollback) => {
       const base = {
         ...EXTENT_DEFAULTS,
+        uuid: randomUUID(),
+        tenantId: ownerTenant(this.m.store, input.tenantId),
         name: input.name ?? '',
         type: (input.type ?? 'File') as ExtentType,
         path: '',
@@ -78,6 +84,7 @@ export class ExtentService {
   update(id: number, input: ExtentInput): Promise<Extent> {
     return this.m.run((onRollback) => {
       const current = this.get(id);
+      keepTenant(input.tenantId, current.tenantId);
       const next = this.applyOptions({ ...current }, input) as Extent;
       if (input.name !== undefined) next.name = input.name;
       if (input.type !== undefined) next.type = input.type as ExtentType;
@@ -122,7 +129,7 @@ export class ExtentService {
     e.name = noControlCharacters('name', e.name).trim();
     if (e.name === '') throw fail('value.required', 'name');
     text('name', e.name, 120);
-    const sameName = this.m.store.extentByName(e.name);
+    const sameName = this.m.store.extentByName(e.tenantId, e.name);
     if (sameName && sameName.id !== selfId) throw fail('name.taken', 'name', { entity: 'extent', name: e.name });
     choice('type', e.type, TYPES);
     text('comment', e.comment, 120);
@@ -197,7 +204,7 @@ export class ExtentService {
   private checkNaa(text: string, selfId: number | null): string {
     const naa = parseNaa(text);
     if (naa === null) throw fail('extent.naa-invalid', 'naa');
-    const owner = this.m.store.listExtents().find((x) => x.naa === naa);
+    const owner = this.m.store.extentByNaa(naa);
     if (owner && owner.id !== selfId) throw fail('extent.naa-taken', 'naa');
     return naa;
   }
@@ -205,7 +212,7 @@ export class ExtentService {
   private uniqueNaa(): string {
     for (;;) {
       const naa = generateNaa();
-      if (!this.m.store.naaInUse(naa)) return naa;
+      if (!this.m.store.extentByNaa(naa)) return naa;
     }
   }
 }

@@ -7,6 +7,7 @@ import { isIPv4, isIPv6, isNetwork } from './addresses.js';
 import type { Mutations } from './mutations.js';
 import { AUTH_METHODS, atMost, choice, intInRange, noControlCharacters, noControlCharactersInList } from './rules.js';
 import { assertAuthGroupUsable } from './auth-groups.js';
+import { DEFAULT_TENANT_ID } from './tenants.js';
 
 export type GlobalsPatch = Partial<GlobalSettings>;
 
@@ -66,8 +67,9 @@ function validateGlobals(g: GlobalSettings, m: Mutations): void {
   }
   choice('lucAuthMethod', g.lucAuthMethod, ['', ...AUTH_METHODS]);
   atMost('lucAuthNetwork', g.lucAuthNetwork, 120);
-  assertAuthGroupUsable(m.store, 'discoveryAuthGroup', g.discoveryAuthMethod, g.discoveryAuthGroup);
-  if (g.lucAuthGroup !== null) assertAuthGroupUsable(m.store, 'lucAuthGroup', 'Auto', g.lucAuthGroup);
+  // The global settings are the default tenant's, and so are the auth groups they name.
+  assertAuthGroupUsable(m.store, DEFAULT_TENANT_ID, 'discoveryAuthGroup', g.discoveryAuthMethod, g.discoveryAuthGroup);
+  if (g.lucAuthGroup !== null) assertAuthGroupUsable(m.store, DEFAULT_TENANT_ID, 'lucAuthGroup', 'Auto', g.lucAuthGroup);
 }
 
 export function stripUndefined<T extends object>(patch: T): Partial<T> {

@@ -2,7 +2,8 @@
  * Initiator groups ("authorized initiators"): which initiator names, from which networks,
  * may log in to a target. Both lists are "ALL" or explicit entries.
  */
-import type { Page } from './repository.js';
+import { randomUUID } from 'node:crypto';
+import type { ListQuery, ListResult } from './repository.js';
 import type { InitiatorGroup } from './entities.js';
 import { fail, notFound } from './errors.js';
 import { isIscsiName } from './iscsi-names.js';
@@ -10,8 +11,11 @@ import { isNetwork } from './addresses.js';
 import type { Mutations } from './mutations.js';
 import { intInRange, noControlCharactersInList, text } from './rules.js';
 import { targetReferrers } from './auth-groups.js';
+import { keepTenant, ownerTenant } from './tenants.js';
 
 export interface InitiatorGroupInput {
+  /** The owner (create only; absent: the default tenant). */
+  tenantId?: number;
   tag?: number | null;
   /** A list, or text separated by spaces, commas or newlines. */
   initiators?: string | string[];
@@ -60,8 +64,8 @@ export function parseNetworkList(value: string | string[]): string[] {
 export class InitiatorGroupService {
   constructor(private readonly m: Mutations) {}
 
-  list(page?: Page): InitiatorGroup[] {
-    return this.m.store.listInitiatorGroups(page);
+  list(query?: ListQuery): ListResult<InitiatorGroup> {
+    return this.m.store.listInitiatorGroups(query);
   }
 
   get(id: number): InitiatorGroup {
@@ -72,13 +76,16 @@ export class InitiatorGroupService {
 
   create(input: InitiatorGroupInput): Promise<InitiatorGroup> {
     return this.m.run(() => {
+      const tenantId = ownerTenant(this.m.store, input.tenantId);
       const group: Omit<InitiatorGroup, 'id'> = {
-        tag: input.tag ?? this.m.store.maxInitiatorTag() + 1,
+        uuid: randomUUID(),
+        tenantId,
+        tag: input.tag ?? this.m.store.maxInitiatorTag(tenantId) + 1,
         initiators: parseInitiatorList(input.initiators ?? 'ALL'),
         networks: parseNetworkList(input.networks ?? 'ALL'),
         comment: text('comment', input.comment ?? '', 120),
       };
-      this.checkTag(group.tag, null);
+      this.checkTag(tenantId, group.tag, null);
       const id = this.m.store.insertInitiatorGroup(group);
       return { id, ...group };
     });
@@ -87,14 +94,15 @@ export class InitiatorGroupService {
   update(id: number, input: InitiatorGroupInput): Promise<InitiatorGroup> {
     return this.m.run(() => {
       const current = this.get(id);
+      keepTenant(input.tenantId, current.tenantId);
       const next: InitiatorGroup = {
-        id,
+        ...current,
         tag: input.tag ?? current.tag,
         initiators: input.initiators === undefined ? current.initiators : parseInitiatorList(input.initiators),
         networks: input.networks === undefined ? current.networks : parseNetworkList(input.networks),
         comment: input.comment === undefined ? current.comment : text('comment', input.comment, 120),
       };
-      this.checkTag(next.tag, id);
+      this.checkTag(next.tenantId, next.tag, id);
       this.m.store.updateInitiatorGroup(next);
       return next;
     });
@@ -102,16 +110,16 @@ export class InitiatorGroupService {
 
   delete(id: number): Promise<void> {
     return this.m.run(() => {
-      this.get(id);
-      const referrers = targetReferrers(this.m.store, 'initiatorGroup', id);
+      const group = this.get(id);
+      const referrers = targetReferrers(this.m.store, group.tenantId, 'initiatorGroup', id);
       if (referrers.length) throw fail('reference.in-use', '__all__', { entity: 'initiator-group', id, referrers });
       this.m.store.deleteInitiatorGroup(id);
     });
   }
 
-  private checkTag(tag: number, selfId: number | null): void {
+  private checkTag(tenantId: number, tag: number, selfId: number | null): void {
     intInRange('tag', tag, 1, 65535);
-    const owner = this.m.store.initiatorGroupByTag(tag);
+    const owner = this.m.store.initiatorGroupByTag(tenantId, tag);
     if (owner !== null && owner !== selfId) throw fail('tag.taken', 'tag', { entity: 'initiator-group', tag });
   }
 }

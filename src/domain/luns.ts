@@ -2,14 +2,18 @@
  * Target-to-extent mappings. The extent becomes LUN `lun` of the target: the number the
  * client asks for, or the lowest free one (so the first mapping of a target is LUN 0).
  */
-import type { Page } from './repository.js';
+import { randomUUID } from 'node:crypto';
+import type { ListQuery, ListResult } from './repository.js';
 import { MAX_LUN } from './defaults.js';
 import type { Lun } from './entities.js';
 import { fail, notFound } from './errors.js';
 import type { Mutations } from './mutations.js';
 import { intInRange } from './rules.js';
+import { keepTenant } from './tenants.js';
 
 export interface LunInput {
+  /** When given, the target's tenant: a mapping belongs to its target's tenant, and so must its extent. */
+  tenantId?: number;
   targetId?: number;
   extentId?: number;
   /** null or absent: the next free number. */
@@ -19,8 +23,8 @@ export interface LunInput {
 export class LunService {
   constructor(private readonly m: Mutations) {}
 
-  list(page?: Page): Lun[] {
-    return this.m.store.listLuns(page);
+  list(query?: ListQuery): ListResult<Lun> {
+    return this.m.store.listLuns(query);
   }
 
   get(id: number): Lun {
@@ -33,9 +37,12 @@ export class LunService {
     return this.m.run(() => {
       if (input.targetId === undefined || input.targetId === null) throw fail('value.required', 'targetId');
       if (input.extentId === undefined || input.extentId === null) throw fail('value.required', 'extentId');
-      this.checkRefs(input.targetId, input.extentId, null);
+      const tenantId = this.checkRefs(input.targetId, input.extentId, null, null);
+      keepTenant(input.tenantId, tenantId);
       const explicit = input.lun !== undefined && input.lun !== null;
       const lun: Omit<Lun, 'id'> = {
+        uuid: randomUUID(),
+        tenantId,
         targetId: input.targetId,
         extentId: input.extentId,
         lun: explicit ? this.checkNumber(input.targetId, input.lun!, null) : this.nextFree(input.targetId),
@@ -49,12 +56,13 @@ export class LunService {
   update(id: number, input: LunInput): Promise<Lun> {
     return this.m.run(() => {
       const current = this.get(id);
+      keepTenant(input.tenantId, current.tenantId);
       const next: Lun = {
         ...current,
         targetId: input.targetId ?? current.targetId,
         extentId: input.extentId ?? current.extentId,
       };
-      this.checkRefs(next.targetId, next.extentId, id);
+      this.checkRefs(next.targetId, next.extentId, id, current.tenantId);
       if (input.lun !== undefined && input.lun !== null) {
         next.lun = this.checkNumber(next.targetId, input.lun, id);
         next.autoNumbered = false;
@@ -79,11 +87,17 @@ export class LunService {
     });
   }
 
-  private checkRefs(targetId: number, extentId: number, selfId: number | null): void {
-    if (!this.m.store.getTarget(targetId)) throw fail('reference.missing', 'targetId', { entity: 'target', id: targetId });
-    if (!this.m.store.getExtent(extentId)) throw fail('reference.missing', 'extentId', { entity: 'extent', id: extentId });
+  /**
+   * The target and the extent exist and are one tenant's (`tenantId`'s, when the mapping
+   * has one already: it stays with it); returns that tenant.
+   */
+  private checkRefs(targetId: number, extentId: number, selfId: number | null, tenantId: number | null): number {
+    const target = this.m.store.getTarget(targetId);
+    if (!target || (tenantId !== null && target.tenantId !== tenantId)) throw fail('reference.missing', 'targetId', { entity: 'target', id: targetId });
+    if (this.m.store.getExtent(extentId)?.tenantId !== target.tenantId) throw fail('reference.missing', 'extentId', { entity: 'extent', id: extentId });
     const dup = this.m.store.lunsOfTarget(targetId).find((l) => l.extentId === extentId && l.id !== selfId);
     if (dup) throw fail('lun.extent-mapped', 'extentId', { extentId, targetId, lun: dup.lun });
+    return target.tenantId;
   }
 
   private checkNumber(targetId: number, lun: number, selfId: number | null): number {

@@ -3,15 +3,19 @@
  * or on a port already in use, is stored and served; the listener's failure is live
  * state (GET /api/status), not a validation error. Two groups may not claim one address.
  */
+import { randomUUID } from 'node:crypto';
 import { formatListenAddress, parseListenAddress } from './addresses.js';
-import type { Page } from './repository.js';
+import type { ListQuery, ListResult } from './repository.js';
 import type { PortalGroup } from './entities.js';
 import { fail, notFound } from './errors.js';
 import type { Mutations } from './mutations.js';
 import { intInRange, text } from './rules.js';
 import { targetReferrers } from './auth-groups.js';
+import { keepTenant, ownerTenant } from './tenants.js';
 
 export interface PortalGroupInput {
+  /** The owner (create only; absent: the default tenant). */
+  tenantId?: number;
   tag?: number | null;
   listen?: string[];
   comment?: string;
@@ -20,8 +24,8 @@ export interface PortalGroupInput {
 export class PortalGroupService {
   constructor(private readonly m: Mutations) {}
 
-  list(page?: Page): PortalGroup[] {
-    return this.m.store.listPortalGroups(page);
+  list(query?: ListQuery): ListResult<PortalGroup> {
+    return this.m.store.listPortalGroups(query);
   }
 
   get(id: number): PortalGroup {
@@ -32,9 +36,12 @@ export class PortalGroupService {
 
   create(input: PortalGroupInput): Promise<PortalGroup> {
     return this.m.run(() => {
+      const tenantId = ownerTenant(this.m.store, input.tenantId);
       if (input.listen === undefined) throw fail('value.required', 'listen');
       const group: Omit<PortalGroup, 'id'> = {
-        tag: input.tag ?? this.m.store.maxPortalTag() + 1,
+        uuid: randomUUID(),
+        tenantId,
+        tag: input.tag ?? this.m.store.maxPortalTag(tenantId) + 1,
         listen: normaliseListen(input.listen),
         comment: text('comment', input.comment ?? '', 120),
       };
@@ -47,6 +54,7 @@ export class PortalGroupService {
   update(id: number, input: PortalGroupInput): Promise<PortalGroup> {
     return this.m.run(() => {
       const current = this.get(id);
+      keepTenant(input.tenantId, current.tenantId);
       const next: PortalGroup = {
         ...current,
         tag: input.tag ?? current.tag,
@@ -61,8 +69,8 @@ export class PortalGroupService {
 
   delete(id: number): Promise<void> {
     return this.m.run(() => {
-      this.get(id);
-      const referrers = targetReferrers(this.m.store, 'portalGroup', id);
+      const group = this.get(id);
+      const referrers = targetReferrers(this.m.store, group.tenantId, 'portalGroup', id);
       if (referrers.length) throw fail('reference.in-use', '__all__', { entity: 'portal-group', id, referrers });
       this.m.store.deletePortalGroup(id);
     });
@@ -70,7 +78,7 @@ export class PortalGroupService {
 
   private check(group: Omit<PortalGroup, 'id'>, selfId: number | null): void {
     intInRange('tag', group.tag, 1, 65535);
-    const tagOwner = this.m.store.portalGroupByTag(group.tag);
+    const tagOwner = this.m.store.portalGroupByTag(group.tenantId, group.tag);
     if (tagOwner !== null && tagOwner !== selfId) throw fail('tag.taken', 'tag', { entity: 'portal-group', tag: group.tag });
     for (const address of group.listen) {
       const owner = this.m.store.portalGroupListeningOn(address);

@@ -15,13 +15,8 @@ import type {
   PortalGroup,
   Target,
   TargetGroup,
+  Tenant,
 } from './entities.js';
-
-/** One page of a list, in id order. `limit` 0 or less means no limit. Whole numbers below 2^53. */
-export interface Page {
-  offset: number;
-  limit: number;
-}
 
 /** A scalar a list may be filtered on: the entity's domain field must equal it. */
 export type FilterValue = string | number | boolean | null;
@@ -70,66 +65,93 @@ export interface ConfigRepository {
   putGlobals(globals: GlobalSettings): void;
   listPools(): Pool[];
 
-  listPortalGroups(page?: Page): PortalGroup[];
+  /** Every tenant, by id; the default tenant (id 1) always exists. */
+  listTenants(): Tenant[];
+  getTenant(id: number): Tenant | null;
+  tenantByName(name: string): Tenant | null;
+  tenantByUuid(uuid: string): Tenant | null;
+  insertTenant(t: Omit<Tenant, 'id'>): number;
+  /** Stores the tenant's name and iSCSI service switch. */
+  updateTenant(t: Tenant): void;
+  deleteTenant(id: number): void;
+  /** How many rows of each kind the tenant owns (kinds with none left out). */
+  tenantHoldings(id: number): Record<string, number>;
+
+  /**
+   * Each `list*` answers a ListQuery (list-query.ts: the fields each entity may be filtered
+   * and sorted on). Without a query: every tenant's rows, by id.
+   */
+  listPortalGroups(query?: ListQuery): ListResult<PortalGroup>;
   getPortalGroup(id: number): PortalGroup | null;
+  getPortalGroupByUuid(uuid: string): PortalGroup | null;
+  /** Listen addresses are one per host, whatever the tenant. */
   portalGroupListeningOn(address: string): number | null;
-  portalGroupByTag(tag: number): number | null;
-  maxPortalTag(): number;
+  portalGroupByTag(tenantId: number, tag: number): number | null;
+  maxPortalTag(tenantId: number): number;
   insertPortalGroup(group: Omit<PortalGroup, 'id'>): number;
   updatePortalGroup(group: PortalGroup): void;
   deletePortalGroup(id: number): void;
 
-  listInitiatorGroups(page?: Page): InitiatorGroup[];
+  listInitiatorGroups(query?: ListQuery): ListResult<InitiatorGroup>;
   getInitiatorGroup(id: number): InitiatorGroup | null;
-  initiatorGroupByTag(tag: number): number | null;
-  maxInitiatorTag(): number;
+  getInitiatorGroupByUuid(uuid: string): InitiatorGroup | null;
+  initiatorGroupByTag(tenantId: number, tag: number): number | null;
+  maxInitiatorTag(tenantId: number): number;
   insertInitiatorGroup(g: Omit<InitiatorGroup, 'id'>): number;
   updateInitiatorGroup(g: InitiatorGroup): void;
   deleteInitiatorGroup(id: number): void;
 
-  listAuthCredentials(page?: Page): AuthCredential[];
+  listAuthCredentials(query?: ListQuery): ListResult<AuthCredential>;
   getAuthCredential(id: number): AuthCredential | null;
-  authCredentialsWithTag(tag: number): AuthCredential[];
-  maxAuthTag(): number;
+  getAuthCredentialByUuid(uuid: string): AuthCredential | null;
+  /** The tenant's auth group `tag`: its credentials. */
+  authCredentialsWithTag(tenantId: number, tag: number): AuthCredential[];
+  maxAuthTag(tenantId: number): number;
   insertAuthCredential(c: Omit<AuthCredential, 'id'>): number;
   updateAuthCredential(c: AuthCredential): void;
   deleteAuthCredential(id: number): void;
 
-  listTargets(page?: Page): Target[];
+  listTargets(query?: ListQuery): ListResult<Target>;
   getTarget(id: number): Target | null;
-  targetByName(name: string): Target | null;
-  /** Targets that use portal group `id`, initiator group `id`, or auth group (tag) `id`. */
-  targetsReferencing(kind: TargetReference, id: number): Target[];
+  getTargetByUuid(uuid: string): Target | null;
+  targetByName(tenantId: number, name: string): Target | null;
+  /**
+   * The tenant's targets that use portal group `id`, initiator group `id`, or auth group
+   * (tag) `id`.
+   */
+  targetsReferencing(tenantId: number, kind: TargetReference, id: number): Target[];
+  /** Every tenant's targets, only what decides their served names. */
+  targetNames(): Pick<Target, 'id' | 'tenantId' | 'name'>[];
   targetSerials(): string[];
   insertTarget(t: Omit<Target, 'id'>): number;
   updateTarget(t: Target): void;
   deleteTarget(id: number): void;
 
-  listExtents(page?: Page): Extent[];
+  listExtents(query?: ListQuery): ListResult<Extent>;
   getExtent(id: number): Extent | null;
-  extentByName(name: string): Extent | null;
+  getExtentByUuid(uuid: string): Extent | null;
+  extentByName(tenantId: number, name: string): Extent | null;
+  /** Image paths and NAA identifiers are one per host, whatever the tenant. */
   extentByPath(realPath: string): Extent | null;
-  naaInUse(naa: string): boolean;
+  extentByNaa(naa: string): Extent | null;
   insertExtent(e: Omit<Extent, 'id'>): number;
   updateExtent(e: Extent): void;
   deleteExtent(id: number): void;
 
-  listTargetGroups(page?: Page): TargetGroup[];
+  listTargetGroups(query?: ListQuery): ListResult<TargetGroup>;
   getTargetGroup(id: number): TargetGroup | null;
+  getTargetGroupByUuid(uuid: string): TargetGroup | null;
   /** The groups that put target `targetId` on more portal groups. */
   targetGroupsOf(targetId: number): TargetGroup[];
-  /** Groups that use portal group `id`, initiator group `id`, or auth group (tag) `id`. */
-  targetGroupsReferencing(kind: TargetReference, id: number): TargetGroup[];
+  /** The tenant's groups that use portal group `id`, initiator group `id`, or auth group (tag) `id`. */
+  targetGroupsReferencing(tenantId: number, kind: TargetReference, id: number): TargetGroup[];
   insertTargetGroup(g: Omit<TargetGroup, 'id'>): number;
   updateTargetGroup(g: TargetGroup): void;
   deleteTargetGroup(id: number): void;
 
-  /** The iSCSI service's administrative state (on in a fresh store). */
-  iscsiEnabled(): boolean;
-  setIscsiEnabled(on: boolean): void;
-
-  listLuns(page?: Page): Lun[];
+  listLuns(query?: ListQuery): ListResult<Lun>;
   getLun(id: number): Lun | null;
+  getLunByUuid(uuid: string): Lun | null;
   lunsOfTarget(targetId: number): Lun[];
   lunsOfExtent(extentId: number): Lun[];
   insertLun(l: Omit<Lun, 'id'>): number;

@@ -12,9 +12,11 @@ import type { ConfigApplier } from './ports.js';
 import { TargetService } from './targets.js';
 import { TargetGroupService } from './target-groups.js';
 import { ServiceSwitch } from './service-switch.js';
+import { TenantService } from './tenants.js';
 
 export interface DomainServices {
   mutations: Mutations;
+  tenants: TenantService;
   globals: GlobalsService;
   portalGroups: PortalGroupService;
   initiatorGroups: InitiatorGroupService;
@@ -27,16 +29,17 @@ export interface DomainServices {
   serviceSwitch: ServiceSwitch;
 }
 
-/** `iscsiRunning`: whether the data plane serves the iSCSI target now (absent: as switched). */
+/** `iscsiRunning`: whether the data plane serves a tenant's iSCSI targets now (absent: as switched). */
 export function createDomainServices(
   store: ConfigRepository & ApiKeyRepository,
   applier: ConfigApplier,
   log: DomainLog,
-  iscsiRunning: (() => boolean) | null = null,
+  iscsiRunning: ((tenantId: number) => boolean) | null = null,
 ): DomainServices {
   const mutations = new Mutations(store, applier, log);
   return {
     mutations,
+    tenants: new TenantService(mutations),
     globals: new GlobalsService(mutations),
     portalGroups: new PortalGroupService(mutations),
     initiatorGroups: new InitiatorGroupService(mutations),

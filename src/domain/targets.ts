@@ -1,9 +1,11 @@
 /**
  * Targets. A name that is not already an iqn./eui./naa. name is served as
- * "<basename>:<name>". The serial is generated like FreeNAS when absent: 10000001 for
- * the first target, then then one above the highest.
+ * "<basename>:<name>" (served-name.ts). Names are unique within a tenant; served names
+ * across all of them, since initiators see one namespace. The serial is generated like
+ * FreeNAS when absent: 10000001 for the first target, then one above the highest.
  */
-import type { Page } from './repository.js';
+import { randomUUID } from 'node:crypto';
+import type { ListQuery, ListResult } from './repository.js';
 import { FIRST_TARGET_SERIAL, TARGET_DEFAULTS } from './defaults.js';
 import type { ConfigRepository } from './repository.js';
 import type { AuthMethod, DigestSetting, Target } from './entities.js';
@@ -13,8 +15,10 @@ import type { Mutations } from './mutations.js';
 import { AUTH_METHODS, choice, intInRange, noControlCharacters, text } from './rules.js';
 import { assertAuthGroupUsable } from './auth-groups.js';
 import { stripUndefined } from './globals-service.js';
+import { keepTenant, ownerTenant } from './tenants.js';
 
-export type TargetInput = Partial<Omit<Target, 'id' | 'blockSize' | 'type'>> & {
+/** `tenantId`: the owner (create only; absent: the default tenant). */
+export type TargetInput = Partial<Omit<Target, 'id' | 'uuid' | 'blockSize' | 'type'>> & {
   blockSize?: number;
   type?: string;
 };
@@ -25,11 +29,9 @@ export const BLOCK_SIZES = [512, 4096] as const;
 export class TargetService {
   constructor(private readonly m: Mutations) {}
 
-  list(page?: Page): Target[] {
-    return this.m.store.listTargets(page);
+  list(query?: ListQuery): ListResult<Target> {
+    return this.m.store.listTargets(query);
   }
-
-
 
   get(id: number): Target {
     const target = this.m.store.getTarget(id);
@@ -38,8 +40,8 @@ export class TargetService {
   }
 
   /** The name initiators see for `target`. */
-  servedName(target: Target): string {
-    return servedTargetName(this.m.store.getGlobals()!.basename, target.name);
+  servedName(target: Pick<Target, 'name' | 'tenantId'>): string {
+    return servedTargetName(this.m.store.getGlobals()!.basename, target);
   }
 
   create(input: TargetInput): Promise<Target> {
@@ -48,6 +50,8 @@ export class TargetService {
       const target = {
         ...TARGET_DEFAULTS,
         ...stripUndefined(input),
+        uuid: randomUUID(),
+        tenantId: ownerTenant(this.m.store, input.tenantId),
         name: input.name ?? '',
         serial: input.serial ?? this.nextSerial(),
         portalGroupId: input.portalGroupId ?? null,
@@ -60,7 +64,9 @@ export class TargetService {
 
   update(id: number, input: TargetInput): Promise<Target> {
     return this.m.run(() => {
-      const next = { ...this.get(id), ...stripUndefined(input), id } as Target;
+      const current = this.get(id);
+      keepTenant(input.tenantId, current.tenantId);
+      const next = { ...current, ...stripUndefined(input), id, uuid: current.uuid } as Target;
       // An explicit null clears the optional references.
       if (input.alias === null) next.alias = null;
       if (input.initiatorGroupId === null) next.initiatorGroupId = null;
@@ -88,18 +94,21 @@ export class TargetService {
     } else if (!TARGET_NAME_CHARS.test(name)) {
       throw fail('iscsi-name.characters', 'name');
     }
-    if (Buffer.byteLength(this.servedName({ ...t, id: 0 })) > MAX_ISCSI_NAME) {
+    const served = this.servedName({ name, tenantId: t.tenantId });
+    if (Buffer.byteLength(served) > MAX_ISCSI_NAME) {
       throw fail('iscsi-name.too-long', 'name', { max: MAX_ISCSI_NAME });
     }
-    const sameName = this.m.store.targetByName(name);
+    const sameName = this.m.store.targetByName(t.tenantId, name);
     if (sameName && sameName.id !== selfId) throw fail('name.taken', 'name', { entity: 'target', name });
+    const twin = this.servedAs(served, selfId);
+    if (twin) throw fail('target.served-name-taken', 'name', { id: twin.id, tenantId: twin.tenantId, served });
     t.name = name;
     if (t.alias !== null) text('alias', t.alias, 120);
     if (!/^[A-Za-z0-9_.-]{1,16}$/.test(t.serial)) {
       throw fail('serial.invalid', 'serial');
     }
     if (typeof t.readOnly !== 'boolean') throw fail('value.not-boolean', 'readOnly');
-    checkTargetAccess(this.m.store, t);
+    checkTargetAccess(this.m.store, t.tenantId, t);
     if (t.portalGroupId !== null && selfId !== null) {
       const group = this.m.store.targetGroupsOf(selfId).find((g) => g.portalGroupId === t.portalGroupId);
       if (group) throw fail('target.portal-in-group', 'portalGroupId', { portalGroupId: t.portalGroupId, targetGroupId: group.id });
@@ -107,6 +116,16 @@ export class TargetService {
     intInRange('queueDepth', t.queueDepth, 0, 255);
     choice('blockSize', t.blockSize, BLOCK_SIZES);
     choice('type', t.type, ['Disk']);
+  }
+
+  /**
+   * The other target (any tenant) served under `served`, if any: initiators name targets
+   * case-insensitively (RFC 3722 folds case), and so does the data plane.
+   */
+  private servedAs(served: string, selfId: number | null): Pick<Target, 'id' | 'tenantId'> | null {
+    const basename = this.m.store.getGlobals()!.basename;
+    const wanted = served.toLowerCase();
+    return this.m.store.targetNames().find((o) => o.id !== selfId && servedTargetName(basename, o).toLowerCase() === wanted) ?? null;
   }
 
   private nextSerial(): string {
@@ -119,23 +138,25 @@ export class TargetService {
 /**
  * Who may use a target through one portal group, and how: the same rule for a target's
  * own (9.2) portal group and for each target group. A null portal group is a target
- * without its own (reachable through target groups only).
+ * without its own (reachable through target groups only). Everything named is tenant
+ * `tenantId`'s: another tenant's groups do not exist here.
  */
 export function checkTargetAccess(
   store: ConfigRepository,
+  tenantId: number,
   a: { portalGroupId: number | null; initiatorGroupId: number | null; authMethod: AuthMethod; authGroup: number | null; digest: DigestSetting },
 ): void {
   if (a.portalGroupId !== null) {
     if (!Number.isInteger(a.portalGroupId)) throw fail('value.not-integer', 'portalGroupId');
-    if (!store.getPortalGroup(a.portalGroupId)) throw fail('reference.missing', 'portalGroupId', { entity: 'portal-group', id: a.portalGroupId });
+    if (store.getPortalGroup(a.portalGroupId)?.tenantId !== tenantId) throw fail('reference.missing', 'portalGroupId', { entity: 'portal-group', id: a.portalGroupId });
   }
   if (a.initiatorGroupId !== null) {
     if (!Number.isInteger(a.initiatorGroupId)) throw fail('value.not-integer', 'initiatorGroupId');
-    if (!store.getInitiatorGroup(a.initiatorGroupId)) {
+    if (store.getInitiatorGroup(a.initiatorGroupId)?.tenantId !== tenantId) {
       throw fail('reference.missing', 'initiatorGroupId', { entity: 'initiator-group', id: a.initiatorGroupId });
     }
   }
   choice('authMethod', a.authMethod, AUTH_METHODS);
-  assertAuthGroupUsable(store, 'authGroup', a.authMethod, a.authGroup);
+  assertAuthGroupUsable(store, tenantId, 'authGroup', a.authMethod, a.authGroup);
   choice('digest', a.digest, DIGESTS);
 }

@@ -39,7 +39,7 @@ export interface TargetGlobals {
   readonly ioTimeout: number;
   readonly discoveryAuth: AuthPolicy;
   /**
-   * False while the service is switched off: every login, discovery included, gets
+   * False while the whole service is switched off: every login, discovery included, gets
    * SERVICE UNAVAILABLE (0x0301). Absent means available.
    */
   readonly serviceAvailable?: boolean;
@@ -49,7 +49,9 @@ export interface TargetNode {
   /** Full iSCSI name as served (basename already prepended). */
   readonly name: string;
   readonly alias: string | null;
-  /** Tag of the portal group this target is reachable through. */
+  /** The portal group this target is reachable through, as the catalog knows it (PortalContext.portalGroup). */
+  readonly portalGroup: number;
+  /** That portal group's tag, as the wire says it. */
   readonly portalGroupTag: number;
   /** LUN number -> logical unit. */
   readonly luns: ReadonlyMap<number, LogicalUnit>;
@@ -60,6 +62,12 @@ export interface TargetNode {
   readonly queueDepth: number;
   /** Initiator-group check: may this initiator, connecting from this address, log in? */
   admits(initiatorName: string, address: string): boolean;
+  /**
+   * False while this target's service is switched off (its owner's switch): a login to it
+   * gets SERVICE UNAVAILABLE (0x0301), and SendTargets does not report it. Absent means
+   * available.
+   */
+  readonly serviceAvailable?: boolean;
 }
 
 /** A listener's address as reported in SendTargets. */
@@ -71,19 +79,26 @@ export interface PortalAddress {
 export interface TargetCatalog {
   globals(): TargetGlobals;
   /**
-   * The target `name` as served through portal group `portalGroupTag`: a target on several
+   * The target `name` as served through portal group `portalGroup`: a target on several
    * portal groups has one node per group (its own TargetPortalGroupTag, initiator group
    * and authentication; the same logical units).
    */
-  target(name: string, portalGroupTag: number): TargetNode | undefined;
+  target(name: string, portalGroup: number): TargetNode | undefined;
   /** Targets reachable through a portal group, in a stable order. */
-  targetsInGroup(portalGroupTag: number): readonly TargetNode[];
+  targetsInGroup(portalGroup: number): readonly TargetNode[];
   /** Every address of a portal group, wildcards included (SendTargets substitutes them). */
-  portalAddresses(portalGroupTag: number): readonly PortalAddress[];
+  portalAddresses(portalGroup: number): readonly PortalAddress[];
 }
 
 /** Where a connection came in: given by the listener that accepted it. */
 export interface PortalContext {
+  /**
+   * The catalog's key for the listener's portal group. It is not the tag: two portal
+   * groups may carry one tag (each owner numbers its own), and a connection must see only
+   * its own group's targets.
+   */
+  readonly portalGroup: number;
+  /** The group's tag, sent as TargetPortalGroupTag. */
   readonly portalGroupTag: number;
   /** The listener's configured address, e.g. 0.0.0.0:3260. */
   readonly listen: PortalAddress;

@@ -163,8 +163,8 @@ export class Connection implements SessionConnection {
   currentTarget(): TargetNode | null {
     const t = this.session?.target;
     if (!t) return null;
-    const live = this.host.catalog.target(t.name, t.portalGroupTag);
-    return live && live.portalGroupTag === t.portalGroupTag ? live : t;
+    const live = this.host.catalog.target(t.name, t.portalGroup);
+    return live && live.portalGroup === t.portalGroup ? live : t;
   }
 
   get closed(): boolean {
@@ -434,7 +434,7 @@ export class Connection implements SessionConnection {
           ...sendTargets(
             {
               catalog: this.host.catalog,
-              portalGroupTag: this.portal.portalGroupTag,
+              portalGroup: this.portal.portalGroup,
               localAddress: this.localAddress,
               initiatorName: s.initiatorName,
               initiatorAddress: this.initiatorAddress,

@@ -8,7 +8,8 @@ import type { TextPairs } from './text.js';
 
 export interface DiscoveryContext {
   readonly catalog: TargetCatalog;
-  readonly portalGroupTag: number;
+  /** The catalog's key for the connection's portal group (PortalContext.portalGroup). */
+  readonly portalGroup: number;
   /** socket.localAddress of this connection. */
   readonly localAddress: string;
   readonly initiatorName: string;
@@ -44,19 +45,20 @@ export function sendTargets(ctx: DiscoveryContext, value: string): TextPairs {
     if (value !== '' && value !== 'All' && value !== ctx.sessionTarget.name) return [];
     targets = [ctx.sessionTarget];
   } else if (value === 'All') {
-    targets = ctx.catalog.targetsInGroup(ctx.portalGroupTag);
+    targets = ctx.catalog.targetsInGroup(ctx.portalGroup);
   } else if (value === '') {
     return [];
   } else {
-    const t = ctx.catalog.target(value, ctx.portalGroupTag);
-    targets = t && t.portalGroupTag === ctx.portalGroupTag ? [t] : [];
+    const t = ctx.catalog.target(value, ctx.portalGroup);
+    targets = t && t.portalGroup === ctx.portalGroup ? [t] : [];
   }
   const out: TextPairs = [];
   for (const t of targets) {
-    if (!t.admits(ctx.initiatorName, ctx.initiatorAddress)) continue;
+    // A target whose service is switched off is not reported: a login to it would fail.
+    if (t.serviceAvailable === false || !t.admits(ctx.initiatorName, ctx.initiatorAddress)) continue;
     out.push(['TargetName', t.name]);
     const seen = new Set<string>();
-    for (const p of ctx.catalog.portalAddresses(t.portalGroupTag)) {
+    for (const p of ctx.catalog.portalAddresses(t.portalGroup)) {
       const host = portalAddress(p, ctx.localAddress);
       if (host === null) continue;
       const a = formatAddress(host, p.port, t.portalGroupTag);

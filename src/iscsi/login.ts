@@ -178,9 +178,12 @@ export class LoginMachine {
     if (typ === 'Normal') {
       const tn = keys.get('TargetName');
       if (!tn) throw loginError(LoginStatus.MissingParameter, 'TargetName missing');
-      const node = this.host.catalog.target(tn, this.host.portal.portalGroupTag);
-      if (!node || node.portalGroupTag !== this.host.portal.portalGroupTag) {
+      const node = this.host.catalog.target(tn, this.host.portal.portalGroup);
+      if (!node || node.portalGroup !== this.host.portal.portalGroup) {
         throw loginError(LoginStatus.NotFound, `target ${tn} not found`);
+      }
+      if (node.serviceAvailable === false) {
+        throw loginError(LoginStatus.ServiceUnavailable, `the iSCSI service of target ${tn} is switched off`);
       }
       if (!node.admits(initiatorName, this.host.initiatorAddress)) {
         throw loginError(LoginStatus.AuthorizationFailure, `initiator ${initiatorName} not admitted to ${tn}`);

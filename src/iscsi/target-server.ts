@@ -134,13 +134,13 @@ export class IscsiTargetServer {
   }
 
   dropSessions(
-    pred: (s: { targetName: string | null; portalGroupTag: number | null; initiatorName: string }) => boolean,
+    pred: (s: { targetName: string | null; portalGroup: number | null; initiatorName: string }) => boolean,
     reason: string,
   ): number {
     let n = 0;
     for (const s of [...this.sessionsByTsih.values()]) {
       const t = s.target;
-      if (!pred({ targetName: t ? t.name : null, portalGroupTag: t ? t.portalGroupTag : null, initiatorName: s.initiatorName })) continue;
+      if (!pred({ targetName: t ? t.name : null, portalGroup: t ? t.portalGroup : null, initiatorName: s.initiatorName })) continue;
       n++;
       this.logger.info({ tsih: s.tsih, initiator: s.initiatorName, target: s.target?.name ?? null, reason }, 'dropping session');
       for (const c of [...s.connections.values()]) (c as Connection).destroy(reason);
@@ -228,9 +228,14 @@ export class IscsiTargetServer {
 
   private complete(conn: Connection, st: LoginState, neg: Negotiated, params: Record<string, string>): Session {
     this.unreserve(conn);
-    if (st.target && this.catalog.target(st.target.name, st.target.portalGroupTag) === undefined) {
+    const live = st.target ? this.catalog.target(st.target.name, st.target.portalGroup) : undefined;
+    if (st.target && live === undefined) {
       // Deleted while this login was under way.
       throw loginError(LoginStatus.TargetRemoved, `target ${st.target.name} was removed`);
+    }
+    if (st.target && live?.serviceAvailable === false) {
+      // Switched off while this login was under way.
+      throw loginError(LoginStatus.ServiceUnavailable, `the iSCSI service of target ${st.target.name} is switched off`);
     }
     if (st.tsih !== 0) {
       const s = this.sessionsByTsih.get(st.tsih);
@@ -325,7 +330,7 @@ export class IscsiTargetServer {
 }
 
 /** Same target through the same portal group (or both discovery sessions). */
-function sameTargetPort(a: { name: string; portalGroupTag: number } | null, b: { name: string; portalGroupTag: number } | null): boolean {
+function sameTargetPort(a: { name: string; portalGroup: number } | null, b: { name: string; portalGroup: number } | null): boolean {
   if (a === null || b === null) return a === b;
-  return a.name === b.name && a.portalGroupTag === b.portalGroupTag;
+  return a.name === b.name && a.portalGroup === b.portalGroup;
 }

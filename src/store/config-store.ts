@@ -12,12 +12,24 @@ import type {
   Lun,
   Pool,
   PortalGroup,
-  ServiceSetting,
   Target,
   TargetGroup,
+  Tenant,
 } from '../domain/entities.js';
-import type { ConfigRepository, CredentialRepository, Page, TargetReference } from '../domain/repository.js';
+import type { ConfigRepository, CredentialRepository, ListQuery, ListResult, TargetReference } from '../domain/repository.js';
 import type { ApiKey, ApiKeyRepository } from '../domain/api-keys.js';
+import {
+  AUTH_CREDENTIAL_FIELDS,
+  EXTENT_FIELDS,
+  INITIATOR_GROUP_FIELDS,
+  LUN_FIELDS,
+  PORTAL_GROUP_FIELDS,
+  TARGET_FIELDS,
+  TARGET_GROUP_FIELDS,
+  checkListQuery,
+  type ListFields,
+  unknownMarker,
+} from '../domain/list-query.js';
 import type { Db } from './database.js';
 type Statement = { get(): unknown };
 import {
@@ -30,18 +42,34 @@ import {
   targetGroupFromRow,
   targetGroupToRow,
   targetToRow,
+  tenantFromRow,
   type AuthCredentialRow,
   type ExtentRow,
   type InitiatorGroupRow,
   type LunRow,
+  type PortalGroupRow,
   type TargetGroupRow,
   type TargetRow,
+  type TenantRow,
 } from './rows.js';
 
 const GLOBALS_KEY = 'iscsi.globals';
-const ISCSI_SERVICE_KEY = 'service.iscsitarget';
 
-const API_KEY_COLUMNS = 'id, name, tenant, secret_hash AS secretHash, created_at AS createdAt';
+/** A key's tenant scope as the domain sees it: the tenant's id and uuid (both null: unscoped). */
+const API_KEY_SELECT = `SELECT k.id, k.uuid, k.name, k.tenant_id AS tenantId, t.uuid AS tenant, k.secret_hash AS secretHash,
+  k.created_at AS createdAt FROM api_keys k LEFT JOIN tenants t ON t.id = k.tenant_id`;
+
+/** Tables that hold a tenant's configuration, with the words its holdings are counted in. */
+const TENANT_TABLES = [
+  ['portal_groups', 'portal groups'],
+  ['initiator_groups', 'initiator groups'],
+  ['auth_credentials', 'auth credentials'],
+  ['targets', 'targets'],
+  ['extents', 'extents'],
+  ['luns', 'LUN mappings'],
+  ['target_groups', 'target groups'],
+  ['api_keys', 'API keys'],
+] as const;
 
 const REFERENCE_COLUMN = {
   portalGroup: 'portal_group_id',
@@ -104,24 +132,25 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
       .run(user, hash);
   }
 
-  // ---- portal groups ----------------------------------------------------------------
+  // ---- API keys -------------------------------------------------------------------
 
   listApiKeys(): ApiKey[] {
-    return (this.db.prepare(`SELECT ${API_KEY_COLUMNS} FROM api_keys ORDER BY id`).all() as ApiKey[]);
+    return this.db.prepare(`${API_KEY_SELECT} ORDER BY k.id`).all() as ApiKey[];
   }
 
   getApiKey(id: number): ApiKey | null {
-    return (this.db.prepare(`SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE id = ?`).get(id) as ApiKey | undefined) ?? null;
+    return (this.db.prepare(`${API_KEY_SELECT} WHERE k.id = ?`).get(id) as ApiKey | undefined) ?? null;
   }
 
-  apiKeyByName(name: string): ApiKey | null {
-    return (this.db.prepare(`SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE name = ?`).get(name) as ApiKey | undefined) ?? null;
+  apiKeyByName(tenantId: number | null, name: string): ApiKey | null {
+    const row = this.db.prepare(`${API_KEY_SELECT} WHERE k.tenant_id IS ? AND k.name = ?`).get(tenantId, name);
+    return (row as ApiKey | undefined) ?? null;
   }
 
-  insertApiKey(k: Omit<ApiKey, 'id'>): number {
+  insertApiKey(k: Omit<ApiKey, 'id' | 'tenant'>): number {
     const r = this.db
-      .prepare('INSERT INTO api_keys (name, tenant, secret_hash, created_at) VALUES (?, ?, ?, ?)')
-      .run(k.name, k.tenant, k.secretHash, k.createdAt);
+      .prepare('INSERT INTO api_keys (uuid, tenant_id, name, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(k.uuid, k.tenantId, k.name, k.secretHash, k.createdAt);
     return Number(r.lastInsertRowid);
   }
 
@@ -129,23 +158,122 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
     this.db.prepare('DELETE FROM api_keys WHERE id = ?').run(id);
   }
 
-  listPortalGroups(page?: Page): PortalGroup[] {
-    const rows = this.db
-      .prepare(`SELECT id, tag, comment FROM portal_groups ORDER BY id ${limitClause(page)}`)
-      .all() as Omit<PortalGroup, 'listen'>[];
+  // ---- tenants ----------------------------------------------------------------------
+
+  listTenants(): Tenant[] {
+    return (this.db.prepare('SELECT * FROM tenants ORDER BY id').all() as TenantRow[]).map(tenantFromRow);
+  }
+
+  getTenant(id: number): Tenant | null {
+    return this.tenantWhere('id', id);
+  }
+
+  tenantByName(name: string): Tenant | null {
+    return this.tenantWhere('name', name);
+  }
+
+  tenantByUuid(uuid: string): Tenant | null {
+    return this.tenantWhere('uuid', uuid);
+  }
+
+  private tenantWhere(column: 'id' | 'name' | 'uuid', value: number | string): Tenant | null {
+    const row = this.db.prepare(`SELECT * FROM tenants WHERE ${column} = ?`).get(value) as TenantRow | undefined;
+    return row ? tenantFromRow(row) : null;
+  }
+
+  insertTenant(t: Omit<Tenant, 'id'>): number {
+    return Number(
+      this.db
+        .prepare('INSERT INTO tenants (uuid, name, iscsi_enabled, created_at) VALUES (?, ?, ?, ?)')
+        .run(t.uuid, t.name, t.iscsiEnabled ? 1 : 0, new Date().toISOString()).lastInsertRowid,
+    );
+  }
+
+  updateTenant(t: Tenant): void {
+    this.db.prepare('UPDATE tenants SET name = ?, iscsi_enabled = ? WHERE id = ?').run(t.name, t.iscsiEnabled ? 1 : 0, t.id);
+  }
+
+  deleteTenant(id: number): void {
+    this.db.prepare('DELETE FROM tenants WHERE id = ?').run(id);
+  }
+
+  tenantHoldings(id: number): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [table, words] of TENANT_TABLES) {
+      const n = (this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE tenant_id = ?`).get(id) as { n: number }).n;
+      if (n > 0) out[words] = n;
+    }
+    return out;
+  }
+
+  /**
+   * One page of a table for a list query, and how many rows match it in all. The domain
+   * checks the query (list-query.ts) against the entity's fields; each allowed field is a
+   * column of the same name in snake_case, so nothing of the query but checked names and
+   * bound values reaches the SQL.
+   */
+  private listRows<R, E>(table: (typeof TENANT_TABLES)[number][0], query: ListQuery | undefined, fields: ListFields<E>): { rows: R[]; total: number } {
+    if (query === undefined) {
+      // Everything (the snapshot after every change): no count, no check.
+      const rows = this.db.prepare(`SELECT * FROM ${table} ORDER BY id`).all() as R[];
+      return { rows, total: rows.length };
+    }
+    const q = checkListQuery(query, fields);
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (q.tenantId !== undefined) {
+      where.push('tenant_id = ?');
+      params.push(q.tenantId);
+    }
+    for (const [field, value] of q.filters) {
+      if (value === null) {
+        where.push(`${column(field)} IS NULL`);
+        continue;
+      }
+      where.push(`${column(field)} = ?`);
+      params.push(typeof value === 'boolean' ? Number(value) : value);
+    }
+    const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    // SQLite puts NULL first ascending and last descending, and compares TEXT by BINARY: the domain's order.
+    const order = `ORDER BY ${[...q.sort.map((k) => `${column(k.field)} ${k.descending ? 'DESC' : 'ASC'}`), 'id ASC'].join(', ')}`;
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} ${whereSql}`).get(...params) as { n: number }).n;
+    let offset = q.offset;
+    if (q.after !== undefined) {
+      const at = this.db
+        .prepare(`SELECT rn FROM (SELECT uuid, ROW_NUMBER() OVER (${order}) AS rn FROM ${table} ${whereSql}) WHERE uuid = ?`)
+        .get(...params, q.after) as { rn: number } | undefined;
+      if (!at) throw unknownMarker(q.after);
+      offset = at.rn;
+    }
+    // Whole numbers below 2^53 (checked): literals, since SQLite takes no REAL for LIMIT.
+    const rows = this.db.prepare(`SELECT * FROM ${table} ${whereSql} ${order} LIMIT ${q.limit ?? -1} OFFSET ${offset}`).all(...params) as R[];
+    return { rows, total };
+  }
+
+  // ---- portal groups ----------------------------------------------------------------
+
+  listPortalGroups(query?: ListQuery): ListResult<PortalGroup> {
+    const { rows, total } = this.listRows<PortalGroupRow, PortalGroup>('portal_groups', query, PORTAL_GROUP_FIELDS);
     const listen = this.db.prepare('SELECT address FROM portal_listen WHERE portal_group_id = ? ORDER BY position');
-    return rows.map((r) => ({ ...r, listen: (listen.all(r.id) as { address: string }[]).map((l) => l.address) }));
+    const items = rows.map((r) => portalGroupFromRow(r, (listen.all(r.id) as { address: string }[]).map((l) => l.address)));
+    return { items, total };
   }
 
   getPortalGroup(id: number): PortalGroup | null {
-    const row = this.db.prepare('SELECT id, tag, comment FROM portal_groups WHERE id = ?').get(id) as
-      | Omit<PortalGroup, 'listen'>
-      | undefined;
+    return this.portalGroupWhere('id', id);
+  }
+
+  getPortalGroupByUuid(uuid: string): PortalGroup | null {
+    return this.portalGroupWhere('uuid', uuid);
+  }
+
+  private portalGroupWhere(column: 'id' | 'uuid', value: number | string): PortalGroup | null {
+    const row = this.db.prepare(`SELECT * FROM portal_groups WHERE ${column} = ?`).get(value) as PortalGroupRow | undefined;
     if (!row) return null;
     const listen = this.db
       .prepare('SELECT address FROM portal_listen WHERE portal_group_id = ? ORDER BY position')
-      .all(id) as { address: string }[];
-    return { ...row, listen: listen.map((l) => l.address) };
+      .all(row.id) as { address: string }[];
+    return portalGroupFromRow(row, listen.map((l) => l.address));
   }
 
   /** The portal group (id) already listening on `address`, if any. */
@@ -158,7 +286,9 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
 
   insertPortalGroup(group: Omit<PortalGroup, 'id'>): number {
     const id = Number(
-      this.db.prepare('INSERT INTO portal_groups (tag, comment) VALUES (?, ?)').run(group.tag, group.comment).lastInsertRowid,
+      this.db
+        .prepare('INSERT INTO portal_groups (uuid, tenant_id, tag, comment) VALUES (?, ?, ?, ?)')
+        .run(group.uuid, group.tenantId, group.tag, group.comment).lastInsertRowid,
     );
     this.replaceListen(id, group.listen);
     return id;
@@ -179,20 +309,26 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
     this.db.prepare('DELETE FROM portal_groups WHERE id = ?').run(id);
   }
 
-  maxPortalTag(): number {
-    return (this.db.prepare('SELECT COALESCE(MAX(tag), 0) AS m FROM portal_groups').get() as { m: number }).m;
+  maxPortalTag(tenantId: number): number {
+    return this.maxTag('portal_groups', tenantId);
   }
 
-  portalGroupByTag(tag: number): number | null {
-    const row = this.db.prepare('SELECT id FROM portal_groups WHERE tag = ?').get(tag) as { id: number } | undefined;
+  portalGroupByTag(tenantId: number, tag: number): number | null {
+    const row = this.db.prepare('SELECT id FROM portal_groups WHERE tenant_id = ? AND tag = ?').get(tenantId, tag) as
+      | { id: number }
+      | undefined;
     return row?.id ?? null;
+  }
+
+  private maxTag(table: 'portal_groups' | 'initiator_groups' | 'auth_credentials', tenantId: number): number {
+    return (this.db.prepare(`SELECT COALESCE(MAX(tag), 0) AS m FROM ${table} WHERE tenant_id = ?`).get(tenantId) as { m: number }).m;
   }
 
   // ---- initiator groups -------------------------------------------------------------
 
-  listInitiatorGroups(page?: Page): InitiatorGroup[] {
-    const rows = this.db.prepare(`SELECT * FROM initiator_groups ORDER BY id ${limitClause(page)}`).all() as InitiatorGroupRow[];
-    return rows.map(initiatorGroupFromRow);
+  listInitiatorGroups(query?: ListQuery): ListResult<InitiatorGroup> {
+    const { rows, total } = this.listRows<InitiatorGroupRow, InitiatorGroup>('initiator_groups', query, INITIATOR_GROUP_FIELDS);
+    return { items: rows.map(initiatorGroupFromRow), total };
   }
 
   getInitiatorGroup(id: number): InitiatorGroup | null {
@@ -200,11 +336,16 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
     return row ? initiatorGroupFromRow(row) : null;
   }
 
+  getInitiatorGroupByUuid(uuid: string): InitiatorGroup | null {
+    const row = this.db.prepare('SELECT * FROM initiator_groups WHERE uuid = ?').get(uuid) as InitiatorGroupRow | undefined;
+    return row ? initiatorGroupFromRow(row) : null;
+  }
+
   insertInitiatorGroup(g: Omit<InitiatorGroup, 'id'>): number {
     return Number(
       this.db
-        .prepare('INSERT INTO initiator_groups (tag, initiators, networks, comment) VALUES (?, ?, ?, ?)')
-        .run(g.tag, JSON.stringify(g.initiators), JSON.stringify(g.networks), g.comment).lastInsertRowid,
+        .prepare('INSERT INTO initiator_groups (uuid, tenant_id, tag, initiators, networks, comment) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(g.uuid, g.tenantId, g.tag, JSON.stringify(g.initiators), JSON.stringify(g.networks), g.comment).lastInsertRowid,
     );
   }
 
@@ -218,20 +359,22 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
     this.db.prepare('DELETE FROM initiator_groups WHERE id = ?').run(id);
   }
 
-  maxInitiatorTag(): number {
-    return (this.db.prepare('SELECT COALESCE(MAX(tag), 0) AS m FROM initiator_groups').get() as { m: number }).m;
+  maxInitiatorTag(tenantId: number): number {
+    return this.maxTag('initiator_groups', tenantId);
   }
 
-  initiatorGroupByTag(tag: number): number | null {
-    const row = this.db.prepare('SELECT id FROM initiator_groups WHERE tag = ?').get(tag) as { id: number } | undefined;
+  initiatorGroupByTag(tenantId: number, tag: number): number | null {
+    const row = this.db.prepare('SELECT id FROM initiator_groups WHERE tenant_id = ? AND tag = ?').get(tenantId, tag) as
+      | { id: number }
+      | undefined;
     return row?.id ?? null;
   }
 
   // ---- auth credentials -------------------------------------------------------------
 
-  listAuthCredentials(page?: Page): AuthCredential[] {
-    const rows = this.db.prepare(`SELECT * FROM auth_credentials ORDER BY id ${limitClause(page)}`).all() as AuthCredentialRow[];
-    return rows.map(authCredentialFromRow);
+  listAuthCredentials(query?: ListQuery): ListResult<AuthCredential> {
+    const { rows, total } = this.listRows<AuthCredentialRow, AuthCredential>('auth_credentials', query, AUTH_CREDENTIAL_FIELDS);
+    return { items: rows.map(authCredentialFromRow), total };
   }
 
   getAuthCredential(id: number): AuthCredential | null {
@@ -239,16 +382,23 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
     return row ? authCredentialFromRow(row) : null;
   }
 
-  authCredentialsWithTag(tag: number): AuthCredential[] {
-    const rows = this.db.prepare('SELECT * FROM auth_credentials WHERE tag = ? ORDER BY id').all(tag) as AuthCredentialRow[];
+  getAuthCredentialByUuid(uuid: string): AuthCredential | null {
+    const row = this.db.prepare('SELECT * FROM auth_credentials WHERE uuid = ?').get(uuid) as AuthCredentialRow | undefined;
+    return row ? authCredentialFromRow(row) : null;
+  }
+
+  authCredentialsWithTag(tenantId: number, tag: number): AuthCredential[] {
+    const rows = this.db
+      .prepare('SELECT * FROM auth_credentials WHERE tenant_id = ? AND tag = ? ORDER BY id')
+      .all(tenantId, tag) as AuthCredentialRow[];
     return rows.map(authCredentialFromRow);
   }
 
   insertAuthCredential(c: Omit<AuthCredential, 'id'>): number {
     return Number(
       this.db
-        .prepare('INSERT INTO auth_credentials (tag, user, secret, peer_user, peer_secret) VALUES (?, ?, ?, ?, ?)')
-        .run(c.tag, c.user, c.secret, c.peerUser, c.peerSecret).lastInsertRowid,
+        .prepare('INSERT INTO auth_credentials (uuid, tenant_id, tag, user, secret, peer_user, peer_secret) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(c.uuid, c.tenantId, c.tag, c.user, c.secret, c.peerUser, c.peerSecret).lastInsertRowid,
     );
   }
 
@@ -262,8 +412,8 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
     this.db.prepare('DELETE FROM auth_credentials WHERE id = ?').run(id);
   }
 
-  maxAuthTag(): number {
-    return (this.db.prepare('SELECT COALESCE(MAX(tag), 0) AS m FROM auth_credentials').get() as { m: number }).m;
+  maxAuthTag(tenantId: number): number {
+    return this.maxTag('auth_credentials', tenantId);
   }
 
   // ---- targets ----------------------------------------------------------------------
@@ -285,29 +435,35 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
     return (this.#totalChanges.get() as { n: number }).n;
   }
 
-  listTargets(page?: Page): Target[] {
-    const rows = this.db.prepare(`SELECT * FROM targets ORDER BY id ${limitClause(page)}`).all() as TargetRow[];
-    return rows.map(targetFromRow);
+  listTargets(query?: ListQuery): ListResult<Target> {
+    const { rows, total } = this.listRows<TargetRow, Target>('targets', query, TARGET_FIELDS);
+    return { items: rows.map(targetFromRow), total };
   }
-
 
   getTarget(id: number): Target | null {
     const row = this.db.prepare('SELECT * FROM targets WHERE id = ?').get(id) as TargetRow | undefined;
     return row ? targetFromRow(row) : null;
   }
 
-  targetByName(name: string): Target | null {
-    const row = this.db.prepare('SELECT * FROM targets WHERE name = ?').get(name) as TargetRow | undefined;
+  getTargetByUuid(uuid: string): Target | null {
+    const row = this.db.prepare('SELECT * FROM targets WHERE uuid = ?').get(uuid) as TargetRow | undefined;
     return row ? targetFromRow(row) : null;
   }
 
-  targetsReferencing(kind: TargetReference, id: number): Target[] {
-    return this.targetsWhere(REFERENCE_COLUMN[kind], id);
+  targetByName(tenantId: number, name: string): Target | null {
+    const row = this.db.prepare('SELECT * FROM targets WHERE tenant_id = ? AND name = ?').get(tenantId, name) as TargetRow | undefined;
+    return row ? targetFromRow(row) : null;
   }
 
-  private targetsWhere(column: 'portal_group_id' | 'initiator_group_id' | 'auth_group', value: number): Target[] {
-    const rows = this.db.prepare(`SELECT * FROM targets WHERE ${column} = ? ORDER BY id`).all(value) as TargetRow[];
+  targetsReferencing(tenantId: number, kind: TargetReference, id: number): Target[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM targets WHERE tenant_id = ? AND ${REFERENCE_COLUMN[kind]} = ? ORDER BY id`)
+      .all(tenantId, id) as TargetRow[];
     return rows.map(targetFromRow);
+  }
+
+  targetNames(): Pick<Target, 'id' | 'tenantId' | 'name'>[] {
+    return this.db.prepare('SELECT id, tenant_id AS tenantId, name FROM targets ORDER BY id').all() as Pick<Target, 'id' | 'tenantId' | 'name'>[];
   }
 
   targetSerials(): string[] {
@@ -319,10 +475,10 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
     return Number(
       this.db
         .prepare(
-          `INSERT INTO targets (name, alias, serial, read_only, portal_group_id, initiator_group_id, auth_method,
-             auth_group, digest, queue_depth, block_size, type)
-           VALUES (@name, @alias, @serial, @read_only, @portal_group_id, @initiator_group_id, @auth_method,
-             @auth_group, @digest, @queue_depth, @block_size, @type)`,
+          `INSERT INTO targets (uuid, tenant_id, name, alias, serial, read_only, portal_group_id, initiator_group_id,
+             auth_method, auth_group, digest, queue_depth, block_size, type)
+           VALUES (@uuid, @tenant_id, @name, @alias, @serial, @read_only, @portal_group_id, @initiator_group_id,
+             @auth_method, @auth_group, @digest, @queue_depth, @block_size, @type)`,
         )
         .run(row).lastInsertRowid,
     );
@@ -345,9 +501,9 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
 
   // ---- extents ----------------------------------------------------------------------
 
-  listExtents(page?: Page): Extent[] {
-    const rows = this.db.prepare(`SELECT * FROM extents ORDER BY id ${limitClause(page)}`).all() as ExtentRow[];
-    return rows.map(extentFromRow);
+  listExtents(query?: ListQuery): ListResult<Extent> {
+    const { rows, total } = this.listRows<ExtentRow, Extent>('extents', query, EXTENT_FIELDS);
+    return { items: rows.map(extentFromRow), total };
   }
 
   getExtent(id: number): Extent | null {
@@ -355,8 +511,13 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
     return row ? extentFromRow(row) : null;
   }
 
-  extentByName(name: string): Extent | null {
-    const row = this.db.prepare('SELECT * FROM extents WHERE name = ?').get(name) as ExtentRow | undefined;
+  getExtentByUuid(uuid: string): Extent | null {
+    const row = this.db.prepare('SELECT * FROM extents WHERE uuid = ?').get(uuid) as ExtentRow | undefined;
+    return row ? extentFromRow(row) : null;
+  }
+
+  extentByName(tenantId: number, name: string): Extent | null {
+    const row = this.db.prepare('SELECT * FROM extents WHERE tenant_id = ? AND name = ?').get(tenantId, name) as ExtentRow | undefined;
     return row ? extentFromRow(row) : null;
   }
 
@@ -365,8 +526,9 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
     return row ? extentFromRow(row) : null;
   }
 
-  naaInUse(naa: string): boolean {
-    return this.db.prepare('SELECT 1 FROM extents WHERE naa = ?').get(naa) !== undefined;
+  extentByNaa(naa: string): Extent | null {
+    const row = this.db.prepare('SELECT * FROM extents WHERE naa = ?').get(naa) as ExtentRow | undefined;
+    return row ? extentFromRow(row) : null;
   }
 
   insertExtent(e: Omit<Extent, 'id'>): number {
@@ -374,10 +536,10 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
     return Number(
       this.db
         .prepare(
-          `INSERT INTO extents (name, type, path, display_path, size_bytes, size_text, comment, block_size, serial,
-             read_only, rpm, insecure_tpc, xen, avail_threshold, naa)
-           VALUES (@name, @type, @path, @display_path, @size_bytes, @size_text, @comment, @block_size, @serial,
-             @read_only, @rpm, @insecure_tpc, @xen, @avail_threshold, @naa)`,
+          `INSERT INTO extents (uuid, tenant_id, name, type, path, display_path, size_bytes, size_text, comment, block_size,
+             serial, read_only, rpm, insecure_tpc, xen, avail_threshold, naa)
+           VALUES (@uuid, @tenant_id, @name, @type, @path, @display_path, @size_bytes, @size_text, @comment, @block_size,
+             @serial, @read_only, @rpm, @insecure_tpc, @xen, @avail_threshold, @naa)`,
         )
         .run(row).lastInsertRowid,
     );
@@ -401,13 +563,18 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
 
   // ---- LUN mappings -----------------------------------------------------------------
 
-  listLuns(page?: Page): Lun[] {
-    const rows = this.db.prepare(`SELECT * FROM luns ORDER BY id ${limitClause(page)}`).all() as LunRow[];
-    return rows.map(lunFromRow);
+  listLuns(query?: ListQuery): ListResult<Lun> {
+    const { rows, total } = this.listRows<LunRow, Lun>('luns', query, LUN_FIELDS);
+    return { items: rows.map(lunFromRow), total };
   }
 
   getLun(id: number): Lun | null {
     const row = this.db.prepare('SELECT * FROM luns WHERE id = ?').get(id) as LunRow | undefined;
+    return row ? lunFromRow(row) : null;
+  }
+
+  getLunByUuid(uuid: string): Lun | null {
+    const row = this.db.prepare('SELECT * FROM luns WHERE uuid = ?').get(uuid) as LunRow | undefined;
     return row ? lunFromRow(row) : null;
   }
 
@@ -424,8 +591,8 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
   insertLun(l: Omit<Lun, 'id'>): number {
     return Number(
       this.db
-        .prepare('INSERT INTO luns (target_id, extent_id, lun, auto_numbered) VALUES (?, ?, ?, ?)')
-        .run(l.targetId, l.extentId, l.lun, l.autoNumbered === false ? 0 : 1).lastInsertRowid,
+        .prepare('INSERT INTO luns (uuid, tenant_id, target_id, extent_id, lun, auto_numbered) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(l.uuid, l.tenantId, l.targetId, l.extentId, l.lun, l.autoNumbered === false ? 0 : 1).lastInsertRowid,
     );
   }
 
@@ -441,9 +608,9 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
 
   // ---- target groups (FreeNAS 9.3+) ------------------------------------------------
 
-  listTargetGroups(page?: Page): TargetGroup[] {
-    const rows = this.db.prepare(`SELECT * FROM target_groups ORDER BY id ${limitClause(page)}`).all() as TargetGroupRow[];
-    return rows.map(targetGroupFromRow);
+  listTargetGroups(query?: ListQuery): ListResult<TargetGroup> {
+    const { rows, total } = this.listRows<TargetGroupRow, TargetGroup>('target_groups', query, TARGET_GROUP_FIELDS);
+    return { items: rows.map(targetGroupFromRow), total };
   }
 
   getTargetGroup(id: number): TargetGroup | null {
@@ -451,16 +618,20 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
     return row ? targetGroupFromRow(row) : null;
   }
 
+  getTargetGroupByUuid(uuid: string): TargetGroup | null {
+    const row = this.db.prepare('SELECT * FROM target_groups WHERE uuid = ?').get(uuid) as TargetGroupRow | undefined;
+    return row ? targetGroupFromRow(row) : null;
+  }
+
   targetGroupsOf(targetId: number): TargetGroup[] {
-    return this.targetGroupsWhere('target_id', targetId);
+    const rows = this.db.prepare('SELECT * FROM target_groups WHERE target_id = ? ORDER BY id').all(targetId) as TargetGroupRow[];
+    return rows.map(targetGroupFromRow);
   }
 
-  targetGroupsReferencing(kind: TargetReference, id: number): TargetGroup[] {
-    return this.targetGroupsWhere(REFERENCE_COLUMN[kind], id);
-  }
-
-  private targetGroupsWhere(column: 'target_id' | 'portal_group_id' | 'initiator_group_id' | 'auth_group', value: number): TargetGroup[] {
-    const rows = this.db.prepare(`SELECT * FROM target_groups WHERE ${column} = ? ORDER BY id`).all(value) as TargetGroupRow[];
+  targetGroupsReferencing(tenantId: number, kind: TargetReference, id: number): TargetGroup[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM target_groups WHERE tenant_id = ? AND ${REFERENCE_COLUMN[kind]} = ? ORDER BY id`)
+      .all(tenantId, id) as TargetGroupRow[];
     return rows.map(targetGroupFromRow);
   }
 
@@ -468,8 +639,9 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
     return Number(
       this.db
         .prepare(
-          `INSERT INTO target_groups (target_id, portal_group_id, initiator_group_id, auth_method, auth_group, digest)
-           VALUES (@target_id, @portal_group_id, @initiator_group_id, @auth_method, @auth_group, @digest)`,
+          `INSERT INTO target_groups (uuid, tenant_id, target_id, portal_group_id, initiator_group_id, auth_method, auth_group,
+             digest)
+           VALUES (@uuid, @tenant_id, @target_id, @portal_group_id, @initiator_group_id, @auth_method, @auth_group, @digest)`,
         )
         .run(targetGroupToRow(g)).lastInsertRowid,
     );
@@ -489,50 +661,30 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
     this.db.prepare('DELETE FROM target_groups WHERE id = ?').run(id);
   }
 
-  // ---- services (administrative state) ----------------------------------------------
-
-  /** Whether the iSCSI target service is switched on; a fresh store says yes. */
-  iscsiEnabled(): boolean {
-    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(ISCSI_SERVICE_KEY) as { value: string } | undefined;
-    return row ? (JSON.parse(row.value) as Pick<ServiceSetting, 'enabled'>).enabled : true;
-  }
-
-  setIscsiEnabled(enabled: boolean): void {
-    this.db
-      .prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
-      .run(ISCSI_SERVICE_KEY, JSON.stringify({ enabled }));
-  }
-
   // ---- everything -------------------------------------------------------------------
 
   /** The whole configuration, read in one transaction so it is consistent. */
   snapshot(): ConfigSnapshot {
     return this.db.transaction(() => ({
       globals: this.getGlobals()!,
-      portalGroups: this.listPortalGroups(),
-      initiatorGroups: this.listInitiatorGroups(),
-      authCredentials: this.listAuthCredentials(),
-      targets: this.listTargets(),
-      targetGroups: this.listTargetGroups(),
-      extents: this.listExtents(),
-      luns: this.listLuns(),
+      portalGroups: this.listPortalGroups().items,
+      initiatorGroups: this.listInitiatorGroups().items,
+      authCredentials: this.listAuthCredentials().items,
+      targets: this.listTargets().items,
+      targetGroups: this.listTargetGroups().items,
+      extents: this.listExtents().items,
+      luns: this.listLuns().items,
       pools: this.listPools(),
-      iscsiEnabled: this.iscsiEnabled(),
+      tenants: this.listTenants(),
     }))();
   }
 }
 
-/**
- * The page as SQL text. Its numbers are checked here rather than trusted: a float or a
- * number past 2^53 becomes a literal SQLite refuses (a 500 at the API), whatever dialect
- * computed it. Dialects answer bad paging in their own words before this.
- */
-function limitClause(page?: Page): string {
-  if (!page) return '';
-  const limit = page.limit <= 0 ? -1 : Math.floor(page.limit);
-  const offset = Math.max(0, Math.floor(page.offset));
-  if (!Number.isSafeInteger(limit) || !Number.isSafeInteger(offset)) {
-    throw new RangeError(`page offset ${page.offset}, limit ${page.limit} is not a pair of whole numbers below 2^53`);
-  }
-  return `LIMIT ${limit} OFFSET ${offset}`;
+/** The column of an allow-listed domain field: `portalGroupId` is `portal_group_id`. */
+function column(field: string): string {
+  return field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+function portalGroupFromRow(r: PortalGroupRow, listen: string[]): PortalGroup {
+  return { id: r.id, uuid: r.uuid, tenantId: r.tenant_id, tag: r.tag, listen, comment: r.comment };
 }

@@ -13,6 +13,14 @@ export interface Migration {
   rebuildsTables?: boolean;
 }
 
+/**
+ * An RFC 4122 version 4 uuid as SQL, evaluated once per row: 122 random bits, the version
+ * nibble 4 and the variant bits 10 (the first digit of the fourth group is 8, 9, a or b).
+ * The domain gives new rows `crypto.randomUUID()`; this is for rows that exist already.
+ */
+const UUID_V4 = `(lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' ||
+  substr('89ab', 1 + (random() & 3), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))`;
+
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -152,6 +160,171 @@ export const MIGRATIONS: Migration[] = [
         digest             TEXT NOT NULL,
         UNIQUE (target_id, portal_group_id)
       );
+    `,
+  },
+  {
+    version: 4,
+    description: 'tenants: every configuration row belongs to one (the default tenant owns what exists), has a uuid, and names are unique per tenant',
+    rebuildsTables: true,
+    sql: `
+      -- AUTOINCREMENT high-water marks survive the rebuilds below: a deleted row's id stays unused.
+      CREATE TEMP TABLE saved_sequence AS SELECT name, seq FROM sqlite_sequence;
+      CREATE TABLE tenants (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        uuid          TEXT NOT NULL UNIQUE,
+        name          TEXT NOT NULL UNIQUE,
+        iscsi_enabled INTEGER NOT NULL DEFAULT 1,
+        created_at    TEXT NOT NULL
+      );
+      -- The iSCSI service switch moves from settings onto the default tenant.
+      INSERT INTO tenants (id, uuid, name, iscsi_enabled, created_at)
+        VALUES (1, ${UUID_V4}, 'default',
+          COALESCE((SELECT CASE json_extract(value, '$.enabled') WHEN 0 THEN 0 ELSE 1 END FROM settings WHERE key = 'service.iscsitarget'), 1),
+          strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+      DELETE FROM settings WHERE key = 'service.iscsitarget';
+
+      CREATE TABLE new_portal_groups (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        uuid      TEXT NOT NULL UNIQUE,
+        tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+        tag       INTEGER NOT NULL,
+        comment   TEXT NOT NULL DEFAULT '',
+        UNIQUE (tenant_id, tag)
+      );
+      INSERT INTO new_portal_groups SELECT id, ${UUID_V4}, 1, tag, comment FROM portal_groups;
+
+      CREATE TABLE new_initiator_groups (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        uuid       TEXT NOT NULL UNIQUE,
+        tenant_id  INTEGER NOT NULL REFERENCES tenants(id),
+        tag        INTEGER NOT NULL,
+        initiators TEXT NOT NULL,
+        networks   TEXT NOT NULL,
+        comment    TEXT NOT NULL DEFAULT '',
+        UNIQUE (tenant_id, tag)
+      );
+      INSERT INTO new_initiator_groups SELECT id, ${UUID_V4}, 1, tag, initiators, networks, comment FROM initiator_groups;
+
+      CREATE TABLE new_auth_credentials (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        uuid        TEXT NOT NULL UNIQUE,
+        tenant_id   INTEGER NOT NULL REFERENCES tenants(id),
+        tag         INTEGER NOT NULL,
+        user        TEXT NOT NULL,
+        secret      TEXT NOT NULL,
+        peer_user   TEXT NOT NULL DEFAULT '',
+        peer_secret TEXT NOT NULL DEFAULT ''
+      );
+      INSERT INTO new_auth_credentials SELECT id, ${UUID_V4}, 1, tag, user, secret, peer_user, peer_secret FROM auth_credentials;
+      CREATE INDEX auth_credentials_tag ON new_auth_credentials (tenant_id, tag);
+
+      CREATE TABLE new_targets (
+        id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+        uuid               TEXT NOT NULL UNIQUE,
+        tenant_id          INTEGER NOT NULL REFERENCES tenants(id),
+        name               TEXT NOT NULL,
+        alias              TEXT,
+        serial             TEXT NOT NULL,
+        read_only          INTEGER NOT NULL DEFAULT 0,
+        portal_group_id    INTEGER REFERENCES portal_groups(id),
+        initiator_group_id INTEGER REFERENCES initiator_groups(id),
+        auth_method        TEXT NOT NULL,
+        auth_group         INTEGER,
+        digest             TEXT NOT NULL,
+        queue_depth        INTEGER NOT NULL,
+        block_size         INTEGER NOT NULL,
+        type               TEXT NOT NULL,
+        UNIQUE (tenant_id, name)
+      );
+      INSERT INTO new_targets SELECT id, ${UUID_V4}, 1, name, alias, serial, read_only, portal_group_id, initiator_group_id,
+        auth_method, auth_group, digest, queue_depth, block_size, type FROM targets;
+
+      CREATE TABLE new_extents (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        uuid            TEXT NOT NULL UNIQUE,
+        tenant_id       INTEGER NOT NULL REFERENCES tenants(id),
+        name            TEXT NOT NULL,
+        type            TEXT NOT NULL,
+        path            TEXT NOT NULL,
+        display_path    TEXT,
+        size_bytes      INTEGER NOT NULL,
+        size_text       TEXT NOT NULL,
+        comment         TEXT NOT NULL DEFAULT '',
+        block_size      INTEGER,
+        serial          TEXT,
+        read_only       INTEGER NOT NULL DEFAULT 0,
+        rpm             TEXT NOT NULL,
+        insecure_tpc    INTEGER NOT NULL,
+        xen             INTEGER NOT NULL,
+        avail_threshold INTEGER,
+        naa             TEXT NOT NULL UNIQUE,
+        UNIQUE (tenant_id, name)
+      );
+      INSERT INTO new_extents SELECT id, ${UUID_V4}, 1, name, type, path, display_path, size_bytes, size_text, comment, block_size,
+        serial, read_only, rpm, insecure_tpc, xen, avail_threshold, naa FROM extents;
+
+      CREATE TABLE new_luns (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        uuid          TEXT NOT NULL UNIQUE,
+        tenant_id     INTEGER NOT NULL REFERENCES tenants(id),
+        target_id     INTEGER NOT NULL REFERENCES targets(id) ON DELETE CASCADE,
+        extent_id     INTEGER NOT NULL REFERENCES extents(id),
+        lun           INTEGER NOT NULL,
+        auto_numbered INTEGER NOT NULL DEFAULT 1,
+        UNIQUE (target_id, lun)
+      );
+      INSERT INTO new_luns SELECT id, ${UUID_V4}, 1, target_id, extent_id, lun, auto_numbered FROM luns;
+
+      CREATE TABLE new_target_groups (
+        id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+        uuid               TEXT NOT NULL UNIQUE,
+        tenant_id          INTEGER NOT NULL REFERENCES tenants(id),
+        target_id          INTEGER NOT NULL REFERENCES targets(id) ON DELETE CASCADE,
+        portal_group_id    INTEGER NOT NULL REFERENCES portal_groups(id),
+        initiator_group_id INTEGER REFERENCES initiator_groups(id),
+        auth_method        TEXT NOT NULL,
+        auth_group         INTEGER,
+        digest             TEXT NOT NULL,
+        UNIQUE (target_id, portal_group_id)
+      );
+      INSERT INTO new_target_groups SELECT id, ${UUID_V4}, 1, target_id, portal_group_id, initiator_group_id, auth_method,
+        auth_group, digest FROM target_groups;
+
+      -- A key's tenant scope: NULL is unscoped. Names are unique per scope, the unscoped one included.
+      CREATE TABLE new_api_keys (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        uuid        TEXT NOT NULL UNIQUE,
+        tenant_id   INTEGER REFERENCES tenants(id),
+        name        TEXT NOT NULL,
+        secret_hash TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        UNIQUE (tenant_id, name)
+      );
+      INSERT INTO new_api_keys SELECT id, ${UUID_V4}, CASE WHEN tenant IS NULL THEN NULL ELSE 1 END, name, secret_hash, created_at
+        FROM api_keys;
+      CREATE UNIQUE INDEX api_keys_unscoped_name ON new_api_keys (name) WHERE tenant_id IS NULL;
+
+      DROP TABLE portal_groups;
+      DROP TABLE initiator_groups;
+      DROP TABLE auth_credentials;
+      DROP TABLE targets;
+      DROP TABLE extents;
+      DROP TABLE luns;
+      DROP TABLE target_groups;
+      DROP TABLE api_keys;
+      ALTER TABLE new_portal_groups RENAME TO portal_groups;
+      ALTER TABLE new_initiator_groups RENAME TO initiator_groups;
+      ALTER TABLE new_auth_credentials RENAME TO auth_credentials;
+      ALTER TABLE new_targets RENAME TO targets;
+      ALTER TABLE new_extents RENAME TO extents;
+      ALTER TABLE new_luns RENAME TO luns;
+      ALTER TABLE new_target_groups RENAME TO target_groups;
+      ALTER TABLE new_api_keys RENAME TO api_keys;
+      DELETE FROM sqlite_sequence WHERE name IN
+        ('portal_groups', 'initiator_groups', 'auth_credentials', 'targets', 'extents', 'luns', 'target_groups', 'api_keys')
+        OR substr(name, 1, 4) = 'new_';
+      INSERT INTO sqlite_sequence (name, seq) SELECT name, seq FROM saved_sequence WHERE name <> 'tenants';
+      DROP TABLE saved_sequence;
     `,
   },
 ];

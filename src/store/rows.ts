@@ -1,7 +1,13 @@
 /** Row <-> entity conversions: the only place that knows column names. */
-import type { AuthCredential, Extent, ExtentType, InitiatorGroup, Lun, Target, TargetGroup } from '../domain/entities.js';
+import type { AuthCredential, Extent, ExtentType, InitiatorGroup, Lun, Target, TargetGroup, Tenant } from '../domain/entities.js';
 
-export interface TargetRow {
+/** Columns every configuration row has besides its id. */
+interface OwnedRow {
+  uuid: string;
+  tenant_id: number;
+}
+
+export interface TargetRow extends OwnedRow {
   id: number;
   name: string;
   alias: string | null;
@@ -20,6 +26,8 @@ export interface TargetRow {
 export function targetFromRow(r: TargetRow): Target {
   return {
     id: r.id,
+    uuid: r.uuid,
+    tenantId: r.tenant_id,
     name: r.name,
     alias: r.alias,
     serial: r.serial,
@@ -37,6 +45,8 @@ export function targetFromRow(r: TargetRow): Target {
 
 export function targetToRow(t: Omit<Target, 'id'>): Omit<TargetRow, 'id'> {
   return {
+    uuid: t.uuid,
+    tenant_id: t.tenantId,
     name: t.name,
     alias: t.alias,
     serial: t.serial,
@@ -52,7 +62,7 @@ export function targetToRow(t: Omit<Target, 'id'>): Omit<TargetRow, 'id'> {
   };
 }
 
-export interface ExtentRow {
+export interface ExtentRow extends OwnedRow {
   id: number;
   name: string;
   type: string;
@@ -74,6 +84,8 @@ export interface ExtentRow {
 export function extentFromRow(r: ExtentRow): Extent {
   const extent: Extent = {
     id: r.id,
+    uuid: r.uuid,
+    tenantId: r.tenant_id,
     name: r.name,
     type: r.type as ExtentType,
     path: r.path,
@@ -95,6 +107,8 @@ export function extentFromRow(r: ExtentRow): Extent {
 
 export function extentToRow(e: Omit<Extent, 'id'>): Omit<ExtentRow, 'id'> {
   return {
+    uuid: e.uuid,
+    tenant_id: e.tenantId,
     name: e.name,
     type: e.type,
     path: e.path,
@@ -113,7 +127,7 @@ export function extentToRow(e: Omit<Extent, 'id'>): Omit<ExtentRow, 'id'> {
   };
 }
 
-export interface InitiatorGroupRow {
+export interface InitiatorGroupRow extends OwnedRow {
   id: number;
   tag: number;
   initiators: string;
@@ -124,6 +138,8 @@ export interface InitiatorGroupRow {
 export function initiatorGroupFromRow(r: InitiatorGroupRow): InitiatorGroup {
   return {
     id: r.id,
+    uuid: r.uuid,
+    tenantId: r.tenant_id,
     tag: r.tag,
     initiators: JSON.parse(r.initiators) as string[],
     networks: JSON.parse(r.networks) as string[],
@@ -131,7 +147,7 @@ export function initiatorGroupFromRow(r: InitiatorGroupRow): InitiatorGroup {
   };
 }
 
-export interface AuthCredentialRow {
+export interface AuthCredentialRow extends OwnedRow {
   id: number;
   tag: number;
   user: string;
@@ -141,10 +157,19 @@ export interface AuthCredentialRow {
 }
 
 export function authCredentialFromRow(r: AuthCredentialRow): AuthCredential {
-  return { id: r.id, tag: r.tag, user: r.user, secret: r.secret, peerUser: r.peer_user, peerSecret: r.peer_secret };
+  return {
+    id: r.id,
+    uuid: r.uuid,
+    tenantId: r.tenant_id,
+    tag: r.tag,
+    user: r.user,
+    secret: r.secret,
+    peerUser: r.peer_user,
+    peerSecret: r.peer_secret,
+  };
 }
 
-export interface LunRow {
+export interface LunRow extends OwnedRow {
   id: number;
   target_id: number;
   extent_id: number;
@@ -153,10 +178,18 @@ export interface LunRow {
 }
 
 export function lunFromRow(r: LunRow): Lun {
-  return { id: r.id, targetId: r.target_id, extentId: r.extent_id, lun: r.lun, autoNumbered: r.auto_numbered === 1 };
+  return {
+    id: r.id,
+    uuid: r.uuid,
+    tenantId: r.tenant_id,
+    targetId: r.target_id,
+    extentId: r.extent_id,
+    lun: r.lun,
+    autoNumbered: r.auto_numbered === 1,
+  };
 }
 
-export interface TargetGroupRow {
+export interface TargetGroupRow extends OwnedRow {
   id: number;
   target_id: number;
   portal_group_id: number;
@@ -169,6 +202,8 @@ export interface TargetGroupRow {
 export function targetGroupFromRow(r: TargetGroupRow): TargetGroup {
   return {
     id: r.id,
+    uuid: r.uuid,
+    tenantId: r.tenant_id,
     targetId: r.target_id,
     portalGroupId: r.portal_group_id,
     initiatorGroupId: r.initiator_group_id,
@@ -180,6 +215,8 @@ export function targetGroupFromRow(r: TargetGroupRow): TargetGroup {
 
 export function targetGroupToRow(g: Omit<TargetGroup, 'id'>): Omit<TargetGroupRow, 'id'> {
   return {
+    uuid: g.uuid,
+    tenant_id: g.tenantId,
     target_id: g.targetId,
     portal_group_id: g.portalGroupId,
     initiator_group_id: g.initiatorGroupId,
@@ -187,4 +224,21 @@ export function targetGroupToRow(g: Omit<TargetGroup, 'id'>): Omit<TargetGroupRo
     auth_group: g.authGroup,
     digest: g.digest,
   };
+}
+
+export interface TenantRow {
+  id: number;
+  uuid: string;
+  name: string;
+  iscsi_enabled: number;
+}
+
+export function tenantFromRow(r: TenantRow): Tenant {
+  return { id: r.id, uuid: r.uuid, name: r.name, iscsiEnabled: r.iscsi_enabled === 1 };
+}
+
+export interface PortalGroupRow extends OwnedRow {
+  id: number;
+  tag: number;
+  comment: string;
 }

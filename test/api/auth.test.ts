@@ -31,7 +31,7 @@ test('every route wants credentials: 401 with WWW-Authenticate otherwise', async
     }
     const post = await sb.request('POST', `${FREENAS}/portal/`, { auth: false, body: { iscsi_target_portal_ips: ['0.0.0.0:3260'] } });
     assert.equal(post.status, 401);
-    assert.equal(sb.sanbox.services.portalGroups.list().length, 0, 'an unauthenticated POST changes nothing');
+    assert.equal(sb.sanbox.services.portalGroups.list().total, 0, 'an unauthenticated POST changes nothing');
   } finally {
     await sb.stop();
   }

@@ -83,6 +83,15 @@ const EXAMPLES: { [C in ErrorCode]: ParamsOf<C> } = {
   'globals.basename-invalid': {},
   'globals.first-burst-too-large': {},
   'globals.networks-invalid': {},
+  'tenant.move-refused': {},
+  'tenant.default-kept': {},
+  'tenant.not-empty': { tenant: 'blue', holds: ['1 targets', '2 extents'] },
+  'target.served-name-taken': { id: 4, tenantId: 2, served: 'iqn.2011-03.org.example.istgt:t2:disk0' },
+  'list.filter-unknown': { field: 'secret' },
+  'list.filter-value': { field: 'tag', kind: 'a whole number' },
+  'list.sort-unknown': { field: 'secret' },
+  'list.marker-with-offset': {},
+  'list.marker-unknown': { uuid: 'fab210d2-b9b8-4b0b-bd61-50812ce3d4d0' },
 };
 
 /** FreeNAS's own words where they differ from the domain's (Django's wording, FreeNAS's names). */

@@ -13,9 +13,12 @@ test('iSCSI names: iqn., eui., naa.', () => {
   }
 });
 
-test('a target name without an iqn./eui./naa. prefix is served under the basename', () => {
-  assert.equal(servedTargetName('iqn.2011-03.org.example.istgt', 'target'), 'iqn.2011-03.org.example.istgt:target');
-  assert.equal(servedTargetName('iqn.2011-03.org.example.istgt', 'iqn.2026-01.org.x:y'), 'iqn.2026-01.org.x:y');
+test('a target name without an iqn./eui./naa. prefix is served under the basename; another tenant than the default adds its id', () => {
+  const base = 'iqn.2011-03.org.example.istgt';
+  assert.equal(servedTargetName(base, { name: 'target', tenantId: 1 }), 'iqn.2011-03.org.example.istgt:target');
+  assert.equal(servedTargetName(base, { name: 'iqn.2026-01.org.x:y', tenantId: 1 }), 'iqn.2026-01.org.x:y');
+  assert.equal(servedTargetName(base, { name: 'disk0', tenantId: 2 }), 'iqn.2011-03.org.example.istgt:t2:disk0');
+  assert.equal(servedTargetName(base, { name: 'iqn.2026-01.org.x:y', tenantId: 2 }), 'iqn.2026-01.org.x:y', 'an iSCSI name is served as it is');
 });
 
 test('initiator and network lists: space, comma or newline separated; ALL alone', () => {

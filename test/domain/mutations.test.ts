@@ -5,6 +5,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,14 +34,14 @@ test('a failure after a file was created removes the file and the rows', async (
   const file = path.join(pool, 'img');
   await assert.rejects(
     services.mutations.run((onRollback) => {
-      store.insertPortalGroup({ tag: 1, listen: ['0.0.0.0:3260'], comment: '' });
+      store.insertPortalGroup({ uuid: crypto.randomUUID(), tenantId: 1, tag: 1, listen: ['0.0.0.0:3260'], comment: '' });
       onRollback(createSparseFile('path', file, 1 << 20));
       throw new Error('boom');
     }),
     /boom/,
   );
   assert.equal(fs.existsSync(file), false);
-  assert.equal(store.listPortalGroups().length, 0);
+  assert.equal(store.listPortalGroups().total, 0);
   assert.equal(applied.length, 0);
 });
 

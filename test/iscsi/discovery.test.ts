@@ -4,7 +4,7 @@ import { formatAddress, portalAddress, sendTargets, type DiscoveryContext } from
 import { TestCatalog, globals } from './harness.js';
 
 function ctx(catalog: TestCatalog, over: Partial<DiscoveryContext> = {}): DiscoveryContext {
-  return { catalog, portalGroupTag: 1, localAddress: '192.0.2.10', initiatorName: 'iqn.x:ini', initiatorAddress: '192.0.2.99', sessionTarget: null, ...over };
+  return { catalog, portalGroup: 1, localAddress: '192.0.2.10', initiatorName: 'iqn.x:ini', initiatorAddress: '192.0.2.99', sessionTarget: null, ...over };
 }
 
 test('wildcard listeners report the address the initiator connected to; IPv6 in brackets', () => {
@@ -35,4 +35,16 @@ test('SendTargets=All: admitted targets of the group, one TargetAddress per port
   assert.deepEqual(sendTargets(ctx(c), 'iqn.x:c'), []); // other portal group
   assert.deepEqual(sendTargets(ctx(c), 'iqn.x:a').length, 3);
   assert.deepEqual(sendTargets(ctx(c, { sessionTarget: c.target('iqn.x:a')! }), '').length, 3);
+});
+
+test('SendTargets leaves out a target whose service is switched off, and another portal group\'s target of the same tag', () => {
+  const c = new TestCatalog(globals());
+  c.portals = [{ host: '10.0.0.1', port: 3260 }];
+  c.add({ name: 'iqn.x:on', luns: new Map() });
+  c.add({ name: 'iqn.x:off', luns: new Map(), serviceAvailable: false });
+  c.add({ name: 'iqn.x:theirs', luns: new Map(), portalGroup: 2, portalGroupTag: 1 });
+  assert.deepEqual(sendTargets(ctx(c), 'All'), [['TargetName', 'iqn.x:on'], ['TargetAddress', '10.0.0.1:3260,1']]);
+  assert.deepEqual(sendTargets(ctx(c), 'iqn.x:off'), []);
+  assert.deepEqual(sendTargets(ctx(c), 'iqn.x:theirs'), []);
+  assert.deepEqual(sendTargets(ctx(c, { portalGroup: 2 }), 'All').map(([, v]) => v), ['iqn.x:theirs', '10.0.0.1:3260,1']);
 });

@@ -37,11 +37,14 @@ export interface TestTargetSpec {
   name: string;
   alias?: string | null;
   portalGroupTag?: number;
+  /** The catalog's key for the portal group; default: the tag. */
+  portalGroup?: number;
   luns: Map<number, LogicalUnit>;
   auth?: AuthPolicy;
   digest?: 'Auto' | 'None' | 'CRC32C';
   queueDepth?: number;
   admits?: (initiatorName: string, address: string) => boolean;
+  serviceAvailable?: boolean;
 }
 
 export class TestCatalog implements TargetCatalog {
@@ -55,12 +58,14 @@ export class TestCatalog implements TargetCatalog {
     const node: TargetNode = {
       name: spec.name,
       alias: spec.alias ?? null,
+      portalGroup: spec.portalGroup ?? spec.portalGroupTag ?? 1,
       portalGroupTag: spec.portalGroupTag ?? 1,
       luns: spec.luns,
       auth: spec.auth ?? NO_AUTH,
       digest: spec.digest ?? 'Auto',
       queueDepth: spec.queueDepth ?? 32,
       admits: spec.admits ?? (() => true),
+      ...(spec.serviceAvailable === undefined ? {} : { serviceAvailable: spec.serviceAvailable }),
     };
     this.nodes.set(node.name, node);
     return node;
@@ -71,8 +76,8 @@ export class TestCatalog implements TargetCatalog {
   target(name: string): TargetNode | undefined {
     return this.nodes.get(name);
   }
-  targetsInGroup(tag: number): readonly TargetNode[] {
-    return [...this.nodes.values()].filter((n) => n.portalGroupTag === tag);
+  targetsInGroup(portalGroup: number): readonly TargetNode[] {
+    return [...this.nodes.values()].filter((n) => n.portalGroup === portalGroup);
   }
   portalAddresses(_tag: number): readonly PortalAddress[] {
     return this.portals;
@@ -148,7 +153,7 @@ export async function startTarget(catalog: TestCatalog, opts: StartTargetOptions
   const host = opts.host ?? '127.0.0.1';
   const tag = opts.portalGroupTag ?? 1;
   let port = 0;
-  const listener = net.createServer((sock) => server.handleConnection(sock, { portalGroupTag: tag, listen: { host, port } }));
+  const listener = net.createServer((sock) => server.handleConnection(sock, { portalGroup: tag, portalGroupTag: tag, listen: { host, port } }));
   await new Promise<void>((resolve) => listener.listen(0, host === '0.0.0.0' ? '127.0.0.1' : host, resolve));
   port = (listener.address() as net.AddressInfo).port;
   if (catalog.portals.length === 0) catalog.portals = [{ host, port }];

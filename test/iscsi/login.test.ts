@@ -11,7 +11,7 @@ import { TestCatalog, globals } from './harness.js';
 const TARGET = 'iqn.1999-07.com.example:diskarray.sn.88';
 const INITIATOR = 'iqn.1999-07.com.os:hostid.77';
 
-function setup(over: { auth?: 'None' | 'CHAP' | 'CHAP Mutual' | 'Auto'; admits?: boolean } = {}) {
+function setup(over: { auth?: 'None' | 'CHAP' | 'CHAP Mutual' | 'Auto'; admits?: boolean; serviceAvailable?: boolean } = {}) {
   const catalog = new TestCatalog(globals());
   catalog.add({
     name: TARGET,
@@ -19,11 +19,12 @@ function setup(over: { auth?: 'None' | 'CHAP' | 'CHAP Mutual' | 'Auto'; admits?:
     luns: new Map(),
     auth: { method: over.auth ?? 'None', credentials: [{ user: 'alice', secret: 'alice-secret-12', peerUser: 'tgt', peerSecret: 'target-secret-34' }] },
     admits: () => over.admits ?? true,
+    ...(over.serviceAvailable === undefined ? {} : { serviceAvailable: over.serviceAvailable }),
   });
   const completed: LoginState[] = [];
   const host: LoginHost = {
     catalog,
-    portal: { portalGroupTag: 1, listen: { host: '0.0.0.0', port: 3260 } },
+    portal: { portalGroup: 1, portalGroupTag: 1, listen: { host: '0.0.0.0', port: 3260 } },
     initiatorAddress: '127.0.0.1',
     authExchange: chapAuthExchange,
     admit: () => ({}),
@@ -155,7 +156,7 @@ test('captured libiscsi login request: decoded, negotiated and answered in one s
   catalog.add({ name: 'iqn.2026-11.test.sanbox:disk0', luns: new Map() });
   const machine = new LoginMachine({
     catalog,
-    portal: { portalGroupTag: 1, listen: { host: '127.0.0.1', port: 3260 } },
+    portal: { portalGroup: 1, portalGroupTag: 1, listen: { host: '127.0.0.1', port: 3260 } },
     initiatorAddress: '127.0.0.1',
     admit: () => ({}),
     complete: () => 1,
@@ -182,4 +183,21 @@ test('captured libiscsi login request: decoded, negotiated and answered in one s
     MaxRecvDataSegmentLength: '262144',
   });
   assert.equal(machine.negotiated!.initiatorMaxRecvDataSegmentLength, 262144);
+});
+
+test('a target whose service is switched off: SERVICE UNAVAILABLE (0x0301), while another portal group\'s target of the same tag is not found (0x0203)', () => {
+  const login = () => text([['InitiatorName', INITIATOR], ['TargetName', TARGET]]);
+  assert.equal(loginStatusOf(() => setup({ serviceAvailable: false }).machine.handle(req(0, 1, true), login())), LoginStatus.ServiceUnavailable);
+  assert.equal(setup({ serviceAvailable: true }).machine.handle(req(1, 3, true), login()).fullFeature, true);
+  // The target is on portal group 2, which carries tag 1 as the connection's group 1 does.
+  const catalog = new TestCatalog(globals());
+  catalog.add({ name: TARGET, luns: new Map(), portalGroup: 2, portalGroupTag: 1 });
+  const machine = new LoginMachine({
+    catalog,
+    portal: { portalGroup: 1, portalGroupTag: 1, listen: { host: '127.0.0.1', port: 3260 } },
+    initiatorAddress: '127.0.0.1',
+    admit: () => ({}),
+    complete: () => 1,
+  });
+  assert.equal(loginStatusOf(() => machine.handle(req(0, 1, true), login())), LoginStatus.NotFound);
 });

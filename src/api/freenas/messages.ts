@@ -23,6 +23,7 @@ const ENTITY: Record<EntityKind, string> = {
   'target-group': 'target group',
   service: 'service',
   'api-key': 'API key',
+  tenant: 'tenant',
 };
 
 const entity = (e: EntityKind) => ENTITY[e];

@@ -6,6 +6,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DomainServices } from '../../domain/services.js';
+import { DEFAULT_TENANT_ID } from '../../domain/tenants.js';
+import { notFound } from '../../domain/errors.js';
+import type { EntityKind } from '../../domain/error-codes.js';
 import { bodyObject, integerIds, methodNotAllowed, registerCrud, type CrudStyle } from '../http/crud.js';
 import { bodySchema, responseSchema } from '../http/fields.js';
 import { authCredentialResource } from './auth-credential.js';
@@ -13,10 +16,9 @@ import { authorizedInitiatorResource } from './authorized-initiator.js';
 import { notFoundBody } from './errors.js';
 import { extentResource } from './extent.js';
 import { GLOBALS_ID, globalFields, globalsFromWire, globalsToWire } from './global-configuration.js';
-import { withListResult } from './list-shim.js';
 import { tastypiePaging } from './paging.js';
 import { portalResource } from './portal.js';
-import { setFields } from './resource.js';
+import { type Resource, setFields } from './resource.js';
 import { targetToExtentResource } from './target-to-extent.js';
 import { targetGroupResource } from './target-group.js';
 import { targetResource } from './target.js';
@@ -42,16 +44,41 @@ export function iscsiRoutes(app: FastifyInstance, services: DomainServices): voi
     renderList: (items) => items,
     errors: { invalid: FIELD_ERRORS, notFound: NOT_FOUND, paging: PAGING_ERROR },
     onRequest: setFields,
+    // FreeNAS sees the default tenant's configuration only.
+    listQuery: (_request, page) => ({ ...page, tenantId: DEFAULT_TENANT_ID }),
     // Lists keep their serialized answer while the stored configuration stands still.
     version: () => services.mutations.version(),
   };
-  registerCrud(app, style, withListResult(portalResource(services.portalGroups)));
-  registerCrud(app, style, withListResult(authorizedInitiatorResource(services.initiatorGroups)));
-  registerCrud(app, style, withListResult(authCredentialResource(services.authCredentials)));
-  registerCrud(app, style, withListResult(targetResource(services.targets)));
-  registerCrud(app, style, withListResult(extentResource(services.extents)));
-  registerCrud(app, style, withListResult(targetToExtentResource(services.luns)));
-  registerCrud(app, style, withListResult(targetGroupResource(services.targetGroups)));
+  registerCrud(app, style, defaultTenantOnly(portalResource(services.portalGroups), 'portal-group'));
+  registerCrud(app, style, defaultTenantOnly(authorizedInitiatorResource(services.initiatorGroups), 'initiator-group'));
+  registerCrud(app, style, defaultTenantOnly(authCredentialResource(services.authCredentials), 'auth-credential'));
+  registerCrud(app, style, defaultTenantOnly(targetResource(services.targets), 'target'));
+  registerCrud(app, style, defaultTenantOnly(extentResource(services.extents), 'extent'));
+  registerCrud(app, style, defaultTenantOnly(targetToExtentResource(services.luns), 'lun'));
+  registerCrud(app, style, defaultTenantOnly(targetGroupResource(services.targetGroups), 'target-group'));
+}
+
+/**
+ * FreeNAS knows one tenant: another tenant's object is, to a FreeNAS client, no object at
+ * all (404 for GET, PUT and DELETE by id, as its lists leave it out).
+ */
+function defaultTenantOnly<E extends { tenantId: number }, I>(r: Resource<E, I>, entity: EntityKind): Resource<E, I> {
+  const s = r.service;
+  const get = (id: number) => {
+    const found = s.get(id);
+    if (found.tenantId !== DEFAULT_TENANT_ID) throw notFound(entity);
+    return found;
+  };
+  return {
+    ...r,
+    service: {
+      list: (q) => s.list(q),
+      get,
+      create: (input) => s.create(input),
+      update: (id, input) => (get(id), s.update(id, input)),
+      delete: (id) => (get(id), s.delete(id)),
+    },
+  };
 }
 
 function registerGlobals(app: FastifyInstance, services: DomainServices): void {

@@ -75,6 +75,15 @@ export const SCODES: Readonly<Record<ErrorCode, number>> = {
   'globals.basename-invalid': 7001,
   'globals.first-burst-too-large': 7002,
   'globals.networks-invalid': 7003,
+  'tenant.move-refused': 8201,
+  'tenant.default-kept': 8202,
+  'tenant.not-empty': 8203,
+  'target.served-name-taken': 5004,
+  'list.filter-unknown': 1101,
+  'list.filter-value': 1102,
+  'list.sort-unknown': 1103,
+  'list.marker-with-offset': 1104,
+  'list.marker-unknown': 1105,
 };
 
 const ENTITY_CN: Record<EntityKind, string> = {
@@ -88,6 +97,7 @@ const ENTITY_CN: Record<EntityKind, string> = {
   'target-group': '目标组',
   service: '服务',
   'api-key': 'API 密钥',
+  tenant: '租户',
 };
 
 const e = (k: EntityKind) => ENTITY_CN[k];
@@ -160,6 +170,15 @@ const CN: Words = {
   'globals.basename-invalid': () => '基础名称必须是 iSCSI 名称：iqn.yyyy-mm.反向域名[:id]、eui. 或 naa.。',
   'globals.first-burst-too-large': () => 'FirstBurstLength 不能超过 MaxBurstLength。',
   'globals.networks-invalid': () => '请输入 ALL、IP 地址或 CIDR 网络。',
+  'tenant.move-refused': () => '对象不能移到其他租户。',
+  'tenant.default-kept': () => '默认租户不能删除。',
+  'tenant.not-empty': (p) => `租户“${p.tenant}”仍拥有 ${p.holds.join('、')}。`,
+  'target.served-name-taken': (p) => `另一个目标（id ${p.id}，租户 ${p.tenantId}）已使用对外名称 ${p.served}。`,
+  'list.filter-unknown': (p) => `不能按“${p.field}”过滤。`,
+  'list.filter-value': (p) => `“${p.field}”的过滤值应为 ${p.kind} 或 null。`,
+  'list.sort-unknown': (p) => `不能按“${p.field}”排序。`,
+  'list.marker-with-offset': () => 'marker 不能与 offset 同时使用。',
+  'list.marker-unknown': (p) => `列表中没有 uuid 为“${p.uuid}”的对象。`,
 };
 
 export function chineseMessage(error: DomainError): string {

@@ -1,0 +1,70 @@
+/**
+ * Tenants: who owns configuration. Every portal group, initiator group, auth credential,
+ * target, extent, LUN mapping and target group belongs to one, and refers only to its
+ * tenant's objects; names and tags are unique within a tenant. The default tenant (id 1)
+ * owns what existed before tenants and everything the FreeNAS dialect creates; it cannot
+ * be deleted. Each tenant has its own iSCSI service switch (service-switch.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Tenant } from './entities.js';
+import { fail, notFound } from './errors.js';
+import type { Mutations } from './mutations.js';
+import type { ConfigRepository } from './repository.js';
+import { text } from './rules.js';
+
+export const DEFAULT_TENANT_ID = 1;
+
+export interface TenantInput {
+  name?: string;
+}
+
+/** The tenant a new object goes to: the one asked for (it must exist), else the default tenant. */
+export function ownerTenant(store: ConfigRepository, tenantId: number | undefined): number {
+  if (tenantId === undefined) return DEFAULT_TENANT_ID;
+  if (!Number.isInteger(tenantId) || !store.getTenant(tenantId)) throw fail('reference.missing', 'tenantId', { entity: 'tenant', id: tenantId });
+  return tenantId;
+}
+
+/** An object stays with the tenant it was created in. */
+export function keepTenant(asked: number | undefined, current: number): void {
+  if (asked !== undefined && asked !== current) throw fail('tenant.move-refused', 'tenantId');
+}
+
+export class TenantService {
+  constructor(private readonly m: Mutations) {}
+
+  list(): Tenant[] {
+    return this.m.store.listTenants();
+  }
+
+  get(id: number): Tenant {
+    const tenant = this.m.store.getTenant(id);
+    if (!tenant) throw notFound('tenant');
+    return tenant;
+  }
+
+  create(input: TenantInput): Promise<Tenant> {
+    return this.m.run(() => {
+      if (typeof input.name !== 'string' || input.name.trim() === '') throw fail('value.required', 'name');
+      const name = text('name', input.name, 64).trim();
+      if (this.m.store.tenantByName(name)) throw fail('name.taken', 'name', { entity: 'tenant', name });
+      const tenant: Omit<Tenant, 'id'> = { uuid: randomUUID(), name, iscsiEnabled: true };
+      const id = this.m.store.insertTenant(tenant);
+      return { id, ...tenant };
+    });
+  }
+
+  /** Refused for the default tenant, and while the tenant owns anything. */
+  delete(id: number): Promise<void> {
+    return this.m.run(() => {
+      const tenant = this.get(id);
+      if (id === DEFAULT_TENANT_ID) throw fail('tenant.default-kept', '__all__');
+      const holdings = Object.entries(this.m.store.tenantHoldings(id));
+      if (holdings.length) {
+        const holds = holdings.map(([kind, n]) => `${n} ${kind}`);
+        throw fail('tenant.not-empty', '__all__', { tenant: tenant.name, holds });
+      }
+      this.m.store.deleteTenant(id);
+    });
+  }
+}
