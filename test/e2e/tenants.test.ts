@@ -77,6 +77,14 @@ test('the FreeNAS dialect lists the default tenant\'s objects only, and creates 
     assert.equal(res.body.length, 1, `${resource}: ${res.text}`);
   }
   assert.equal(services.targets.list().total, 2, 'both tenants\' targets exist');
+  // Another tenant's object is no object to FreeNAS, by id too: GET, PUT and DELETE answer 404 and change nothing.
+  const other = services.targets.list({ filters: { tenantId: 2 } }).items[0]!;
+  for (const [method, body] of [['GET', undefined], ['PUT', { iscsi_target_alias: 'mine' }], ['DELETE', undefined]] as const) {
+    const res = await sb.api(method, `/api/v1.0/services/iscsi/target/${other.id}/`, body);
+    assert.equal(res.status, 404, `${method}: ${res.text}`);
+    assert.deepEqual(res.body, { error_message: 'No such target.' });
+  }
+  assert.deepEqual(services.targets.get(other.id), other);
   const ig = await sb.api('POST', '/api/v1.0/services/iscsi/authorizedinitiator/', { iscsi_target_initiator_initiators: 'ALL' });
   assert.equal(ig.status, 201);
   assert.equal(services.initiatorGroups.get(ig.body.id).tenantId, 1);
