@@ -65,10 +65,17 @@ export function run(cmd: string, args: string[], timeoutMs: number): Promise<Run
     let stdout = '';
     let stderr = '';
     const cap = (s: string, d: Buffer) => (s.length > 1 << 20 ? s : s + d.toString('utf8'));
-    child.stdout?.on('data', (d: Buffer) => { stdout = cap(stdout, d); });
-    child.stderr?.on('data', (d: Buffer) => { stderr = cap(stderr, d); });
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout = cap(stdout, d);
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = cap(stderr, d);
+    });
     let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     const done = (code: number | null, signal: string | null, extra = '') => {
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr: stderr + extra, timedOut, wallMs: Number(process.hrtime.bigint() - t0) / 1e6 });
@@ -113,7 +120,11 @@ export function installSignalHandlers(): void {
   process.once('SIGTERM', onSignal);
   process.once('exit', () => {
     for (const child of live) {
-      try { child.kill('SIGKILL'); } catch { /* already gone */ }
+      try {
+        child.kill('SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }
   });
 }

@@ -55,7 +55,10 @@ function failed(error: string): Measurement {
 function measured(ios: number, secs: number, w: Workload, cpuSecs: number): Measurement {
   const iops = ios / secs;
   return {
-    ok: true, ios, secs, iops,
+    ok: true,
+    ios,
+    secs,
+    iops,
     mbs: (iops * w.bytes) / 1e6,
     latUs: (w.depth / iops) * 1e6,
     cpuPer10k: (cpuSecs / ios) * 10000,
@@ -69,10 +72,18 @@ export async function qemuBench(url: string, w: Workload, count: number, targetP
   if (w.write) args.push('-w');
   args.push(url);
   let t0: number;
-  try { t0 = cpuTicks(targetPid); } catch { return failed('target process is gone'); }
+  try {
+    t0 = cpuTicks(targetPid);
+  } catch {
+    return failed('target process is gone');
+  }
   const r = await run('qemu-img', args, timeoutMs);
   let cpu = NaN;
-  try { cpu = (cpuTicks(targetPid) - t0) / clockTicks(); } catch { /* target died */ }
+  try {
+    cpu = (cpuTicks(targetPid) - t0) / clockTicks();
+  } catch {
+    /* target died */
+  }
   const secs = Number(/Run completed in ([0-9.]+) seconds/.exec(r.stdout)?.[1]);
   if (r.timedOut) return failed(`qemu-img bench timed out after ${timeoutMs / 1000}s`);
   if (r.code !== 0 || !(secs > 0)) return failed(`qemu-img rc=${r.code}: ${tail(r.stderr + r.stdout)}`);
@@ -87,10 +98,18 @@ export async function qemuBench(url: string, w: Workload, count: number, targetP
 export async function iscsiPerf(url: string, w: Workload, blockSize: number, secs: number, targetPid: number): Promise<Measurement> {
   const blocks = Math.max(1, Math.round(w.bytes / blockSize));
   let t0: number;
-  try { t0 = cpuTicks(targetPid); } catch { return failed('target process is gone'); }
+  try {
+    t0 = cpuTicks(targetPid);
+  } catch {
+    return failed('target process is gone');
+  }
   const r = await run('iscsi-perf', ['-r', '-b', String(blocks), '-m', String(w.depth), '-t', String(secs), url], (secs + 30) * 1000);
   let cpu = NaN;
-  try { cpu = (cpuTicks(targetPid) - t0) / clockTicks(); } catch { /* target died */ }
+  try {
+    cpu = (cpuTicks(targetPid) - t0) / clockTicks();
+  } catch {
+    /* target died */
+  }
   const out = (r.stdout + r.stderr).replace(/\r/g, '\n');
   const avgs = [...out.matchAll(/iops average (\d+)/g)];
   const iops = Number(avgs.at(-1)?.[1]);
@@ -118,7 +137,11 @@ export async function prefill(url: string, bytes: number): Promise<string | null
 
 export function toolVersions(): Record<string, string> {
   const q = (cmd: string, args: string[]) => {
-    try { return execFileSync(cmd, args, { encoding: 'utf8' }).split('\n')[0]!.trim(); } catch { return '?'; }
+    try {
+      return execFileSync(cmd, args, { encoding: 'utf8' }).split('\n')[0]!.trim();
+    } catch {
+      return '?';
+    }
   };
   return {
     qemuImg: q('qemu-img', ['--version']),

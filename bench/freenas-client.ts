@@ -3,7 +3,12 @@
 export const FREENAS = '/api/v1.0/services/iscsi';
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly method: string, readonly path: string, readonly body: string) {
+  constructor(
+    readonly status: number,
+    readonly method: string,
+    readonly path: string,
+    readonly body: string,
+  ) {
     super(`${method} ${path} -> ${status}: ${body.slice(0, 300)}`);
   }
 }
@@ -11,7 +16,11 @@ export class ApiError extends Error {
 export class FreeNasClient {
   readonly authorization: string;
 
-  constructor(readonly base: string, user: string, password: string) {
+  constructor(
+    readonly base: string,
+    user: string,
+    password: string,
+  ) {
     this.authorization = 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
   }
 
@@ -27,9 +36,15 @@ export class FreeNasClient {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
-  get<T = unknown>(path: string): Promise<T> { return this.request<T>('GET', FREENAS + path); }
-  post<T = Record<string, unknown>>(path: string, body: unknown): Promise<T> { return this.request<T>('POST', FREENAS + path, body); }
-  delete(path: string): Promise<unknown> { return this.request('DELETE', FREENAS + path); }
+  get<T = unknown>(path: string): Promise<T> {
+    return this.request<T>('GET', FREENAS + path);
+  }
+  post<T = Record<string, unknown>>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('POST', FREENAS + path, body);
+  }
+  delete(path: string): Promise<unknown> {
+    return this.request('DELETE', FREENAS + path);
+  }
 }
 
 /** The `id` of a created object, or an error naming the response. */

@@ -34,9 +34,17 @@ function failed(name: string, error: string): HttpResult {
 function summarize(name: string, r: Result, connections: number, note: string): HttpResult {
   const total = r.requests.total;
   return {
-    name, connections, secs: r.duration, requests: total, reqPerSec: total / r.duration,
-    meanMs: r.latency.mean ?? r.latency.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99,
-    non2xx: r.non2xx, errors: r.errors, note,
+    name,
+    connections,
+    secs: r.duration,
+    requests: total,
+    reqPerSec: total / r.duration,
+    meanMs: r.latency.mean ?? r.latency.average,
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    note,
   };
 }
 
@@ -75,11 +83,24 @@ export async function loadList(api: FreeNasClient, base: string, secs: number, c
   } catch (e) {
     return failed(name, String(e instanceof Error ? e.message : e));
   }
-  const r = await autocannon({ url: base + path, connections, duration: secs, headers: { authorization: api.authorization }, ...(rate ? { overallRate: rate } : {}) });
+  const r = await autocannon({
+    url: base + path,
+    connections,
+    duration: secs,
+    headers: { authorization: api.authorization },
+    ...(rate ? { overallRate: rate } : {}),
+  });
   return summarize(name, r, connections, `${items} targets per response`);
 }
 
-export async function loadCreateDelete(api: FreeNasClient, base: string, secs: number, connections: number, portalGroupId: number, initiatorGroupId: number): Promise<HttpResult> {
+export async function loadCreateDelete(
+  api: FreeNasClient,
+  base: string,
+  secs: number,
+  connections: number,
+  portalGroupId: number,
+  initiatorGroupId: number,
+): Promise<HttpResult> {
   let seq = 0;
   let cycles = 0;
   const headers = { authorization: api.authorization, 'content-type': 'application/json' };
@@ -98,7 +119,11 @@ export async function loadCreateDelete(api: FreeNasClient, base: string, secs: n
         }),
         onResponse: (status, body, ctx) => {
           if (status === 201 || status === 200) {
-            try { ctx['id'] = (JSON.parse(body) as { id?: number }).id; } catch { ctx['id'] = undefined; }
+            try {
+              ctx['id'] = (JSON.parse(body) as { id?: number }).id;
+            } catch {
+              ctx['id'] = undefined;
+            }
           } else ctx['id'] = undefined;
         },
       },
@@ -106,7 +131,9 @@ export async function loadCreateDelete(api: FreeNasClient, base: string, secs: n
         method: 'DELETE',
         headers: { authorization: api.authorization },
         setupRequest: (req, ctx) => (typeof ctx['id'] === 'number' ? { ...req, path: `${FREENAS}/target/${ctx['id']}/` } : undefined),
-        onResponse: (status) => { if (status >= 200 && status < 300) cycles++; },
+        onResponse: (status) => {
+          if (status >= 200 && status < 300) cycles++;
+        },
       },
     ],
   });

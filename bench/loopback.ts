@@ -8,10 +8,19 @@ import { connect } from 'node:net';
 import { run, spawnTracked, stopChild, sleep } from './children.js';
 import { freePort, pidListensOn, waitFor, HOST } from './net.js';
 
-export interface LoopbackResult { tool: string; mbs: number; error?: string }
+export interface LoopbackResult {
+  tool: string;
+  mbs: number;
+  error?: string;
+}
 
 function hasIperf3(): boolean {
-  try { execFileSync('iperf3', ['--version'], { stdio: 'ignore' }); return true; } catch { return false; }
+  try {
+    execFileSync('iperf3', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function loopbackCeiling(secs: number): Promise<LoopbackResult> {

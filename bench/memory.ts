@@ -60,10 +60,7 @@ export async function measureSessions(pid: number, port: number, targetName: str
   const errors = new Set<string>();
   const t0 = performance.now();
   for (let i = 0; i < n; i += 8) {
-    const batch = await Promise.allSettled(
-      Array.from({ length: Math.min(8, n - i) }, (_, k) =>
-        openSession(port, targetName, isidFor(i + k))),
-    );
+    const batch = await Promise.allSettled(Array.from({ length: Math.min(8, n - i) }, (_, k) => openSession(port, targetName, isidFor(i + k))));
     for (const r of batch) {
       if (r.status === 'fulfilled') sessions.push(r.value);
       else errors.add(r.reason instanceof Error ? r.reason.message : String(r.reason));

@@ -27,7 +27,6 @@ export function cpuTicks(pid: number): number {
   return Number(f[11]) + Number(f[12]);
 }
 
-
 /** VmRSS and VmHWM (peak) in KiB from /proc/<pid>/status. */
 export function memoryKiB(pid: number): { rss: number; hwm: number } {
   const s = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -102,13 +102,21 @@ export function markdown(r: BenchReport): string {
   const tgt = r.targets.find((t) => t.system === 'tgt');
   out.push(`## sanbox vs tgt on ${r.host.hostname} (${r.host.cpus} × ${r.host.cpuModel}, Linux ${r.host.kernel}), ${r.startedAt}`);
   out.push('');
-  out.push(`sanbox \`${r.sanboxCommit}\`; ${r.versions['tgt'] ? `tgt ${r.versions['tgt']}` : ''}; ${r.versions['qemuImg']}; libiscsi-bin ${r.versions['libiscsiBin']}; Node ${r.host.node}.`);
-  out.push(`Medians of ${r.options.rounds} interleaved round(s) (tgt, sanbox file, sanbox null per cell), ~${r.options.secs} s per run. ` +
-    'Ratios are medians of same-round ratios, sanbox ÷ tgt (file): IOPS > 1× is faster, CPU/IO < 1× is cheaper.');
+  out.push(
+    `sanbox \`${r.sanboxCommit}\`; ${r.versions['tgt'] ? `tgt ${r.versions['tgt']}` : ''}; ${r.versions['qemuImg']}; libiscsi-bin ${r.versions['libiscsiBin']}; Node ${r.host.node}.`,
+  );
+  out.push(
+    `Medians of ${r.options.rounds} interleaved round(s) (tgt, sanbox file, sanbox null per cell), ~${r.options.secs} s per run. ` +
+      'Ratios are medians of same-round ratios, sanbox ÷ tgt (file): IOPS > 1× is faster, CPU/IO < 1× is cheaper.',
+  );
   out.push('');
   for (const t of r.targets) {
-    out.push(`- **${t.label}**: ` + (t.error ? `unavailable — ${esc(t.error.slice(0, 400))}` :
-      `\`${t.url}\`${t.lunBytes ? `, ${(t.lunBytes / 2 ** 20).toFixed(0)} MiB, ${t.blockSize} B blocks` : ''}`));
+    out.push(
+      `- **${t.label}**: ` +
+        (t.error
+          ? `unavailable — ${esc(t.error.slice(0, 400))}`
+          : `\`${t.url}\`${t.lunBytes ? `, ${(t.lunBytes / 2 ** 20).toFixed(0)} MiB, ${t.blockSize} B blocks` : ''}`),
+    );
   }
   out.push('');
   out.push('| workload | target | IOPS (spread) | MB/s | mean latency µs | target CPU s / 10k I/O | IOPS ÷ tgt | CPU/IO ÷ tgt |');
@@ -134,17 +142,25 @@ export function markdown(r: BenchReport): string {
       const isBase = t.system === 'tgt';
       const ri = base && !isBase ? ratio(pairedRatio(c, base, (m) => m.iops)) : '';
       const rc = base && !isBase ? ratio(pairedRatio(c, base, (m) => m.cpuPer10k)) : '';
-      out.push(`| ${first} | ${t.label} | ${int(c.iops)}${spread}${partial} | ${mbs} | ${fix(c.latUs, c.latUs < 100 ? 1 : 0)} | ${fix(c.cpuPer10k, 3)} | ${ri} | ${rc} |`);
+      out.push(
+        `| ${first} | ${t.label} | ${int(c.iops)}${spread}${partial} | ${mbs} | ${fix(c.latUs, c.latUs < 100 ? 1 : 0)} | ${fix(c.cpuPer10k, 3)} | ${ri} | ${rc} |`,
+      );
     });
   }
   out.push('');
   const lb = median(r.loopback.map((l) => l.mbs));
-  out.push(`Loopback TCP ceiling (127.0.0.1, one stream between two processes, 128 KiB writes, ${r.loopback[0]?.tool ?? '?'}; ` +
-    `measured in each round just before the 128 KiB cells): ` +
-    (Number.isFinite(lb) ? `**${int(lb)} MB/s** median (${r.loopback.map((l) => int(l.mbs)).join(', ')}); the 128K rows show their share of the same round's ceiling.` : `ERR ${r.loopback[0]?.error ?? 'not measured'}.`));
-  out.push('MB = 10^6 bytes. 4K rand = qemu-img 4 KiB I/Os on a 1 MiB + 4 KiB stride over the LUN; iscsi-perf -r picks random LBAs. ' +
-    'Mean latency = depth ÷ IOPS (the tools keep the queue full). CPU = utime + stime of the target process (all threads) from /proc over the client\'s run. ' +
-    'File LUNs: 1 GiB images in one temp dir, written once before the first round. Spread = ± half the min–max range across rounds.');
+  out.push(
+    `Loopback TCP ceiling (127.0.0.1, one stream between two processes, 128 KiB writes, ${r.loopback[0]?.tool ?? '?'}; ` +
+      `measured in each round just before the 128 KiB cells): ` +
+      (Number.isFinite(lb)
+        ? `**${int(lb)} MB/s** median (${r.loopback.map((l) => int(l.mbs)).join(', ')}); the 128K rows show their share of the same round's ceiling.`
+        : `ERR ${r.loopback[0]?.error ?? 'not measured'}.`),
+  );
+  out.push(
+    'MB = 10^6 bytes. 4K rand = qemu-img 4 KiB I/Os on a 1 MiB + 4 KiB stride over the LUN; iscsi-perf -r picks random LBAs. ' +
+      "Mean latency = depth ÷ IOPS (the tools keep the queue full). CPU = utime + stime of the target process (all threads) from /proc over the client's run. " +
+      'File LUNs: 1 GiB images in one temp dir, written once before the first round. Spread = ± half the min–max range across rounds.',
+  );
   out.push('');
 
   // memory
@@ -153,9 +169,15 @@ export function markdown(r: BenchReport): string {
     out.push(`| resident memory (VmRSS) | ${mems.map(([k]) => k).join(' | ')} |`);
     out.push(`|---|${mems.map(() => '---|').join('')}`);
     const row = (title: string, f: (m: MemoryResult) => string) =>
-      out.push(`| ${title} | ${mems.map(([, m]) => ('error' in m ? (title.startsWith('idle') ? `ERR: ${esc(m.error.slice(0, 100))}` : '—') : f(m))).join(' | ')} |`);
+      out.push(
+        `| ${title} | ${mems.map(([, m]) => ('error' in m ? (title.startsWith('idle') ? `ERR: ${esc(m.error.slice(0, 100))}` : '—') : f(m))).join(' | ')} |`,
+      );
     row('idle, target configured', (m) => `${fix(m.idleKiB / 1024, 1)} MiB`);
-    row(`with ${r.options.sessions} sessions logged in`, (m) => `${fix(m.sessionsKiB / 1024, 1)} MiB (${m.sessionsOpen}/${m.sessionsWanted} logged in${m.sessionsAliveAfter < m.sessionsOpen ? `, ${m.sessionsOpen - m.sessionsAliveAfter} dropped` : ''}${m.errors.length ? `; ${esc(m.errors[0]!.slice(0, 80))}` : ''})`);
+    row(
+      `with ${r.options.sessions} sessions logged in`,
+      (m) =>
+        `${fix(m.sessionsKiB / 1024, 1)} MiB (${m.sessionsOpen}/${m.sessionsWanted} logged in${m.sessionsAliveAfter < m.sessionsOpen ? `, ${m.sessionsOpen - m.sessionsAliveAfter} dropped` : ''}${m.errors.length ? `; ${esc(m.errors[0]!.slice(0, 80))}` : ''})`,
+    );
     row('per session ((with − idle) ÷ sessions; medians of 5 samples)', (m) => `${fix(m.perSessionKiB, 0)} KiB`);
     row(`time to log in ${r.options.sessions} (8 at a time)`, (m) => `${fix(m.loginSecs * 1000, 0)} ms`);
     out.push(`| peak (VmHWM) at end of run | ${mems.map(([k]) => (r.peakRssKiB[k] ? `${fix(r.peakRssKiB[k]! / 1024, 1)} MiB` : '—')).join(' | ')} |`);
@@ -168,14 +190,18 @@ export function markdown(r: BenchReport): string {
     out.push('|---|---|---|---|---|---|---|');
     if (r.httpPopulate) {
       const p = r.httpPopulate;
-      out.push('error' in p
-        ? `| create 500 targets (4 in flight) | 4 | ERR: ${esc(p.error.slice(0, 120))} | — | — | — | |`
-        : `| create ${p.targets} targets (4 in flight, one by one) | 4 | ${int(p.createsPerSec)} | — | — | 0 | setup for the list test |`);
+      out.push(
+        'error' in p
+          ? `| create 500 targets (4 in flight) | 4 | ERR: ${esc(p.error.slice(0, 120))} | — | — | — | |`
+          : `| create ${p.targets} targets (4 in flight, one by one) | 4 | ${int(p.createsPerSec)} | — | — | 0 | setup for the list test |`,
+      );
     }
     for (const h of r.http) {
-      out.push(h.error
-        ? `| ${h.name} | — | ERR: ${esc(h.error.slice(0, 120))} | — | — | — | |`
-        : `| ${h.name} | ${h.connections} | ${int(h.reqPerSec)} | ${fix(h.meanMs, 2)} | ${fix(h.p99Ms, 0)} | ${h.non2xx} / ${h.errors} | ${esc(h.note)} |`);
+      out.push(
+        h.error
+          ? `| ${h.name} | — | ERR: ${esc(h.error.slice(0, 120))} | — | — | — | |`
+          : `| ${h.name} | ${h.connections} | ${int(h.reqPerSec)} | ${fix(h.meanMs, 2)} | ${fix(h.p99Ms, 0)} | ${h.non2xx} / ${h.errors} | ${esc(h.note)} |`,
+      );
     }
     out.push('');
   }
@@ -186,8 +212,10 @@ export function markdown(r: BenchReport): string {
     out.push('');
   }
   const la = (v: number[]) => v.map((x) => x.toFixed(2)).join(' ');
-  out.push(`Total ${r.totalSecs.toFixed(0)} s. Load average (1/5/15 min) before the run ${la(r.host.loadAvgStart)} (other work on the machine), ` +
-    `at the end ${la(r.host.loadAvgEnd)} (includes this run's own clients and targets).`);
+  out.push(
+    `Total ${r.totalSecs.toFixed(0)} s. Load average (1/5/15 min) before the run ${la(r.host.loadAvgStart)} (other work on the machine), ` +
+      `at the end ${la(r.host.loadAvgEnd)} (includes this run's own clients and targets).`,
+  );
   return out.join('\n') + '\n';
 }
 

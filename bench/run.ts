@@ -47,8 +47,10 @@ function parseArgs(argv: string[]): Options {
       if (!(v > 0)) throw new Error(`${a} needs a positive number`);
       return v;
     };
-    if (a === '--quick') { o.rounds = 1; o.httpSecs = 3; }
-    else if (a === '--rounds') o.rounds = Math.round(num());
+    if (a === '--quick') {
+      o.rounds = 1;
+      o.httpSecs = 3;
+    } else if (a === '--rounds') o.rounds = Math.round(num());
     else if (a === '--secs') o.secs = num();
     else if (a === '--sessions') o.sessions = Math.round(num());
     else if (a === '--http-secs') o.httpSecs = num();
@@ -58,7 +60,9 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--save-md') o.saveMd = true;
     else if (a === '--render') o.render = argv[++i] ?? null;
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: node dist/bench/run.js [--quick] [--rounds N] [--secs S] [--sessions N] [--http-secs S] [--http-connections N] [--no-http] [--keep] [--save-md] | --render RESULT.json\n');
+      process.stdout.write(
+        'usage: node dist/bench/run.js [--quick] [--rounds N] [--secs S] [--sessions N] [--http-secs S] [--http-connections N] [--no-http] [--keep] [--save-md] | --render RESULT.json\n',
+      );
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -76,7 +80,11 @@ interface Lane {
 
 function makeImage(path: string, bytes: number): void {
   const fd = openSync(path, 'w');
-  try { ftruncateSync(fd, bytes); } finally { closeSync(fd); }
+  try {
+    ftruncateSync(fd, bytes);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 async function main(): Promise<void> {
@@ -92,7 +100,10 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const notes: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'sanbox-bench-'));
-  onCleanup('temp dir', () => { if (!opts.keep) rmSync(dir, { recursive: true, force: true }); else log(`kept ${dir}`); });
+  onCleanup('temp dir', () => {
+    if (!opts.keep) rmSync(dir, { recursive: true, force: true });
+    else log(`kept ${dir}`);
+  });
   log(`work dir ${dir}; ${opts.rounds} round(s), ${opts.secs} s per run`);
 
   // ---- tgt ----
@@ -120,7 +131,10 @@ async function main(): Promise<void> {
     sanbox = await Sanbox.start(dir);
     log(`sanbox pid ${sanbox.pid}, API ${sanbox.httpBase}, portal ${sanbox.portal}`);
     sanboxCfg = await sanbox.configure(join(dir, 'bench.img'), opts.sessions + 16);
-    for (const [info, lun] of [[sbFile, sanboxCfg.file], [sbNull, sanboxCfg.null]] as const) {
+    for (const [info, lun] of [
+      [sbFile, sanboxCfg.file],
+      [sbNull, sanboxCfg.null],
+    ] as const) {
       if ('error' in lun) info.error = lun.error;
       else info.url = (lun as SanboxLun).url;
     }
@@ -147,7 +161,7 @@ async function main(): Promise<void> {
   };
 
   const lanes: Lane[] = [
-    { info: tgtInfo, pid: () => tgt?.pid ?? null, ensureUp: async () => (tgt?.running ? null : tgtInfo.error ?? 'tgtd exited'), counts: new Map() },
+    { info: tgtInfo, pid: () => tgt?.pid ?? null, ensureUp: async () => (tgt?.running ? null : (tgtInfo.error ?? 'tgtd exited')), counts: new Map() },
     { info: sbFile, pid: () => sanbox?.pid ?? null, ensureUp: sanboxUp, counts: new Map() },
     { info: sbNull, pid: () => sanbox?.pid ?? null, ensureUp: sanboxUp, counts: new Map() },
   ];
@@ -157,7 +171,11 @@ async function main(): Promise<void> {
     const { info } = lane;
     if (info.error || !info.url) continue;
     const cap = await readCapacity(info.url);
-    if ('error' in cap) { info.error = cap.error; log(`${info.label}: ${cap.error}`); continue; }
+    if ('error' in cap) {
+      info.error = cap.error;
+      log(`${info.label}: ${cap.error}`);
+      continue;
+    }
     info.lunBytes = cap.bytes;
     info.blockSize = cap.blockSize;
     log(`${info.label}: ${info.url} ${cap.bytes} bytes, ${cap.blockSize} B blocks`);
@@ -216,7 +234,9 @@ async function main(): Promise<void> {
       m = await qemuBench(info.url, w, count, pid, (opts.secs * 10 + 30) * 1000);
     }
     samples.push({ round, target: info.label, workload: w.id, count, m });
-    log(`  ${info.label.padEnd(14)} ${w.id.padEnd(27)} ${m.ok ? `${Math.round(m.iops).toString().padStart(7)} IOPS ${m.mbs.toFixed(1).padStart(7)} MB/s cpu ${m.cpuPer10k.toFixed(3)} s/10k` : `ERR ${m.error}`}`);
+    log(
+      `  ${info.label.padEnd(14)} ${w.id.padEnd(27)} ${m.ok ? `${Math.round(m.iops).toString().padStart(7)} IOPS ${m.mbs.toFixed(1).padStart(7)} MB/s cpu ${m.cpuPer10k.toFixed(3)} s/10k` : `ERR ${m.error}`}`,
+    );
   };
   for (let round = 1; round <= opts.rounds; round++) {
     log(`round ${round}/${opts.rounds}`);
@@ -231,8 +251,16 @@ async function main(): Promise<void> {
   }
 
   const peakRssKiB: Record<string, number> = {};
-  try { if (tgt?.running) peakRssKiB['tgt'] = memoryKiB(tgt.pid).hwm; } catch { /* gone */ }
-  try { if (sanbox?.running) peakRssKiB['sanbox'] = memoryKiB(sanbox.pid).hwm; } catch { /* gone */ }
+  try {
+    if (tgt?.running) peakRssKiB['tgt'] = memoryKiB(tgt.pid).hwm;
+  } catch {
+    /* gone */
+  }
+  try {
+    if (sanbox?.running) peakRssKiB['sanbox'] = memoryKiB(sanbox.pid).hwm;
+  } catch {
+    /* gone */
+  }
 
   // ---- HTTP API under load ----
   const http: BenchReport['http'] = [];
@@ -251,8 +279,12 @@ async function main(): Promise<void> {
     http.push(await loadList(sanbox.api, sanbox.httpBase, opts.httpSecs, opts.httpConnections, 500, 1000));
     http.push(await loadList(sanbox.api, sanbox.httpBase, opts.httpSecs, opts.httpConnections, null, 1000));
     log('HTTP: create+delete cycles');
-    http.push(await loadCreateDelete(sanbox.api, sanbox.httpBase, opts.httpSecs, opts.httpConnections, portalGroupId, initiatorGroupId)
-      .catch((e) => ({ ...emptyHttp('create+delete target cycle'), error: String(e) })));
+    http.push(
+      await loadCreateDelete(sanbox.api, sanbox.httpBase, opts.httpSecs, opts.httpConnections, portalGroupId, initiatorGroupId).catch((e) => ({
+        ...emptyHttp('create+delete target cycle'),
+        error: String(e),
+      })),
+    );
     if (!sanbox.running) notes.push(`sanbox exited during the HTTP load (${sanbox.exitInfo}): ${tail(sanbox.logTail(), 300)}`);
   } else if (opts.http && !aborted()) {
     http.push({ ...emptyHttp('HTTP API'), error: sbFile.error ?? 'sanbox not running' });

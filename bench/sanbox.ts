@@ -45,16 +45,28 @@ export class Sanbox {
 
   private static password = randomBytes(12).toString('hex');
 
-  get pid(): number { return this.child.pid!; }
-  get running(): boolean { return isRunning(this.child); }
-  get portal(): string { return `${HOST}:${this.iscsiPort}`; }
-  get httpBase(): string { return `http://${HOST}:${this.httpPort}`; }
-  get exitInfo(): string { return `exit code ${this.child.exitCode}, signal ${this.child.signalCode}`; }
+  get pid(): number {
+    return this.child.pid!;
+  }
+  get running(): boolean {
+    return isRunning(this.child);
+  }
+  get portal(): string {
+    return `${HOST}:${this.iscsiPort}`;
+  }
+  get httpBase(): string {
+    return `http://${HOST}:${this.httpPort}`;
+  }
+  get exitInfo(): string {
+    return `exit code ${this.child.exitCode}, signal ${this.child.signalCode}`;
+  }
 
   static commit(): string {
     try {
       const head = execFileSync('git', ['-C', REPO_ROOT, 'log', '-1', '--format=%h %s'], { encoding: 'utf8' }).trim();
-      const dirty = execFileSync('git', ['-C', REPO_ROOT, 'status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).trim() ? ' (src/ has uncommitted changes)' : '';
+      const dirty = execFileSync('git', ['-C', REPO_ROOT, 'status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).trim()
+        ? ' (src/ has uncommitted changes)'
+        : '';
       return head + dirty;
     } catch {
       return '?';
@@ -85,9 +97,18 @@ export class Sanbox {
     child.stderr?.pipe(logFile);
     const s = new Sanbox(child, httpPort, iscsiPort, logPath);
     onCleanup('sanbox', () => s.stop());
-    const up = await waitFor(async () => {
-      try { await s.api.get('/globalconfiguration/'); return true; } catch { return false; }
-    }, 20000, () => isRunning(child));
+    const up = await waitFor(
+      async () => {
+        try {
+          await s.api.get('/globalconfiguration/');
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      20000,
+      () => isRunning(child),
+    );
     if (!up) {
       const why = isRunning(child) ? 'API did not answer in 20 s' : s.exitInfo;
       await s.stop();
@@ -110,7 +131,11 @@ export class Sanbox {
     const lun = async (name: string, extent: Record<string, unknown>): Promise<SanboxLun | { error: string }> => {
       try {
         const e = await api.post('/extent/', { iscsi_target_extent_name: name, ...extent });
-        const t = await api.post('/target/', { iscsi_target_name: name, iscsi_target_portalgroup: portalGroupId, iscsi_target_initiatorgroup: initiatorGroupId });
+        const t = await api.post('/target/', {
+          iscsi_target_name: name,
+          iscsi_target_portalgroup: portalGroupId,
+          iscsi_target_initiatorgroup: initiatorGroupId,
+        });
         const te = await api.post('/targettoextent/', { iscsi_target: idOf(t, 'target'), iscsi_extent: idOf(e, 'extent') });
         const lunId = typeof te['iscsi_lunid'] === 'number' ? te['iscsi_lunid'] : 0;
         const iqn = `${basename}:${name}`;
@@ -122,12 +147,20 @@ export class Sanbox {
     const file = await lun('bench', { iscsi_target_extent_type: 'File', iscsi_target_extent_filesize: '1GB', iscsi_target_extent_path: imagePath });
     const nul = await lun('benchnull', { iscsi_target_extent_type: 'Device', iscsi_target_extent_filesize: '1GB', iscsi_target_extent_path: '/dev/zero' });
     // the API answers after the change is live; give a portal that failed to bind a moment anyway
-    await waitFor(() => canConnect(this.iscsiPort), 5000, () => this.running);
+    await waitFor(
+      () => canConnect(this.iscsiPort),
+      5000,
+      () => this.running,
+    );
     return { portalGroupId, initiatorGroupId, basename, file, null: nul };
   }
 
   logTail(): string {
-    try { return execFileSync('tail', ['-c', '2000', this.logPath], { encoding: 'utf8' }); } catch { return ''; }
+    try {
+      return execFileSync('tail', ['-c', '2000', this.logPath], { encoding: 'utf8' });
+    } catch {
+      return '';
+    }
   }
 
   async stop(): Promise<void> {

@@ -27,13 +27,25 @@ export class Tgt {
     private readonly logPath: string,
   ) {}
 
-  get pid(): number { return this.child.pid!; }
-  get portal(): string { return `${HOST}:${this.port}`; }
-  get url(): string { return `iscsi://${this.portal}/${this.iqn}/${this.lun}`; }
-  get running(): boolean { return isRunning(this.child); }
+  get pid(): number {
+    return this.child.pid!;
+  }
+  get portal(): string {
+    return `${HOST}:${this.port}`;
+  }
+  get url(): string {
+    return `iscsi://${this.portal}/${this.iqn}/${this.lun}`;
+  }
+  get running(): boolean {
+    return isRunning(this.child);
+  }
 
   static version(): string {
-    try { return execFileSync('tgtd', ['-V'], { encoding: 'utf8' }).trim(); } catch { return '?'; }
+    try {
+      return execFileSync('tgtd', ['-V'], { encoding: 'utf8' }).trim();
+    } catch {
+      return '?';
+    }
   }
 
   /** Start tgtd and serve `image` (an existing file) as LUN 1. */
@@ -52,7 +64,11 @@ export class Tgt {
     child.stderr?.pipe(logFile);
     const tgt = new Tgt(child, port, control, logPath);
     onCleanup('tgtd', () => tgt.stop());
-    const up = await waitFor(() => pidListensOn(child.pid!, port), 10000, () => isRunning(child));
+    const up = await waitFor(
+      () => pidListensOn(child.pid!, port),
+      10000,
+      () => isRunning(child),
+    );
     if (!up) {
       await tgt.stop();
       throw new Error(`tgtd did not listen on ${HOST}:${port}: ${tail(tgt.logTail())}`);
@@ -68,7 +84,11 @@ export class Tgt {
   }
 
   logTail(): string {
-    try { return execFileSync('tail', ['-c', '600', this.logPath], { encoding: 'utf8' }); } catch { return ''; }
+    try {
+      return execFileSync('tail', ['-c', '600', this.logPath], { encoding: 'utf8' });
+    } catch {
+      return '';
+    }
   }
 
   async stop(): Promise<void> {
@@ -78,7 +98,11 @@ export class Tgt {
       // sessions of just-killed clients may linger a moment: retry, then SIGKILL
       for (let i = 0; i < 5; i++) {
         try {
-          try { this.adm(['--mode', 'target', '--op', 'delete', '--force', '--tid', '1']); } catch { /* not created */ }
+          try {
+            this.adm(['--mode', 'target', '--op', 'delete', '--force', '--tid', '1']);
+          } catch {
+            /* not created */
+          }
           execFileSync('tgtadm', ['-C', String(this.controlPort), '--mode', 'system', '--op', 'delete'], { timeout: 10000, stdio: 'ignore' });
           break;
         } catch {

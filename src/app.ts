@@ -63,9 +63,7 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
     });
     const services = createDomainServices(store, applier, logger, dataPlane ? (tenantId) => dataPlane.iscsiRunning(tenantId) : null);
     services.globals.ensureDefaults();
-    const admin = store.transaction(() =>
-      settleAdminCredential(store, config.dataDir, config.adminUser, config.adminPassword),
-    );
+    const admin = store.transaction(() => settleAdminCredential(store, config.dataDir, config.adminUser, config.adminPassword));
     if (admin.generated) {
       (ports.announce ?? ((t) => process.stdout.write(t)))(
         `\nsanbox: generated a password for API user "${config.adminUser}": ${admin.generated.password}\n` +

@@ -123,7 +123,10 @@ export function parseHostPort(text: string): { host: string; port: number } {
 /** "name:path,name:path"; names are what FreeNAS-style paths call /mnt/<name>. */
 export function parsePools(text: string, cwd: string): PoolSetting[] {
   const pools: PoolSetting[] = [];
-  for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const colon = item.indexOf(':');
     const name = colon > 0 ? item.slice(0, colon) : '';
     const dir = colon > 0 ? item.slice(colon + 1) : '';

@@ -39,7 +39,6 @@ function view(k: ApiKey): Record<string, unknown> {
   return { id: k.id, name: k.name, prefix: `sbx_${k.id}_`, tenant: k.tenant, created: k.createdAt };
 }
 
-
 function keyId(raw: string): number | null {
   return /^[1-9][0-9]{0,15}$/.test(raw) ? Number(raw) : null;
 }

@@ -57,8 +57,7 @@ export class FdBackstore implements Backstore {
   /** The addon for hole punching and SEEK_DATA/SEEK_HOLE; null: the portable fallbacks. */
   native: NativeFs | null = nativeFs();
   /** Non-blocking page-cache read (preadv2 RWF_NOWAIT), or null: always the pool. */
-  #nowait: ((fd: number, buf: Uint8Array, offset: number) => number) | null =
-    this.native?.preadNowait ? this.native.preadNowait.bind(this.native) : null;
+  #nowait: ((fd: number, buf: Uint8Array, offset: number) => number) | null = this.native?.preadNowait ? this.native.preadNowait.bind(this.native) : null;
 
   constructor(
     readonly kind: BackstoreKind,
@@ -98,7 +97,8 @@ export class FdBackstore implements Backstore {
         return Promise.reject(err as Error); // EIO and the like: as the pool would report it
       }
       if (n === len) return RESOLVED;
-      if (n === -2) this.#nowait = null; // not supported here: stop trying
+      if (n === -2)
+        this.#nowait = null; // not supported here: stop trying
       else if (n > 0) first = n;
     }
     this.#inflight++;

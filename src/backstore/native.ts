@@ -54,7 +54,8 @@ export function nativeFs(): NativeFs | null {
   if (loaded !== undefined) return loaded;
   const path = process.env['SANBOX_NATIVE'] ?? findAddon();
   if (!path) {
-    loadError = 'sanbox_native addon not found (build/Release/sanbox_native.node): run `npm install` or ' +
+    loadError =
+      'sanbox_native addon not found (build/Release/sanbox_native.node): run `npm install` or ' +
       '`npx node-gyp rebuild` in the repo root; UNMAP falls back to writing zeros and GET LBA STATUS reports everything mapped';
     loaded = null;
     return null;
@@ -72,7 +73,6 @@ export function nativeLoadError(): string | null {
   nativeFs();
   return loadError;
 }
-
 
 /**
  * Make glibc give back what bursts of large I/O leave behind: socket chunks and buffers

@@ -17,4 +17,3 @@ export async function openBackstore(spec: BackstoreSpec): Promise<Backstore> {
       throw Object.assign(new Error(`unknown backstore kind ${String((spec as { kind: unknown }).kind)}`), { code: 'EINVAL' });
   }
 }
-

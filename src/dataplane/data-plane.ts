@@ -39,7 +39,11 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
    * extents are looked for again (and online ones checked for a file deleted under them);
    * a restored file is served within that time.
    */
-  constructor(private readonly log: Logger, limits: Partial<IscsiLimits> = {}, mediumRecheckMs = MEDIUM_RECHECK_MS) {
+  constructor(
+    private readonly log: Logger,
+    limits: Partial<IscsiLimits> = {},
+    mediumRecheckMs = MEDIUM_RECHECK_MS,
+  ) {
     const catalogView = {
       globals: () => this.current().globals(),
       target: (name: string, portalGroup: number) => this.current().target(name, portalGroup),
@@ -47,10 +51,7 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
       portalAddresses: (portalGroup: number) => this.current().portalAddresses(portalGroup),
     };
     this.iscsi = new IscsiTargetServer({ catalog: catalogView, logger: log.child({ layer: 'iscsi' }), limits });
-    this.listeners = new PortalListeners(
-      (socket: net.Socket, portal: PortalContext) => this.accept(socket, portal),
-      log.child({ layer: 'portal' }),
-    );
+    this.listeners = new PortalListeners((socket: net.Socket, portal: PortalContext) => this.accept(socket, portal), log.child({ layer: 'portal' }));
     this.lus = new LogicalUnits(log.child({ layer: 'lu' }));
     this.mediumTimer = setInterval(() => this.recheckMedia(), mediumRecheckMs);
     this.mediumTimer.unref();

@@ -128,12 +128,7 @@ export function desiredState(snap: ConfigSnapshot): DesiredState {
       });
     }
   }
-  const discoveryAuth = authPolicy(
-    snap.globals.discoveryAuthMethod,
-    snap.globals.discoveryAuthGroup,
-    DEFAULT_TENANT_ID,
-    snap.authCredentials,
-  );
+  const discoveryAuth = authPolicy(snap.globals.discoveryAuthMethod, snap.globals.discoveryAuthGroup, DEFAULT_TENANT_ID, snap.authCredentials);
   return { listeners, portalsByGroup, lus: [...lus.values()], targets, discoveryAuth, tenantsOff };
 }
 

@@ -2,13 +2,7 @@
  * The TargetCatalog the iSCSI transport reads at every login, rebuilt whole on each
  * reconcile and swapped in one assignment, so a login never sees half a change.
  */
-import type {
-  AuthPolicy,
-  PortalAddress,
-  TargetCatalog,
-  TargetGlobals,
-  TargetNode,
-} from '../iscsi/catalog.js';
+import type { AuthPolicy, PortalAddress, TargetCatalog, TargetGlobals, TargetNode } from '../iscsi/catalog.js';
 import type { LogicalUnit } from '../scsi/types.js';
 import type { GlobalSettings } from '../domain/entities.js';
 import { addressInNetworks, initiatorNameMatches, parseNetworks } from '../domain/network-match.js';
@@ -90,6 +84,5 @@ function admission(rule: TargetPlan['admission']): TargetNode['admits'] {
   const parsed = parseNetworks(rule.networks.join(' '));
   const networks = parsed.ok ? parsed.value : [];
   return (initiatorName, address) =>
-    (names === 'ALL' || initiatorNameMatches(initiatorName, names)) &&
-    (networks === 'ALL' || addressInNetworks(address, networks));
+    (names === 'ALL' || initiatorNameMatches(initiatorName, names)) && (networks === 'ALL' || addressInNetworks(address, networks));
 }

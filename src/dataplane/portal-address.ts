@@ -10,4 +10,3 @@ export function splitListenAddress(address: string): PortalAddress {
   const i = address.lastIndexOf(':');
   return { host: address.slice(0, i), port: Number(address.slice(i + 1)) };
 }
-

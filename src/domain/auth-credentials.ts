@@ -113,7 +113,10 @@ export class AuthCredentialService {
   }
 
   private warnWeak(c: AuthCredential): void {
-    for (const [field, value] of [['secret', c.secret], ['peerSecret', c.peerSecret]] as const) {
+    for (const [field, value] of [
+      ['secret', c.secret],
+      ['peerSecret', c.peerSecret],
+    ] as const) {
       if (value !== '' && value.length < MIN_RECOMMENDED_SECRET) {
         this.m.log.warn(
           { authCredentialId: c.id, tag: c.tag, field, length: value.length },

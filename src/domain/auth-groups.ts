@@ -9,13 +9,7 @@ import type { Referrer } from './referrers.js';
 import { DEFAULT_TENANT_ID } from './tenants.js';
 
 /** Auth group `tag` of tenant `tenantId` exists and suits `method`. */
-export function assertAuthGroupUsable(
-  store: ConfigRepository,
-  tenantId: number,
-  field: string,
-  method: AuthMethod,
-  tag: number | null,
-): void {
+export function assertAuthGroupUsable(store: ConfigRepository, tenantId: number, field: string, method: AuthMethod, tag: number | null): void {
   if (tag === null) {
     if (method === 'CHAP' || method === 'CHAP Mutual') {
       throw fail('chap.group-needed', field, { method });

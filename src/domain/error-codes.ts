@@ -70,14 +70,8 @@ export const ERROR_CODES = {
   'value.not-integer': spec('invalid', () => 'The value must be a whole number.'),
   'value.below-minimum': spec<{ min: number }>('invalid', (p) => `The value must be at least ${p.min}.`),
   'value.above-maximum': spec<{ max: number }>('invalid', (p) => `The value must be at most ${p.max}.`),
-  'value.not-a-choice': spec<{ value: string; choices: string[] }>(
-    'invalid',
-    (p) => `${p.value} is not one of the choices (${p.choices.join(', ')}).`,
-  ),
-  'value.too-long': spec<{ maxLength: number; length: number }>(
-    'invalid',
-    (p) => `The value has ${p.length} characters; at most ${p.maxLength} are allowed.`,
-  ),
+  'value.not-a-choice': spec<{ value: string; choices: string[] }>('invalid', (p) => `${p.value} is not one of the choices (${p.choices.join(', ')}).`),
+  'value.too-long': spec<{ maxLength: number; length: number }>('invalid', (p) => `The value has ${p.length} characters; at most ${p.maxLength} are allowed.`),
   'value.not-boolean': spec('invalid', () => 'The value must be true or false.'),
   'value.control-characters': spec('invalid', () => 'Control characters (U+0000 to U+001F and U+007F) are not allowed.'),
   'value.control-characters-in-list': spec(
@@ -88,10 +82,7 @@ export const ERROR_CODES = {
 
   // Objects and the references between them.
   'entity.not-found': spec<{ entity: EntityKind }>('not_found', (p) => `No such ${label(p.entity)}.`),
-  'reference.missing': spec<{ entity: EntityKind; id: number }>(
-    'invalid',
-    (p) => `${capital(label(p.entity))} ${p.id} does not exist.`,
-  ),
+  'reference.missing': spec<{ entity: EntityKind; id: number }>('invalid', (p) => `${capital(label(p.entity))} ${p.id} does not exist.`),
   'reference.in-use': spec<{ entity: EntityKind; id: number; referrers: Referrer[] }>(
     'referenced',
     (p) => `${capital(label(p.entity))} ${p.id} is used by ${p.referrers.map(describeReferrer).join(', ')}.`,
@@ -106,15 +97,9 @@ export const ERROR_CODES = {
   'serial.invalid': spec('invalid', () => 'The serial is 1 to 16 characters: letters, digits, dot, dash, underscore.'),
 
   // Portal groups.
-  'portal.address-invalid': spec<{ address: string }>(
-    'invalid',
-    (p) => `"${p.address}" is not a valid IP:PORT (IPv4, [IPv6], port 1-65535).`,
-  ),
+  'portal.address-invalid': spec<{ address: string }>('invalid', (p) => `"${p.address}" is not a valid IP:PORT (IPv4, [IPv6], port 1-65535).`),
   'portal.address-repeated': spec<{ address: string }>('invalid', (p) => `${p.address} is listed twice.`),
-  'portal.address-taken': spec<{ address: string; owner: number }>(
-    'conflict',
-    (p) => `${p.address} is already used by portal group ${p.owner}.`,
-  ),
+  'portal.address-taken': spec<{ address: string; owner: number }>('conflict', (p) => `${p.address} is already used by portal group ${p.owner}.`),
 
   // Initiator groups.
   'initiators.all-combined': spec('invalid', () => 'ALL cannot be combined with initiator names.'),
@@ -141,14 +126,10 @@ export const ERROR_CODES = {
   ),
   'target-group.portal-repeated': spec<{ targetName: string; targetId: number; portalGroupId: number; targetGroupId: number }>(
     'conflict',
-    (p) =>
-      `Target "${p.targetName}" (id ${p.targetId}) already has portal group ${p.portalGroupId} in target group ${p.targetGroupId}.`,
+    (p) => `Target "${p.targetName}" (id ${p.targetId}) already has portal group ${p.portalGroupId} in target group ${p.targetGroupId}.`,
   ),
   'lun.taken': spec<{ lun: number; targetId: number }>('conflict', (p) => `LUN ${p.lun} is already in use on target ${p.targetId}.`),
-  'lun.none-free': spec<{ targetId: number; max: number }>(
-    'conflict',
-    (p) => `Target ${p.targetId} has no free LUN number (0-${p.max}).`,
-  ),
+  'lun.none-free': spec<{ targetId: number; max: number }>('conflict', (p) => `Target ${p.targetId} has no free LUN number (0-${p.max}).`),
   'lun.extent-mapped': spec<{ extentId: number; targetId: number; lun: number }>(
     'conflict',
     (p) => `Extent ${p.extentId} is already mapped to target ${p.targetId} as LUN ${p.lun}.`,
@@ -196,10 +177,7 @@ export const ERROR_CODES = {
   'list.marker-unknown': spec<{ uuid: string }>('invalid', (p) => `No item with uuid "${p.uuid}" is in this list.`),
 
   // Global settings.
-  'globals.basename-invalid': spec(
-    'invalid',
-    () => 'Base name must be an iSCSI name: iqn.yyyy-mm.reversed.domain[:id], eui. or naa.',
-  ),
+  'globals.basename-invalid': spec('invalid', () => 'Base name must be an iSCSI name: iqn.yyyy-mm.reversed.domain[:id], eui. or naa.'),
   'globals.first-burst-too-large': spec('invalid', () => 'First burst length must not exceed max burst length.'),
   'globals.networks-invalid': spec('invalid', () => 'Enter ALL, IP addresses or CIDR networks.'),
 } satisfies Record<string, { kind: DomainErrorKind }>;

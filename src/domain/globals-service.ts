@@ -62,7 +62,13 @@ function validateGlobals(g: GlobalSettings, m: Mutations): void {
   if (!isIPv4(g.lucIp) && !isIPv6(g.lucIp)) throw fail('value.not-ip-address', 'lucIp');
   intInRange('lucPort', g.lucPort, 1, 65535);
   noControlCharactersInList('lucAuthNetwork', g.lucAuthNetwork);
-  if (g.lucAuthNetwork !== '' && !g.lucAuthNetwork.split(/[\s,]+/).filter(Boolean).every(isNetwork)) {
+  if (
+    g.lucAuthNetwork !== '' &&
+    !g.lucAuthNetwork
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .every(isNetwork)
+  ) {
     throw fail('globals.networks-invalid', 'lucAuthNetwork');
   }
   choice('lucAuthMethod', g.lucAuthMethod, ['', ...AUTH_METHODS]);

@@ -108,7 +108,12 @@ export class LunService {
   }
 
   private nextFree(targetId: number, selfId: number | null = null): number {
-    const used = new Set(this.m.store.lunsOfTarget(targetId).filter((l) => l.id !== selfId).map((l) => l.lun));
+    const used = new Set(
+      this.m.store
+        .lunsOfTarget(targetId)
+        .filter((l) => l.id !== selfId)
+        .map((l) => l.lun),
+    );
     for (let n = 0; n <= MAX_LUN; n += 1) if (!used.has(n)) return n;
     throw fail('lun.none-free', 'lun', { targetId, max: MAX_LUN });
   }

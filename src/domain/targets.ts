@@ -130,7 +130,10 @@ export class TargetService {
 
   private nextSerial(): string {
     // One above the highest numeric serial, so a deleted target's serial is not reused.
-    const numeric = this.m.store.targetSerials().filter((s) => /^\d{1,15}$/.test(s)).map(Number);
+    const numeric = this.m.store
+      .targetSerials()
+      .filter((s) => /^\d{1,15}$/.test(s))
+      .map(Number);
     return String(Math.max(FIRST_TARGET_SERIAL - 1, ...numeric) + 1);
   }
 }
@@ -148,7 +151,8 @@ export function checkTargetAccess(
 ): void {
   if (a.portalGroupId !== null) {
     if (!Number.isInteger(a.portalGroupId)) throw fail('value.not-integer', 'portalGroupId');
-    if (store.getPortalGroup(a.portalGroupId)?.tenantId !== tenantId) throw fail('reference.missing', 'portalGroupId', { entity: 'portal-group', id: a.portalGroupId });
+    if (store.getPortalGroup(a.portalGroupId)?.tenantId !== tenantId)
+      throw fail('reference.missing', 'portalGroupId', { entity: 'portal-group', id: a.portalGroupId });
   }
   if (a.initiatorGroupId !== null) {
     if (!Number.isInteger(a.initiatorGroupId)) throw fail('value.not-integer', 'initiatorGroupId');

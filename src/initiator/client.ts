@@ -58,7 +58,11 @@ export interface LoginResult {
 }
 
 export class LoginFailedError extends Error {
-  constructor(readonly statusClass: number, readonly statusDetail: number, readonly targetKeys: Record<string, string>) {
+  constructor(
+    readonly statusClass: number,
+    readonly statusDetail: number,
+    readonly targetKeys: Record<string, string>,
+  ) {
     super(`login failed: status 0x${((statusClass << 8) | statusDetail).toString(16).padStart(4, '0')}`);
     this.name = 'LoginFailedError';
   }
@@ -68,7 +72,10 @@ export class LoginFailedError extends Error {
 }
 
 export class RejectedError extends Error {
-  constructor(readonly reason: number, readonly rejectedBhs: Buffer) {
+  constructor(
+    readonly reason: number,
+    readonly rejectedBhs: Buffer,
+  ) {
     super(`PDU rejected, reason 0x${reason.toString(16)}`);
     this.name = 'RejectedError';
   }
@@ -511,8 +518,18 @@ export class IscsiInitiator {
 
     const exchange = async (csg: number, nsg: number, transit: boolean, pairs: TextPairs) => {
       const bhs = serializeLoginRequest({
-        transit, cont: false, csg, nsg, versionMax: 0, versionMin: 0, isid: this.isid, tsih,
-        itt, cid: this.cid, cmdSN: this.cmdSN, expStatSN: this.expStatSN,
+        transit,
+        cont: false,
+        csg,
+        nsg,
+        versionMax: 0,
+        versionMin: 0,
+        isid: this.isid,
+        tsih,
+        itt,
+        cid: this.cid,
+        cmdSN: this.cmdSN,
+        expStatSN: this.expStatSN,
       });
       let wait = this.expect<Pdu>(itt);
       this.sendPdu(bhs, serializeText(pairs));
@@ -523,10 +540,23 @@ export class IscsiInitiator {
       while (r.cont && r.statusClass === 0) {
         pieces.push(Buffer.from(pdu.data));
         wait = this.expect<Pdu>(itt);
-        this.sendPdu(serializeLoginRequest({
-          transit: false, cont: false, csg, nsg: 0, versionMax: 0, versionMin: 0, isid: this.isid, tsih,
-          itt, cid: this.cid, cmdSN: this.cmdSN, expStatSN: this.expStatSN,
-        }), null);
+        this.sendPdu(
+          serializeLoginRequest({
+            transit: false,
+            cont: false,
+            csg,
+            nsg: 0,
+            versionMax: 0,
+            versionMin: 0,
+            isid: this.isid,
+            tsih,
+            itt,
+            cid: this.cid,
+            cmdSN: this.cmdSN,
+            expStatSN: this.expStatSN,
+          }),
+          null,
+        );
         pdu = await wait;
         r = parseLoginResponse(pdu);
       }
@@ -623,7 +653,16 @@ export class IscsiInitiator {
   /** Send a text request with arbitrary keys; returns the answer pairs. */
   async text(pairs: TextPairs): Promise<TextPairs> {
     const itt = this.nextItt();
-    const bhs = serializeTextRequest({ immediate: false, final: true, cont: false, lun: 0, itt, ttt: RESERVED_TAG, cmdSN: this.cmdSN, expStatSN: this.expStatSN });
+    const bhs = serializeTextRequest({
+      immediate: false,
+      final: true,
+      cont: false,
+      lun: 0,
+      itt,
+      ttt: RESERVED_TAG,
+      cmdSN: this.cmdSN,
+      expStatSN: this.expStatSN,
+    });
     this.cmdSN = (this.cmdSN + 1) >>> 0;
     const wait = this.expect<Pdu>(itt);
     this.sendPdu(bhs, serializeText(pairs));
@@ -634,7 +673,7 @@ export class IscsiInitiator {
     if (!o.immediate) await this.windowOpen();
     const itt = this.nextItt();
     const out = o.dataOut ?? null;
-    const edtl = o.expectedLength ?? (out ? out.length : o.readLength ?? 0);
+    const edtl = o.expectedLength ?? (out ? out.length : (o.readLength ?? 0));
     let imm = 0;
     if (out && this.neg.immediateData) {
       imm = Math.min(out.length, this.neg.firstBurstLength, this.neg.maxRecvDataSegmentLength, edtl);
@@ -744,7 +783,15 @@ export class IscsiInitiator {
   async tmf(fn: number, lun: number, referencedTaskTag = RESERVED_TAG, refCmdSN = 0): Promise<number> {
     const itt = this.nextItt();
     const bhs = serializeTaskMgmtRequest({
-      immediate: true, function: fn, lun, itt, referencedTaskTag, cmdSN: this.cmdSN, expStatSN: this.expStatSN, refCmdSN, expDataSN: 0,
+      immediate: true,
+      function: fn,
+      lun,
+      itt,
+      referencedTaskTag,
+      cmdSN: this.cmdSN,
+      expStatSN: this.expStatSN,
+      refCmdSN,
+      expDataSN: 0,
     });
     const wait = this.expect<Pdu>(itt);
     this.sendPdu(bhs, null);

@@ -57,10 +57,7 @@ function parseNumber(text: string): number | undefined {
  * and in `allowed`. Unknown or non-numeric entries are skipped, not fatal: RFC 7143 lets
  * the initiator offer values we have never heard of.
  */
-export function selectAlgorithm(
-  offered: string,
-  allowed: readonly number[] = STRENGTH,
-): ChapAlgorithm | undefined {
+export function selectAlgorithm(offered: string, allowed: readonly number[] = STRENGTH): ChapAlgorithm | undefined {
   const offeredIds = new Set<number>();
   for (const token of offered.split(',')) {
     const n = parseNumber(token.trim());

@@ -272,9 +272,13 @@ export class Connection implements SessionConnection {
     const s = this.session!;
     const neg = this.login.negotiated!;
     // Digests and MaxRecvDataSegmentLength are per connection.
-    this.params = { ...s.params, headerDigest: neg.headerDigest, dataDigest: neg.dataDigest,
+    this.params = {
+      ...s.params,
+      headerDigest: neg.headerDigest,
+      dataDigest: neg.dataDigest,
       initiatorMaxRecvDataSegmentLength: neg.initiatorMaxRecvDataSegmentLength,
-      targetMaxRecvDataSegmentLength: neg.targetMaxRecvDataSegmentLength };
+      targetMaxRecvDataSegmentLength: neg.targetMaxRecvDataSegmentLength,
+    };
     // The initiator's next PDU (after this response) uses the negotiated framing.
     this.parser.limits = {
       maxDataSegmentLength: this.params.targetMaxRecvDataSegmentLength,
@@ -484,8 +488,7 @@ export class Connection implements SessionConnection {
         if (other) {
           this.host.detach(other as Connection);
           other.close('logged out by another connection');
-        }
-        else response = 1;
+        } else response = 1;
       }
     } else if (req.reason === LogoutReason.RemoveConnectionForRecovery) {
       response = 2; // recovery not supported at ErrorRecoveryLevel 0
@@ -668,9 +671,20 @@ export class Connection implements SessionConnection {
     if (this.phase === Phase.Login && e.loginStatus !== undefined && bhs) {
       const isid = bhs.subarray(8, 14);
       const resp = serializeLoginResponse({
-        transit: false, cont: false, csg: 0, nsg: 0, versionMax: 0, versionActive: 0, isid, tsih: 0,
-        itt: bhs.readUInt32BE(16), statSN: this.statSN, expCmdSN: 0, maxCmdSN: 0,
-        statusClass: e.loginStatus >> 8, statusDetail: e.loginStatus & 0xff,
+        transit: false,
+        cont: false,
+        csg: 0,
+        nsg: 0,
+        versionMax: 0,
+        versionActive: 0,
+        isid,
+        tsih: 0,
+        itt: bhs.readUInt32BE(16),
+        statSN: this.statSN,
+        expCmdSN: 0,
+        maxCmdSN: 0,
+        statusClass: e.loginStatus >> 8,
+        statusDetail: e.loginStatus & 0xff,
       });
       this.write(resp, null, false, false);
     } else if (e.reject !== undefined) {
@@ -775,5 +789,3 @@ export class Connection implements SessionConnection {
     return false;
   }
 }
-
-

@@ -37,7 +37,10 @@ export class IoBudget {
   /** The most one account holds before its commands wait in its own line. */
   readonly share: number;
 
-  constructor(readonly limit: number, shareFraction = 0.25) {
+  constructor(
+    readonly limit: number,
+    shareFraction = 0.25,
+  ) {
     this.share = Math.max(1, Math.floor(limit * shareFraction));
   }
 

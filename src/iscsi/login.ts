@@ -224,8 +224,14 @@ export class LoginMachine {
       const chapOk = this.host.authExchange !== undefined && policy.method !== 'None' && policy.credentials.length > 0;
       let chosen: 'None' | 'CHAP' | null = null;
       for (const c of choices) {
-        if (c === 'CHAP' && chapOk) { chosen = 'CHAP'; break; }
-        if (c === 'None' && !this.chapRequired()) { chosen = 'None'; break; }
+        if (c === 'CHAP' && chapOk) {
+          chosen = 'CHAP';
+          break;
+        }
+        if (c === 'None' && !this.chapRequired()) {
+          chosen = 'None';
+          break;
+        }
       }
       if (chosen === null) {
         // RFC 7143 6.2: no acceptable value -> Reject; the login cannot authenticate.
@@ -313,4 +319,3 @@ export class LoginMachine {
     return { transit, csg, nsg, tsih: this.state?.tsih ?? 0, status: LoginStatus.Success, data: serializeText(out), fullFeature: false };
   }
 }
-

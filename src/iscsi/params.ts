@@ -213,8 +213,7 @@ export class Negotiator {
 
     switch (def.kind) {
       case 'digest': {
-        const accept = (d: string) =>
-          d === 'None' ? this.opts.digest !== 'CRC32C' : d === 'CRC32C' ? this.opts.digest !== 'None' : false;
+        const accept = (d: string) => (d === 'None' ? this.opts.digest !== 'CRC32C' : d === 'CRC32C' ? this.opts.digest !== 'None' : false);
         for (const choice of value.split(',')) {
           if (accept(choice)) {
             if (key === 'HeaderDigest') v.headerDigest = choice === 'CRC32C';
@@ -231,9 +230,15 @@ export class Negotiator {
         if (key === 'OFMarker' || key === 'IFMarker') return 'No';
         let ours: boolean;
         switch (key) {
-          case 'ImmediateData': ours = true; break;
-          case 'InitialR2T': ours = false; break;
-          default: ours = true; break; // DataPDUInOrder, DataSequenceInOrder: we keep order
+          case 'ImmediateData':
+            ours = true;
+            break;
+          case 'InitialR2T':
+            ours = false;
+            break;
+          default:
+            ours = true;
+            break; // DataPDUInOrder, DataSequenceInOrder: we keep order
         }
         const result = def.kind === 'and' ? theirs && ours : theirs || ours;
         if (key === 'ImmediateData') v.immediateData = result;
@@ -263,28 +268,51 @@ export class Negotiator {
   private ours(key: string): number {
     const g = this.opts.globals;
     switch (key) {
-      case 'MaxConnections': return g.maxConnections;
-      case 'MaxBurstLength': return g.maxBurstLength;
-      case 'FirstBurstLength': return g.firstBurstLength;
-      case 'DefaultTime2Wait': return g.defaultTime2Wait;
-      case 'DefaultTime2Retain': return g.defaultTime2Retain;
-      case 'MaxOutstandingR2T': return g.maxOutstandingR2T;
-      case 'ErrorRecoveryLevel': return 0;
-      case 'iSCSIProtocolLevel': return 1;
-      default: return 0;
+      case 'MaxConnections':
+        return g.maxConnections;
+      case 'MaxBurstLength':
+        return g.maxBurstLength;
+      case 'FirstBurstLength':
+        return g.firstBurstLength;
+      case 'DefaultTime2Wait':
+        return g.defaultTime2Wait;
+      case 'DefaultTime2Retain':
+        return g.defaultTime2Retain;
+      case 'MaxOutstandingR2T':
+        return g.maxOutstandingR2T;
+      case 'ErrorRecoveryLevel':
+        return 0;
+      case 'iSCSIProtocolLevel':
+        return 1;
+      default:
+        return 0;
     }
   }
 
   private setNumber(key: string, n: number): void {
     const v = this.values;
     switch (key) {
-      case 'MaxConnections': v.maxConnections = n; break;
-      case 'MaxBurstLength': v.maxBurstLength = n; break;
-      case 'FirstBurstLength': v.firstBurstLength = n; break;
-      case 'DefaultTime2Wait': v.defaultTime2Wait = n; break;
-      case 'DefaultTime2Retain': v.defaultTime2Retain = n; break;
-      case 'MaxOutstandingR2T': v.maxOutstandingR2T = n; break;
-      case 'ErrorRecoveryLevel': v.errorRecoveryLevel = n; break;
+      case 'MaxConnections':
+        v.maxConnections = n;
+        break;
+      case 'MaxBurstLength':
+        v.maxBurstLength = n;
+        break;
+      case 'FirstBurstLength':
+        v.firstBurstLength = n;
+        break;
+      case 'DefaultTime2Wait':
+        v.defaultTime2Wait = n;
+        break;
+      case 'DefaultTime2Retain':
+        v.defaultTime2Retain = n;
+        break;
+      case 'MaxOutstandingR2T':
+        v.maxOutstandingR2T = n;
+        break;
+      case 'ErrorRecoveryLevel':
+        v.errorRecoveryLevel = n;
+        break;
     }
   }
 }

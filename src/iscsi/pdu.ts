@@ -239,11 +239,10 @@ export class PduParser {
     this.ahs = ahsLen ? Buffer.from(this.hdr.subarray(BHS_LENGTH, hdrLen)) : null;
     const dsl = dataSegmentLength(bhs);
     if (dsl > this.limits.maxDataSegmentLength) {
-      throw new IscsiProtocolError(
-        'ERR_DATA_SEGMENT_TOO_LONG',
-        `data segment of ${dsl} bytes exceeds ${this.limits.maxDataSegmentLength}`,
-        { reject: RejectReason.ProtocolError, fatal: true },
-      );
+      throw new IscsiProtocolError('ERR_DATA_SEGMENT_TOO_LONG', `data segment of ${dsl} bytes exceeds ${this.limits.maxDataSegmentLength}`, {
+        reject: RejectReason.ProtocolError,
+        fatal: true,
+      });
     }
     this.dsl = dsl;
     this.dataNeed = dsl ? dsl + padLength(dsl) + (this.limits.dataDigest ? 4 : 0) : 0;
@@ -286,13 +285,7 @@ export class PduParser {
  * The wire pieces of one PDU: header (BHS [+AHS]) with its digest, the data segment, pad
  * and data digest. `connection.ts` writes them with cork/uncork; the data is never copied.
  */
-export function framePdu(
-  bhs: Buffer,
-  data: Buffer | null,
-  headerDigest: boolean,
-  dataDigest: boolean,
-  out: Buffer[],
-): number {
+export function framePdu(bhs: Buffer, data: Buffer | null, headerDigest: boolean, dataDigest: boolean, out: Buffer[]): number {
   const dlen = data ? data.length : 0;
   setDataSegmentLength(bhs, dlen);
   let total = bhs.length;
@@ -378,8 +371,7 @@ export function parseScsiCommand(pdu: Pdu): ScsiCommandPdu {
 }
 
 export function serializeScsiCommand(c: Omit<ScsiCommandPdu, 'cdb'> & { cdb: Buffer }): Buffer {
-  const b = newBhs(Opcode.ScsiCommand | (c.immediate ? 0x40 : 0),
-    (c.final ? 0x80 : 0) | (c.read ? 0x40 : 0) | (c.write ? 0x20 : 0) | (c.attribute & 7));
+  const b = newBhs(Opcode.ScsiCommand | (c.immediate ? 0x40 : 0), (c.final ? 0x80 : 0) | (c.read ? 0x40 : 0) | (c.write ? 0x20 : 0) | (c.attribute & 7));
   encodeLun(c.lun, b);
   b.writeUInt32BE(c.itt >>> 0, 16);
   b.writeUInt32BE(c.expectedLength >>> 0, 20);
@@ -555,8 +547,7 @@ export function parseLoginRequest(pdu: Pdu): LoginRequestPdu {
 }
 
 export function serializeLoginRequest(l: LoginRequestPdu): Buffer {
-  const b = newBhs(Opcode.LoginRequest | 0x40,
-    (l.transit ? 0x80 : 0) | (l.cont ? 0x40 : 0) | ((l.csg & 3) << 2) | (l.transit ? l.nsg & 3 : 0));
+  const b = newBhs(Opcode.LoginRequest | 0x40, (l.transit ? 0x80 : 0) | (l.cont ? 0x40 : 0) | ((l.csg & 3) << 2) | (l.transit ? l.nsg & 3 : 0));
   b[2] = l.versionMax;
   b[3] = l.versionMin;
   l.isid.copy(b, 8, 0, 6);
@@ -834,8 +825,7 @@ export interface LoginResponsePdu extends SeqNumbers {
 }
 
 export function serializeLoginResponse(l: LoginResponsePdu): Buffer {
-  const b = newBhs(Opcode.LoginResponse,
-    (l.transit ? 0x80 : 0) | (l.cont ? 0x40 : 0) | ((l.csg & 3) << 2) | (l.transit ? l.nsg & 3 : 0));
+  const b = newBhs(Opcode.LoginResponse, (l.transit ? 0x80 : 0) | (l.cont ? 0x40 : 0) | ((l.csg & 3) << 2) | (l.transit ? l.nsg & 3 : 0));
   b[2] = l.versionMax;
   b[3] = l.versionActive;
   l.isid.copy(b, 8, 0, 6);
@@ -941,5 +931,3 @@ export function parseReject(pdu: Pdu): RejectPdu & { rejectedBhs: Buffer } {
   const b = pdu.bhs;
   return { reason: b[2]!, ...readSeq(b), dataSN: b.readUInt32BE(36), rejectedBhs: pdu.data };
 }
-
-

@@ -10,15 +10,7 @@ import { ScsiStatus } from '../scsi/types.js';
 import { ioBuffers } from '../backstore/buffer-pool.js';
 import type { Connection } from './connection.js';
 import { RejectReason } from './errors.js';
-import {
-  RESERVED_TAG,
-  parseDataOut,
-  parseScsiCommand,
-  serializeDataIn,
-  serializeR2T,
-  serializeScsiResponse,
-  type Pdu,
-} from './pdu.js';
+import { RESERVED_TAG, parseDataOut, parseScsiCommand, serializeDataIn, serializeR2T, serializeScsiResponse, type Pdu } from './pdu.js';
 import type { SessionTask } from './session.js';
 import type { BudgetWaiter } from './io-budget.js';
 
@@ -659,4 +651,3 @@ export function sendResult(conn: Connection, task: ScsiTask, result: ScsiResult)
   if ((result.pooled && data) || charge !== 0) conn.releaseAfterWrite(result.pooled && data ? data : null, written, charge);
   conn.uncork();
 }
-

@@ -133,10 +133,7 @@ export class IscsiTargetServer {
     };
   }
 
-  dropSessions(
-    pred: (s: { targetName: string | null; portalGroup: number | null; initiatorName: string }) => boolean,
-    reason: string,
-  ): number {
+  dropSessions(pred: (s: { targetName: string | null; portalGroup: number | null; initiatorName: string }) => boolean, reason: string): number {
     let n = 0;
     for (const s of [...this.sessionsByTsih.values()]) {
       const t = s.target;
@@ -198,8 +195,7 @@ export class IscsiTargetServer {
       return {};
     }
     const s = this.sessionsByTsih.get(st.tsih);
-    if (!s || s.initiatorName !== st.initiatorName || s.isidHex !== st.isidHex || s.type !== st.sessionType ||
-        !sameTargetPort(s.target, st.target)) {
+    if (!s || s.initiatorName !== st.initiatorName || s.isidHex !== st.isidHex || s.type !== st.sessionType || !sameTargetPort(s.target, st.target)) {
       throw loginError(LoginStatus.SessionDoesNotExist, `no session with TSIH ${st.tsih}`);
     }
     if (s.type === 'Discovery') throw loginError(LoginStatus.CantIncludeInSession, 'discovery sessions have one connection');

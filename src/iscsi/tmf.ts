@@ -4,13 +4,7 @@
  * supported". Aborted tasks are answered by nobody: their responses are suppressed.
  */
 import type { Connection } from './connection.js';
-import {
-  TmfFunction,
-  TmfResponse,
-  parseTaskMgmtRequest,
-  serializeTaskMgmtResponse,
-  type Pdu,
-} from './pdu.js';
+import { TmfFunction, TmfResponse, parseTaskMgmtRequest, serializeTaskMgmtResponse, type Pdu } from './pdu.js';
 import { snGt, snLt } from './session.js';
 import { dropTask, type ScsiTask } from './scsi-task.js';
 

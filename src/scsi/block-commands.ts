@@ -10,21 +10,40 @@ import type { BlockLogicalUnit, Task } from './logical-unit.js';
 import { Op, decodeBlockIo, decodeGetLbaStatus, decodeSynchronizeCache, decodeWriteSame, readU64, writeU64 } from './cdb.js';
 import type { BlockIo } from './cdb.js';
 import {
-  ScsiCheckCondition, TaskAbortedError, invalidFieldInCdb, invalidFieldInCommandIu, invalidFieldInParameterList, lbaOutOfRange,
-  miscompare, parameterListLengthError, sanitizeInProgress, unrecoveredReadError,
+  ScsiCheckCondition,
+  TaskAbortedError,
+  invalidFieldInCdb,
+  invalidFieldInCommandIu,
+  invalidFieldInParameterList,
+  lbaOutOfRange,
+  miscompare,
+  parameterListLengthError,
+  sanitizeInProgress,
+  unrecoveredReadError,
 } from './sense.js';
 import { GOOD, clip, good, ioFailure } from './results.js';
 import { ioBuffers } from '../backstore/buffer-pool.js';
 import { MediumEndError } from '../backstore/backstore.js';
 
-
 /** Byte offset of the transfer length field, per opcode, for field pointers. */
 function transferLengthByte(op: number): number {
   switch (op) {
-    case Op.Read6: case Op.Write6: return 4;
-    case Op.Read10: case Op.Write10: case Op.Verify10: case Op.WriteAndVerify10: case Op.WriteSame10: return 7;
-    case Op.Read12: case Op.Write12: case Op.Verify12: case Op.WriteAndVerify12: return 6;
-    default: return 10;
+    case Op.Read6:
+    case Op.Write6:
+      return 4;
+    case Op.Read10:
+    case Op.Write10:
+    case Op.Verify10:
+    case Op.WriteAndVerify10:
+    case Op.WriteSame10:
+      return 7;
+    case Op.Read12:
+    case Op.Write12:
+    case Op.Verify12:
+    case Op.WriteAndVerify12:
+      return 6;
+    default:
+      return 10;
   }
 }
 

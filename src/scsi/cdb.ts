@@ -64,11 +64,17 @@ export const SA_REPORT_SUPPORTED_OPCODES = 0x0c;
 /** Length of a CDB by its group code (SPC-4 4.2.5.1); 0 for vendor-specific groups. */
 export function cdbLength(opcode: number): number {
   switch (opcode >> 5) {
-    case 0: return 6;
-    case 1: case 2: return 10;
-    case 4: return 16;
-    case 5: return 12;
-    default: return 0;
+    case 0:
+      return 6;
+    case 1:
+    case 2:
+      return 10;
+    case 4:
+      return 16;
+    case 5:
+      return 12;
+    default:
+      return 0;
   }
 }
 
@@ -109,17 +115,27 @@ export function decodeBlockIo(cdb: Buffer): BlockIo {
       blocks = cdb[4]! === 0 ? 256 : cdb[4]!;
       return { lba, blocks, fua: false, dpo: false, bytchk: 0 };
     }
-    case Op.Read10: case Op.Write10: case Op.Verify10: case Op.WriteAndVerify10:
+    case Op.Read10:
+    case Op.Write10:
+    case Op.Verify10:
+    case Op.WriteAndVerify10:
       flags = cdb[1]!;
       lba = cdb.readUInt32BE(2);
       blocks = cdb.readUInt16BE(7);
       break;
-    case Op.Read12: case Op.Write12: case Op.Verify12: case Op.WriteAndVerify12:
+    case Op.Read12:
+    case Op.Write12:
+    case Op.Verify12:
+    case Op.WriteAndVerify12:
       flags = cdb[1]!;
       lba = cdb.readUInt32BE(2);
       blocks = cdb.readUInt32BE(6);
       break;
-    case Op.Read16: case Op.Write16: case Op.Verify16: case Op.WriteAndVerify16: case Op.OrWrite16:
+    case Op.Read16:
+    case Op.Write16:
+    case Op.Verify16:
+    case Op.WriteAndVerify16:
+    case Op.OrWrite16:
       flags = cdb[1]!;
       lba = readU64(cdb, 2);
       blocks = cdb.readUInt32BE(10);
@@ -128,8 +144,8 @@ export function decodeBlockIo(cdb: Buffer): BlockIo {
       throw invalidFieldInCdb(0);
   }
   if (flags & 0xe0) throw invalidFieldInCdb(1, 7);
-  const isVerify = op === Op.Verify10 || op === Op.Verify12 || op === Op.Verify16 ||
-    op === Op.WriteAndVerify10 || op === Op.WriteAndVerify12 || op === Op.WriteAndVerify16;
+  const isVerify =
+    op === Op.Verify10 || op === Op.Verify12 || op === Op.Verify16 || op === Op.WriteAndVerify10 || op === Op.WriteAndVerify12 || op === Op.WriteAndVerify16;
   let bytchk = 0;
   if (isVerify) {
     bytchk = (flags >> 1) & 0x3;
@@ -289,13 +305,19 @@ export function dataOutLength(cdb: Buffer, blockSize: number): number | undefine
   switch (cdb[0]) {
     case Op.Write6:
       return (cdb[4]! === 0 ? 256 : cdb[4]!) * blockSize;
-    case Op.Write10: case Op.WriteAndVerify10:
+    case Op.Write10:
+    case Op.WriteAndVerify10:
       return cdb.readUInt16BE(7) * blockSize;
-    case Op.Write12: case Op.WriteAndVerify12:
+    case Op.Write12:
+    case Op.WriteAndVerify12:
       return cdb.readUInt32BE(6) * blockSize;
-    case Op.Write16: case Op.WriteAndVerify16: case Op.OrWrite16:
+    case Op.Write16:
+    case Op.WriteAndVerify16:
+    case Op.OrWrite16:
       return cdb.readUInt32BE(10) * blockSize;
-    case Op.Verify10: case Op.Verify12: case Op.Verify16: {
+    case Op.Verify10:
+    case Op.Verify12:
+    case Op.Verify16: {
       const bytchk = (cdb[1]! >> 1) & 3;
       if (bytchk === 0) return 0;
       if (bytchk === 3) return blockSize;
@@ -324,7 +346,6 @@ export function dataOutLength(cdb: Buffer, blockSize: number): number | undefine
       return undefined;
   }
 }
-
 
 /** REPORT LUNS (SPC-4 6.33): the LUN list for the LUNs given, single-level peripheral addressing. */
 export function buildReportLuns(luns: readonly number[], allocation: number): Buffer {

@@ -11,12 +11,32 @@ import { invalidFieldInCdb } from './sense.js';
 import type { Access } from './reservations.js';
 import { clip, good } from './results.js';
 import {
-  compareAndWrite, getLbaStatus, orWrite, preFetch, readBlocks, readDefectData, synchronizeCache, unmap, verify,
-  writeAtomic16, writeBlocks, writeSame,
+  compareAndWrite,
+  getLbaStatus,
+  orWrite,
+  preFetch,
+  readBlocks,
+  readDefectData,
+  synchronizeCache,
+  unmap,
+  verify,
+  writeAtomic16,
+  writeBlocks,
+  writeSame,
 } from './block-commands.js';
 import {
-  inquiry, modeSelectHandler, modeSenseHandler, preventAllow, readCapacity10, readCapacity16, release, reportTargetPortGroups,
-  requestSense, reserve, startStopUnit, testUnitReady,
+  inquiry,
+  modeSelectHandler,
+  modeSenseHandler,
+  preventAllow,
+  readCapacity10,
+  readCapacity16,
+  release,
+  reportTargetPortGroups,
+  requestSense,
+  reserve,
+  startStopUnit,
+  testUnitReady,
 } from './spc-commands.js';
 import { persistentReserveIn, persistentReserveOut } from './persistent.js';
 import { RECEIVE_COPY_RESULTS_ACTIONS, extendedCopy, receiveCopyResults } from './copy.js';
@@ -94,12 +114,16 @@ function reportSupportedOpcodes(lu: BlockLogicalUnit, cmd: ScsiCommand): ScsiRes
   return good(clip(b, req.allocationLength));
 }
 
-
 const C6 = 0x07; // control byte usage (NACA, obsolete FLAG/LINK bits)
 const CTL = 0x07;
 
 function entry(
-  opcode: number, name: string, usage: number[], access: Access, medium: boolean, handler: Handler,
+  opcode: number,
+  name: string,
+  usage: number[],
+  access: Access,
+  medium: boolean,
+  handler: Handler,
   extra?: { serviceAction?: number; thinOnly?: boolean },
 ): CommandEntry {
   return { opcode, name, usage, access, medium, handler, ...extra };
@@ -113,6 +137,7 @@ const vfy12 = (op: number): number[] => [op, 0xf6, 0xff, 0xff, 0xff, 0xff, 0xff,
 const vfy16 = (op: number): number[] => [op, 0xf6, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, CTL];
 
 /** Every command this logical unit implements, in opcode order. */
+// biome-ignore format: one opcode per line, read as a table (tgt's sbc.c habit)
 export const COMMANDS: readonly CommandEntry[] = [
   entry(Op.TestUnitReady, 'TEST UNIT READY', [0x00, 0, 0, 0, 0, C6], 'meta', true, testUnitReady),
   entry(Op.RequestSense, 'REQUEST SENSE', [0x03, 0x01, 0, 0, 0xff, C6], 'none', false, requestSense),

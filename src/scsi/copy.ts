@@ -16,9 +16,18 @@ import type { ItNexus, ScsiCommand, ScsiResult } from './types.js';
 import type { BlockLogicalUnit, Task } from './logical-unit.js';
 import { readU64 } from './cdb.js';
 import {
-  TaskAbortedError, copyAborted, invalidFieldInCdb, invalidFieldInCommandIu, invalidFieldInParameterList,
-  operationInProgress, parameterListLengthError, tooManySegmentDescriptors, tooManyTargetDescriptors,
-  unreachableCopyTarget, unsupportedSegmentDescriptorType, unsupportedTargetDescriptorType,
+  TaskAbortedError,
+  copyAborted,
+  invalidFieldInCdb,
+  invalidFieldInCommandIu,
+  invalidFieldInParameterList,
+  operationInProgress,
+  parameterListLengthError,
+  tooManySegmentDescriptors,
+  tooManyTargetDescriptors,
+  unreachableCopyTarget,
+  unsupportedSegmentDescriptorType,
+  unsupportedTargetDescriptorType,
 } from './sense.js';
 import { GOOD, clip, good } from './results.js';
 import { findLuByNaa } from './lu-registry.js';
@@ -122,7 +131,7 @@ export function parseCopyParameters(p: Buffer): ParsedList {
 
   // CSCD descriptors: 32 bytes, 64 for the IPv6 and IP copy service types.
   const tdStarts: number[] = [];
-  for (let at = HEADER; at < HEADER + tdLength;) {
+  for (let at = HEADER; at < HEADER + tdLength; ) {
     tdStarts.push(at);
     const type = p[at]!;
     at += type === 0xea || type === 0xeb ? 64 : TARGET_DESCRIPTOR;
@@ -130,7 +139,7 @@ export function parseCopyParameters(p: Buffer): ParsedList {
   }
   const sdStart = HEADER + tdLength;
   const sdStarts: number[] = [];
-  for (let at = sdStart; at < sdStart + sdLength;) {
+  for (let at = sdStart; at < sdStart + sdLength; ) {
     if (at + 4 > sdStart + sdLength) throw parameterListLengthError();
     sdStarts.push(at);
     at += 4 + p.readUInt16BE(at + 2);

@@ -100,7 +100,10 @@ export function vpdUnitSerial(spec: LogicalUnitSpec): Buffer {
  *   them. It depends on `naa` alone, so VPD 83h never changes while the extent lives.
  */
 export function naaDesignator(naa: string): Buffer {
-  const hex = naa.toLowerCase().replace(/^0x/, '').replace(/[^0-9a-f]/g, '');
+  const hex = naa
+    .toLowerCase()
+    .replace(/^0x/, '')
+    .replace(/[^0-9a-f]/g, '');
   if (hex.length === 16 && hex[0] === '5') return Buffer.from(hex, 'hex');
   if (hex.length === 32 && hex[0] === '6') return Buffer.from(hex, 'hex');
   if (hex.length === 16 && hex[0] === '6') return Buffer.from(hex + '0'.repeat(16), 'hex');

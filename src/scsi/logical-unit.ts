@@ -12,10 +12,26 @@ import type { ItNexus, LogicalUnit, LogicalUnitSpec, ScsiCommand, ScsiResult } f
 import { ScsiStatus } from './types.js';
 import { Op, dataOutLength, decodeBlockIo } from './cdb.js';
 import {
-  ReservationConflictError, ScsiCheckCondition, SenseKey, TaskAbortedError, UnitAttention, buildFixedSense,
-  invalidFieldInCdb, invalidOpcode, lbaOutOfRange, logicalUnitNotSupported, notReadyInitializingRequired, mediumNotPresent,
-  sanitizeCommandFailed, sanitizeInProgress, spaceAllocationFailed, unitAttention, unrecoveredReadError, writeError,
-  writeProtected, writeProtectedBySoftware,
+  ReservationConflictError,
+  ScsiCheckCondition,
+  SenseKey,
+  TaskAbortedError,
+  UnitAttention,
+  buildFixedSense,
+  invalidFieldInCdb,
+  invalidOpcode,
+  lbaOutOfRange,
+  logicalUnitNotSupported,
+  notReadyInitializingRequired,
+  mediumNotPresent,
+  sanitizeCommandFailed,
+  sanitizeInProgress,
+  spaceAllocationFailed,
+  unitAttention,
+  unrecoveredReadError,
+  writeError,
+  writeProtected,
+  writeProtectedBySoftware,
 } from './sense.js';
 import type { BlockLimits } from './inquiry.js';
 import { DEFAULT_MODE } from './mode.js';
@@ -68,9 +84,7 @@ class NexusState {
 
 /** Block reads and writes: the commands whose transfer the transport budgets from the CDB. */
 const BLOCK_READS = new Set<number>([Op.Read6, Op.Read10, Op.Read12, Op.Read16]);
-const BLOCK_WRITES = new Set<number>([
-  Op.Write6, Op.Write10, Op.Write12, Op.Write16, Op.WriteAndVerify10, Op.WriteAndVerify12, Op.WriteAndVerify16,
-]);
+const BLOCK_WRITES = new Set<number>([Op.Write6, Op.Write10, Op.Write12, Op.Write16, Op.WriteAndVerify10, Op.WriteAndVerify12, Op.WriteAndVerify16]);
 
 export class BlockLogicalUnit implements LogicalUnit {
   readonly spec: LogicalUnitSpec;

@@ -34,9 +34,15 @@ export function cachingPage(pc: number, cur: ModeState): Buffer {
   p[0] = ModePage.Caching;
   p[1] = 0x12;
   switch (pc) {
-    case PageControl.Changeable: p[2] = 0x04; break;
-    case PageControl.Default: case PageControl.Saved: p[2] = DEFAULT_MODE.wce ? 0x04 : 0; break;
-    default: p[2] = cur.wce ? 0x04 : 0;
+    case PageControl.Changeable:
+      p[2] = 0x04;
+      break;
+    case PageControl.Default:
+    case PageControl.Saved:
+      p[2] = DEFAULT_MODE.wce ? 0x04 : 0;
+      break;
+    default:
+      p[2] = cur.wce ? 0x04 : 0;
   }
   return p;
 }
@@ -67,9 +73,12 @@ export function selectPages(req: ModeSense, cur: ModeState): Buffer[] {
   }
   if (sub !== 0x00 && sub !== 0xff) throw invalidFieldInCdb(3);
   switch (req.pageCode) {
-    case ModePage.Caching: return [cachingPage(pc, cur)];
-    case ModePage.Control: return [controlPage(pc, cur)];
-    default: throw invalidFieldInCdb(2, 5);
+    case ModePage.Caching:
+      return [cachingPage(pc, cur)];
+    case ModePage.Control:
+      return [controlPage(pc, cur)];
+    default:
+      throw invalidFieldInCdb(2, 5);
   }
 }
 

@@ -9,8 +9,12 @@ import type { ItNexus, ScsiCommand, ScsiResult } from './types.js';
 import { ScsiStatus } from './types.js';
 import type { BlockLogicalUnit } from './logical-unit.js';
 import {
-  ReservationConflictError, UnitAttention, invalidFieldInCdb, invalidFieldInParameterList,
-  invalidReleaseOfPersistentReservation, parameterListLengthError,
+  ReservationConflictError,
+  UnitAttention,
+  invalidFieldInCdb,
+  invalidFieldInParameterList,
+  invalidReleaseOfPersistentReservation,
+  parameterListLengthError,
 } from './sense.js';
 import { Reservations, VALID_PR_TYPES, isAllRegistrants, isRegistrantsType, registrationMatches } from './reservations.js';
 import type { Registration } from './reservations.js';
@@ -61,7 +65,7 @@ export function parseIscsiTransportId(b: Buffer): { name: string; withIsid: bool
   const raw = b.subarray(4, 4 + len);
   const nul = raw.indexOf(0);
   const text = raw.subarray(0, nul < 0 ? raw.length : nul).toString('utf8');
-  const withIsid = (b[0]! >> 6) === 1;
+  const withIsid = b[0]! >> 6 === 1;
   if (!withIsid) return { name: text, withIsid };
   // Format 01b: "<name>,i,0x<ISID>"; the ISID is hex, compared in lower case.
   const m = /^(.*),i,0x([0-9a-f]+)$/i.exec(text);
@@ -153,7 +157,11 @@ export function persistentReserveOut(lu: BlockLogicalUnit, cmd: ScsiCommand): Sc
   const nexus = cmd.nexus;
   const r = lu.reservations;
   const mine = r.registrationOf(nexus);
-  const needsType = sa === PrOut.Reserve || sa === PrOut.Release || ((sa === PrOut.Preempt || sa === PrOut.PreemptAndAbort) && r.reservation !== null) || sa === PrOut.RegisterAndMove;
+  const needsType =
+    sa === PrOut.Reserve ||
+    sa === PrOut.Release ||
+    ((sa === PrOut.Preempt || sa === PrOut.PreemptAndAbort) && r.reservation !== null) ||
+    sa === PrOut.RegisterAndMove;
   if (needsType) {
     if (scope !== 0) throw invalidFieldInCdb(2, 7);
     if (!VALID_PR_TYPES.has(type) && (sa !== PrOut.Release || r.reservation !== null)) throw invalidFieldInCdb(2, 3);
@@ -210,8 +218,14 @@ export function persistentReserveOut(lu: BlockLogicalUnit, cmd: ScsiCommand): Sc
 }
 
 function register(
-  lu: BlockLogicalUnit, nexus: ItNexus, mine: Registration | undefined, key: bigint, saKey: bigint,
-  ignoreKey: boolean, allTgPt: boolean, aptpl: boolean,
+  lu: BlockLogicalUnit,
+  nexus: ItNexus,
+  mine: Registration | undefined,
+  key: bigint,
+  saKey: bigint,
+  ignoreKey: boolean,
+  allTgPt: boolean,
+  aptpl: boolean,
 ): void {
   const r = lu.reservations;
   if (!mine) {
@@ -255,9 +269,7 @@ function unregister(lu: BlockLogicalUnit, nexus: ItNexus, mine: Registration): v
   }
 }
 
-function preempt(
-  lu: BlockLogicalUnit, nexus: ItNexus, mine: Registration, saKey: bigint, type: number, scope: number, abort: boolean,
-): void {
+function preempt(lu: BlockLogicalUnit, nexus: ItNexus, mine: Registration, saKey: bigint, type: number, scope: number, abort: boolean): void {
   const r = lu.reservations;
   const res = r.reservation;
   let removed: Registration[];
@@ -279,7 +291,12 @@ function preempt(
     r.reservation = { holder: mine, type, scope };
     if (oldType !== type || res.scope !== scope) {
       // Registrants that stay registered learn the reservation changed under them.
-      uaTo(lu, r.registrations.filter((reg) => reg !== mine && !removed.includes(reg)), UnitAttention.ReservationsReleased, nexus);
+      uaTo(
+        lu,
+        r.registrations.filter((reg) => reg !== mine && !removed.includes(reg)),
+        UnitAttention.ReservationsReleased,
+        nexus,
+      );
     }
   } else {
     if (saKey === 0n) throw invalidFieldInParameterList(8);
@@ -314,8 +331,9 @@ function registerAndMove(lu: BlockLogicalUnit, nexus: ItNexus, mine: Registratio
   const destName = tid.name;
   if (destName === nexus.initiatorPort || (!tid.withIsid && destName === nexus.initiatorName)) throw invalidFieldInParameterList(24);
   const nameOnly = !tid.withIsid;
-  let dest = r.registrations.find((reg) => reg.initiatorPort === destName && (reg.nameOnly ?? false) === nameOnly &&
-    (reg.targetPort === null || reg.targetPort === targetPort));
+  let dest = r.registrations.find(
+    (reg) => reg.initiatorPort === destName && (reg.nameOnly ?? false) === nameOnly && (reg.targetPort === null || reg.targetPort === targetPort),
+  );
   if (dest) dest.key = saKey;
   else {
     dest = { initiatorPort: destName, targetPort, relativeTargetPortId: relPort, key: saKey };
@@ -356,9 +374,7 @@ function persist(lu: BlockLogicalUnit): void {
   const state: SavedState = {
     generation: r.generation,
     registrations: r.registrations.map((reg) => ({ ...reg, key: reg.key.toString(16) })),
-    reservation: r.reservation
-      ? { holderIndex: r.registrations.indexOf(r.reservation.holder), type: r.reservation.type, scope: r.reservation.scope }
-      : null,
+    reservation: r.reservation ? { holderIndex: r.registrations.indexOf(r.reservation.holder), type: r.reservation.type, scope: r.reservation.scope } : null,
   };
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, JSON.stringify(state));

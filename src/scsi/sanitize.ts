@@ -54,17 +54,20 @@ export async function sanitizeBlockErase(lu: BlockLogicalUnit, cmd: ScsiCommand)
   // its own: aborting the SANITIZE command does not stop it.
   lu.sanitizing = true;
   const own: Task = { nexus: cmd.nexus, tag: -1, aborted: false, admitted: true, ordered: false, wake: null };
-  const done = lu.atomically(own, () => erase(lu)).then(
-    () => {
-      lu.sanitizeFailed = false;
-    },
-    (err: unknown) => {
-      lu.sanitizeFailed = true;
-      throw err;
-    },
-  ).finally(() => {
-    lu.sanitizing = false;
-  });
+  const done = lu
+    .atomically(own, () => erase(lu))
+    .then(
+      () => {
+        lu.sanitizeFailed = false;
+      },
+      (err: unknown) => {
+        lu.sanitizeFailed = true;
+        throw err;
+      },
+    )
+    .finally(() => {
+      lu.sanitizing = false;
+    });
   if (immed) {
     done.catch(() => undefined); // the failure mode reports it from now on
     return GOOD;

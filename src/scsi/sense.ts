@@ -68,13 +68,7 @@ function hex(n: number): string {
 }
 
 /** Build fixed-format (70h) sense data, 18 bytes. */
-export function buildFixedSense(
-  senseKey: number,
-  asc: number,
-  ascq: number,
-  field?: FieldPointer,
-  information?: number,
-): Buffer {
+export function buildFixedSense(senseKey: number, asc: number, ascq: number, field?: FieldPointer, information?: number): Buffer {
   const b = Buffer.alloc(FIXED_SENSE_LENGTH);
   b[0] = 0x70 | (information !== undefined ? 0x80 : 0);
   b[2] = senseKey & 0x0f;
@@ -90,7 +84,16 @@ export function buildFixedSense(
 }
 
 /** Decoded view of sense bytes, for tests and logs. */
-export function parseSense(b: Buffer): { key: number; asc: number; ascq: number; sksv: boolean; fieldByte?: number; fieldBit?: number; inCdb?: boolean; information?: number } {
+export function parseSense(b: Buffer): {
+  key: number;
+  asc: number;
+  ascq: number;
+  sksv: boolean;
+  fieldByte?: number;
+  fieldBit?: number;
+  inCdb?: boolean;
+  information?: number;
+} {
   const key = b[2]! & 0x0f;
   const asc = b[12]!;
   const ascq = b[13]!;
@@ -107,27 +110,19 @@ export function parseSense(b: Buffer): { key: number; asc: number; ascq: number;
 
 // ---- the failures this target reports, one constructor each -------------------------
 
-export const invalidOpcode = (): ScsiCheckCondition =>
-  new ScsiCheckCondition(SenseKey.IllegalRequest, 0x20, 0x00, { inCdb: true, byte: 0 });
+export const invalidOpcode = (): ScsiCheckCondition => new ScsiCheckCondition(SenseKey.IllegalRequest, 0x20, 0x00, { inCdb: true, byte: 0 });
 export const invalidFieldInCdb = (byte: number, bit?: number): ScsiCheckCondition =>
   new ScsiCheckCondition(SenseKey.IllegalRequest, 0x24, 0x00, bit === undefined ? { inCdb: true, byte } : { inCdb: true, byte, bit });
 export const invalidFieldInParameterList = (byte: number, bit?: number): ScsiCheckCondition =>
   new ScsiCheckCondition(SenseKey.IllegalRequest, 0x26, 0x00, bit === undefined ? { inCdb: false, byte } : { inCdb: false, byte, bit });
 /** Data-Out shorter than the CDB's transfer length (or the wrong size where it must match). */
-export const invalidFieldInCommandIu = (): ScsiCheckCondition =>
-  new ScsiCheckCondition(SenseKey.IllegalRequest, 0x0e, 0x03);
-export const parameterListLengthError = (): ScsiCheckCondition =>
-  new ScsiCheckCondition(SenseKey.IllegalRequest, 0x1a, 0x00);
-export const lbaOutOfRange = (): ScsiCheckCondition =>
-  new ScsiCheckCondition(SenseKey.IllegalRequest, 0x21, 0x00);
-export const writeProtected = (): ScsiCheckCondition =>
-  new ScsiCheckCondition(SenseKey.DataProtect, 0x27, 0x00);
-export const unrecoveredReadError = (lba?: number): ScsiCheckCondition =>
-  new ScsiCheckCondition(SenseKey.MediumError, 0x11, 0x00, undefined, lba);
-export const writeError = (lba?: number): ScsiCheckCondition =>
-  new ScsiCheckCondition(SenseKey.MediumError, 0x0c, 0x00, undefined, lba);
-export const notReadyInitializingRequired = (): ScsiCheckCondition =>
-  new ScsiCheckCondition(SenseKey.NotReady, 0x04, 0x02);
+export const invalidFieldInCommandIu = (): ScsiCheckCondition => new ScsiCheckCondition(SenseKey.IllegalRequest, 0x0e, 0x03);
+export const parameterListLengthError = (): ScsiCheckCondition => new ScsiCheckCondition(SenseKey.IllegalRequest, 0x1a, 0x00);
+export const lbaOutOfRange = (): ScsiCheckCondition => new ScsiCheckCondition(SenseKey.IllegalRequest, 0x21, 0x00);
+export const writeProtected = (): ScsiCheckCondition => new ScsiCheckCondition(SenseKey.DataProtect, 0x27, 0x00);
+export const unrecoveredReadError = (lba?: number): ScsiCheckCondition => new ScsiCheckCondition(SenseKey.MediumError, 0x11, 0x00, undefined, lba);
+export const writeError = (lba?: number): ScsiCheckCondition => new ScsiCheckCondition(SenseKey.MediumError, 0x0c, 0x00, undefined, lba);
+export const notReadyInitializingRequired = (): ScsiCheckCondition => new ScsiCheckCondition(SenseKey.NotReady, 0x04, 0x02);
 /**
  * The medium (image file, pool) is missing: NOT READY / MEDIUM NOT PRESENT. Initiators
  * fail the I/O at once (Linux: ACTION_FAIL, no retry storm), and libiscsi's login (QEMU,
@@ -135,47 +130,33 @@ export const notReadyInitializingRequired = (): ScsiCheckCondition =>
  * PROGRESS): with 04/03 MANUAL INTERVENTION REQUIRED those initiators cannot even connect
  * to read its INQUIRY, and 04/01 BECOMING READY is retried for the whole command timeout.
  */
-export const mediumNotPresent = (): ScsiCheckCondition =>
-  new ScsiCheckCondition(SenseKey.NotReady, 0x3a, 0x00);
-export const miscompare = (offset: number): ScsiCheckCondition =>
-  new ScsiCheckCondition(SenseKey.Miscompare, 0x1d, 0x00, undefined, offset);
-export const savingParametersNotSupported = (): ScsiCheckCondition =>
-  new ScsiCheckCondition(SenseKey.IllegalRequest, 0x39, 0x00);
-export const mediumRemovalPrevented = (): ScsiCheckCondition =>
-  new ScsiCheckCondition(SenseKey.IllegalRequest, 0x53, 0x02);
-export const invalidReleaseOfPersistentReservation = (): ScsiCheckCondition =>
-  new ScsiCheckCondition(SenseKey.IllegalRequest, 0x26, 0x04);
-export const logicalUnitNotSupported = (): ScsiCheckCondition =>
-  new ScsiCheckCondition(SenseKey.IllegalRequest, 0x25, 0x00);
-export const spaceAllocationFailed = (): ScsiCheckCondition =>
-  new ScsiCheckCondition(SenseKey.DataProtect, 0x27, 0x07);
+export const mediumNotPresent = (): ScsiCheckCondition => new ScsiCheckCondition(SenseKey.NotReady, 0x3a, 0x00);
+export const miscompare = (offset: number): ScsiCheckCondition => new ScsiCheckCondition(SenseKey.Miscompare, 0x1d, 0x00, undefined, offset);
+export const savingParametersNotSupported = (): ScsiCheckCondition => new ScsiCheckCondition(SenseKey.IllegalRequest, 0x39, 0x00);
+export const mediumRemovalPrevented = (): ScsiCheckCondition => new ScsiCheckCondition(SenseKey.IllegalRequest, 0x53, 0x02);
+export const invalidReleaseOfPersistentReservation = (): ScsiCheckCondition => new ScsiCheckCondition(SenseKey.IllegalRequest, 0x26, 0x04);
+export const logicalUnitNotSupported = (): ScsiCheckCondition => new ScsiCheckCondition(SenseKey.IllegalRequest, 0x25, 0x00);
+export const spaceAllocationFailed = (): ScsiCheckCondition => new ScsiCheckCondition(SenseKey.DataProtect, 0x27, 0x07);
 
 // EXTENDED COPY (SPC-4 6.3): parameter list problems are ILLEGAL REQUEST; a copy that
 // cannot be carried out (a copy target not found, a segment beyond its capacity) is COPY
 // ABORTED.
-export const tooManyTargetDescriptors = (): ScsiCheckCondition =>
-  new ScsiCheckCondition(SenseKey.IllegalRequest, 0x26, 0x06, { inCdb: false, byte: 2 });
+export const tooManyTargetDescriptors = (): ScsiCheckCondition => new ScsiCheckCondition(SenseKey.IllegalRequest, 0x26, 0x06, { inCdb: false, byte: 2 });
 export const unsupportedTargetDescriptorType = (byte: number): ScsiCheckCondition =>
   new ScsiCheckCondition(SenseKey.IllegalRequest, 0x26, 0x07, { inCdb: false, byte });
-export const tooManySegmentDescriptors = (): ScsiCheckCondition =>
-  new ScsiCheckCondition(SenseKey.IllegalRequest, 0x26, 0x08, { inCdb: false, byte: 8 });
+export const tooManySegmentDescriptors = (): ScsiCheckCondition => new ScsiCheckCondition(SenseKey.IllegalRequest, 0x26, 0x08, { inCdb: false, byte: 8 });
 export const unsupportedSegmentDescriptorType = (byte: number): ScsiCheckCondition =>
   new ScsiCheckCondition(SenseKey.IllegalRequest, 0x26, 0x09, { inCdb: false, byte });
-export const operationInProgress = (): ScsiCheckCondition =>
-  new ScsiCheckCondition(SenseKey.IllegalRequest, 0x00, 0x16);
+export const operationInProgress = (): ScsiCheckCondition => new ScsiCheckCondition(SenseKey.IllegalRequest, 0x00, 0x16);
 /** COPY ABORTED: a copy target (CSCD) the copy manager cannot reach. */
-export const unreachableCopyTarget = (): ScsiCheckCondition =>
-  new ScsiCheckCondition(SenseKey.CopyAborted, 0x08, 0x04);
+export const unreachableCopyTarget = (): ScsiCheckCondition => new ScsiCheckCondition(SenseKey.CopyAborted, 0x08, 0x04);
 /** COPY ABORTED with no additional sense: a segment the copy targets cannot carry out. */
 export const copyAborted = (): ScsiCheckCondition => new ScsiCheckCondition(SenseKey.CopyAborted, 0x00, 0x00);
 
 /** Software write protect (control mode page SWP) is set. */
-export const writeProtectedBySoftware = (): ScsiCheckCondition =>
-  new ScsiCheckCondition(SenseKey.DataProtect, 0x27, 0x02);
-export const sanitizeInProgress = (): ScsiCheckCondition =>
-  new ScsiCheckCondition(SenseKey.NotReady, 0x04, 0x1b);
-export const sanitizeCommandFailed = (): ScsiCheckCondition =>
-  new ScsiCheckCondition(SenseKey.MediumError, 0x31, 0x03);
+export const writeProtectedBySoftware = (): ScsiCheckCondition => new ScsiCheckCondition(SenseKey.DataProtect, 0x27, 0x02);
+export const sanitizeInProgress = (): ScsiCheckCondition => new ScsiCheckCondition(SenseKey.NotReady, 0x04, 0x1b);
+export const sanitizeCommandFailed = (): ScsiCheckCondition => new ScsiCheckCondition(SenseKey.MediumError, 0x31, 0x03);
 
 /** Unit attention conditions (asc, ascq) queued per nexus. */
 export const enum UnitAttention {

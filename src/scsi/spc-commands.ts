@@ -7,17 +7,28 @@ import type { ScsiCommand, ScsiResult } from './types.js';
 import type { BlockLogicalUnit } from './logical-unit.js';
 import { Op, decodeInquiry, decodeModeSelect, decodeModeSense, decodeStartStop, writeU64 } from './cdb.js';
 import {
-  ReservationConflictError, SenseKey, UnitAttention, buildFixedSense, invalidFieldInCdb, mediumRemovalPrevented,
-  mediumNotPresent, parameterListLengthError,
+  ReservationConflictError,
+  SenseKey,
+  UnitAttention,
+  buildFixedSense,
+  invalidFieldInCdb,
+  mediumRemovalPrevented,
+  mediumNotPresent,
+  parameterListLengthError,
 } from './sense.js';
 import {
-  Vpd, standardInquiry, vpdBlockDeviceCharacteristics, vpdBlockLimits, vpdDeviceIdentification,
-  vpdLogicalBlockProvisioning, vpdSupportedPages, vpdUnitSerial,
+  Vpd,
+  standardInquiry,
+  vpdBlockDeviceCharacteristics,
+  vpdBlockLimits,
+  vpdDeviceIdentification,
+  vpdLogicalBlockProvisioning,
+  vpdSupportedPages,
+  vpdUnitSerial,
 } from './inquiry.js';
 import { modeSelect, modeSense } from './mode.js';
 import { vpdThirdPartyCopy } from './copy.js';
 import { GOOD, clip, good } from './results.js';
-
 
 export function testUnitReady(): ScsiResult {
   return GOOD;
@@ -28,8 +39,11 @@ export function requestSense(lu: BlockLogicalUnit, cmd: ScsiCommand): ScsiResult
   if (cdb[1]! & 0x01) throw invalidFieldInCdb(1, 0); // DESC: fixed format only
   const sense = lu.sanitizing
     ? buildFixedSense(SenseKey.NotReady, 0x04, 0x1b)
-    : !lu.hasMedium ? mediumNotPresent().toSense()
-    : lu.stopped ? buildFixedSense(SenseKey.NotReady, 0x04, 0x02) : buildFixedSense(SenseKey.NoSense, 0, 0);
+    : !lu.hasMedium
+      ? mediumNotPresent().toSense()
+      : lu.stopped
+        ? buildFixedSense(SenseKey.NotReady, 0x04, 0x02)
+        : buildFixedSense(SenseKey.NoSense, 0, 0);
   return good(clip(sense, cdb[4]!));
 }
 
@@ -39,14 +53,29 @@ export function inquiry(lu: BlockLogicalUnit, cmd: ScsiCommand): ScsiResult {
   if (!req.evpd) data = standardInquiry(lu.spec, { tpgs: true, connected: !lu.closed });
   else {
     switch (req.pageCode) {
-      case Vpd.SupportedPages: data = vpdSupportedPages(); break;
-      case Vpd.UnitSerialNumber: data = vpdUnitSerial(lu.spec); break;
-      case Vpd.DeviceIdentification: data = vpdDeviceIdentification(lu.spec, cmd.nexus); break;
-      case Vpd.ThirdPartyCopy: data = vpdThirdPartyCopy(lu.blockSize); break;
-      case Vpd.BlockLimits: data = vpdBlockLimits(lu.limits, lu.spec.thin); break;
-      case Vpd.BlockDeviceCharacteristics: data = vpdBlockDeviceCharacteristics(lu.spec.rotationRate, lu.spec.thin); break;
-      case Vpd.LogicalBlockProvisioning: data = vpdLogicalBlockProvisioning(lu.spec.thin); break;
-      default: throw invalidFieldInCdb(2);
+      case Vpd.SupportedPages:
+        data = vpdSupportedPages();
+        break;
+      case Vpd.UnitSerialNumber:
+        data = vpdUnitSerial(lu.spec);
+        break;
+      case Vpd.DeviceIdentification:
+        data = vpdDeviceIdentification(lu.spec, cmd.nexus);
+        break;
+      case Vpd.ThirdPartyCopy:
+        data = vpdThirdPartyCopy(lu.blockSize);
+        break;
+      case Vpd.BlockLimits:
+        data = vpdBlockLimits(lu.limits, lu.spec.thin);
+        break;
+      case Vpd.BlockDeviceCharacteristics:
+        data = vpdBlockDeviceCharacteristics(lu.spec.rotationRate, lu.spec.thin);
+        break;
+      case Vpd.LogicalBlockProvisioning:
+        data = vpdLogicalBlockProvisioning(lu.spec.thin);
+        break;
+      default:
+        throw invalidFieldInCdb(2);
     }
   }
   return good(clip(data, req.allocationLength));
@@ -136,7 +165,6 @@ export function reportTargetPortGroups(_lu: BlockLogicalUnit, cmd: ScsiCommand):
   b.writeUInt16BE(cmd.nexus.relativeTargetPortId & 0xffff, d + 10);
   return good(clip(b, alloc));
 }
-
 
 // ---- handlers: SPC-2 reservations -----------------------------------------------------
 

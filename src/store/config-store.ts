@@ -110,25 +110,19 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
   }
 
   upsertPool(pool: Pool): void {
-    this.db
-      .prepare('INSERT INTO pools (name, path) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET path = excluded.path')
-      .run(pool.name, pool.path);
+    this.db.prepare('INSERT INTO pools (name, path) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET path = excluded.path').run(pool.name, pool.path);
   }
 
   // ---- API users --------------------------------------------------------------------
 
   getPasswordHash(user: string): string | null {
-    const row = this.db.prepare('SELECT password_hash FROM api_users WHERE name = ?').get(user) as
-      | { password_hash: string }
-      | undefined;
+    const row = this.db.prepare('SELECT password_hash FROM api_users WHERE name = ?').get(user) as { password_hash: string } | undefined;
     return row?.password_hash ?? null;
   }
 
   setPasswordHash(user: string, hash: string): void {
     this.db
-      .prepare(
-        'INSERT INTO api_users (name, password_hash) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET password_hash = excluded.password_hash',
-      )
+      .prepare('INSERT INTO api_users (name, password_hash) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET password_hash = excluded.password_hash')
       .run(user, hash);
   }
 
@@ -255,7 +249,12 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
   listPortalGroups(query?: ListQuery): ListResult<PortalGroup> {
     const { rows, total } = this.listRows<PortalGroupRow, PortalGroup>('portal_groups', query, PORTAL_GROUP_FIELDS);
     const listen = this.db.prepare('SELECT address FROM portal_listen WHERE portal_group_id = ? ORDER BY position');
-    const items = rows.map((r) => portalGroupFromRow(r, (listen.all(r.id) as { address: string }[]).map((l) => l.address)));
+    const items = rows.map((r) =>
+      portalGroupFromRow(
+        r,
+        (listen.all(r.id) as { address: string }[]).map((l) => l.address),
+      ),
+    );
     return { items, total };
   }
 
@@ -270,25 +269,23 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
   private portalGroupWhere(column: 'id' | 'uuid', value: number | string): PortalGroup | null {
     const row = this.db.prepare(`SELECT * FROM portal_groups WHERE ${column} = ?`).get(value) as PortalGroupRow | undefined;
     if (!row) return null;
-    const listen = this.db
-      .prepare('SELECT address FROM portal_listen WHERE portal_group_id = ? ORDER BY position')
-      .all(row.id) as { address: string }[];
-    return portalGroupFromRow(row, listen.map((l) => l.address));
+    const listen = this.db.prepare('SELECT address FROM portal_listen WHERE portal_group_id = ? ORDER BY position').all(row.id) as { address: string }[];
+    return portalGroupFromRow(
+      row,
+      listen.map((l) => l.address),
+    );
   }
 
   /** The portal group (id) already listening on `address`, if any. */
   portalGroupListeningOn(address: string): number | null {
-    const row = this.db.prepare('SELECT portal_group_id FROM portal_listen WHERE address = ?').get(address) as
-      | { portal_group_id: number }
-      | undefined;
+    const row = this.db.prepare('SELECT portal_group_id FROM portal_listen WHERE address = ?').get(address) as { portal_group_id: number } | undefined;
     return row?.portal_group_id ?? null;
   }
 
   insertPortalGroup(group: Omit<PortalGroup, 'id'>): number {
     const id = Number(
-      this.db
-        .prepare('INSERT INTO portal_groups (uuid, tenant_id, tag, comment) VALUES (?, ?, ?, ?)')
-        .run(group.uuid, group.tenantId, group.tag, group.comment).lastInsertRowid,
+      this.db.prepare('INSERT INTO portal_groups (uuid, tenant_id, tag, comment) VALUES (?, ?, ?, ?)').run(group.uuid, group.tenantId, group.tag, group.comment)
+        .lastInsertRowid,
     );
     this.replaceListen(id, group.listen);
     return id;
@@ -314,9 +311,7 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
   }
 
   portalGroupByTag(tenantId: number, tag: number): number | null {
-    const row = this.db.prepare('SELECT id FROM portal_groups WHERE tenant_id = ? AND tag = ?').get(tenantId, tag) as
-      | { id: number }
-      | undefined;
+    const row = this.db.prepare('SELECT id FROM portal_groups WHERE tenant_id = ? AND tag = ?').get(tenantId, tag) as { id: number } | undefined;
     return row?.id ?? null;
   }
 
@@ -364,9 +359,7 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
   }
 
   initiatorGroupByTag(tenantId: number, tag: number): number | null {
-    const row = this.db.prepare('SELECT id FROM initiator_groups WHERE tenant_id = ? AND tag = ?').get(tenantId, tag) as
-      | { id: number }
-      | undefined;
+    const row = this.db.prepare('SELECT id FROM initiator_groups WHERE tenant_id = ? AND tag = ?').get(tenantId, tag) as { id: number } | undefined;
     return row?.id ?? null;
   }
 
@@ -388,9 +381,7 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
   }
 
   authCredentialsWithTag(tenantId: number, tag: number): AuthCredential[] {
-    const rows = this.db
-      .prepare('SELECT * FROM auth_credentials WHERE tenant_id = ? AND tag = ? ORDER BY id')
-      .all(tenantId, tag) as AuthCredentialRow[];
+    const rows = this.db.prepare('SELECT * FROM auth_credentials WHERE tenant_id = ? AND tag = ? ORDER BY id').all(tenantId, tag) as AuthCredentialRow[];
     return rows.map(authCredentialFromRow);
   }
 
@@ -456,9 +447,7 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
   }
 
   targetsReferencing(tenantId: number, kind: TargetReference, id: number): Target[] {
-    const rows = this.db
-      .prepare(`SELECT * FROM targets WHERE tenant_id = ? AND ${REFERENCE_COLUMN[kind]} = ? ORDER BY id`)
-      .all(tenantId, id) as TargetRow[];
+    const rows = this.db.prepare(`SELECT * FROM targets WHERE tenant_id = ? AND ${REFERENCE_COLUMN[kind]} = ? ORDER BY id`).all(tenantId, id) as TargetRow[];
     return rows.map(targetFromRow);
   }
 

@@ -28,7 +28,10 @@ test('a key is shown once, listed without its secret, and stored only as a diges
   assert.match(key, /^sbx_\d+_[A-Za-z0-9_-]{43}$/);
   assert.ok(key.startsWith(prefix));
   const list = await sb.api('GET', '/api/keys');
-  assert.deepEqual(list.body.map((k: { id: number }) => k.id), [id]);
+  assert.deepEqual(
+    list.body.map((k: { id: number }) => k.id),
+    [id],
+  );
   assert.ok(!list.text.includes(key.slice(prefix.length)), 'the list never carries the secret');
   assert.equal((await sb.api('GET', `/api/keys/${id}`)).body.name, 'ansible');
   const db = new Database(path.join(sb.dataDir, 'sanbox.db'), { readonly: true });
@@ -80,7 +83,7 @@ test('keys survive a restart', async () => {
   await sb.api('DELETE', `/api/keys/${id}`);
 });
 
-test('bad input to /api/keys gets a clear error in sanbox\'s shape and creates nothing', async () => {
+test("bad input to /api/keys gets a clear error in sanbox's shape and creates nothing", async () => {
   const before = (await sb.api('GET', '/api/keys')).body.length;
   // Refused by the route's schema: request.invalid; by the domain: the domain's stable code.
   const cases: Array<[unknown, number, string, string]> = [
@@ -104,7 +107,7 @@ test('bad input to /api/keys gets a clear error in sanbox\'s shape and creates n
   assert.equal(comma.status, 400);
   assert.equal(comma.body.error.code, 'request.invalid');
   const freenasComma = await sb.request('POST', `${FREENAS}/authorizedinitiator/`, { raw: '{"iscsi_target_initiator_comment": "comma",}' });
-  assert.equal(freenasComma.status, 201, 'FreeNAS still takes its documentation\'s trailing comma');
+  assert.equal(freenasComma.status, 201, "FreeNAS still takes its documentation's trailing comma");
   await sb.api('DELETE', `${FREENAS}/authorizedinitiator/${freenasComma.body.id}/`);
   const first = await sb.api('POST', '/api/keys', { name: 'twice' });
   const dup = await sb.api('POST', '/api/keys', { name: 'twice' });
@@ -126,7 +129,8 @@ test('wrong keys count as failures for the throttle, a valid key is never refuse
     const { key } = (await slow.api('POST', '/api/keys', { name: 'good' })).body;
     const wrong = `${key.slice(0, -4)}AAAA`;
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await slow.request('GET', '/api/status', { auth: false, headers: { authorization: `Bearer ${wrong}` } })).status);
+    for (let i = 0; i < 4; i++)
+      statuses.push((await slow.request('GET', '/api/status', { auth: false, headers: { authorization: `Bearer ${wrong}` } })).status);
     assert.deepEqual(statuses, [401, 401, 429, 429], 'two free failures, then refused until the delay has passed');
     assert.equal((await slow.request('GET', '/api/status', { auth: false, headers: { authorization: `Bearer ${key}` } })).status, 200);
   } finally {

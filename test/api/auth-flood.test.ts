@@ -41,8 +41,10 @@ test('300 concurrent guessers from one address get a bounded number of checks; a
     const result = await attack;
     const checks = result.byStatus['401'] ?? 0;
     const perSecond = checks / (result.elapsedMs / 1000);
-    console.log(`flood: ${result.sent} requests in ${Math.round(result.elapsedMs)} ms, statuses ${JSON.stringify(result.byStatus)}, ` +
-      `${checks} password checks = ${perSecond.toFixed(1)} guesses/s`);
+    console.log(
+      `flood: ${result.sent} requests in ${Math.round(result.elapsedMs)} ms, statuses ${JSON.stringify(result.byStatus)}, ` +
+        `${checks} password checks = ${perSecond.toFixed(1)} guesses/s`,
+    );
     // The default schedule admits 5 checks, then one after 250 ms, 500 ms, 1 s, 2 s...:
     // 8 in 3.5 s; one more for a check that straddles the end.
     const bound = admittedBy(result.elapsedMs) + 1;

@@ -87,7 +87,14 @@ test('past the free failures an address gets 429 with Retry-After until its dela
     assert.equal((await get('x4')).status, 401);
     assert.equal((await get(TEST_ADMIN_PASSWORD)).status, 200, 'credentials already verified are never throttled');
     const warned = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'repeated authentication failures');
-    assert.deepEqual(warned.map((w) => [w.failures, w.delayMs]), [[2, 500], [3, 1000], [4, 2000]]);
+    assert.deepEqual(
+      warned.map((w) => [w.failures, w.delayMs]),
+      [
+        [2, 500],
+        [3, 1000],
+        [4, 2000],
+      ],
+    );
     assert.equal(warned[0].source, '127.0.0.1');
   } finally {
     await sb.stop();
@@ -104,7 +111,10 @@ test('a full password-check queue answers 503 with Retry-After at once; checks a
     const statuses = answers.map((a) => a.status);
     const busy = answers.filter((a) => a.status === 503);
     assert.ok(busy.length >= 10, `statuses ${statuses}`);
-    assert.ok(statuses.every((s) => s === 401 || s === 503), `statuses ${statuses}`);
+    assert.ok(
+      statuses.every((s) => s === 401 || s === 503),
+      `statuses ${statuses}`,
+    );
     assert.ok(statuses.filter((s) => s === 401).length >= 2, 'the queued checks ran');
     for (const b of busy) {
       assert.equal(b.headers.get('retry-after'), '1');
@@ -155,21 +165,44 @@ test('one log line per request, and no password, API key or CHAP secret in any l
   try {
     lines.length = 0;
     await sb.api('POST', `${FREENAS}/authcredential/`, {
-      iscsi_target_auth_tag: 1, iscsi_target_auth_user: 'user', iscsi_target_auth_secret: 'chapsecret', iscsi_target_auth_peeruser: 'peer', iscsi_target_auth_peersecret: 'peerchapsecret',
+      iscsi_target_auth_tag: 1,
+      iscsi_target_auth_user: 'user',
+      iscsi_target_auth_secret: 'chapsecret',
+      iscsi_target_auth_peeruser: 'peer',
+      iscsi_target_auth_peersecret: 'peerchapsecret',
     });
     await sb.api('PUT', `${FREENAS}/authcredential/1/`, { iscsi_target_auth_secret: 'otherchapsecret' });
-    await sb.api('POST', `${FREENAS}/authcredential/`, { iscsi_target_auth_user: 'x', iscsi_target_auth_secret: 'badsecret99', iscsi_target_auth_peersecret: 'badsecret99', iscsi_target_auth_peeruser: 'y' });
+    await sb.api('POST', `${FREENAS}/authcredential/`, {
+      iscsi_target_auth_user: 'x',
+      iscsi_target_auth_secret: 'badsecret99',
+      iscsi_target_auth_peersecret: 'badsecret99',
+      iscsi_target_auth_peeruser: 'y',
+    });
     await sb.request('GET', `${FREENAS}/authcredential/`, { auth: false, headers: { 'x-api-key': TEST_ADMIN_PASSWORD } });
     await sb.request('GET', `${FREENAS}/authcredential/`, { auth: false, headers: { authorization: basic('admin', 'guessed-password') } });
     const text = lines.join('');
-    for (const secret of ['chapsecret', 'otherchapsecret', 'peerchapsecret', 'badsecret99', TEST_ADMIN_PASSWORD, 'guessed-password', basic('admin', TEST_ADMIN_PASSWORD).slice(6)]) {
+    for (const secret of [
+      'chapsecret',
+      'otherchapsecret',
+      'peerchapsecret',
+      'badsecret99',
+      TEST_ADMIN_PASSWORD,
+      'guessed-password',
+      basic('admin', TEST_ADMIN_PASSWORD).slice(6),
+    ]) {
       assert.ok(!text.includes(secret), `no log line contains ${secret}`);
     }
     const requests = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request');
     assert.equal(requests.length, 5);
-    assert.deepEqual(requests.map((r) => r.statusCode), [201, 200, 400, 200, 401]);
+    assert.deepEqual(
+      requests.map((r) => r.statusCode),
+      [201, 200, 400, 200, 401],
+    );
     const warnings = lines.map((l) => JSON.parse(l)).filter((l) => l.level === 40);
-    assert.ok(warnings.some((w) => w.field === 'secret' && w.length === 10), 'a short CHAP secret is a warning');
+    assert.ok(
+      warnings.some((w) => w.field === 'secret' && w.length === 10),
+      'a short CHAP secret is a warning',
+    );
   } finally {
     await sb.stop();
   }

@@ -24,7 +24,16 @@ before(async () => {
     ['POST', P('authcredential'), { iscsi_target_auth_tag: 1, iscsi_target_auth_user: 'user', iscsi_target_auth_secret: 'secretsecret12' }],
     ['POST', P('target'), { iscsi_target_name: 'target', iscsi_target_portalgroup: 1, iscsi_target_initiatorgroup: 1 }],
     ['POST', P('target'), { iscsi_target_name: 'chap', iscsi_target_portalgroup: 1, iscsi_target_authtype: 'CHAP', iscsi_target_authgroup: 1 }],
-    ['POST', P('extent'), { iscsi_target_extent_type: 'File', iscsi_target_extent_name: 'extent', iscsi_target_extent_filesize: '10MB', iscsi_target_extent_path: '/mnt/tank/iscsi' }],
+    [
+      'POST',
+      P('extent'),
+      {
+        iscsi_target_extent_type: 'File',
+        iscsi_target_extent_name: 'extent',
+        iscsi_target_extent_filesize: '10MB',
+        iscsi_target_extent_path: '/mnt/tank/iscsi',
+      },
+    ],
     ['POST', P('targettoextent'), { iscsi_target: 1, iscsi_extent: 1 }],
   ];
   for (const [method, url, body] of setup) {
@@ -66,6 +75,7 @@ interface Case {
 
 const zfs = fs.existsSync('/dev/zfs');
 
+// biome-ignore format: one case per entry, read as a table
 const CASES: Case[] = [
   // portal
   { name: 'portal: IPv4 with three octets', method: 'POST', url: P('portal'), body: { iscsi_target_portal_ips: ['1.2.3:3260'] }, status: 400,
@@ -239,7 +249,10 @@ test('LUN number already taken on the target is refused', async () => {
   assert.equal(res.status, 400);
   assert.deepEqual(res.body, { iscsi_extent: ['Extent 1 is already mapped to target 2 as LUN 0.'] });
   const extent2 = await sb.api('POST', P('extent'), {
-    iscsi_target_extent_type: 'File', iscsi_target_extent_name: 'e2', iscsi_target_extent_filesize: '1MB', iscsi_target_extent_path: '/mnt/tank/e2',
+    iscsi_target_extent_type: 'File',
+    iscsi_target_extent_name: 'e2',
+    iscsi_target_extent_filesize: '1MB',
+    iscsi_target_extent_path: '/mnt/tank/e2',
   });
   assert.equal(extent2.status, 201);
   const mid = fingerprint();
@@ -255,7 +268,10 @@ test('LUN number already taken on the target is refused', async () => {
 
 test('no error body carries a CHAP secret', async () => {
   const res = await sb.api('POST', P('authcredential'), {
-    iscsi_target_auth_user: 'u', iscsi_target_auth_secret: 'topsecretvalue1', iscsi_target_auth_peeruser: 'p', iscsi_target_auth_peersecret: 'topsecretvalue1',
+    iscsi_target_auth_user: 'u',
+    iscsi_target_auth_secret: 'topsecretvalue1',
+    iscsi_target_auth_peeruser: 'p',
+    iscsi_target_auth_peersecret: 'topsecretvalue1',
   });
   assert.equal(res.status, 400);
   assert.ok(!res.text.includes('topsecretvalue1'));

@@ -61,7 +61,11 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       const [user, password] = fs.readFileSync(path.join(dataDir, 'admin-password'), 'utf8').trim().split(':');
       const auth = { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`, 'content-type': 'application/json' };
       const burst = Array.from({ length: 20 }, (_, i) =>
-        fetch(`${url}/api/v1.0/services/iscsi/authorizedinitiator/`, { method: 'POST', headers: auth, body: JSON.stringify({ iscsi_target_initiator_comment: `c${i}` }) }),
+        fetch(`${url}/api/v1.0/services/iscsi/authorizedinitiator/`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({ iscsi_target_initiator_comment: `c${i}` }),
+        }),
       );
       // Each answer or failure is taken as it comes (a failure left for later is an unhandled rejection).
       const settled = burst.map((p) =>

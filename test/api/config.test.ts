@@ -74,7 +74,11 @@ test('nonsense settings are refused with a ConfigError naming the variable', () 
     { SANBOX_ISCSI_IO_MEMORY_MB: '8' },
     { SANBOX_ISCSI_PENDING_LOGINS_PER_ADDRESS: 'many' },
   ]) {
-    assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && /SANBOX_/.test((e as Error).message), JSON.stringify(env));
+    assert.throws(
+      () => loadConfig(env),
+      (e: unknown) => e instanceof ConfigError && /SANBOX_/.test((e as Error).message),
+      JSON.stringify(env),
+    );
   }
 });
 
@@ -86,7 +90,10 @@ test('a first start holds the seed global configuration and nothing else', async
     }
     const g = (await sb.api('GET', `${FREENAS}/globalconfiguration/`)).body;
     assert.equal(g.iscsi_basename, 'iqn.2011-03.org.example.istgt');
-    assert.deepEqual(sb.sanbox.services.mutations.store.listPools().map((p) => p.name), ['default']);
+    assert.deepEqual(
+      sb.sanbox.services.mutations.store.listPools().map((p) => p.name),
+      ['default'],
+    );
   } finally {
     await sb.stop();
   }

@@ -9,8 +9,7 @@ import fs from 'node:fs';
 import { FREENAS, startSanbox, tempDir, type TestSanbox } from '../support/sanbox.js';
 
 const MESSAGE = 'Control characters (U+0000 to U+001F and U+007F) are not allowed.';
-const LIST_MESSAGE =
-  'Control characters (U+0000 to U+001F and U+007F) are not allowed; entries are separated by spaces, commas, tabs or newlines.';
+const LIST_MESSAGE = 'Control characters (U+0000 to U+001F and U+007F) are not allowed; entries are separated by spaces, commas, tabs or newlines.';
 const POISON = ['\u0000', '\n', '\t', '\r', '\u001b', '\u007f'];
 
 let sb: TestSanbox;
@@ -28,18 +27,48 @@ after(async () => {
 });
 
 const CASES: Array<{ resource: string; body: Record<string, unknown>; field: string; value: (c: string) => string }> = [
-  { resource: 'extent', body: { iscsi_target_extent_type: 'File', iscsi_target_extent_path: '/mnt/tank/e.img', iscsi_target_extent_filesize: '1MB' }, field: 'iscsi_target_extent_name', value: (c) => `disk${c}0` },
-  { resource: 'extent', body: { iscsi_target_extent_type: 'File', iscsi_target_extent_path: '/mnt/tank/e.img', iscsi_target_extent_filesize: '1MB', iscsi_target_extent_name: 'e' }, field: 'iscsi_target_extent_comment', value: (c) => `note${c}` },
-  { resource: 'extent', body: { iscsi_target_extent_type: 'File', iscsi_target_extent_filesize: '1MB', iscsi_target_extent_name: 'e' }, field: 'iscsi_target_extent_path', value: (c) => `/mnt/tank/e${c}.img` },
+  {
+    resource: 'extent',
+    body: { iscsi_target_extent_type: 'File', iscsi_target_extent_path: '/mnt/tank/e.img', iscsi_target_extent_filesize: '1MB' },
+    field: 'iscsi_target_extent_name',
+    value: (c) => `disk${c}0`,
+  },
+  {
+    resource: 'extent',
+    body: { iscsi_target_extent_type: 'File', iscsi_target_extent_path: '/mnt/tank/e.img', iscsi_target_extent_filesize: '1MB', iscsi_target_extent_name: 'e' },
+    field: 'iscsi_target_extent_comment',
+    value: (c) => `note${c}`,
+  },
+  {
+    resource: 'extent',
+    body: { iscsi_target_extent_type: 'File', iscsi_target_extent_filesize: '1MB', iscsi_target_extent_name: 'e' },
+    field: 'iscsi_target_extent_path',
+    value: (c) => `/mnt/tank/e${c}.img`,
+  },
   { resource: 'target', body: { iscsi_target_portalgroup: 1 }, field: 'iscsi_target_name', value: (c) => `disk0${c}` },
-  { resource: 'target', body: { iscsi_target_portalgroup: 1, iscsi_target_name: 'iqn.2026-01.org.example:x' }, field: 'iscsi_target_name', value: (c) => `iqn.2026-01.org.example:x${c}y` },
+  {
+    resource: 'target',
+    body: { iscsi_target_portalgroup: 1, iscsi_target_name: 'iqn.2026-01.org.example:x' },
+    field: 'iscsi_target_name',
+    value: (c) => `iqn.2026-01.org.example:x${c}y`,
+  },
   { resource: 'target', body: { iscsi_target_portalgroup: 1, iscsi_target_name: 't1' }, field: 'iscsi_target_alias', value: (c) => `alias${c}` },
   { resource: 'portal', body: { iscsi_target_portal_ips: ['127.0.0.2:3260'] }, field: 'iscsi_target_portal_comment', value: (c) => `c${c}` },
   { resource: 'authorizedinitiator', body: {}, field: 'iscsi_target_initiator_comment', value: (c) => `c${c}` },
   { resource: 'authcredential', body: { iscsi_target_auth_secret: 'abcdefghijklmn' }, field: 'iscsi_target_auth_user', value: (c) => `us${c}er` },
   { resource: 'authcredential', body: { iscsi_target_auth_user: 'u' }, field: 'iscsi_target_auth_secret', value: (c) => `abcdefghijklmn${c}` },
-  { resource: 'authcredential', body: { iscsi_target_auth_user: 'u', iscsi_target_auth_secret: 'abcdefghijklmn', iscsi_target_auth_peeruser: 'p' }, field: 'iscsi_target_auth_peersecret', value: (c) => `zyxwvutsrqpo${c}` },
-  { resource: 'authcredential', body: { iscsi_target_auth_user: 'u', iscsi_target_auth_secret: 'abcdefghijklmn', iscsi_target_auth_peersecret: 'zyxwvutsrqpo' }, field: 'iscsi_target_auth_peeruser', value: (c) => `p${c}` },
+  {
+    resource: 'authcredential',
+    body: { iscsi_target_auth_user: 'u', iscsi_target_auth_secret: 'abcdefghijklmn', iscsi_target_auth_peeruser: 'p' },
+    field: 'iscsi_target_auth_peersecret',
+    value: (c) => `zyxwvutsrqpo${c}`,
+  },
+  {
+    resource: 'authcredential',
+    body: { iscsi_target_auth_user: 'u', iscsi_target_auth_secret: 'abcdefghijklmn', iscsi_target_auth_peersecret: 'zyxwvutsrqpo' },
+    field: 'iscsi_target_auth_peeruser',
+    value: (c) => `p${c}`,
+  },
 ];
 
 async function count(resource: string): Promise<number> {
@@ -64,7 +93,10 @@ test('POST: a control character in any text field is a 400 naming the field, and
 
 test('PUT: a control character is refused and the object keeps its values', async () => {
   const made = await sb.api('POST', `${FREENAS}/extent/`, {
-    iscsi_target_extent_type: 'File', iscsi_target_extent_name: 'kept', iscsi_target_extent_path: '/mnt/tank/kept.img', iscsi_target_extent_filesize: '1MB',
+    iscsi_target_extent_type: 'File',
+    iscsi_target_extent_name: 'kept',
+    iscsi_target_extent_path: '/mnt/tank/kept.img',
+    iscsi_target_extent_filesize: '1MB',
   });
   assert.equal(made.status, 201, made.text);
   const res = await sb.api('PUT', `${FREENAS}/extent/${made.body.id}/`, { iscsi_target_extent_name: 'kept\u0000evil' });

@@ -154,7 +154,7 @@ test('every code has a kind, plain words that use its parameters, and a status i
   }
 });
 
-test('FreeNAS renders every code in Django\'s shape with its own words', async () => {
+test("FreeNAS renders every code in Django's shape with its own words", async () => {
   const app = await freenasApp();
   try {
     for (const code of ALL_ERROR_CODES) {
@@ -213,7 +213,9 @@ test('every code is raised somewhere in src/ (no code in the registry is dead)',
   };
   walk(root);
   const all = sources.join('\n');
-  const raised = (code: ErrorCode) =>
-    all.includes(`fail('${code}'`) || (code === 'entity.not-found' && all.includes('notFound('));
-  assert.deepEqual(ALL_ERROR_CODES.filter((c) => !raised(c)), []);
+  const raised = (code: ErrorCode) => all.includes(`fail('${code}'`) || (code === 'entity.not-found' && all.includes('notFound('));
+  assert.deepEqual(
+    ALL_ERROR_CODES.filter((c) => !raised(c)),
+    [],
+  );
 });

@@ -94,7 +94,10 @@ test('extent options are honoured and echoed once set', async () => {
 test('filesize: raw bytes, suffixes, 0 adopts an existing file, growing grows the file', async () => {
   fs.writeFileSync(`${pool}/existing`, Buffer.alloc(4096));
   const adopted = await sb.api('POST', `${FREENAS}/extent/`, {
-    iscsi_target_extent_type: 'File', iscsi_target_extent_name: 'adopt', iscsi_target_extent_path: '/mnt/tank/existing', iscsi_target_extent_filesize: '0',
+    iscsi_target_extent_type: 'File',
+    iscsi_target_extent_name: 'adopt',
+    iscsi_target_extent_path: '/mnt/tank/existing',
+    iscsi_target_extent_filesize: '0',
   });
   assert.equal(adopted.status, 201);
   assert.equal(adopted.body.iscsi_target_extent_filesize, '0');
@@ -108,7 +111,10 @@ test('filesize: raw bytes, suffixes, 0 adopts an existing file, growing grows th
 
 test('a pool given by its real directory works like /mnt/<name>', async () => {
   const res = await sb.api('POST', `${FREENAS}/extent/`, {
-    iscsi_target_extent_type: 'File', iscsi_target_extent_name: 'real', iscsi_target_extent_path: `${pool}/real`, iscsi_target_extent_filesize: '64KB',
+    iscsi_target_extent_type: 'File',
+    iscsi_target_extent_name: 'real',
+    iscsi_target_extent_path: `${pool}/real`,
+    iscsi_target_extent_filesize: '64KB',
   });
   assert.equal(res.status, 201, res.text);
   assert.equal(res.body.iscsi_target_extent_path, `${pool}/real`);
@@ -154,16 +160,24 @@ test('requests without the trailing slash are accepted', async () => {
 
 test('a Device extent on /dev/zero is a null device of the requested size (benchmark convention)', async () => {
   const res = await sb.api('POST', `${FREENAS}/extent/`, {
-    iscsi_target_extent_type: 'Device', iscsi_target_extent_name: 'null0', iscsi_target_extent_path: '/dev/zero', iscsi_target_extent_filesize: '1GB',
+    iscsi_target_extent_type: 'Device',
+    iscsi_target_extent_name: 'null0',
+    iscsi_target_extent_path: '/dev/zero',
+    iscsi_target_extent_filesize: '1GB',
   });
   assert.equal(res.status, 201, res.text);
   assert.equal(sb.sanbox.services.extents.get(res.body.id).sizeBytes, 1024 ** 3);
   const second = await sb.api('POST', `${FREENAS}/extent/`, {
-    iscsi_target_extent_type: 'Device', iscsi_target_extent_name: 'null1', iscsi_target_extent_path: '/dev/zero', iscsi_target_extent_filesize: '1MB',
+    iscsi_target_extent_type: 'Device',
+    iscsi_target_extent_name: 'null1',
+    iscsi_target_extent_path: '/dev/zero',
+    iscsi_target_extent_filesize: '1MB',
   });
   assert.equal(second.status, 201, 'several null devices may coexist');
   const sizeless = await sb.api('POST', `${FREENAS}/extent/`, {
-    iscsi_target_extent_type: 'Device', iscsi_target_extent_name: 'null2', iscsi_target_extent_path: '/dev/zero',
+    iscsi_target_extent_type: 'Device',
+    iscsi_target_extent_name: 'null2',
+    iscsi_target_extent_path: '/dev/zero',
   });
   assert.equal(sizeless.status, 400);
   assert.deepEqual(sizeless.body, { iscsi_target_extent_filesize: ['A /dev/zero extent needs a size.'] });

@@ -22,7 +22,12 @@ after(async () => {
 const names = async (query = '') => {
   const r = await sb.api('GET', `${FREENAS}/target/${query}`);
   assert.equal(r.status, 200, r.text);
-  return { names: (r.body as Array<{ iscsi_target_name: string; iscsi_target_alias: string | null }>).map((t) => `${t.iscsi_target_name}${t.iscsi_target_alias ? '/' + t.iscsi_target_alias : ''}`), r };
+  return {
+    names: (r.body as Array<{ iscsi_target_name: string; iscsi_target_alias: string | null }>).map(
+      (t) => `${t.iscsi_target_name}${t.iscsi_target_alias ? '/' + t.iscsi_target_alias : ''}`,
+    ),
+    r,
+  };
 };
 
 test('cached list answers match fresh ones and follow every change', async () => {
@@ -51,7 +56,8 @@ test('cached list answers match fresh ones and follow every change', async () =>
 });
 
 test('every resource list follows changes made through any resource', async () => {
-  const portals = async () => (await sb.api('GET', `${FREENAS}/portal/`)).body.map((p: { iscsi_target_portal_comment: string }) => p.iscsi_target_portal_comment);
+  const portals = async () =>
+    (await sb.api('GET', `${FREENAS}/portal/`)).body.map((p: { iscsi_target_portal_comment: string }) => p.iscsi_target_portal_comment);
   const before = await portals();
   assert.deepEqual(await portals(), before, 'a repeated GET answers the same');
   const created = await sb.api('POST', `${FREENAS}/portal/`, { iscsi_target_portal_ips: ['127.0.0.1:3999'], iscsi_target_portal_comment: 'second' });

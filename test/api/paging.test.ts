@@ -20,7 +20,10 @@ before(async () => {
     ['authorizedinitiator', { iscsi_target_initiator_initiators: 'ALL', iscsi_target_initiator_auth_network: 'ALL' }],
     ['authcredential', { iscsi_target_auth_tag: 1, iscsi_target_auth_user: 'user', iscsi_target_auth_secret: 'secretsecret12' }],
     ['target', { iscsi_target_name: 'target', iscsi_target_portalgroup: 1, iscsi_target_initiatorgroup: 1 }],
-    ['extent', { iscsi_target_extent_type: 'Device', iscsi_target_extent_name: 'null', iscsi_target_extent_filesize: '10MB', iscsi_target_extent_path: '/dev/zero' }],
+    [
+      'extent',
+      { iscsi_target_extent_type: 'Device', iscsi_target_extent_name: 'null', iscsi_target_extent_filesize: '10MB', iscsi_target_extent_path: '/dev/zero' },
+    ],
     ['targettoextent', { iscsi_target: 1, iscsi_extent: 1 }],
   ];
   for (const [resource, body] of setup) {
@@ -88,7 +91,7 @@ test('huge but valid values are never a 500: a huge limit is a full page, a huge
   assert.equal(snapshot(), before);
 });
 
-test('a page never holds more than 1000 objects, as Tastypie\'s max_limit', async () => {
+test("a page never holds more than 1000 objects, as Tastypie's max_limit", async () => {
   // Through the domain service: 1001 API round trips would only slow the test down.
   const creds = sb.sanbox.services.authCredentials;
   for (let i = 0; i < 1001; i++) await creds.create({ tag: 2, user: `u${i}`, secret: `secret-${i}-padding` });
@@ -98,5 +101,8 @@ test('a page never holds more than 1000 objects, as Tastypie\'s max_limit', asyn
     assert.equal(res.body.length, 1000, query);
   }
   const tail = await sb.api('GET', `${FREENAS}/authcredential/?offset=1000&limit=${HUGE}`);
-  assert.deepEqual(tail.body.map((c: { iscsi_target_auth_user: string }) => c.iscsi_target_auth_user), ['u999', 'u1000']);
+  assert.deepEqual(
+    tail.body.map((c: { iscsi_target_auth_user: string }) => c.iscsi_target_auth_user),
+    ['u999', 'u1000'],
+  );
 });

@@ -20,10 +20,26 @@ test('configuration survives a restart, and ids keep counting', async () => {
     };
     await sb.api('PUT', `${FREENAS}/globalconfiguration/`, { iscsi_basename: 'iqn.2026-01.org.example:san', iscsi_maxconnect: 4 });
     await make('portal', { iscsi_target_portal_ips: ['0.0.0.0:3260', '[::]:3260'], iscsi_target_portal_comment: 'all' });
-    await make('authorizedinitiator', { iscsi_target_initiator_initiators: 'iqn.1994-05.com.redhat:a, iqn.1994-05.com.redhat:b', iscsi_target_initiator_auth_network: '10.0.0.0/8 192.168.1.7' });
+    await make('authorizedinitiator', {
+      iscsi_target_initiator_initiators: 'iqn.1994-05.com.redhat:a, iqn.1994-05.com.redhat:b',
+      iscsi_target_initiator_auth_network: '10.0.0.0/8 192.168.1.7',
+    });
     await make('authcredential', { iscsi_target_auth_user: 'u', iscsi_target_auth_secret: 'abcdefghijklmn' });
-    await make('target', { iscsi_target_name: 'disk0', iscsi_target_portalgroup: 1, iscsi_target_initiatorgroup: 1, iscsi_target_authtype: 'CHAP', iscsi_target_authgroup: 1 });
-    await make('extent', { iscsi_target_extent_name: 'e0', iscsi_target_extent_type: 'File', iscsi_target_extent_path: '/mnt/tank/e0', iscsi_target_extent_filesize: '2MB', iscsi_target_extent_ro: true, iscsi_target_extent_blocksize: 4096 });
+    await make('target', {
+      iscsi_target_name: 'disk0',
+      iscsi_target_portalgroup: 1,
+      iscsi_target_initiatorgroup: 1,
+      iscsi_target_authtype: 'CHAP',
+      iscsi_target_authgroup: 1,
+    });
+    await make('extent', {
+      iscsi_target_extent_name: 'e0',
+      iscsi_target_extent_type: 'File',
+      iscsi_target_extent_path: '/mnt/tank/e0',
+      iscsi_target_extent_filesize: '2MB',
+      iscsi_target_extent_ro: true,
+      iscsi_target_extent_blocksize: 4096,
+    });
     await make('targettoextent', { iscsi_target: 1, iscsi_extent: 1, iscsi_lunid: 3 });
     const before: Record<string, unknown> = {};
     for (const r of [...LISTS, 'globalconfiguration']) before[r] = (await sb.api('GET', `${FREENAS}/${r}/`)).body;
@@ -62,9 +78,7 @@ test('concurrent creates: every one commits whole, tags and names stay unique', 
   const sb = await startSanbox();
   try {
     const results = await Promise.all(
-      Array.from({ length: 40 }, (_, i) =>
-        sb.api('POST', `${FREENAS}/portal/`, { iscsi_target_portal_ips: [`127.0.0.${(i % 20) + 1}:3260`] }),
-      ),
+      Array.from({ length: 40 }, (_, i) => sb.api('POST', `${FREENAS}/portal/`, { iscsi_target_portal_ips: [`127.0.0.${(i % 20) + 1}:3260`] })),
     );
     const created = results.filter((r) => r.status === 201);
     const refused = results.filter((r) => r.status === 400);
@@ -86,7 +100,10 @@ test('list paging: offset and limit, 30 by default', async () => {
     }
     assert.equal((await sb.api('GET', `${FREENAS}/authorizedinitiator/`)).body.length, 30);
     const page = (await sb.api('GET', `${FREENAS}/authorizedinitiator/?offset=30&limit=10&format=json`)).body;
-    assert.deepEqual(page.map((g: { id: number }) => g.id), [31, 32, 33, 34, 35]);
+    assert.deepEqual(
+      page.map((g: { id: number }) => g.id),
+      [31, 32, 33, 34, 35],
+    );
     assert.equal((await sb.api('GET', `${FREENAS}/authorizedinitiator/?limit=0`)).body.length, 35);
   } finally {
     await sb.stop();

@@ -15,8 +15,7 @@ import { readSeedExamples, type SeedExample } from './seed-examples.js';
 const examples = readSeedExamples();
 const byKey = new Map(examples.map((e) => [`${e.method} ${e.path}`, e]));
 
-const R = (resource: string, method: string, item = false) =>
-  `${method} ${FREENAS}/${resource}/${item ? '1/' : ''}`;
+const R = (resource: string, method: string, item = false) => `${method} ${FREENAS}/${resource}/${item ? '1/' : ''}`;
 
 /** The replay order: creates before lists, dependencies first, deletes in reverse. */
 const PLAN: (string | { setup: string })[] = [

@@ -92,17 +92,23 @@ test('HTTPS when SANBOX_TLS_CERT and SANBOX_TLS_KEY are set', async () => {
   const dir = tempDir('sanbox-tls-');
   const cert = path.join(dir, 'cert.pem');
   const key = path.join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], {
+    stdio: 'ignore',
+  });
   const sb = await startSanbox({ env: { SANBOX_TLS_CERT: cert, SANBOX_TLS_KEY: key } });
   try {
     assert.match(sb.baseUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
     const body = await new Promise<string>((resolve, reject) => {
       https
-        .get(`${sb.baseUrl}${FREENAS}/globalconfiguration/`, { ca: fs.readFileSync(cert), checkServerIdentity: () => undefined, auth: `admin:${TEST_ADMIN_PASSWORD}` }, (res) => {
-          let text = '';
-          res.on('data', (c) => (text += c));
-          res.on('end', () => resolve(`${res.statusCode} ${text}`));
-        })
+        .get(
+          `${sb.baseUrl}${FREENAS}/globalconfiguration/`,
+          { ca: fs.readFileSync(cert), checkServerIdentity: () => undefined, auth: `admin:${TEST_ADMIN_PASSWORD}` },
+          (res) => {
+            let text = '';
+            res.on('data', (c) => (text += c));
+            res.on('end', () => resolve(`${res.statusCode} ${text}`));
+          },
+        )
         .on('error', reject);
     });
     assert.match(body, /^200 \{"iscsi_basename"/);

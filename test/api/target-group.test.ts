@@ -44,7 +44,10 @@ test('a target created by name only answers with id, name and alias; a 9.2 targe
   assert.equal(legacy.body.iscsi_target_serial, '10000002');
   assert.equal(legacy.body.iscsi_target_authtype, 'Auto');
   const list = await sb.api('GET', `${FREENAS}/target/`);
-  assert.deepEqual(list.body.map((t: any) => Object.keys(t).length), [3, 13]);
+  assert.deepEqual(
+    list.body.map((t: any) => Object.keys(t).length),
+    [3, 13],
+  );
 });
 
 test('every field: create, get, list, update (200, whole object), delete (204); defaults as FreeNAS', async () => {
@@ -90,9 +93,23 @@ test('every field: create, get, list, update (200, whole object), delete (204); 
     assert.equal(put.status, 200, put.text);
     assert.equal(put.body.iscsi_target_authtype, authtype);
   }
-  const put = await sb.api('PUT', `${TG}${id}/`, { ...expected, iscsi_target_initiatorgroup: null, iscsi_target_authgroup: null, iscsi_target_authtype: 'None', iscsi_target_initialdigest: 'None', iscsi_target_portalgroup: 3 });
+  const put = await sb.api('PUT', `${TG}${id}/`, {
+    ...expected,
+    iscsi_target_initiatorgroup: null,
+    iscsi_target_authgroup: null,
+    iscsi_target_authtype: 'None',
+    iscsi_target_initialdigest: 'None',
+    iscsi_target_portalgroup: 3,
+  });
   assert.equal(put.status, 200, put.text);
-  assert.deepEqual(put.body, { ...expected, iscsi_target_initiatorgroup: null, iscsi_target_authgroup: null, iscsi_target_authtype: 'None', iscsi_target_initialdigest: 'None', iscsi_target_portalgroup: 3 });
+  assert.deepEqual(put.body, {
+    ...expected,
+    iscsi_target_initiatorgroup: null,
+    iscsi_target_authgroup: null,
+    iscsi_target_authtype: 'None',
+    iscsi_target_initialdigest: 'None',
+    iscsi_target_portalgroup: 3,
+  });
 
   assert.equal((await sb.api('DELETE', `${TG}${id}/`)).status, 204);
   assert.equal((await sb.api('GET', `${TG}${id}/`)).status, 404);
@@ -120,14 +137,26 @@ test('bad inputs: 400 in the Django shape, nothing stored', async () => {
     [{ iscsi_target: 1 }, { iscsi_target_portalgroup: ['This field is required.'] }],
     [{ iscsi_target: 99, iscsi_target_portalgroup: 1 }, { iscsi_target: ['Target 99 does not exist.'] }],
     [{ iscsi_target: 1, iscsi_target_portalgroup: 99 }, { iscsi_target_portalgroup: ['Portal 99 does not exist.'] }],
-    [{ iscsi_target: 1, iscsi_target_portalgroup: 1, iscsi_target_initiatorgroup: 99 }, { iscsi_target_initiatorgroup: ['Authorized initiator 99 does not exist.'] }],
+    [
+      { iscsi_target: 1, iscsi_target_portalgroup: 1, iscsi_target_initiatorgroup: 99 },
+      { iscsi_target_initiatorgroup: ['Authorized initiator 99 does not exist.'] },
+    ],
     [{ iscsi_target: 1, iscsi_target_portalgroup: 1, iscsi_target_authgroup: 99 }, { iscsi_target_authgroup: ['Auth group 99 does not exist.'] }],
     [{ iscsi_target: 1, iscsi_target_portalgroup: 1, iscsi_target_authtype: 'CHAP' }, { iscsi_target_authgroup: ['CHAP authentication needs an auth group.'] }],
-    [{ iscsi_target: 1, iscsi_target_portalgroup: 1, iscsi_target_authtype: 'Kerberos' }, { iscsi_target_authtype: ['Select a valid choice. Kerberos is not one of the available choices.'] }],
-    [{ iscsi_target: 1, iscsi_target_portalgroup: 1, iscsi_target_initialdigest: 'MD5' }, { iscsi_target_initialdigest: ['Select a valid choice. MD5 is not one of the available choices.'] }],
+    [
+      { iscsi_target: 1, iscsi_target_portalgroup: 1, iscsi_target_authtype: 'Kerberos' },
+      { iscsi_target_authtype: ['Select a valid choice. Kerberos is not one of the available choices.'] },
+    ],
+    [
+      { iscsi_target: 1, iscsi_target_portalgroup: 1, iscsi_target_initialdigest: 'MD5' },
+      { iscsi_target_initialdigest: ['Select a valid choice. MD5 is not one of the available choices.'] },
+    ],
     [{ iscsi_target: 'one', iscsi_target_portalgroup: 1 }, { iscsi_target: ['Enter a whole number.'] }],
     [{ iscsi_target: null, iscsi_target_portalgroup: 1 }, { iscsi_target: ['This field is required.'] }],
-    [{ iscsi_target: 1, iscsi_target_portalgroup: 1, iscsi_target_mode: 'iscsi' }, { iscsi_target_mode: ['Unknown field: no FreeNAS release defines it for this resource.'] }],
+    [
+      { iscsi_target: 1, iscsi_target_portalgroup: 1, iscsi_target_mode: 'iscsi' },
+      { iscsi_target_mode: ['Unknown field: no FreeNAS release defines it for this resource.'] },
+    ],
     [{ iscsi_target: 2, iscsi_target_portalgroup: 1 }, { iscsi_target_portalgroup: ['Target "legacy" (id 2) already uses portal 1.'] }],
     [[1], { __all__: ['The request body must be a JSON object.'] }],
   ];
@@ -141,7 +170,9 @@ test('bad inputs: 400 in the Django shape, nothing stored', async () => {
   const mid = snapshot();
   const twice = await sb.api('POST', TG, { iscsi_target: 1, iscsi_target_portalgroup: 1 });
   assert.equal(twice.status, 400);
-  assert.deepEqual(twice.body, { iscsi_target_portalgroup: [`Target "iqn.1994-09.freenasqa:target0" (id 1) already has portal 1 in target group ${first.id}.`] });
+  assert.deepEqual(twice.body, {
+    iscsi_target_portalgroup: [`Target "iqn.1994-09.freenasqa:target0" (id 1) already has portal 1 in target group ${first.id}.`],
+  });
   const badPut = await sb.api('PUT', `${TG}${first.id}/`, { iscsi_target_portalgroup: 99 });
   assert.equal(badPut.status, 400);
   const nullPut = await sb.api('PUT', `${TG}${first.id}/`, { iscsi_target_portalgroup: null });

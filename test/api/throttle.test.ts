@@ -66,7 +66,10 @@ test('a record is forgotten windowMs after its last failure, not after its first
   assert.equal(t.admit('10.0.0.1', now + 1).admitted, false);
   now += OPTIONS.windowMs + 1;
   const fresh = [0, 1, 2].map(() => t.admit('10.0.0.1', now));
-  assert.ok(fresh.every((a) => a.admitted), 'a quiet window later the free failures are back');
+  assert.ok(
+    fresh.every((a) => a.admitted),
+    'a quiet window later the free failures are back',
+  );
 });
 
 test('100k sources: the table stays bounded and fresh sources cannot evict a live record', () => {

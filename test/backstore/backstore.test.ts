@@ -198,7 +198,9 @@ test('block device backstore over a loop device (skipped without losetup/root)',
     writeFileSync(img, Buffer.alloc(0));
     truncateSync(img, 8 * MiB);
     try {
-      loop = execFileSync('losetup', ['--find', '--show', img], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+      loop = execFileSync('losetup', ['--find', '--show', img], { stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim();
     } catch {
       t.skip('no loop devices here');
       return;

@@ -46,7 +46,7 @@ class MemoryTransport implements BlockTransport {
   }
 }
 
-test('offsets are translated to the range; size, kind, mapped and refreshSize are the range\'s', async () => {
+test("offsets are translated to the range; size, kind, mapped and refreshSize are the range's", async () => {
   const t = new MemoryTransport(8 * MiB);
   const r = new RangeBackstore(t, 3 * MiB, 2 * MiB);
   assert.equal(r.kind, 'range');
@@ -96,7 +96,10 @@ test('discard: the medium deallocates when it can promise zeros, else zeros are 
     const r = new RangeBackstore(t, 2 * MiB, 4 * MiB);
     await r.discard(512, 2 * MiB + 1024);
     const inRange = t.bytes.subarray(2 * MiB + 512, 2 * MiB + 512 + 2 * MiB + 1024);
-    assert.ok(inRange.every((b) => b === 0), `zeros (deallocates: ${deallocates})`);
+    assert.ok(
+      inRange.every((b) => b === 0),
+      `zeros (deallocates: ${deallocates})`,
+    );
     assert.equal(t.bytes[2 * MiB + 511], 0xaa);
     assert.equal(t.bytes[2 * MiB + 512 + 2 * MiB + 1024], 0xaa);
     if (deallocates) assert.deepEqual(t.calls, [`discard ${2 * MiB + 512}+${2 * MiB + 1024}`]);

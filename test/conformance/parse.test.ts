@@ -24,12 +24,21 @@ test('a "passed" followed on the same line by later output still counts (Reserve
 });
 
 test('a test that never prints an outcome (hung, crashed) is a failure, not left out', () => {
-  const r = parseVerbose(['Suite: A', '  Test: One ...passed', '  Test: Two ...    some log', '  Test: Three ...passed', '  Test: Four ...    [FAILED] x'].join('\n'));
+  const r = parseVerbose(
+    ['Suite: A', '  Test: One ...passed', '  Test: Two ...    some log', '  Test: Three ...passed', '  Test: Four ...    [FAILED] x'].join('\n'),
+  );
   assert.deepEqual(r.passed, ['A.One', 'A.Three']);
   assert.deepEqual([...r.failed.keys()], ['A.Two', 'A.Four']);
 });
 
 test("CUnit's summary counting more failures than the lines show is reported", () => {
-  const r = parseVerbose(['Suite: A', '  Test: One ...passed', 'Run Summary:    Type  Total    Ran Passed Failed Inactive', '               tests      1      1      0      1        0'].join('\n'));
+  const r = parseVerbose(
+    [
+      'Suite: A',
+      '  Test: One ...passed',
+      'Run Summary:    Type  Total    Ran Passed Failed Inactive',
+      '               tests      1      1      0      1        0',
+    ].join('\n'),
+  );
   assert.deepEqual([...r.failed.keys()], ['CUnit.Summary']);
 });

@@ -74,7 +74,10 @@ console.log('| target | tests | passed | skipped | failed |');
 console.log('|---|---|---|---|---|');
 console.log(line('sanbox', sanbox));
 console.log(line('tgt', tgt));
-for (const [label, r] of [['sanbox', sanbox], ['tgt', tgt]] as const) {
+for (const [label, r] of [
+  ['sanbox', sanbox],
+  ['tgt', tgt],
+] as const) {
   if (typeof r === 'string' || r.failed.size === 0) continue;
   console.log(`\n${label} failures:`);
   for (const [name, why] of r.failed) console.log(`- ${name}: ${why}`);

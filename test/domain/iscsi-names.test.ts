@@ -5,10 +5,25 @@ import { parseInitiatorList, parseNetworkList } from '../../src/domain/initiator
 import { DomainError } from '../../src/domain/errors.js';
 
 test('iSCSI names: iqn., eui., naa.', () => {
-  for (const ok of ['iqn.2011-03.org.example.istgt', 'iqn.1994-05.com.redhat:5e2f1a', 'iqn.1991-05.com.microsoft:host.example.com', 'eui.0123456789abcdef', 'naa.6001405abcdef012', 'naa.6001405abcdef0126001405abcdef012']) {
+  for (const ok of [
+    'iqn.2011-03.org.example.istgt',
+    'iqn.1994-05.com.redhat:5e2f1a',
+    'iqn.1991-05.com.microsoft:host.example.com',
+    'eui.0123456789abcdef',
+    'naa.6001405abcdef012',
+    'naa.6001405abcdef0126001405abcdef012',
+  ]) {
     assert.ok(isIscsiName(ok), ok);
   }
-  for (const bad of ['iqn.bad', 'iqn.2011-13.org.example', 'iqn.11-03.org.example', 'eui.0123', 'naa.123', 'target', `iqn.2011-03.org.example:${'x'.repeat(220)}`]) {
+  for (const bad of [
+    'iqn.bad',
+    'iqn.2011-13.org.example',
+    'iqn.11-03.org.example',
+    'eui.0123',
+    'naa.123',
+    'target',
+    `iqn.2011-03.org.example:${'x'.repeat(220)}`,
+  ]) {
     assert.ok(!isIscsiName(bad), bad);
   }
 });

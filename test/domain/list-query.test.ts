@@ -44,12 +44,15 @@ function refused(field: string) {
   return (e: unknown) => e instanceof DomainError && e.kind === 'invalid' && e.field === field;
 }
 
-test('the default order is id ascending, one tenant\'s rows only; no tenant: everyone\'s', () => {
+test("the default order is id ascending, one tenant's rows only; no tenant: everyone's", () => {
   const all = list({});
   assert.deepEqual(names(all.items), ['t0', 't1', 't2', 't3', 't4', 't5', 't6', 't7', 't8', 't9']);
   assert.equal(all.total, 10);
   const ids = all.items.map((t) => t.id);
-  assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+  assert.deepEqual(
+    ids,
+    [...ids].sort((a, b) => a - b),
+  );
   const theirs = services.targets.list({ tenantId: two });
   assert.deepEqual(names(theirs.items), ['t0', 't4', 't8']);
   assert.ok(theirs.items.every((t) => t.tenantId === two));
@@ -65,7 +68,7 @@ test('filters: equality on domain fields, booleans and null included; the total 
   const t7 = list({ filters: { name: 't7' } }).items[0]!;
   assert.deepEqual(list({ filters: { uuid: t7.uuid } }).items, [t7]);
   assert.equal(list({ filters: { queueDepth: 32 }, limit: 1 }).total, 3, 'the total ignores the page');
-  assert.equal(services.targets.list({ filters: { name: 't0' } }).total, 2, 'both tenants\' t0 without a tenant');
+  assert.equal(services.targets.list({ filters: { name: 't0' } }).total, 2, "both tenants' t0 without a tenant");
 });
 
 test('sort ascending and descending, ties broken by id ascending; several keys', () => {
@@ -75,7 +78,18 @@ test('sort ascending and descending, ties broken by id ascending; several keys',
     ['t2', 't5', 't8', 't1', 't4', 't7', 't0', 't3', 't6', 't9'],
     'ties stay in id order when descending',
   );
-  assert.deepEqual(names(list({ sort: [{ field: 'queueDepth' }, { field: 'name', descending: true }] }).items), ['t9', 't6', 't3', 't0', 't7', 't4', 't1', 't8', 't5', 't2']);
+  assert.deepEqual(names(list({ sort: [{ field: 'queueDepth' }, { field: 'name', descending: true }] }).items), [
+    't9',
+    't6',
+    't3',
+    't0',
+    't7',
+    't4',
+    't1',
+    't8',
+    't5',
+    't2',
+  ]);
   assert.deepEqual(names(list({ sort: [{ field: 'alias' }] }).items), ['t1', 't3', 't5', 't7', 't9', 't8', 't6', 't4', 't2', 't0'], 'null first, then text');
   assert.deepEqual(names(list({ sort: [{ field: 'id', descending: true }] }).items), ['t9', 't8', 't7', 't6', 't5', 't4', 't3', 't2', 't1', 't0']);
 });
@@ -109,7 +123,11 @@ test('the after cursor walks every row exactly once, in any order, with any page
         if (page.items.length < limit) break;
         after = page.items.at(-1)!.uuid;
       }
-      assert.deepEqual(seen, whole.items.map((t) => t.uuid), `${JSON.stringify(base)} by ${limit}`);
+      assert.deepEqual(
+        seen,
+        whole.items.map((t) => t.uuid),
+        `${JSON.stringify(base)} by ${limit}`,
+      );
     }
   }
   const last = list({}).items.at(-1)!;
@@ -127,7 +145,7 @@ test('unknown filter and sort fields, ill-typed filter values and unknown marker
   assert.throws(() => services.portalGroups.list({ sort: [{ field: 'listen' }] }), refused('sort'));
   assert.throws(() => list({ after: '00000000-0000-4000-8000-000000000000' }), refused('marker'));
   const theirs = services.targets.list({ tenantId: two }).items[0]!;
-  assert.throws(() => list({ after: theirs.uuid }), refused('marker'), 'another tenant\'s row is no marker here');
+  assert.throws(() => list({ after: theirs.uuid }), refused('marker'), "another tenant's row is no marker here");
   const readOnly = list({ filters: { readOnly: true } }).items[0]!;
   assert.throws(() => list({ filters: { readOnly: false }, after: readOnly.uuid }), refused('marker'), 'nor a row the filters leave out');
   assert.throws(() => list({ after: readOnly.uuid, offset: 1 }), refused('marker'), 'a marker and an offset do not mix');
@@ -143,7 +161,10 @@ test('every CRUD service answers the same query shape', async () => {
   await services.luns.create({ targetId: t0.id, extentId: e.id });
   const p = services.portalGroups.list({ tenantId: 1 }).items[0]!;
   await services.targetGroups.create({ targetId: t0.id, portalGroupId: p.id });
-  assert.deepEqual(services.extents.list({ tenantId: 1, filters: { sizeBytes: 1 << 20 } }).items.map((x) => x.name), ['a']);
+  assert.deepEqual(
+    services.extents.list({ tenantId: 1, filters: { sizeBytes: 1 << 20 } }).items.map((x) => x.name),
+    ['a'],
+  );
   assert.equal(services.extents.list({ sort: [{ field: 'sizeBytes', descending: true }] }).items[0]!.name, 'b');
   assert.equal(services.portalGroups.list({ filters: { comment: 'x' } }).total, 1);
   assert.equal(services.initiatorGroups.list({ filters: { comment: 'y', tenantId: 1 } }).total, 1);

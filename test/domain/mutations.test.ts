@@ -50,7 +50,10 @@ test('committed changes reach the applier in order, each with the whole configur
   await services.portalGroups.create({ listen: ['10.0.0.1:3260'] });
   await services.portalGroups.create({ listen: ['10.0.0.2:3260'] });
   await services.initiatorGroups.create({});
-  assert.deepEqual(applied.map((s) => s.portalGroups.length + s.initiatorGroups.length), [1, 2, 3]);
+  assert.deepEqual(
+    applied.map((s) => s.portalGroups.length + s.initiatorGroups.length),
+    [1, 2, 3],
+  );
   assert.equal(applied[2]!.globals.basename, 'iqn.2011-03.org.example.istgt');
 });
 

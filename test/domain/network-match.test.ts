@@ -1,12 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BlockList, isIP } from 'node:net';
-import {
-  addressInNetworks,
-  initiatorNameMatches,
-  parseNetworks,
-  type Network,
-} from '../../src/domain/network-match.js';
+import { addressInNetworks, initiatorNameMatches, parseNetworks, type Network } from '../../src/domain/network-match.js';
 
 function nets(text: string): Network[] {
   const r = parseNetworks(text);
@@ -27,19 +22,20 @@ describe('parseNetworks', () => {
   });
 
   it('reads IPv4 addresses and CIDRs separated by spaces, commas and newlines', () => {
-    assert.deepEqual(texts('10.0.0.1, 192.168.0.0/16\n172.16.0.0/12\t127.0.0.1/32,,'), [
-      '10.0.0.1/32',
-      '192.168.0.0/16',
-      '172.16.0.0/12',
-      '127.0.0.1/32',
-    ]);
+    assert.deepEqual(texts('10.0.0.1, 192.168.0.0/16\n172.16.0.0/12\t127.0.0.1/32,,'), ['10.0.0.1/32', '192.168.0.0/16', '172.16.0.0/12', '127.0.0.1/32']);
   });
 
   it('reads IPv6 in full, compressed and mixed forms, printing RFC 5952 text', () => {
-    assert.deepEqual(
-      texts('2001:0DB8:0000:0000:0000:0000:0000:0001 fe80::/10 ::1 :: ::/0 ::ffff:1.2.3.4 64:ff9b::192.0.2.33/120 1:0:0:2:0:0:0:3'),
-      ['2001:db8::1/128', 'fe80::/10', '::1/128', '::/128', '::/0', '::ffff:1.2.3.4/128', '64:ff9b::c000:200/120', '1:0:0:2::3/128'],
-    );
+    assert.deepEqual(texts('2001:0DB8:0000:0000:0000:0000:0000:0001 fe80::/10 ::1 :: ::/0 ::ffff:1.2.3.4 64:ff9b::192.0.2.33/120 1:0:0:2:0:0:0:3'), [
+      '2001:db8::1/128',
+      'fe80::/10',
+      '::1/128',
+      '::/128',
+      '::/0',
+      '::ffff:1.2.3.4/128',
+      '64:ff9b::c000:200/120',
+      '1:0:0:2::3/128',
+    ]);
   });
 
   it('clears host bits and drops duplicates', () => {
@@ -74,9 +70,26 @@ describe('parseNetworks', () => {
 
   it('rejects garbage addresses', () => {
     const garbage = [
-      'localhost', '10.0.0', '10.0.0.0.0', '256.0.0.1', '010.0.0.1', '1.2.3.-4', '1.2.3.4a',
-      '1::2::3', ':::', '12345::', 'g::1', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7::8', '::1.2.3',
-      '1.2.3.4::', 'fe80::1%eth0', '[::1]', '*', 'ALLOW', '10.0.0.1-10.0.0.9',
+      'localhost',
+      '10.0.0',
+      '10.0.0.0.0',
+      '256.0.0.1',
+      '010.0.0.1',
+      '1.2.3.-4',
+      '1.2.3.4a',
+      '1::2::3',
+      ':::',
+      '12345::',
+      'g::1',
+      '1:2:3:4:5:6:7:8:9',
+      '1:2:3:4:5:6:7::8',
+      '::1.2.3',
+      '1.2.3.4::',
+      'fe80::1%eth0',
+      '[::1]',
+      '*',
+      'ALLOW',
+      '10.0.0.1-10.0.0.9',
     ];
     for (const g of garbage) {
       const r = parseNetworks(`10.0.0.1 ${g}`);
@@ -87,9 +100,25 @@ describe('parseNetworks', () => {
 
   it('agrees with node:net isIP on which single addresses are valid', () => {
     const samples = [
-      '::', '::1', '1::', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7::', '::2:3:4:5:6:7:8', '1::8',
-      '::ffff:1.2.3.4', '1:2:3:4:5:6:1.2.3.4', '1:2:3:4:5:6:7:1.2.3.4', '1::2::3', ':1::',
-      '1:::2', '0.0.0.0', '255.255.255.255', '01.2.3.4', '1.2.3', 'ABCD:EF01::', 'abcde::',
+      '::',
+      '::1',
+      '1::',
+      '1:2:3:4:5:6:7:8',
+      '1:2:3:4:5:6:7::',
+      '::2:3:4:5:6:7:8',
+      '1::8',
+      '::ffff:1.2.3.4',
+      '1:2:3:4:5:6:1.2.3.4',
+      '1:2:3:4:5:6:7:1.2.3.4',
+      '1::2::3',
+      ':1::',
+      '1:::2',
+      '0.0.0.0',
+      '255.255.255.255',
+      '01.2.3.4',
+      '1.2.3',
+      'ABCD:EF01::',
+      'abcde::',
     ];
     for (const s of samples) assert.equal(parseNetworks(s).ok, isIP(s) !== 0, s);
   });
@@ -156,9 +185,19 @@ describe('addressInNetworks', () => {
     }
     const n = nets(rules);
     const probes = [
-      '10.0.0.0', '10.255.255.255', '11.0.0.0', '9.255.255.255', '192.168.1.127', '192.168.1.128',
-      '192.168.1.255', '2001:db8::', '2001:db8:ffff:ffff:ffff:ffff:ffff:ffff', '2001:db9::', 'fe80::1',
-      'fe80:0:0:1::1', '::1',
+      '10.0.0.0',
+      '10.255.255.255',
+      '11.0.0.0',
+      '9.255.255.255',
+      '192.168.1.127',
+      '192.168.1.128',
+      '192.168.1.255',
+      '2001:db8::',
+      '2001:db8:ffff:ffff:ffff:ffff:ffff:ffff',
+      '2001:db9::',
+      'fe80::1',
+      'fe80:0:0:1::1',
+      '::1',
     ];
     for (const p of probes) {
       assert.equal(addressInNetworks(p, n), list.check(p, p.includes(':') ? 'ipv6' : 'ipv4'), p);

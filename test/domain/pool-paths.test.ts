@@ -16,7 +16,11 @@ fs.symlinkSync('/nonexistent/target', path.join(dir, 'dangling'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const refused = (p: string, message: string) =>
-  assert.throws(() => resolvePoolPath('path', p, pools), (e: unknown) => e instanceof DomainError && e.field === 'path' && e.message === message, p);
+  assert.throws(
+    () => resolvePoolPath('path', p, pools),
+    (e: unknown) => e instanceof DomainError && e.field === 'path' && e.message === message,
+    p,
+  );
 
 test('/mnt/<pool>/... and the real directory both resolve into the pool', () => {
   assert.deepEqual(resolvePoolPath('path', '/mnt/tank/iscsi', pools), { pool: pools[0], realPath: path.join(dir, 'iscsi'), displayPath: '/mnt/tank/iscsi' });

@@ -62,7 +62,11 @@ test('two tenants may each have a target named disk0, an extent named a, and tag
   const p2 = await services.portalGroups.create({ listen: ['127.0.0.1:3261'], tenantId: two.id });
   assert.deepEqual([p1.tag, p2.tag], [1, 1], 'tags count per tenant');
   await assert.rejects(services.portalGroups.create({ listen: ['127.0.0.1:3262'], tag: 1, tenantId: two.id }), refused('conflict', 'tag'));
-  await assert.rejects(services.portalGroups.create({ listen: ['127.0.0.1:3260'], tenantId: two.id }), refused('conflict', 'listen'), 'an address is one per host');
+  await assert.rejects(
+    services.portalGroups.create({ listen: ['127.0.0.1:3260'], tenantId: two.id }),
+    refused('conflict', 'listen'),
+    'an address is one per host',
+  );
   const i1 = await services.initiatorGroups.create({});
   const i2 = await services.initiatorGroups.create({ tenantId: two.id });
   assert.deepEqual([i1.tag, i2.tag], [1, 1]);
@@ -72,7 +76,7 @@ test('two tenants may each have a target named disk0, an extent named a, and tag
 
   const m1 = await services.luns.create({ targetId: t1.id, extentId: e1.id });
   const m2 = await services.luns.create({ targetId: t2.id, extentId: e2.id });
-  assert.deepEqual([m1.tenantId, m2.tenantId], [1, two.id], 'a mapping is its target\'s tenant\'s');
+  assert.deepEqual([m1.tenantId, m2.tenantId], [1, two.id], "a mapping is its target's tenant's");
   const g2 = await services.targetGroups.create({ targetId: t2.id, portalGroupId: p2.id, initiatorGroupId: i2.id, authMethod: 'CHAP', authGroup: 1 });
   assert.equal(g2.tenantId, two.id);
   assert.equal(services.targetGroups.list({ tenantId: two.id }).total, 1);
@@ -87,7 +91,11 @@ test('the same served iSCSI name in two tenants is refused, whichever way it is 
     services.targets.create({ name: 'iqn.2026-12.org.example:shared', tenantId: two.id }),
     refused('conflict', 'name', /already served as iqn\.2026-12\.org\.example:shared/),
   );
-  await assert.rejects(services.targets.create({ name: 'IQN.2026-12.org.example:SHARED', tenantId: two.id }), refused('conflict', 'name'), 'iSCSI names fold case');
+  await assert.rejects(
+    services.targets.create({ name: 'IQN.2026-12.org.example:SHARED', tenantId: two.id }),
+    refused('conflict', 'name'),
+    'iSCSI names fold case',
+  );
   // Tenant 2's disk0 is served as <basename>:t2:disk0: the default tenant cannot take that name either.
   const disk = await services.targets.create({ name: 'disk0', tenantId: two.id });
   await assert.rejects(services.targets.create({ name: 't2:disk0' }), refused('conflict', 'name', /already served/));
@@ -98,7 +106,7 @@ test('the same served iSCSI name in two tenants is refused, whichever way it is 
   assert.equal(store.listTargets().total, 3, 'nothing refused was stored');
 });
 
-test('references stay inside a tenant: another tenant\'s groups, targets and extents do not exist there', async () => {
+test("references stay inside a tenant: another tenant's groups, targets and extents do not exist there", async () => {
   const { services } = setup();
   const two = await services.tenants.create({ name: 'two' });
   const p1 = await services.portalGroups.create({ listen: ['127.0.0.1:3260'] });
@@ -111,7 +119,11 @@ test('references stay inside a tenant: another tenant\'s groups, targets and ext
 
   await assert.rejects(services.targets.create({ name: 'x', portalGroupId: p1.id, tenantId: two.id }), refused('invalid', 'portalGroupId', /does not exist/));
   await assert.rejects(services.targets.create({ name: 'x', initiatorGroupId: i1.id, tenantId: two.id }), refused('invalid', 'initiatorGroupId'));
-  await assert.rejects(services.targets.create({ name: 'x', authMethod: 'CHAP', authGroup: 1, tenantId: two.id }), refused('invalid', 'authGroup'), 'auth groups are per tenant');
+  await assert.rejects(
+    services.targets.create({ name: 'x', authMethod: 'CHAP', authGroup: 1, tenantId: two.id }),
+    refused('invalid', 'authGroup'),
+    'auth groups are per tenant',
+  );
   await assert.rejects(services.luns.create({ targetId: t2.id, extentId: e1.id }), refused('invalid', 'extentId'));
   await assert.rejects(services.luns.create({ targetId: t1.id, extentId: e2.id }), refused('invalid', 'extentId'));
   await assert.rejects(services.luns.create({ targetId: t1.id, extentId: e1.id, tenantId: two.id }), refused('invalid', 'tenantId'));
@@ -124,7 +136,10 @@ test('references stay inside a tenant: another tenant\'s groups, targets and ext
 
 test('tenants: names unique, the default tenant and a tenant that owns anything cannot be deleted; an empty one can', async () => {
   const { services } = setup();
-  assert.deepEqual(services.tenants.list().map((t) => t.name), ['default']);
+  assert.deepEqual(
+    services.tenants.list().map((t) => t.name),
+    ['default'],
+  );
   await assert.rejects(services.tenants.create({ name: 'default' }), refused('conflict', 'name'));
   await assert.rejects(services.tenants.create({ name: ' ' }), refused('invalid', 'name'));
   const two = await services.tenants.create({ name: ' two ' });
@@ -154,14 +169,20 @@ test('API key names are unique per tenant scope; a scoped key names its tenant b
   assert.throws(() => services.apiKeys.create({ name: 'x', tenantId: 7 }), refused('invalid', 'tenantId'));
 });
 
-test('each tenant has its own iSCSI service switch; FreeNAS\'s is the default tenant\'s', async () => {
+test("each tenant has its own iSCSI service switch; FreeNAS's is the default tenant's", async () => {
   const { services, store } = setup();
   const two = await services.tenants.create({ name: 'two' });
   const off = await services.serviceSwitch.setEnabled('iscsitarget', false, two.id);
   assert.deepEqual(off, { id: 1, name: 'iscsitarget', enabled: false, running: false });
   assert.equal(store.getTenant(two.id)!.iscsiEnabled, false);
-  assert.deepEqual(services.serviceSwitch.list(), [{ id: 1, name: 'iscsitarget', enabled: true, running: true }], 'the default tenant\'s is still on');
-  assert.deepEqual(store.snapshot().tenants.map((t) => [t.id, t.iscsiEnabled]), [[1, true], [two.id, false]]);
+  assert.deepEqual(services.serviceSwitch.list(), [{ id: 1, name: 'iscsitarget', enabled: true, running: true }], "the default tenant's is still on");
+  assert.deepEqual(
+    store.snapshot().tenants.map((t) => [t.id, t.iscsiEnabled]),
+    [
+      [1, true],
+      [two.id, false],
+    ],
+  );
   await services.serviceSwitch.setEnabled(1, false);
   assert.equal(services.serviceSwitch.get('iscsitarget').enabled, false);
   assert.equal(services.serviceSwitch.get(1, two.id).enabled, false);

@@ -50,9 +50,7 @@ function url(c: Creds, path = ''): string {
 }
 
 function env(c: Creds): NodeJS.ProcessEnv {
-  return c.targetUser
-    ? { LIBISCSI_CHAP_TARGET_USERNAME: c.targetUser, LIBISCSI_CHAP_TARGET_PASSWORD: c.targetSecret ?? '' }
-    : {};
+  return c.targetUser ? { LIBISCSI_CHAP_TARGET_USERNAME: c.targetUser, LIBISCSI_CHAP_TARGET_PASSWORD: c.targetSecret ?? '' } : {};
 }
 
 async function canLogin(c: Creds, initiatorName?: string): Promise<boolean> {
@@ -89,10 +87,29 @@ const mutualWrongPeer: Creds = { ...right, targetUser: PEER_USER, targetSecret: 
 
 /** Expected outcome of each credential set under each target authtype. */
 const targetMatrix: Record<string, Array<[string, Creds, boolean]>> = {
-  None: [['no credentials', none, true], ['CHAP credentials', right, true]],
-  Auto: [['no credentials', none, true], ['right secret', right, true], ['wrong secret', wrongSecret, false], ['mutual', mutual, true]],
-  CHAP: [['no credentials', none, false], ['right secret', right, true], ['wrong secret', wrongSecret, false], ['wrong user', wrongUser, false], ['mutual', mutual, true]],
-  'CHAP Mutual': [['no credentials', none, false], ['one-way CHAP', right, false], ['mutual', mutual, true], ['target proves a wrong secret', mutualWrongPeer, false]],
+  None: [
+    ['no credentials', none, true],
+    ['CHAP credentials', right, true],
+  ],
+  Auto: [
+    ['no credentials', none, true],
+    ['right secret', right, true],
+    ['wrong secret', wrongSecret, false],
+    ['mutual', mutual, true],
+  ],
+  CHAP: [
+    ['no credentials', none, false],
+    ['right secret', right, true],
+    ['wrong secret', wrongSecret, false],
+    ['wrong user', wrongUser, false],
+    ['mutual', mutual, true],
+  ],
+  'CHAP Mutual': [
+    ['no credentials', none, false],
+    ['one-way CHAP', right, false],
+    ['mutual', mutual, true],
+    ['target proves a wrong secret', mutualWrongPeer, false],
+  ],
 };
 
 describe('target authtype with libiscsi (iscsi-inq)', () => {
@@ -112,9 +129,21 @@ describe('discovery auth x target authtype (iscsi-ls)', () => {
   // only the login to the target itself.
   const discoveryCases: Record<string, Array<[string, Creds, boolean]>> = {
     None: [['no credentials', none, true]],
-    Auto: [['no credentials', none, true], ['right secret', right, true], ['wrong secret', wrongSecret, false]],
-    CHAP: [['no credentials', none, false], ['right secret', right, true], ['wrong user', wrongUser, false]],
-    'CHAP Mutual': [['one-way CHAP', right, false], ['mutual', mutual, true], ['target proves a wrong secret', mutualWrongPeer, false]],
+    Auto: [
+      ['no credentials', none, true],
+      ['right secret', right, true],
+      ['wrong secret', wrongSecret, false],
+    ],
+    CHAP: [
+      ['no credentials', none, false],
+      ['right secret', right, true],
+      ['wrong user', wrongUser, false],
+    ],
+    'CHAP Mutual': [
+      ['one-way CHAP', right, false],
+      ['mutual', mutual, true],
+      ['target proves a wrong secret', mutualWrongPeer, false],
+    ],
   };
   for (const [method, cases] of Object.entries(discoveryCases)) {
     for (const authtype of Object.keys(targetMatrix)) {
@@ -142,8 +171,10 @@ test('qemu-img reads through a CHAP-protected target with its user and password 
   await setTarget('CHAP', 1);
   try {
     const opts = (secret: string) => [
-      '--object', `secret,id=sec0,data=${secret}`,
-      '--image-opts', `driver=iscsi,transport=tcp,portal=127.0.0.1:${t.port},target=${t.iqn},lun=0,user=${USER},password-secret=sec0`,
+      '--object',
+      `secret,id=sec0,data=${secret}`,
+      '--image-opts',
+      `driver=iscsi,transport=tcp,portal=127.0.0.1:${t.port},target=${t.iqn},lun=0,user=${USER},password-secret=sec0`,
     ];
     const ok = await run('qemu-img', ['info', ...opts(SECRET)], { timeoutMs: 30_000 });
     assert.equal(ok.code, 0, ok.stderr);
@@ -155,8 +186,13 @@ test('qemu-img reads through a CHAP-protected target with its user and password 
   }
 });
 
-describe('every CHAP algorithm, with the project\'s own initiator', () => {
-  const algorithms: Array<[5 | 6 | 7 | 8, string]> = [[5, 'MD5'], [6, 'SHA1'], [7, 'SHA-256'], [8, 'SHA3-256']];
+describe("every CHAP algorithm, with the project's own initiator", () => {
+  const algorithms: Array<[5 | 6 | 7 | 8, string]> = [
+    [5, 'MD5'],
+    [6, 'SHA1'],
+    [7, 'SHA-256'],
+    [8, 'SHA3-256'],
+  ];
   before(() => setTarget('CHAP Mutual', 1));
   after(() => setTarget('None', null));
   for (const [alg, name] of algorithms) {

@@ -77,7 +77,11 @@ test('a flood of iSCSI connections leaves the API its descriptors', { timeout: 6
   try {
     const auth = { authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}`, 'content-type': 'application/json' };
     const port = await freePort();
-    const created = await fetch(`${url}${FREENAS}/portal/`, { method: 'POST', headers: auth, body: JSON.stringify({ iscsi_target_portal_ips: [`127.0.0.1:${port}`] }) });
+    const created = await fetch(`${url}${FREENAS}/portal/`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ iscsi_target_portal_ips: [`127.0.0.1:${port}`] }),
+    });
     assert.equal(created.status, 201);
     const idle = openFiles(child.pid!);
     for (let a = 1; a <= 20; a++) {

@@ -49,8 +49,23 @@ async function budgetHog(): Promise<IscsiInitiator> {
     const immediate = i >= 32;
     const parts: Buffer[] = [];
     framePdu(
-      serializeScsiCommand({ immediate, final: true, read: true, write: false, attribute: 1, lun: 0, itt: 0x5000 + i, expectedLength: 8 * MiB, cmdSN, expStatSN: c.expStatSN, cdb }),
-      null, false, false, parts,
+      serializeScsiCommand({
+        immediate,
+        final: true,
+        read: true,
+        write: false,
+        attribute: 1,
+        lun: 0,
+        itt: 0x5000 + i,
+        expectedLength: 8 * MiB,
+        cmdSN,
+        expStatSN: c.expStatSN,
+        cdb,
+      }),
+      null,
+      false,
+      false,
+      parts,
     );
     for (const p of parts) c.writeRaw(p);
     if (!immediate) cmdSN = (cmdSN + 1) >>> 0;
@@ -61,8 +76,24 @@ async function budgetHog(): Promise<IscsiInitiator> {
 /** Connections from 127.0.0.2 that send a login one byte at a time. */
 function dripLogins(n: number): { sockets: net.Socket[]; stop: () => void } {
   const pdu = encodePdu(
-    serializeLoginRequest({ transit: true, cont: false, csg: 0, nsg: 1, versionMax: 0, versionMin: 0, isid: Buffer.from('80000000d1d1', 'hex'), tsih: 0, itt: 1, cid: 0, cmdSN: 1, expStatSN: 0 }),
-    serializeText([['InitiatorName', 'iqn.2026-12.test.sanbox:drip'], ['TargetName', t.iqn]]),
+    serializeLoginRequest({
+      transit: true,
+      cont: false,
+      csg: 0,
+      nsg: 1,
+      versionMax: 0,
+      versionMin: 0,
+      isid: Buffer.from('80000000d1d1', 'hex'),
+      tsih: 0,
+      itt: 1,
+      cid: 0,
+      cmdSN: 1,
+      expStatSN: 0,
+    }),
+    serializeText([
+      ['InitiatorName', 'iqn.2026-12.test.sanbox:drip'],
+      ['TargetName', t.iqn],
+    ]),
   );
   const sockets = Array.from({ length: n }, () => {
     const s = net.connect({ host: '127.0.0.1', port: t.port, localAddress: '127.0.0.2' });
@@ -74,7 +105,13 @@ function dripLogins(n: number): { sockets: net.Socket[]; stop: () => void } {
     for (const s of sockets) if (!s.destroyed) s.write(pdu.subarray(at, at + 1));
     at = (at + 1) % 40;
   }, 200);
-  return { sockets, stop: () => { clearInterval(timer); for (const s of sockets) s.destroy(); } };
+  return {
+    sockets,
+    stop: () => {
+      clearInterval(timer);
+      for (const s of sockets) s.destroy();
+    },
+  };
 }
 
 test('qemu-img and iscsi-inq are served while a session hogs its budget share and drips fill a pending-login cap', async () => {
@@ -94,13 +131,25 @@ test('qemu-img and iscsi-inq are served while a session hogs its budget share an
     assert.equal(into.code, 0, into.stderr);
     const out = await run('qemu-img', ['convert', '-f', 'raw', '-O', 'raw', url, back], { timeoutMs: 20_000 });
     assert.equal(out.code, 0, out.stderr);
-    assert.ok(fs.readFileSync(back).subarray(0, 4 * MiB).equals(fs.readFileSync(src)), 'qemu-img reads back what it wrote');
+    assert.ok(
+      fs
+        .readFileSync(back)
+        .subarray(0, 4 * MiB)
+        .equals(fs.readFileSync(src)),
+      'qemu-img reads back what it wrote',
+    );
     const inq = await run('iscsi-inq', [url], { timeoutMs: 10_000 });
     assert.equal(inq.code, 0, inq.stderr);
 
     const sessions = (await sb.api('GET', '/api/status')).body.sessions as Array<{ initiatorName: string }>;
-    assert.ok(sessions.some((s) => s.initiatorName.endsWith(':hog')), 'the hog is still connected: nobody waited for it to be dropped');
-    assert.ok(drips.sockets.some((s) => !s.destroyed), 'the drips are still there');
+    assert.ok(
+      sessions.some((s) => s.initiatorName.endsWith(':hog')),
+      'the hog is still connected: nobody waited for it to be dropped',
+    );
+    assert.ok(
+      drips.sockets.some((s) => !s.destroyed),
+      'the drips are still there',
+    );
   } finally {
     drips.stop();
     hog.socket.destroy();

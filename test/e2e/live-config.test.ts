@@ -141,7 +141,10 @@ test('portals start and stop listeners live; one that cannot listen is reported 
   await put(sb, 'portal', bad.id, { iscsi_target_portal_ips: [`127.0.0.1:${newPort}`] });
   status = await sb.api('GET', '/api/status');
   assert.equal(status.body.listeners.find((l: any) => l.address === `127.0.0.1:${newPort}`).state, 'listening');
-  assert.equal(status.body.listeners.some((l: any) => l.address === '192.168.3.20:3260'), false);
+  assert.equal(
+    status.body.listeners.some((l: any) => l.address === '192.168.3.20:3260'),
+    false,
+  );
   // The new portal group has no targets: discovery through it lists none.
   const ls = await iscsiLs(newPort);
   assert.equal(ls.targets.size, 0);

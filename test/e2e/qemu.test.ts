@@ -55,19 +55,13 @@ test('qemu-img convert in and out is byte-identical, also after a restart', asyn
 test('qemu-img bench at depth 32 completes reads and writes without error', async () => {
   const url = iscsiUrl(t.port, t.iqn, 0);
   for (const mode of [[], ['-w']]) {
-    const res = await run(
-      'qemu-img',
-      ['bench', '-f', 'raw', '-t', 'none', '-c', '20000', '-d', '32', '-s', '4096', ...mode, url],
-      { timeoutMs: 120_000 },
-    );
+    const res = await run('qemu-img', ['bench', '-f', 'raw', '-t', 'none', '-c', '20000', '-d', '32', '-s', '4096', ...mode, url], { timeoutMs: 120_000 });
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stdout, /Run completed in [\d.]+ seconds/);
   }
   // 128 KiB sequential at depth 8 too: large transfers go through R2T and several Data-In PDUs.
-  const seq = await run(
-    'qemu-img',
-    ['bench', '-f', 'raw', '-t', 'none', '-c', '500', '-d', '8', '-s', '131072', '-S', '131072', '-w', url],
-    { timeoutMs: 120_000 },
-  );
+  const seq = await run('qemu-img', ['bench', '-f', 'raw', '-t', 'none', '-c', '500', '-d', '8', '-s', '131072', '-S', '131072', '-w', url], {
+    timeoutMs: 120_000,
+  });
   assert.equal(seq.code, 0, seq.stderr);
 });

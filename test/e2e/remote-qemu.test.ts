@@ -36,7 +36,13 @@ before(async () => {
   fs.writeFileSync(arrayImage, '');
   fs.truncateSync(arrayImage, OFFSET + SIZE + 8 * MiB);
   array = await TgtArray.start(work, [{ iqn: ARRAY_IQN, image: arrayImage }]);
-  remote = await RemoteLun.open({ address: '127.0.0.1', port: array.port, targetName: ARRAY_IQN, lun: array.lun, initiatorName: 'iqn.2026-11.test.sanbox:pool' });
+  remote = await RemoteLun.open({
+    address: '127.0.0.1',
+    port: array.port,
+    targetName: ARRAY_IQN,
+    lun: array.lun,
+    initiatorName: 'iqn.2026-11.test.sanbox:pool',
+  });
   const lu: LogicalUnit = createLogicalUnit({
     serial: 'RANGE0001',
     naa: '6001405a1b2c3d50',
@@ -71,7 +77,7 @@ function sha(file: string, offset = 0, length = fs.statSync(file).size): string 
   }
 }
 
-test('qemu-img writes a file through sanbox into a range of tgt\'s LUN and reads it back', async () => {
+test("qemu-img writes a file through sanbox into a range of tgt's LUN and reads it back", async () => {
   const src = path.join(work, 'random.img');
   fs.writeFileSync(src, randomBytes(SIZE));
   const zeros = sha(arrayImage, 0, OFFSET);
@@ -79,7 +85,7 @@ test('qemu-img writes a file through sanbox into a range of tgt\'s LUN and reads
 
   const into = await run('qemu-img', ['convert', '-n', '-f', 'raw', '-O', 'raw', src, url], { timeoutMs: 180_000 });
   assert.equal(into.code, 0, into.stderr);
-  assert.equal(sha(arrayImage, OFFSET, SIZE), sha(src), 'the bytes are at the range\'s offset in tgt\'s file');
+  assert.equal(sha(arrayImage, OFFSET, SIZE), sha(src), "the bytes are at the range's offset in tgt's file");
   assert.equal(sha(arrayImage, 0, OFFSET), zeros, 'nothing before the range changed');
   assert.equal(sha(arrayImage, OFFSET + SIZE, 8 * MiB), sha(arrayImage, 0, 8 * MiB), 'nothing after it either');
 

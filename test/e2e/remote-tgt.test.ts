@@ -68,7 +68,7 @@ function options(over: Partial<RemoteLunOptions> = {}): RemoteLunOptions {
   return { address: '127.0.0.1', port: array.port, targetName: PLAIN, lun: array.lun, initiatorName: INI, backoffFirstMs: 100, backoffMaxMs: 500, ...over };
 }
 
-test('the capacity read from tgt is its backing file\'s size', async () => {
+test("the capacity read from tgt is its backing file's size", async () => {
   const r = await RemoteLun.open(options());
   try {
     assert.equal(r.blockSize, 512);
@@ -80,7 +80,7 @@ test('the capacity read from tgt is its backing file\'s size', async () => {
   }
 });
 
-test('two ranges: bytes land at each range\'s offset in tgt\'s file, and B never touches A', async () => {
+test("two ranges: bytes land at each range's offset in tgt's file, and B never touches A", async () => {
   const r = await RemoteLun.open(options());
   const a = new RangeBackstore(r, 4 * MiB, 16 * MiB);
   const b = new RangeBackstore(r, 20 * MiB, 16 * MiB);
@@ -120,7 +120,7 @@ test('two ranges: bytes land at each range\'s offset in tgt\'s file, and B never
     // tgt's plain file LUN has no UNMAP: a discard writes zeros, over exactly the range asked.
     await a.discard(8 * MiB, MiB);
     assert.ok(fileBytes(plainImage, 12 * MiB, MiB).every((x) => x === 0));
-    assert.equal(sha(fileBytes(plainImage, 20 * MiB, 16 * MiB)), sha(bBack), 'B unchanged by A\'s discard');
+    assert.equal(sha(fileBytes(plainImage, 20 * MiB, 16 * MiB)), sha(bBack), "B unchanged by A's discard");
   } finally {
     await a.close();
     await b.close();
@@ -128,7 +128,7 @@ test('two ranges: bytes land at each range\'s offset in tgt\'s file, and B never
   }
 });
 
-test('CHAP: tgt\'s incoming account logs in, and UNMAP on its thin LUN punches holes; a wrong secret is a clear EACCES', async () => {
+test("CHAP: tgt's incoming account logs in, and UNMAP on its thin LUN punches holes; a wrong secret is a clear EACCES", async () => {
   const r = await RemoteLun.open(options({ targetName: CHAP, chap: ACCOUNT }));
   try {
     assert.equal(r.sizeBytes, THIN_SIZE);
@@ -138,7 +138,7 @@ test('CHAP: tgt\'s incoming account logs in, and UNMAP on its thin LUN punches h
     const allocated = fs.statSync(thinImage).blocks;
     assert.equal(await r.discard(2 * MiB, 4 * MiB), true);
     await range.discard(0, 4 * MiB);
-    assert.ok(fs.statSync(thinImage).blocks < allocated, 'the holes are punched in tgt\'s file');
+    assert.ok(fs.statSync(thinImage).blocks < allocated, "the holes are punched in tgt's file");
     assert.ok(fileBytes(thinImage, 2 * MiB, 4 * MiB).every((x) => x === 0));
   } finally {
     await r.close();
@@ -174,8 +174,8 @@ test('tgtd restarts under a connected LUN: reconnecting, connected, and I/O issu
     assert.equal(r.health().state, 'connected');
     assert.deepEqual(seen, ['reconnecting', 'connected']);
     assert.ok(read.equals(before), 'the read issued during the outage got the bytes from before it');
-    assert.ok(fileBytes(plainImage, 43 * MiB, during.length).equals(during), 'the write issued during the outage is in tgt\'s file');
-    assert.ok(r.health().lastError, 'the outage\'s cause is kept');
+    assert.ok(fileBytes(plainImage, 43 * MiB, during.length).equals(during), "the write issued during the outage is in tgt's file");
+    assert.ok(r.health().lastError, "the outage's cause is kept");
   } finally {
     await r.close();
   }

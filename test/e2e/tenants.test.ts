@@ -27,7 +27,10 @@ before(async () => {
   port1 = await freePort();
   port2 = await freePort();
   tenant = (await services.tenants.create({ name: 'two' })).id;
-  for (const [tenantId, port] of [[1, port1], [tenant, port2]] as const) {
+  for (const [tenantId, port] of [
+    [1, port1],
+    [tenant, port2],
+  ] as const) {
     const portal = await services.portalGroups.create({ tenantId, listen: [`127.0.0.1:${port}`] });
     assert.equal(portal.tag, 1, 'each tenant numbers its own portal groups');
     const target = await services.targets.create({ tenantId, name: 'disk0', portalGroupId: portal.id, authMethod: 'None' });
@@ -70,16 +73,20 @@ async function discover(port: number): Promise<string[]> {
 
 const status = (code: number) => (e: unknown) => e instanceof LoginFailedError && e.status === code;
 
-test('the FreeNAS dialect lists the default tenant\'s objects only, and creates the default tenant\'s', async () => {
+test("the FreeNAS dialect lists the default tenant's objects only, and creates the default tenant's", async () => {
   for (const resource of ['portal', 'target', 'extent', 'targettoextent']) {
     const res = await sb.api('GET', `/api/v1.0/services/iscsi/${resource}/`);
     assert.equal(res.status, 200);
     assert.equal(res.body.length, 1, `${resource}: ${res.text}`);
   }
-  assert.equal(services.targets.list().total, 2, 'both tenants\' targets exist');
+  assert.equal(services.targets.list().total, 2, "both tenants' targets exist");
   // Another tenant's object is no object to FreeNAS, by id too: GET, PUT and DELETE answer 404 and change nothing.
   const other = services.targets.list({ filters: { tenantId: 2 } }).items[0]!;
-  for (const [method, body] of [['GET', undefined], ['PUT', { iscsi_target_alias: 'mine' }], ['DELETE', undefined]] as const) {
+  for (const [method, body] of [
+    ['GET', undefined],
+    ['PUT', { iscsi_target_alias: 'mine' }],
+    ['DELETE', undefined],
+  ] as const) {
     const res = await sb.api(method, `/api/v1.0/services/iscsi/target/${other.id}/`, body);
     assert.equal(res.status, 404, `${method}: ${res.text}`);
     assert.deepEqual(res.body, { error_message: 'No such target.' });
@@ -91,10 +98,10 @@ test('the FreeNAS dialect lists the default tenant\'s objects only, and creates 
   assert.equal((await sb.api('DELETE', `/api/v1.0/services/iscsi/authorizedinitiator/${ig.body.id}/`)).status, 204);
 });
 
-test('portal groups of two tenants may share a tag: each connection sees only its own group\'s targets', async () => {
+test("portal groups of two tenants may share a tag: each connection sees only its own group's targets", async () => {
   assert.deepEqual(await discover(port1), [DEFAULT_TARGET]);
   assert.deepEqual(await discover(port2), [TENANT_TARGET]);
-  await assert.rejects(login(DEFAULT_TARGET, port2), status(0x0203), 'not through the other tenant\'s portal');
+  await assert.rejects(login(DEFAULT_TARGET, port2), status(0x0203), "not through the other tenant's portal");
   await assert.rejects(login(TENANT_TARGET, port1), status(0x0203));
   const a = await login(DEFAULT_TARGET, port1);
   const b = await login(TENANT_TARGET, port2);
@@ -107,7 +114,7 @@ test('portal groups of two tenants may share a tag: each connection sees only it
   }
 });
 
-test('tenant two switched off: its session ends, its logins get SERVICE UNAVAILABLE, discovery hides it; the default tenant\'s session goes on', async () => {
+test("tenant two switched off: its session ends, its logins get SERVICE UNAVAILABLE, discovery hides it; the default tenant's session goes on", async () => {
   const mine = await login(DEFAULT_TARGET, port1);
   const theirs = await login(TENANT_TARGET, port2);
   try {
@@ -117,9 +124,9 @@ test('tenant two switched off: its session ends, its logins get SERVICE UNAVAILA
     assert.deepEqual([off.enabled, off.running], [false, false]);
     assert.equal(services.serviceSwitch.get(1).running, true, 'the default tenant still serves');
     await theirs.whenClosed();
-    assert.ok(theirs.isClosed, 'tenant two\'s session ended at once');
+    assert.ok(theirs.isClosed, "tenant two's session ended at once");
     await works(mine);
-    assert.equal(mine.isClosed, false, 'the default tenant\'s session goes on');
+    assert.equal(mine.isClosed, false, "the default tenant's session goes on");
     await assert.rejects(login(TENANT_TARGET, port2), status(0x0301));
     assert.deepEqual(await discover(port2), [], 'its portal still listens, and reports nothing');
     assert.deepEqual(await discover(port1), [DEFAULT_TARGET]);
@@ -138,7 +145,7 @@ test('tenant two switched off: its session ends, its logins get SERVICE UNAVAILA
   }
 });
 
-test('the default tenant switched off (FreeNAS\'s switch): its portals close and its session ends; tenant two is served on', async () => {
+test("the default tenant switched off (FreeNAS's switch): its portals close and its session ends; tenant two is served on", async () => {
   const mine = await login(DEFAULT_TARGET, port1);
   const theirs = await login(TENANT_TARGET, port2);
   try {

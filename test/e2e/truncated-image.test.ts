@@ -67,7 +67,7 @@ test('reading past the end of an image truncated under a live session: MEDIUM ER
   }
 });
 
-test('an image resized behind sanbox\'s back changes the capacity at the next re-check, with CAPACITY DATA HAS CHANGED', async () => {
+test("an image resized behind sanbox's back changes the capacity at the next re-check, with CAPACITY DATA HAS CHANGED", async () => {
   const sb = await startSanbox({ ports: { mediumRecheckMs: 100 } });
   try {
     const t = await provisionTarget(sb, { port: await freePort(), size: '4MB' });

@@ -43,21 +43,34 @@ test('CHAP one-way: login, I/O, logout', async () => {
 
 test('CHAP mutual: the target proves itself; a wrong target secret is noticed', async () => {
   const c = await IscsiInitiator.connect('127.0.0.1', run.port);
-  await c.login({ initiatorName: INI, targetName: MUTUAL, chap: { user: 'client', secret: 'client-secret-1', targetUser: 'target', targetSecret: 'target-secret-2' } });
+  await c.login({
+    initiatorName: INI,
+    targetName: MUTUAL,
+    chap: { user: 'client', secret: 'client-secret-1', targetUser: 'target', targetSecret: 'target-secret-2' },
+  });
   await c.logout();
   const bad = await IscsiInitiator.connect('127.0.0.1', run.port);
-  await assert.rejects(bad.login({ initiatorName: INI, targetName: MUTUAL, chap: { user: 'client', secret: 'client-secret-1', targetSecret: 'not-the-secret' } }), /mutual CHAP/);
+  await assert.rejects(
+    bad.login({ initiatorName: INI, targetName: MUTUAL, chap: { user: 'client', secret: 'client-secret-1', targetSecret: 'not-the-secret' } }),
+    /mutual CHAP/,
+  );
   bad.close();
 });
 
 test('CHAP failures: wrong secret 0x0201, mutual target without mutual initiator 0x0201, no CHAP 0x0201', async () => {
-  for (const chap of [{ user: 'client', secret: 'wrong-secret-000' }, { user: 'nobody', secret: 'client-secret-1' }]) {
+  for (const chap of [
+    { user: 'client', secret: 'wrong-secret-000' },
+    { user: 'nobody', secret: 'client-secret-1' },
+  ]) {
     const c = await IscsiInitiator.connect('127.0.0.1', run.port);
     await assert.rejects(c.login({ initiatorName: INI, targetName: ONE_WAY, chap }), (e: unknown) => e instanceof LoginFailedError && e.status === 0x0201);
     await c.whenClosed();
   }
   const m = await IscsiInitiator.connect('127.0.0.1', run.port);
-  await assert.rejects(m.login({ initiatorName: INI, targetName: MUTUAL, chap: { user: 'client', secret: 'client-secret-1' } }), (e: unknown) => e instanceof LoginFailedError && e.status === 0x0201);
+  await assert.rejects(
+    m.login({ initiatorName: INI, targetName: MUTUAL, chap: { user: 'client', secret: 'client-secret-1' } }),
+    (e: unknown) => e instanceof LoginFailedError && e.status === 0x0201,
+  );
   const n = await IscsiInitiator.connect('127.0.0.1', run.port);
   await assert.rejects(n.login({ initiatorName: INI, targetName: ONE_WAY }), (e: unknown) => e instanceof LoginFailedError && e.status === 0x0201);
 });
@@ -92,7 +105,10 @@ test('discovery CHAP from TargetGlobals.discoveryAuth', async () => {
     await assert.rejects(no.login({ initiatorName: INI }), (e: unknown) => e instanceof LoginFailedError && e.status === 0x0201);
     const yes = await IscsiInitiator.connect('127.0.0.1', run.port);
     await yes.login({ initiatorName: INI, chap: { user: 'client', secret: 'client-secret-1' } });
-    assert.deepEqual((await yes.sendTargets()).map((t) => t.name), [ONE_WAY, MUTUAL]);
+    assert.deepEqual(
+      (await yes.sendTargets()).map((t) => t.name),
+      [ONE_WAY, MUTUAL],
+    );
     await yes.logout();
   } finally {
     run.catalog.g = g;

@@ -88,7 +88,18 @@ let hugeMedium: Backstore;
 const TiB = 1024 * 1024 * MiB;
 
 async function luOver(backstore: Backstore, thin: boolean, serial: string): Promise<LogicalUnit> {
-  return createLogicalUnit({ serial, naa: '6001405a1b2c3d4f', vendor: 'SANBOX', product: 'ARRAY', revision: '0001', blockSize: 512, readOnly: false, rotationRate: 1, thin, backstore });
+  return createLogicalUnit({
+    serial,
+    naa: '6001405a1b2c3d4f',
+    vendor: 'SANBOX',
+    product: 'ARRAY',
+    revision: '0001',
+    blockSize: 512,
+    readOnly: false,
+    rotationRate: 1,
+    thin,
+    backstore,
+  });
 }
 
 before(async () => {
@@ -148,7 +159,7 @@ test('capacity and block size from the LUN; large I/O is split by the burst and 
     await r.write(data, 8 * MiB, false);
     const direct = Buffer.alloc(data.length);
     await medium.read(direct, 8 * MiB);
-    assert.ok(direct.equals(data), 'the bytes are on the target\'s medium');
+    assert.ok(direct.equals(data), "the bytes are on the target's medium");
     const back = Buffer.alloc(data.length);
     await r.read(back, 8 * MiB);
     assert.ok(back.equals(data));

@@ -103,10 +103,12 @@ test('concurrent READs and WRITEs through pooled buffers keep every block intact
       const lba = i * 1024;
       const prev = expect.get(lba);
       if (prev && (i + round) % 2 === 0) {
-        ops.push(c.read10(0, lba, prev.length / 512).then((r) => {
-          assert.equal(r.status, 0);
-          assert.ok(r.data.equals(prev), `lba ${lba} round ${round}`);
-        }));
+        ops.push(
+          c.read10(0, lba, prev.length / 512).then((r) => {
+            assert.equal(r.status, 0);
+            assert.ok(r.data.equals(prev), `lba ${lba} round ${round}`);
+          }),
+        );
       } else {
         const d = randomBytes(blocks * 512);
         expect.set(lba, d);

@@ -90,7 +90,12 @@ describe('algorithms', () => {
   it('has the RFC / LIO digest lengths', () => {
     assert.deepEqual(
       [...CHAP_ALGORITHMS.values()].map((a) => [a.id, a.name, a.digestLength]),
-      [[5, 'MD5', 16], [6, 'SHA1', 20], [7, 'SHA-256', 32], [8, 'SHA3-256', 32]],
+      [
+        [5, 'MD5', 16],
+        [6, 'SHA1', 20],
+        [7, 'SHA-256', 32],
+        [8, 'SHA3-256', 32],
+      ],
     );
   });
 
@@ -138,8 +143,23 @@ describe('binary values (RFC 7143 §6.1)', () => {
 
   it('rejects malformed values with ChapFormatError', () => {
     const bad = [
-      '', '0x', '0b', 'abcd', '1234', '0xg0', '0x12 34', '0x-1', 'x12', '0c12',
-      '0bAAECAw=', '0bAAECA===', '0bA', '0bAA=A', '0bAA!B', '0bAB==', '0b====',
+      '',
+      '0x',
+      '0b',
+      'abcd',
+      '1234',
+      '0xg0',
+      '0x12 34',
+      '0x-1',
+      'x12',
+      '0c12',
+      '0bAAECAw=',
+      '0bAAECA===',
+      '0bA',
+      '0bAA=A',
+      '0bAA!B',
+      '0bAB==',
+      '0b====',
     ];
     for (const v of bad) {
       assert.throws(() => parseChapBinary(v), ChapFormatError, `should reject ${JSON.stringify(v)}`);

@@ -11,7 +11,15 @@ import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { IscsiInitiator } from '../../src/initiator/client.js';
 import {
-  Opcode, PduParser, encodePdu, framePdu, opcodeOf, parseLoginResponse, serializeLoginRequest, serializeTextRequest, type Pdu,
+  Opcode,
+  PduParser,
+  encodePdu,
+  framePdu,
+  opcodeOf,
+  parseLoginResponse,
+  serializeLoginRequest,
+  serializeTextRequest,
+  type Pdu,
 } from '../../src/iscsi/pdu.js';
 import { LoginStatus } from '../../src/iscsi/errors.js';
 import { serializeText, type TextPairs } from '../../src/iscsi/text.js';
@@ -90,15 +98,39 @@ class Raw {
 
 function loginPdu(o: { csg: number; nsg: number; isid: Buffer; tsih?: number; cid?: number; pairs: TextPairs; itt?: number }): Buffer {
   const bhs = serializeLoginRequest({
-    transit: true, cont: false, csg: o.csg, nsg: o.nsg, versionMax: 0, versionMin: 0, isid: o.isid, tsih: o.tsih ?? 0,
-    itt: o.itt ?? 1, cid: o.cid ?? 0, cmdSN: 1, expStatSN: 0,
+    transit: true,
+    cont: false,
+    csg: o.csg,
+    nsg: o.nsg,
+    versionMax: 0,
+    versionMin: 0,
+    isid: o.isid,
+    tsih: o.tsih ?? 0,
+    itt: o.itt ?? 1,
+    cid: o.cid ?? 0,
+    cmdSN: 1,
+    expStatSN: 0,
   });
   return encodePdu(bhs, serializeText(o.pairs));
 }
 
 /** The first half of a login: security stage done, the session not yet created. */
 async function firstHalf(r: Raw, isid: Buffer, tsih = 0, cid = 0): Promise<number> {
-  r.sock.write(loginPdu({ csg: 0, nsg: 1, isid, tsih, cid, pairs: [['InitiatorName', INI], ['TargetName', T0], ['SessionType', 'Normal'], ['AuthMethod', 'None']] }));
+  r.sock.write(
+    loginPdu({
+      csg: 0,
+      nsg: 1,
+      isid,
+      tsih,
+      cid,
+      pairs: [
+        ['InitiatorName', INI],
+        ['TargetName', T0],
+        ['SessionType', 'Normal'],
+        ['AuthMethod', 'None'],
+      ],
+    }),
+  );
   await r.until(1);
   const resp = parseLoginResponse(r.pdus[0]!);
   return (resp.statusClass << 8) | resp.statusDetail;
@@ -106,7 +138,19 @@ async function firstHalf(r: Raw, isid: Buffer, tsih = 0, cid = 0): Promise<numbe
 
 /** The second half: operational stage to full feature phase. Returns the login status. */
 async function secondHalf(r: Raw, isid: Buffer, tsih = 0, cid = 0): Promise<number> {
-  r.sock.write(loginPdu({ csg: 1, nsg: 3, isid, tsih, cid, pairs: [['MaxConnections', '4'], ['ErrorRecoveryLevel', '0']] }));
+  r.sock.write(
+    loginPdu({
+      csg: 1,
+      nsg: 3,
+      isid,
+      tsih,
+      cid,
+      pairs: [
+        ['MaxConnections', '4'],
+        ['ErrorRecoveryLevel', '0'],
+      ],
+    }),
+  );
   await r.until(2);
   const resp = parseLoginResponse(r.pdus[1]!);
   return (resp.statusClass << 8) | resp.statusDetail;
@@ -162,7 +206,15 @@ test('interleaved connection logins cannot go past MaxConnections in one session
 
 test('a login dripping one byte at a time is dropped at the login deadline', async () => {
   const drips = await Promise.all(Array.from({ length: 3 }, () => Raw.open()));
-  const pdu = loginPdu({ csg: 0, nsg: 1, isid: Buffer.from('80000000d00d', 'hex'), pairs: [['InitiatorName', INI], ['TargetName', T0]] });
+  const pdu = loginPdu({
+    csg: 0,
+    nsg: 1,
+    isid: Buffer.from('80000000d00d', 'hex'),
+    pairs: [
+      ['InitiatorName', INI],
+      ['TargetName', T0],
+    ],
+  });
   let sent = 0;
   const timer = setInterval(() => {
     for (const d of drips) if (!d.isClosed) d.sock.write(pdu.subarray(sent, sent + 1));
@@ -245,7 +297,16 @@ test('text continuations are bounded before they are kept and forgotten after th
   const count = 2048;
   const replies = countReplies(c, count);
   for (let i = 0; i < count; i++) {
-    const bhs = serializeTextRequest({ immediate: true, final: false, cont: true, lun: 0, itt: 0x1000 + i, ttt: 0xffffffff, cmdSN: c.cmdSN, expStatSN: c.expStatSN });
+    const bhs = serializeTextRequest({
+      immediate: true,
+      final: false,
+      cont: true,
+      lun: 0,
+      itt: 0x1000 + i,
+      ttt: 0xffffffff,
+      cmdSN: c.cmdSN,
+      expStatSN: c.expStatSN,
+    });
     // The same payload buffer every time: what grows is the target's memory, not the sender's.
     const parts: Buffer[] = [];
     framePdu(bhs, payload, false, false, parts);

@@ -9,9 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { IscsiInitiator } from '../../src/initiator/client.js';
-import {
-  Opcode, PduParser, framePdu, opcodeOf, parseR2T, serializeDataOut, serializeNopOut, serializeScsiCommand,
-} from '../../src/iscsi/pdu.js';
+import { Opcode, PduParser, framePdu, opcodeOf, parseR2T, serializeDataOut, serializeNopOut, serializeScsiCommand } from '../../src/iscsi/pdu.js';
 import { TestCatalog, globals, memoryLu, startTarget, type Running } from './harness.js';
 
 const T0 = 'iqn.2026-12.test.sanbox:mem';
@@ -77,8 +75,17 @@ function flood(c: IscsiInitiator, op: number, write: boolean): void {
   for (let i = 0; i < 64; i++) {
     const immediate = i >= 32;
     const bhs = serializeScsiCommand({
-      immediate, final: true, read: !write, write, attribute: 1, lun: 0, itt: 0x7000 + i, expectedLength: BIG,
-      cmdSN, expStatSN: c.expStatSN, cdb: cdb10(op, 0, blocks),
+      immediate,
+      final: true,
+      read: !write,
+      write,
+      attribute: 1,
+      lun: 0,
+      itt: 0x7000 + i,
+      expectedLength: BIG,
+      cmdSN,
+      expStatSN: c.expStatSN,
+      cdb: cdb10(op, 0, blocks),
     });
     sendPdu(c, bhs, null);
     if (!immediate) cmdSN = (cmdSN + 1) >>> 0;
@@ -120,7 +127,15 @@ test('writes whose last R2T is never answered hold no more than the I/O budget',
       if (r.bufferOffset + r.desiredLength >= BIG) return; // the last burst never comes
       for (let off = 0; off < r.desiredLength; off += chunk.length) {
         const n = Math.min(chunk.length, r.desiredLength - off);
-        const bhs = serializeDataOut({ final: off + n >= r.desiredLength, lun: 0, itt: r.itt, ttt: r.ttt, expStatSN: 0, dataSN: off / chunk.length, bufferOffset: r.bufferOffset + off });
+        const bhs = serializeDataOut({
+          final: off + n >= r.desiredLength,
+          lun: 0,
+          itt: r.itt,
+          ttt: r.ttt,
+          expStatSN: 0,
+          dataSN: off / chunk.length,
+          bufferOffset: r.bufferOffset + off,
+        });
         sendPdu(c, bhs, n === chunk.length ? chunk : chunk.subarray(0, n));
         answered += n;
       }
@@ -135,7 +150,9 @@ test('writes whose last R2T is never answered hold no more than the I/O budget',
   }
   const grown = rssGrowth(rss0);
   const held = run.server.budget.inUse;
-  console.log(`writes: ${(answered / MiB).toFixed(0)} MiB of Data-Out sent for 64 x 8 MiB writes, ${r2ts} R2Ts; RSS +${(grown / MiB).toFixed(0)} MiB; budget holds ${(held / MiB).toFixed(0)} MiB, ${run.server.budget.waiting} waiting`);
+  console.log(
+    `writes: ${(answered / MiB).toFixed(0)} MiB of Data-Out sent for 64 x 8 MiB writes, ${r2ts} R2Ts; RSS +${(grown / MiB).toFixed(0)} MiB; budget holds ${(held / MiB).toFixed(0)} MiB, ${run.server.budget.waiting} waiting`,
+  );
   assert.ok(held <= run.server.budget.share + BIG, `budget holds ${held}: one session's share, not the whole budget`);
   assert.ok(grown < BUDGET + SLACK, `RSS grew ${(grown / MiB).toFixed(0)} MiB`);
   // The attacker holds its session's share only: the healthy session is served while the
@@ -154,7 +171,9 @@ test('reads whose responses are never read hold no more than the I/O budget', as
   flood(c, 0x28, false);
   await settle(1500);
   const grown = rssGrowth(rss0);
-  console.log(`reads: 64 x 8 MiB asked, none read; RSS +${(grown / MiB).toFixed(0)} MiB; budget holds ${(run.server.budget.inUse / MiB).toFixed(0)} MiB, ${run.server.budget.waiting} waiting`);
+  console.log(
+    `reads: 64 x 8 MiB asked, none read; RSS +${(grown / MiB).toFixed(0)} MiB; budget holds ${(run.server.budget.inUse / MiB).toFixed(0)} MiB, ${run.server.budget.waiting} waiting`,
+  );
   assert.ok(run.server.budget.inUse <= BUDGET + BIG);
   assert.ok(grown < BUDGET + SLACK, `RSS grew ${(grown / MiB).toFixed(0)} MiB`);
   await healthyRoundTrip(0x9000);
@@ -187,14 +206,25 @@ test('a write whose CDB is out of range is answered at once, with nothing buffer
     const before = run.server.budget.inUse;
     // 8 MiB asked past the end, no Data-Out sent at all: the answer cannot wait for data.
     const bhs = serializeScsiCommand({
-      immediate: false, final: true, read: false, write: true, attribute: 1, lun: 0, itt: 0x6001, expectedLength: BIG,
-      cmdSN: c.cmdSN, expStatSN: c.expStatSN, cdb: cdb10(0x2a, lastLba, BIG / 512),
+      immediate: false,
+      final: true,
+      read: false,
+      write: true,
+      attribute: 1,
+      lun: 0,
+      itt: 0x6001,
+      expectedLength: BIG,
+      cmdSN: c.cmdSN,
+      expStatSN: c.expStatSN,
+      cdb: cdb10(0x2a, lastLba, BIG / 512),
     });
     const answer = new Promise<Buffer>((resolve) => {
       const parser = new PduParser({ maxDataSegmentLength: 1 << 24, headerDigest: false, dataDigest: false });
-      c.socket.on('data', (buf: Buffer) => parser.feed(buf, (p) => {
-        if (opcodeOf(p.bhs) === Opcode.ScsiResponse && p.bhs.readUInt32BE(16) === 0x6001) resolve(Buffer.from(p.data));
-      }));
+      c.socket.on('data', (buf: Buffer) =>
+        parser.feed(buf, (p) => {
+          if (opcodeOf(p.bhs) === Opcode.ScsiResponse && p.bhs.readUInt32BE(16) === 0x6001) resolve(Buffer.from(p.data));
+        }),
+      );
     });
     sendPdu(c, bhs, null);
     const sense = await answer;

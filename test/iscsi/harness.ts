@@ -106,7 +106,10 @@ export class ScriptedLu implements LogicalUnit {
   aborts = 0;
   resets = 0;
   gone = 0;
-  constructor(public answer: (cmd: ScsiCommand) => ScsiResult | Promise<ScsiResult>, public delayMs = 0) {}
+  constructor(
+    public answer: (cmd: ScsiCommand) => ScsiResult | Promise<ScsiResult>,
+    public delayMs = 0,
+  ) {}
   async execute(cmd: ScsiCommand): Promise<ScsiResult> {
     this.seen.push(cmd);
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
@@ -177,7 +180,10 @@ export async function startTarget(catalog: TestCatalog, opts: StartTargetOptions
  * call it after each attack.
  */
 export class HealthySession {
-  private constructor(readonly initiator: IscsiInitiator, private readonly golden: Buffer) {}
+  private constructor(
+    readonly initiator: IscsiInitiator,
+    private readonly golden: Buffer,
+  ) {}
 
   static async open(port: number, targetName: string, golden: Buffer, initiatorName = 'iqn.2026-11.test.sanbox:healthy'): Promise<HealthySession> {
     const c = await IscsiInitiator.connect('127.0.0.1', port);

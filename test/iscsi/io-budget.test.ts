@@ -37,7 +37,7 @@ test('a session past its share waits in its own line; other sessions go on', asy
   assert.equal(b.tryTake(20, greedy), false, 'past its share');
   const granted: string[] = [];
   b.wait(20, greedy, () => granted.push('greedy'));
-  assert.ok(b.tryTake(20, other), 'another session is not held up by the first one\'s line');
+  assert.ok(b.tryTake(20, other), "another session is not held up by the first one's line");
   assert.equal(b.waiting, 1);
   b.give(20, greedy);
   await tick();

@@ -37,7 +37,21 @@ function setup(over: { auth?: 'None' | 'CHAP' | 'CHAP Mutual' | 'Auto'; admits?:
 }
 
 function req(csg: number, nsg: number, transit: boolean, extra: Partial<LoginRequestPdu> = {}): LoginRequestPdu {
-  return { transit, cont: false, csg, nsg, versionMax: 0, versionMin: 0, isid: Buffer.from('400001370000', 'hex'), tsih: 0, itt: 1, cid: 1, cmdSN: 1, expStatSN: 0, ...extra };
+  return {
+    transit,
+    cont: false,
+    csg,
+    nsg,
+    versionMax: 0,
+    versionMin: 0,
+    isid: Buffer.from('400001370000', 'hex'),
+    tsih: 0,
+    itt: 1,
+    cid: 1,
+    cmdSN: 1,
+    expStatSN: 0,
+    ...extra,
+  };
 }
 const text = (pairs: TextPairs) => serializeText(pairs);
 const keys = (b: Buffer) => Object.fromEntries(parseText(b));
@@ -54,11 +68,25 @@ function loginStatusOf(fn: () => unknown): number | undefined {
 
 test('RFC 7143 B.1-style login: security stage with AuthMethod=None, then operational, to full feature', () => {
   const { machine, completed } = setup();
-  const r1 = machine.handle(req(0, 1, true), text([['InitiatorName', INITIATOR], ['TargetName', TARGET], ['AuthMethod', 'KRB5,SRP,None']]));
+  const r1 = machine.handle(
+    req(0, 1, true),
+    text([
+      ['InitiatorName', INITIATOR],
+      ['TargetName', TARGET],
+      ['AuthMethod', 'KRB5,SRP,None'],
+    ]),
+  );
   assert.equal(r1.transit, true);
   assert.equal(r1.nsg, 1);
   assert.deepEqual(keys(r1.data), { TargetPortalGroupTag: '1', AuthMethod: 'None' });
-  const r2 = machine.handle(req(1, 3, true), text([['HeaderDigest', 'None'], ['MaxRecvDataSegmentLength', '8192'], ['ImmediateData', 'Yes']]));
+  const r2 = machine.handle(
+    req(1, 3, true),
+    text([
+      ['HeaderDigest', 'None'],
+      ['MaxRecvDataSegmentLength', '8192'],
+      ['ImmediateData', 'Yes'],
+    ]),
+  );
   assert.equal(r2.fullFeature, true);
   assert.equal(r2.tsih, 7);
   assert.deepEqual(keys(r2.data), { HeaderDigest: 'None', ImmediateData: 'Yes', MaxRecvDataSegmentLength: '262144', TargetAlias: 'array 88' });
@@ -68,29 +96,107 @@ test('RFC 7143 B.1-style login: security stage with AuthMethod=None, then operat
 
 test('login straight into the operational stage is allowed without CHAP', () => {
   const { machine } = setup();
-  const r = machine.handle(req(1, 3, true), text([['InitiatorName', INITIATOR], ['TargetName', TARGET]]));
+  const r = machine.handle(
+    req(1, 3, true),
+    text([
+      ['InitiatorName', INITIATOR],
+      ['TargetName', TARGET],
+    ]),
+  );
   assert.equal(r.fullFeature, true);
 });
 
 test('login failures: unknown target 0x0203, not admitted 0x0202, missing names 0x0207, version 0x0205', () => {
-  assert.equal(loginStatusOf(() => setup().machine.handle(req(0, 1, true), text([['InitiatorName', INITIATOR], ['TargetName', 'iqn.nope:x']]))), LoginStatus.NotFound);
-  assert.equal(loginStatusOf(() => setup({ admits: false }).machine.handle(req(0, 1, true), text([['InitiatorName', INITIATOR], ['TargetName', TARGET]]))), LoginStatus.AuthorizationFailure);
-  assert.equal(loginStatusOf(() => setup().machine.handle(req(0, 1, true), text([['TargetName', TARGET]]))), LoginStatus.MissingParameter);
-  assert.equal(loginStatusOf(() => setup().machine.handle(req(0, 1, true), text([['InitiatorName', INITIATOR]]))), LoginStatus.MissingParameter);
-  assert.equal(loginStatusOf(() => setup().machine.handle(req(0, 1, true, { versionMin: 2, versionMax: 2 }), text([['InitiatorName', INITIATOR]]))), LoginStatus.UnsupportedVersion);
-  assert.equal(loginStatusOf(() => setup().machine.handle(req(0, 1, true), text([['InitiatorName', INITIATOR], ['SessionType', 'Weird']]))), LoginStatus.SessionTypeNotSupported);
+  assert.equal(
+    loginStatusOf(() =>
+      setup().machine.handle(
+        req(0, 1, true),
+        text([
+          ['InitiatorName', INITIATOR],
+          ['TargetName', 'iqn.nope:x'],
+        ]),
+      ),
+    ),
+    LoginStatus.NotFound,
+  );
+  assert.equal(
+    loginStatusOf(() =>
+      setup({ admits: false }).machine.handle(
+        req(0, 1, true),
+        text([
+          ['InitiatorName', INITIATOR],
+          ['TargetName', TARGET],
+        ]),
+      ),
+    ),
+    LoginStatus.AuthorizationFailure,
+  );
+  assert.equal(
+    loginStatusOf(() => setup().machine.handle(req(0, 1, true), text([['TargetName', TARGET]]))),
+    LoginStatus.MissingParameter,
+  );
+  assert.equal(
+    loginStatusOf(() => setup().machine.handle(req(0, 1, true), text([['InitiatorName', INITIATOR]]))),
+    LoginStatus.MissingParameter,
+  );
+  assert.equal(
+    loginStatusOf(() => setup().machine.handle(req(0, 1, true, { versionMin: 2, versionMax: 2 }), text([['InitiatorName', INITIATOR]]))),
+    LoginStatus.UnsupportedVersion,
+  );
+  assert.equal(
+    loginStatusOf(() =>
+      setup().machine.handle(
+        req(0, 1, true),
+        text([
+          ['InitiatorName', INITIATOR],
+          ['SessionType', 'Weird'],
+        ]),
+      ),
+    ),
+    LoginStatus.SessionTypeNotSupported,
+  );
 });
 
 test('CHAP required: AuthMethod=None or skipping security fails with 0x0201', () => {
-  assert.equal(loginStatusOf(() => setup({ auth: 'CHAP' }).machine.handle(req(0, 1, true), text([['InitiatorName', INITIATOR], ['TargetName', TARGET], ['AuthMethod', 'None']]))), LoginStatus.AuthenticationFailure);
-  assert.equal(loginStatusOf(() => setup({ auth: 'CHAP' }).machine.handle(req(1, 3, true), text([['InitiatorName', INITIATOR], ['TargetName', TARGET]]))), LoginStatus.AuthenticationFailure);
+  assert.equal(
+    loginStatusOf(() =>
+      setup({ auth: 'CHAP' }).machine.handle(
+        req(0, 1, true),
+        text([
+          ['InitiatorName', INITIATOR],
+          ['TargetName', TARGET],
+          ['AuthMethod', 'None'],
+        ]),
+      ),
+    ),
+    LoginStatus.AuthenticationFailure,
+  );
+  assert.equal(
+    loginStatusOf(() =>
+      setup({ auth: 'CHAP' }).machine.handle(
+        req(1, 3, true),
+        text([
+          ['InitiatorName', INITIATOR],
+          ['TargetName', TARGET],
+        ]),
+      ),
+    ),
+    LoginStatus.AuthenticationFailure,
+  );
 });
 
 for (const mutual of [false, true]) {
   test(`CHAP exchange through the security-stage hook (${mutual ? 'mutual' : 'one-way'})`, () => {
     const { machine } = setup({ auth: mutual ? 'CHAP Mutual' : 'CHAP' });
     const chap = new ChapInitiator({ user: 'alice', secret: 'alice-secret-12', ...(mutual ? { targetUser: 'tgt', targetSecret: 'target-secret-34' } : {}) });
-    const r1 = machine.handle(req(0, 1, true), text([['InitiatorName', INITIATOR], ['TargetName', TARGET], ['AuthMethod', 'CHAP,None']]));
+    const r1 = machine.handle(
+      req(0, 1, true),
+      text([
+        ['InitiatorName', INITIATOR],
+        ['TargetName', TARGET],
+        ['AuthMethod', 'CHAP,None'],
+      ]),
+    );
     assert.equal(r1.transit, false);
     assert.equal(keys(r1.data).AuthMethod, 'CHAP');
     const r2 = machine.handle(req(0, 1, false), text(Object.entries(chap.offer())));
@@ -109,16 +215,30 @@ for (const mutual of [false, true]) {
 test('CHAP with a wrong secret fails with 0x0201', () => {
   const { machine } = setup({ auth: 'CHAP' });
   const chap = new ChapInitiator({ user: 'alice', secret: 'wrong-secret-99' });
-  machine.handle(req(0, 1, true), text([['InitiatorName', INITIATOR], ['TargetName', TARGET], ['AuthMethod', 'CHAP']]));
+  machine.handle(
+    req(0, 1, true),
+    text([
+      ['InitiatorName', INITIATOR],
+      ['TargetName', TARGET],
+      ['AuthMethod', 'CHAP'],
+    ]),
+  );
   const r2 = machine.handle(req(0, 1, false), text(Object.entries(chap.offer())));
   const ans = chap.respond(new Map(Object.entries(keys(r2.data))));
   assert.ok(ans.ok);
-  assert.equal(loginStatusOf(() => machine.handle(req(0, 1, true), text(Object.entries(ans.keys)))), LoginStatus.AuthenticationFailure);
+  assert.equal(
+    loginStatusOf(() => machine.handle(req(0, 1, true), text(Object.entries(ans.keys)))),
+    LoginStatus.AuthenticationFailure,
+  );
 });
 
 test('login text split over PDUs with the C bit is reassembled', () => {
   const { machine } = setup();
-  const body = text([['InitiatorName', INITIATOR], ['TargetName', TARGET], ['AuthMethod', 'None']]);
+  const body = text([
+    ['InitiatorName', INITIATOR],
+    ['TargetName', TARGET],
+    ['AuthMethod', 'None'],
+  ]);
   const r1 = machine.handle({ ...req(0, 1, false), cont: true }, body.subarray(0, 20));
   assert.equal(r1.data.length, 0);
   const r2 = machine.handle(req(0, 1, true), body.subarray(20));
@@ -127,16 +247,43 @@ test('login text split over PDUs with the C bit is reassembled', () => {
 
 test('discovery session: no TargetName needed, no TargetPortalGroupTag sent', () => {
   const { machine } = setup();
-  const r = machine.handle(req(0, 3, true), text([['InitiatorName', INITIATOR], ['SessionType', 'Discovery'], ['AuthMethod', 'None']]));
+  const r = machine.handle(
+    req(0, 3, true),
+    text([
+      ['InitiatorName', INITIATOR],
+      ['SessionType', 'Discovery'],
+      ['AuthMethod', 'None'],
+    ]),
+  );
   assert.equal(r.fullFeature, true);
   assert.deepEqual(keys(r.data), { AuthMethod: 'None' });
 });
 
 test('stage errors: CSG changing backwards or NSG not ahead is an initiator error', () => {
   const { machine } = setup();
-  machine.handle(req(0, 1, true), text([['InitiatorName', INITIATOR], ['TargetName', TARGET]]));
-  assert.equal(loginStatusOf(() => machine.handle(req(0, 1, true), text([]))), LoginStatus.InitiatorError);
-  assert.equal(loginStatusOf(() => setup().machine.handle(req(1, 0, true), text([['InitiatorName', INITIATOR], ['TargetName', TARGET]]))), LoginStatus.InitiatorError);
+  machine.handle(
+    req(0, 1, true),
+    text([
+      ['InitiatorName', INITIATOR],
+      ['TargetName', TARGET],
+    ]),
+  );
+  assert.equal(
+    loginStatusOf(() => machine.handle(req(0, 1, true), text([]))),
+    LoginStatus.InitiatorError,
+  );
+  assert.equal(
+    loginStatusOf(() =>
+      setup().machine.handle(
+        req(1, 0, true),
+        text([
+          ['InitiatorName', INITIATOR],
+          ['TargetName', TARGET],
+        ]),
+      ),
+    ),
+    LoginStatus.InitiatorError,
+  );
 });
 
 /** libiscsi 1.x's first Login Request (iscsi-inq), captured on the wire: CSG=1, NSG=3, T=1. */
@@ -148,10 +295,15 @@ const LIBISCSI_LOGIN = Buffer.from(
 test('captured libiscsi login request: decoded, negotiated and answered in one step', async () => {
   const { PduParser, parseLoginRequest } = await import('../../src/iscsi/pdu.js');
   const pdus: Array<{ bhs: Buffer; data: Buffer }> = [];
-  new PduParser({ maxDataSegmentLength: 8192, headerDigest: false, dataDigest: false }).feed(LIBISCSI_LOGIN, (p) => pdus.push({ bhs: Buffer.from(p.bhs), data: Buffer.from(p.data) }));
+  new PduParser({ maxDataSegmentLength: 8192, headerDigest: false, dataDigest: false }).feed(LIBISCSI_LOGIN, (p) =>
+    pdus.push({ bhs: Buffer.from(p.bhs), data: Buffer.from(p.data) }),
+  );
   assert.equal(pdus.length, 1);
   const r = parseLoginRequest({ bhs: pdus[0]!.bhs, ahs: null, data: pdus[0]!.data });
-  assert.deepEqual({ transit: r.transit, csg: r.csg, nsg: r.nsg, tsih: r.tsih, cid: r.cid, isid: r.isid.toString('hex') }, { transit: true, csg: 1, nsg: 3, tsih: 0, cid: 0, isid: '802900e90000' });
+  assert.deepEqual(
+    { transit: r.transit, csg: r.csg, nsg: r.nsg, tsih: r.tsih, cid: r.cid, isid: r.isid.toString('hex') },
+    { transit: true, csg: 1, nsg: 3, tsih: 0, cid: 0, isid: '802900e90000' },
+  );
   const catalog = new TestCatalog(globals());
   catalog.add({ name: 'iqn.2026-11.test.sanbox:disk0', luns: new Map() });
   const machine = new LoginMachine({
@@ -185,9 +337,16 @@ test('captured libiscsi login request: decoded, negotiated and answered in one s
   assert.equal(machine.negotiated!.initiatorMaxRecvDataSegmentLength, 262144);
 });
 
-test('a target whose service is switched off: SERVICE UNAVAILABLE (0x0301), while another portal group\'s target of the same tag is not found (0x0203)', () => {
-  const login = () => text([['InitiatorName', INITIATOR], ['TargetName', TARGET]]);
-  assert.equal(loginStatusOf(() => setup({ serviceAvailable: false }).machine.handle(req(0, 1, true), login())), LoginStatus.ServiceUnavailable);
+test("a target whose service is switched off: SERVICE UNAVAILABLE (0x0301), while another portal group's target of the same tag is not found (0x0203)", () => {
+  const login = () =>
+    text([
+      ['InitiatorName', INITIATOR],
+      ['TargetName', TARGET],
+    ]);
+  assert.equal(
+    loginStatusOf(() => setup({ serviceAvailable: false }).machine.handle(req(0, 1, true), login())),
+    LoginStatus.ServiceUnavailable,
+  );
   assert.equal(setup({ serviceAvailable: true }).machine.handle(req(1, 3, true), login()).fullFeature, true);
   // The target is on portal group 2, which carries tag 1 as the connection's group 1 does.
   const catalog = new TestCatalog(globals());
@@ -199,5 +358,8 @@ test('a target whose service is switched off: SERVICE UNAVAILABLE (0x0301), whil
     admit: () => ({}),
     complete: () => 1,
   });
-  assert.equal(loginStatusOf(() => machine.handle(req(0, 1, true), login())), LoginStatus.NotFound);
+  assert.equal(
+    loginStatusOf(() => machine.handle(req(0, 1, true), login())),
+    LoginStatus.NotFound,
+  );
 });

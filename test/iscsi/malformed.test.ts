@@ -7,7 +7,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { Opcode, PduParser, encodePdu, opcodeOf, parseLoginResponse, parseReject, serializeLoginRequest, serializeScsiCommand, type Pdu } from '../../src/iscsi/pdu.js';
+import {
+  Opcode,
+  PduParser,
+  encodePdu,
+  opcodeOf,
+  parseLoginResponse,
+  parseReject,
+  serializeLoginRequest,
+  serializeScsiCommand,
+  type Pdu,
+} from '../../src/iscsi/pdu.js';
 import { serializeText } from '../../src/iscsi/text.js';
 import { HealthySession, TestCatalog, globals, memoryLu, startTarget, type Running } from './harness.js';
 
@@ -57,9 +67,36 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 async function loggedInRaw() {
   const r = await raw();
-  const bhs = serializeLoginRequest({ transit: true, cont: false, csg: 1, nsg: 3, versionMax: 0, versionMin: 0, isid: randomBytes(6), tsih: 0, itt: 1, cid: 0, cmdSN: 100, expStatSN: 0 });
-  r.sock.write(encodePdu(bhs, serializeText([['InitiatorName', INI], ['TargetName', T0]])));
-  await withTimeout((async () => { while (r.pdus.length === 0) await new Promise((x) => setTimeout(x, 5)); })(), 2000, 'login');
+  const bhs = serializeLoginRequest({
+    transit: true,
+    cont: false,
+    csg: 1,
+    nsg: 3,
+    versionMax: 0,
+    versionMin: 0,
+    isid: randomBytes(6),
+    tsih: 0,
+    itt: 1,
+    cid: 0,
+    cmdSN: 100,
+    expStatSN: 0,
+  });
+  r.sock.write(
+    encodePdu(
+      bhs,
+      serializeText([
+        ['InitiatorName', INI],
+        ['TargetName', T0],
+      ]),
+    ),
+  );
+  await withTimeout(
+    (async () => {
+      while (r.pdus.length === 0) await new Promise((x) => setTimeout(x, 5));
+    })(),
+    2000,
+    'login',
+  );
   assert.equal(parseLoginResponse(r.pdus[0]!).statusClass, 0);
   r.pdus.length = 0;
   return r;
@@ -78,11 +115,23 @@ test('random bytes before login: the connection is closed (after a login reject 
 
 test('a non-login PDU during login gets status 0x020b and a close', async () => {
   const r = await raw();
-  const cmd = serializeScsiCommand({ immediate: false, final: true, read: true, write: false, attribute: 1, lun: 0, itt: 5, expectedLength: 512, cmdSN: 1, expStatSN: 0, cdb: Buffer.from([0x28]) });
+  const cmd = serializeScsiCommand({
+    immediate: false,
+    final: true,
+    read: true,
+    write: false,
+    attribute: 1,
+    lun: 0,
+    itt: 5,
+    expectedLength: 512,
+    cmdSN: 1,
+    expStatSN: 0,
+    cdb: Buffer.from([0x28]),
+  });
   r.sock.write(cmd);
   await withTimeout(r.closed, 5000, 'close');
   assert.equal(r.pdus.length, 1);
-  assert.equal(parseLoginResponse(r.pdus[0]!).statusClass << 8 | parseLoginResponse(r.pdus[0]!).statusDetail, 0x020b);
+  assert.equal((parseLoginResponse(r.pdus[0]!).statusClass << 8) | parseLoginResponse(r.pdus[0]!).statusDetail, 0x020b);
   await healthyStillWorks();
 });
 
@@ -90,8 +139,27 @@ test('truncated PDUs and half-open connections do not disturb others', async () 
   const socks = [];
   for (let n of [1, 20, 47, 48 + 10]) {
     const r = await raw();
-    const bhs = serializeLoginRequest({ transit: true, cont: false, csg: 1, nsg: 3, versionMax: 0, versionMin: 0, isid: randomBytes(6), tsih: 0, itt: 1, cid: 0, cmdSN: 1, expStatSN: 0 });
-    const full = encodePdu(bhs, serializeText([['InitiatorName', INI], ['TargetName', T0]]));
+    const bhs = serializeLoginRequest({
+      transit: true,
+      cont: false,
+      csg: 1,
+      nsg: 3,
+      versionMax: 0,
+      versionMin: 0,
+      isid: randomBytes(6),
+      tsih: 0,
+      itt: 1,
+      cid: 0,
+      cmdSN: 1,
+      expStatSN: 0,
+    });
+    const full = encodePdu(
+      bhs,
+      serializeText([
+        ['InitiatorName', INI],
+        ['TargetName', T0],
+      ]),
+    );
     r.sock.write(full.subarray(0, Math.min(n, full.length)));
     socks.push(r);
   }
@@ -101,7 +169,19 @@ test('truncated PDUs and half-open connections do not disturb others', async () 
 
 test('oversized data segment in full feature phase: Reject (protocol error) then close', async () => {
   const r = await loggedInRaw();
-  const bhs = serializeScsiCommand({ immediate: false, final: true, read: false, write: true, attribute: 1, lun: 0, itt: 9, expectedLength: 1 << 20, cmdSN: 100, expStatSN: 1, cdb: Buffer.from([0x2a]) });
+  const bhs = serializeScsiCommand({
+    immediate: false,
+    final: true,
+    read: false,
+    write: true,
+    attribute: 1,
+    lun: 0,
+    itt: 9,
+    expectedLength: 1 << 20,
+    cmdSN: 100,
+    expStatSN: 1,
+    cdb: Buffer.from([0x2a]),
+  });
   bhs[5] = 0x10; // DataSegmentLength 1 MiB > 64 KiB
   r.sock.write(bhs);
   await withTimeout(r.closed, 5000, 'close');
@@ -119,8 +199,21 @@ test('unknown opcodes and target-only opcodes get Reject "command not supported"
     bhs[1] = 0x80;
     r.sock.write(bhs);
   }
-  await withTimeout((async () => { while (r.pdus.length < 3) await new Promise((x) => setTimeout(x, 5)); })(), 2000, 'rejects');
-  assert.deepEqual(r.pdus.map((p) => [opcodeOf(p.bhs), parseReject(p).reason]), [[0x3f, 5], [0x3f, 5], [0x3f, 5]]);
+  await withTimeout(
+    (async () => {
+      while (r.pdus.length < 3) await new Promise((x) => setTimeout(x, 5));
+    })(),
+    2000,
+    'rejects',
+  );
+  assert.deepEqual(
+    r.pdus.map((p) => [opcodeOf(p.bhs), parseReject(p).reason]),
+    [
+      [0x3f, 5],
+      [0x3f, 5],
+      [0x3f, 5],
+    ],
+  );
   // The rejected header comes back in the data segment.
   assert.equal(r.pdus[0]!.data[0], 0x1c);
   r.sock.destroy();
@@ -130,7 +223,19 @@ test('unknown opcodes and target-only opcodes get Reject "command not supported"
 test('out-of-window CmdSNs are ignored; a flood of them closes the connection', async () => {
   const r = await loggedInRaw();
   for (let i = 0; i < 40; i++) {
-    const cmd = serializeScsiCommand({ immediate: false, final: true, read: false, write: false, attribute: 1, lun: 0, itt: 1000 + i, expectedLength: 0, cmdSN: 5000 + i * 1000, expStatSN: 1, cdb: Buffer.alloc(6) });
+    const cmd = serializeScsiCommand({
+      immediate: false,
+      final: true,
+      read: false,
+      write: false,
+      attribute: 1,
+      lun: 0,
+      itt: 1000 + i,
+      expectedLength: 0,
+      cmdSN: 5000 + i * 1000,
+      expStatSN: 1,
+      cdb: Buffer.alloc(6),
+    });
     r.sock.write(cmd);
   }
   await withTimeout(r.closed, 5000, 'close after CmdSN flood');
@@ -140,7 +245,19 @@ test('out-of-window CmdSNs are ignored; a flood of them closes the connection', 
 
 test('immediate data longer than EDTL, Data-Out for unknown tasks, bad Data-Out offsets', async () => {
   const r = await loggedInRaw();
-  const cmd = serializeScsiCommand({ immediate: false, final: true, read: false, write: true, attribute: 1, lun: 0, itt: 77, expectedLength: 512, cmdSN: 100, expStatSN: 1, cdb: Buffer.from([0x2a, 0, 0, 0, 0, 0, 0, 0, 1, 0]) });
+  const cmd = serializeScsiCommand({
+    immediate: false,
+    final: true,
+    read: false,
+    write: true,
+    attribute: 1,
+    lun: 0,
+    itt: 77,
+    expectedLength: 512,
+    cmdSN: 100,
+    expStatSN: 1,
+    cdb: Buffer.from([0x2a, 0, 0, 0, 0, 0, 0, 0, 1, 0]),
+  });
   r.sock.write(encodePdu(cmd, Buffer.alloc(1024)));
   // Data-Out for a task that does not exist: silently dropped.
   const dout = Buffer.alloc(48);
@@ -149,7 +266,13 @@ test('immediate data longer than EDTL, Data-Out for unknown tasks, bad Data-Out 
   dout.writeUInt32BE(4242, 16);
   dout.writeUInt32BE(0xffffffff, 20);
   r.sock.write(encodePdu(dout, Buffer.alloc(512)));
-  await withTimeout((async () => { while (r.pdus.length < 1) await new Promise((x) => setTimeout(x, 5)); })(), 2000, 'reject');
+  await withTimeout(
+    (async () => {
+      while (r.pdus.length < 1) await new Promise((x) => setTimeout(x, 5));
+    })(),
+    2000,
+    'reject',
+  );
   assert.equal(opcodeOf(r.pdus[0]!.bhs), Opcode.Reject);
   r.sock.destroy();
   await healthyStillWorks();

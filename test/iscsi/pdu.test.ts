@@ -26,9 +26,7 @@ import {
 
 /** RFC 3720 B.4's SCSI Read (10) command, as captured on the wire. */
 const READ10 = Buffer.from(
-  '01c00000' + '00000000' + '00000000' + '00000000' +
-  '14000000' + '00000400' + '00000014' + '00000018' +
-  '28000000' + '00000000' + '02000000' + '00000000',
+  '01c00000' + '00000000' + '00000000' + '00000000' + '14000000' + '00000400' + '00000014' + '00000018' + '28000000' + '00000000' + '02000000' + '00000000',
   'hex',
 );
 
@@ -73,16 +71,39 @@ test('header digest: captured PDU with its RFC digest is accepted, a flipped bit
   const bad = Buffer.concat([READ10, digest]);
   bad[20] ^= 1;
   const p2 = new PduParser({ ...limits(), headerDigest: true });
-  assert.throws(() => collect(p2, [bad]), (e: unknown) => e instanceof IscsiProtocolError && e.code === 'ERR_HEADER_DIGEST' && e.fatal);
+  assert.throws(
+    () => collect(p2, [bad]),
+    (e: unknown) => e instanceof IscsiProtocolError && e.code === 'ERR_HEADER_DIGEST' && e.fatal,
+  );
 });
 
 test('byte-at-a-time and split feeds produce the same PDUs as one chunk', () => {
   const data = Buffer.from('hello world, this is data'); // 25 bytes: 3 pad bytes
-  const bhs = serializeScsiCommand({ immediate: false, final: true, read: false, write: true, attribute: 1, lun: 3, itt: 7, expectedLength: 25, cmdSN: 1, expStatSN: 2, cdb: Buffer.from([0x2a]) });
-  for (const [hd, dd] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+  const bhs = serializeScsiCommand({
+    immediate: false,
+    final: true,
+    read: false,
+    write: true,
+    attribute: 1,
+    lun: 3,
+    itt: 7,
+    expectedLength: 25,
+    cmdSN: 1,
+    expStatSN: 2,
+    cdb: Buffer.from([0x2a]),
+  });
+  for (const [hd, dd] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ] as const) {
     const wire = Buffer.concat([encodePdu(Buffer.from(bhs), data, hd, dd), encodePdu(Buffer.from(bhs), null, hd, dd)]);
     const whole = collect(new PduParser({ ...limits(), headerDigest: hd, dataDigest: dd }), [wire]);
-    const bytes = collect(new PduParser({ ...limits(), headerDigest: hd, dataDigest: dd }), [...wire].map((b) => Buffer.from([b])));
+    const bytes = collect(
+      new PduParser({ ...limits(), headerDigest: hd, dataDigest: dd }),
+      [...wire].map((b) => Buffer.from([b])),
+    );
     assert.equal(whole.length, 2);
     assert.deepEqual(bytes, whole);
     assert.equal(whole[0]!.pdu.data.toString(), data.toString());
@@ -96,7 +117,19 @@ test('byte-at-a-time and split feeds produce the same PDUs as one chunk', () => 
 
 test('a data segment inside one chunk is handed out as a view, not a copy', () => {
   const data = Buffer.alloc(4096, 0xab);
-  const bhs = serializeScsiCommand({ immediate: false, final: true, read: false, write: true, attribute: 1, lun: 0, itt: 1, expectedLength: 4096, cmdSN: 1, expStatSN: 1, cdb: Buffer.from([0x2a]) });
+  const bhs = serializeScsiCommand({
+    immediate: false,
+    final: true,
+    read: false,
+    write: true,
+    attribute: 1,
+    lun: 0,
+    itt: 1,
+    expectedLength: 4096,
+    cmdSN: 1,
+    expStatSN: 1,
+    cdb: Buffer.from([0x2a]),
+  });
   const wire = encodePdu(bhs, data);
   let seen: Buffer | null = null;
   new PduParser(limits()).feed(wire, (pdu) => (seen = pdu.data));
@@ -106,15 +139,42 @@ test('a data segment inside one chunk is handed out as a view, not a copy', () =
 
 test('data digest mismatch is reported per PDU, framing stays intact', () => {
   const data = Buffer.from('abcdefgh');
-  const bhs = serializeScsiCommand({ immediate: false, final: true, read: false, write: true, attribute: 1, lun: 0, itt: 1, expectedLength: 8, cmdSN: 1, expStatSN: 1, cdb: Buffer.from([0x2a]) });
+  const bhs = serializeScsiCommand({
+    immediate: false,
+    final: true,
+    read: false,
+    write: true,
+    attribute: 1,
+    lun: 0,
+    itt: 1,
+    expectedLength: 8,
+    cmdSN: 1,
+    expStatSN: 1,
+    cdb: Buffer.from([0x2a]),
+  });
   const wire = encodePdu(bhs, data, false, true);
   wire[wire.length - 1] ^= 0xff;
   const got = collect(new PduParser({ ...limits(), dataDigest: true }), [wire, encodePdu(Buffer.from(bhs), null, false, true)]);
-  assert.deepEqual(got.map((g) => g.ok), [false, true]);
+  assert.deepEqual(
+    got.map((g) => g.ok),
+    [false, true],
+  );
 });
 
 test('AHS (extended CDB) is framed and joined to the CDB', () => {
-  const bhs = serializeScsiCommand({ immediate: false, final: true, read: true, write: false, attribute: 1, lun: 0, itt: 9, expectedLength: 0, cmdSN: 1, expStatSN: 1, cdb: Buffer.alloc(16, 0x11) });
+  const bhs = serializeScsiCommand({
+    immediate: false,
+    final: true,
+    read: true,
+    write: false,
+    attribute: 1,
+    lun: 0,
+    itt: 9,
+    expectedLength: 0,
+    cmdSN: 1,
+    expStatSN: 1,
+    cdb: Buffer.alloc(16, 0x11),
+  });
   bhs[4] = 2; // TotalAHSLength: 8 bytes
   const ahs = Buffer.from([0x00, 0x05, 0x01, 0x00, 0x22, 0x22, 0x22, 0x22]);
   const wire = Buffer.concat([bhs, ahs]);
@@ -157,7 +217,22 @@ test('login request/response round trip and field layout', () => {
   assert.equal(b[0], 0x43);
   assert.equal(b[1], 0x87);
   assert.deepEqual(parseLoginRequest({ bhs: b, ahs: null, data: Buffer.alloc(0) }), req);
-  const resp = { transit: false, cont: false, csg: 0, nsg: 0, versionMax: 0, versionActive: 0, isid, tsih: 0, itt: 1, statSN: 0, expCmdSN: 5, maxCmdSN: 5, statusClass: 2, statusDetail: 3 };
+  const resp = {
+    transit: false,
+    cont: false,
+    csg: 0,
+    nsg: 0,
+    versionMax: 0,
+    versionActive: 0,
+    isid,
+    tsih: 0,
+    itt: 1,
+    statSN: 0,
+    expCmdSN: 5,
+    maxCmdSN: 5,
+    statusClass: 2,
+    statusDetail: 3,
+  };
   const rb = serializeLoginResponse(resp);
   assert.equal(rb[0], 0x23);
   assert.equal(rb.readUInt16BE(36), 0x0203);
@@ -165,7 +240,21 @@ test('login request/response round trip and field layout', () => {
 });
 
 test('Data-In with status, SCSI Response with sense, R2T round trips', () => {
-  const d = { final: true, hasStatus: true, overflow: false, underflow: true, status: 0, lun: 2, itt: 77, statSN: 10, expCmdSN: 11, maxCmdSN: 42, dataSN: 3, bufferOffset: 8192, residualCount: 512 };
+  const d = {
+    final: true,
+    hasStatus: true,
+    overflow: false,
+    underflow: true,
+    status: 0,
+    lun: 2,
+    itt: 77,
+    statSN: 10,
+    expCmdSN: 11,
+    maxCmdSN: 42,
+    dataSN: 3,
+    bufferOffset: 8192,
+    residualCount: 512,
+  };
   const b = serializeDataIn(d);
   assert.equal(b[1], 0x83);
   assert.deepEqual(parseDataIn({ bhs: b, ahs: null, data: Buffer.alloc(0) }), d);

@@ -25,7 +25,14 @@ let dir: string;
 before(async () => {
   const catalog = new TestCatalog(globals({ maxRecvDataSegmentLength: 262144 }));
   catalog.add({ name: DISK, alias: 'peers', luns: new Map([[0, await memoryLu(SIZE)]]) });
-  catalog.add({ name: MULTI, luns: new Map([[0, await memoryLu(1 << 20)], [7, await memoryLu(2 << 20)], [260, await memoryLu(3 << 20)]]) });
+  catalog.add({
+    name: MULTI,
+    luns: new Map([
+      [0, await memoryLu(1 << 20)],
+      [7, await memoryLu(2 << 20)],
+      [260, await memoryLu(3 << 20)],
+    ]),
+  });
   // iscsi-ls logs into every target it discovers with its defaults (no digests, no CHAP):
   // hide the special ones from it through the initiator-group check.
   const notLs = (ini: string) => !ini.endsWith(':iscsi-ls');

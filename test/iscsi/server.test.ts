@@ -22,7 +22,14 @@ const slow = new ScriptedLu((cmd) => ({ status: ScsiStatus.Good, data: Buffer.fr
 
 before(async () => {
   catalog = new TestCatalog(globals({ maxSessions: 8 }));
-  catalog.add({ name: T0, alias: 'zero', luns: new Map([[0, await memoryLu(8 << 20)], [300, await memoryLu(1 << 20, 512, 'SER300')]]) });
+  catalog.add({
+    name: T0,
+    alias: 'zero',
+    luns: new Map([
+      [0, await memoryLu(8 << 20)],
+      [300, await memoryLu(1 << 20, 512, 'SER300')],
+    ]),
+  });
   catalog.add({ name: T1, luns: new Map([[0, slow]]), queueDepth: 8 });
   catalog.add({ name: HIDDEN, luns: new Map(), admits: (ini) => ini !== INI });
   run = await startTarget(catalog);
@@ -73,7 +80,10 @@ test('discovery: SCSI commands in a discovery session are rejected', async () =>
 });
 
 test('login to an unknown target answers 0x0203, a refused initiator 0x0202', async () => {
-  for (const [name, status] of [['iqn.2026-11.test.sanbox:none', 0x0203], [HIDDEN, 0x0202]] as const) {
+  for (const [name, status] of [
+    ['iqn.2026-11.test.sanbox:none', 0x0203],
+    [HIDDEN, 0x0202],
+  ] as const) {
     const c = await IscsiInitiator.connect('127.0.0.1', run.port);
     await assert.rejects(c.login({ initiatorName: INI, targetName: name }), (e: unknown) => e instanceof LoginFailedError && e.status === status);
     await c.whenClosed();
@@ -101,7 +111,7 @@ test('normal session: negotiated parameters, status info, write then read back',
   assert.equal(await c.logout(), 0);
 });
 
-const variants: Array<{ name: string; keys: Record<string, string>; headerDigest?: "CRC32C"; dataDigest?: "CRC32C" }> = [
+const variants: Array<{ name: string; keys: Record<string, string>; headerDigest?: 'CRC32C'; dataDigest?: 'CRC32C' }> = [
   { name: 'immediate data only, R2T for the rest', keys: { InitialR2T: 'Yes', ImmediateData: 'Yes' } },
   { name: 'no immediate data, all by R2T, small bursts', keys: { InitialR2T: 'Yes', ImmediateData: 'No', MaxBurstLength: '4096', MaxOutstandingR2T: '3' } },
   { name: 'unsolicited Data-Out (InitialR2T=No) plus immediate', keys: { InitialR2T: 'No', ImmediateData: 'Yes', FirstBurstLength: '8192' } },
@@ -213,7 +223,10 @@ test('task management: ABORT TASK, ABORT TASK SET, LUN RESET, WARM RESET; unknow
   const itt = c.peekItt();
   const cmdSN = c.cmdSN;
   let answered = false;
-  void c.scsi(0, Buffer.from([0xc0, 9, 0, 0, 0, 0]), { readLength: 1 }).then(() => (answered = true), () => {});
+  void c.scsi(0, Buffer.from([0xc0, 9, 0, 0, 0, 0]), { readLength: 1 }).then(
+    () => (answered = true),
+    () => {},
+  );
   await new Promise((r) => setTimeout(r, 10));
   assert.equal(await c.tmf(1, 0, itt, cmdSN), 0); // function complete
   await new Promise((r) => setTimeout(r, 150));
@@ -255,7 +268,10 @@ test('multiple connections per session (MC/S): second connection joins by TSIH; 
   assert.equal(run.server.sessions().find((s) => s.tsih === a.tsih)!.connections, 2);
   // A third connection exceeds MaxConnections=2.
   const c3 = await IscsiInitiator.connect('127.0.0.1', run.port);
-  await assert.rejects(c3.login({ initiatorName: INI, targetName: T0, isid, tsih: a.tsih, cid: 2 }), (e: unknown) => e instanceof LoginFailedError && e.status === 0x0206);
+  await assert.rejects(
+    c3.login({ initiatorName: INI, targetName: T0, isid, tsih: a.tsih, cid: 2 }),
+    (e: unknown) => e instanceof LoginFailedError && e.status === 0x0206,
+  );
   // Commands on either connection share one CmdSN space.
   const data = randomBytes(4096);
   const w = await a.write10(0, 10, data);
@@ -266,7 +282,10 @@ test('multiple connections per session (MC/S): second connection joins by TSIH; 
   a.cmdSN = b.cmdSN;
   // Joining a session that does not exist: 0x020a.
   const c4 = await IscsiInitiator.connect('127.0.0.1', run.port);
-  await assert.rejects(c4.login({ initiatorName: INI, targetName: T0, isid, tsih: 999, cid: 3 }), (e: unknown) => e instanceof LoginFailedError && e.status === 0x020a);
+  await assert.rejects(
+    c4.login({ initiatorName: INI, targetName: T0, isid, tsih: 999, cid: 3 }),
+    (e: unknown) => e instanceof LoginFailedError && e.status === 0x020a,
+  );
   assert.equal(await a.logout(0), 0);
   await b.whenClosed();
   assert.equal(run.server.sessions().filter((s) => s.tsih === a.tsih).length, 0);
@@ -290,7 +309,10 @@ test('maxSessions: the next login gets "out of resources" (0x0302)', async () =>
   try {
     for (let i = 0; i < 2; i++) held.push(await session(T0, { isid: Buffer.from([0x80, 0, 0, 0, 0x10, i]) }));
     const c = await IscsiInitiator.connect('127.0.0.1', run.port);
-    await assert.rejects(c.login({ initiatorName: INI, targetName: T0, isid: Buffer.from([0x80, 0, 0, 0, 0x10, 9]) }), (e: unknown) => e instanceof LoginFailedError && e.status === 0x0302);
+    await assert.rejects(
+      c.login({ initiatorName: INI, targetName: T0, isid: Buffer.from([0x80, 0, 0, 0, 0x10, 9]) }),
+      (e: unknown) => e instanceof LoginFailedError && e.status === 0x0302,
+    );
   } finally {
     catalog.g = g;
     for (const h of held) await h.logout();
@@ -300,7 +322,10 @@ test('maxSessions: the next login gets "out of resources" (0x0302)', async () =>
 test('dropSessions closes matching sessions only', async () => {
   const a = await session(T0, { isid: Buffer.from('80aabbcc0004', 'hex') });
   const b = await session(T1, { isid: Buffer.from('80aabbcc0005', 'hex') });
-  assert.equal(run.server.dropSessions((s) => s.targetName === T1, 'target deleted'), 1);
+  assert.equal(
+    run.server.dropSessions((s) => s.targetName === T1, 'target deleted'),
+    1,
+  );
   await b.whenClosed();
   assert.equal((await a.read10(0, 0, 1)).status, 0);
   await a.logout();
@@ -325,7 +350,10 @@ test('NOP-In keepalive: answered pings keep the connection, silence drops it aft
 test('Text request with unknown keys gets NotUnderstood', async () => {
   const c = await session(T0);
   assert.deepEqual(await c.text([['X-com.example.What', '1']]), [['X-com.example.What', 'NotUnderstood']]);
-  assert.deepEqual(await c.text([['SendTargets', '']]), [['TargetName', T0], ['TargetAddress', `127.0.0.1:${run.port},1`]]);
+  assert.deepEqual(await c.text([['SendTargets', '']]), [
+    ['TargetName', T0],
+    ['TargetAddress', `127.0.0.1:${run.port},1`],
+  ]);
   await c.logout();
 });
 
@@ -341,7 +369,11 @@ test('long SendTargets answers are continued with the C bit and a target transfe
     c.myMaxRecv = 512;
     await c.login({ initiatorName: INI, keys: { MaxRecvDataSegmentLength: '512' } });
     const targets = await c.sendTargets('All');
-    for (const n of names) assert.ok(targets.some((t) => t.name === n && t.addresses.length === 1), n);
+    for (const n of names)
+      assert.ok(
+        targets.some((t) => t.name === n && t.addresses.length === 1),
+        n,
+      );
     await c.logout();
   } finally {
     for (const n of names) catalog.nodes.delete(n);
@@ -411,12 +443,21 @@ test('a target removed during login: the final login response says 0x0204', asyn
   sock.on('data', (c) => parser.feed(c, (p) => answers.push(Buffer.from(p.bhs))));
   const isid = Buffer.from('80aabbcc0020', 'hex');
   const login = (csg: number, nsg: number, keys: Array<[string, string]>) =>
-    sock.write(encodePdu(serializeLoginRequest({ transit: true, cont: false, csg, nsg, versionMax: 0, versionMin: 0, isid, tsih: 0, itt: 1, cid: 0, cmdSN: 1, expStatSN: 0 }), serializeText(keys)));
+    sock.write(
+      encodePdu(
+        serializeLoginRequest({ transit: true, cont: false, csg, nsg, versionMax: 0, versionMin: 0, isid, tsih: 0, itt: 1, cid: 0, cmdSN: 1, expStatSN: 0 }),
+        serializeText(keys),
+      ),
+    );
   const next = async (n: number) => {
     while (answers.length < n) await new Promise((r) => setTimeout(r, 5));
     return answers[n - 1]!;
   };
-  login(0, 1, [['InitiatorName', INI], ['TargetName', name], ['AuthMethod', 'None']]);
+  login(0, 1, [
+    ['InitiatorName', INI],
+    ['TargetName', name],
+    ['AuthMethod', 'None'],
+  ]);
   assert.equal((await next(1)).readUInt16BE(36), 0);
   catalog.nodes.delete(name);
   login(1, 3, [['MaxRecvDataSegmentLength', '8192']]);
@@ -430,9 +471,7 @@ test('immediate commands bypass the window but are bounded by the queue depth (R
     return { status: ScsiStatus.Good, data: Buffer.from([1]) };
   };
   const c = await session(T1, { isid: Buffer.from('80aabbcc0030', 'hex') });
-  const results = await Promise.allSettled(
-    Array.from({ length: 12 }, () => c.scsi(0, Buffer.from([0xc0, 0, 0, 0, 0, 0]), { readLength: 1, immediate: true })),
-  );
+  const results = await Promise.allSettled(Array.from({ length: 12 }, () => c.scsi(0, Buffer.from([0xc0, 0, 0, 0, 0, 0]), { readLength: 1, immediate: true })));
   const ok = results.filter((r) => r.status === 'fulfilled').length;
   const rejected = results.filter((r) => r.status === 'rejected' && (r.reason as { reason?: number }).reason === 0x06).length;
   assert.equal(ok, 8);

@@ -6,7 +6,9 @@ import { parseNumber, parseText, serializeText, splitText } from '../../src/iscs
 import { globals } from './harness.js';
 
 test('parse text: NUL-terminated pairs, padding ignored, values may contain "="', () => {
-  const data = Buffer.from('InitiatorName=iqn.1999-07.com.os:hostid.77\0TargetName=iqn.1999-07.com.example:diskarray.sn.88\0AuthMethod=KRB5,SRP,None\0X-com.example.k=a=b\0\0\0');
+  const data = Buffer.from(
+    'InitiatorName=iqn.1999-07.com.os:hostid.77\0TargetName=iqn.1999-07.com.example:diskarray.sn.88\0AuthMethod=KRB5,SRP,None\0X-com.example.k=a=b\0\0\0',
+  );
   assert.deepEqual(parseText(data), [
     ['InitiatorName', 'iqn.1999-07.com.os:hostid.77'],
     ['TargetName', 'iqn.1999-07.com.example:diskarray.sn.88'],
@@ -17,14 +19,21 @@ test('parse text: NUL-terminated pairs, padding ignored, values may contain "="'
 
 test('parse text: errors carry a code', () => {
   for (const bad of ['NoEquals\0', '=value\0', 'A=1\0A=2\0', 'bad key=1\0']) {
-    assert.throws(() => parseText(Buffer.from(bad)), (e: unknown) => e instanceof IscsiProtocolError && e.code === 'ERR_TEXT_FORMAT', bad);
+    assert.throws(
+      () => parseText(Buffer.from(bad)),
+      (e: unknown) => e instanceof IscsiProtocolError && e.code === 'ERR_TEXT_FORMAT',
+      bad,
+    );
   }
 });
 
 test('serialize and split text', () => {
   const b = serializeText([['SendTargets', 'All']]);
   assert.equal(b.toString('latin1'), 'SendTargets=All\0');
-  assert.deepEqual(splitText(Buffer.alloc(10), 4).map((x) => x.length), [4, 4, 2]);
+  assert.deepEqual(
+    splitText(Buffer.alloc(10), 4).map((x) => x.length),
+    [4, 4, 2],
+  );
   assert.equal(serializeText([]).length, 0);
 });
 
@@ -35,7 +44,15 @@ test('numbers: decimal and hex', () => {
   assert.ok(Number.isNaN(parseNumber('')));
 });
 
-const g = globals({ maxBurstLength: 131072, firstBurstLength: 32768, maxOutstandingR2T: 8, maxConnections: 2, defaultTime2Wait: 4, defaultTime2Retain: 10, maxRecvDataSegmentLength: 65536 });
+const g = globals({
+  maxBurstLength: 131072,
+  firstBurstLength: 32768,
+  maxOutstandingR2T: 8,
+  maxConnections: 2,
+  defaultTime2Wait: 4,
+  defaultTime2Retain: 10,
+  maxRecvDataSegmentLength: 65536,
+});
 
 test('negotiation: min/max numbers, boolean AND/OR, digests (RFC 7143 13.x)', () => {
   const n = new Negotiator({ globals: g, digest: 'Auto', discovery: false, leading: true });
@@ -108,18 +125,34 @@ test('negotiation: unknown keys NotUnderstood, bad values Reject, markers answer
 
 test('negotiation: digest policy CRC32C refuses None; Auto takes the initiator order', () => {
   const crc = new Negotiator({ globals: g, digest: 'CRC32C', discovery: false, leading: true });
-  assert.deepEqual(crc.respond([['DataDigest', 'None,CRC32C'], ['HeaderDigest', 'None']]), [['DataDigest', 'CRC32C'], ['HeaderDigest', 'Reject']]);
+  assert.deepEqual(
+    crc.respond([
+      ['DataDigest', 'None,CRC32C'],
+      ['HeaderDigest', 'None'],
+    ]),
+    [
+      ['DataDigest', 'CRC32C'],
+      ['HeaderDigest', 'Reject'],
+    ],
+  );
   const auto = new Negotiator({ globals: g, digest: 'Auto', discovery: false, leading: true });
   assert.deepEqual(auto.respond([['DataDigest', 'None,CRC32C']]), [['DataDigest', 'None']]);
 });
 
 test('negotiation: session keys are Irrelevant in discovery sessions', () => {
   const n = new Negotiator({ globals: g, digest: 'Auto', discovery: true, leading: true });
-  assert.deepEqual(n.respond([['MaxBurstLength', '4096'], ['InitialR2T', 'Yes'], ['DefaultTime2Wait', '0']]), [
-    ['MaxBurstLength', 'Irrelevant'],
-    ['InitialR2T', 'Irrelevant'],
-    ['DefaultTime2Wait', '4'],
-  ]);
+  assert.deepEqual(
+    n.respond([
+      ['MaxBurstLength', '4096'],
+      ['InitialR2T', 'Yes'],
+      ['DefaultTime2Wait', '0'],
+    ]),
+    [
+      ['MaxBurstLength', 'Irrelevant'],
+      ['InitialR2T', 'Irrelevant'],
+      ['DefaultTime2Wait', '4'],
+    ],
+  );
 });
 
 test('negotiation: the target offers limits below the RFC defaults the initiator did not send', () => {
@@ -131,12 +164,27 @@ test('negotiation: the target offers limits below the RFC defaults the initiator
     ['FirstBurstLength', '16384'],
   ]);
   assert.equal(n.awaitingAnswers, true);
-  assert.deepEqual(n.respond([['MaxBurstLength', '32768'], ['FirstBurstLength', '16384']]), []);
+  assert.deepEqual(
+    n.respond([
+      ['MaxBurstLength', '32768'],
+      ['FirstBurstLength', '16384'],
+    ]),
+    [],
+  );
   assert.equal(n.awaitingAnswers, false);
   assert.equal(n.finish().maxBurstLength, 32768);
 });
 
 test('negotiation: leading-only keys on a non-leading connection are Irrelevant', () => {
   const n = new Negotiator({ globals: g, digest: 'Auto', discovery: false, leading: false });
-  assert.deepEqual(n.respond([['MaxBurstLength', '4096'], ['HeaderDigest', 'None']]), [['MaxBurstLength', 'Irrelevant'], ['HeaderDigest', 'None']]);
+  assert.deepEqual(
+    n.respond([
+      ['MaxBurstLength', '4096'],
+      ['HeaderDigest', 'None'],
+    ]),
+    [
+      ['MaxBurstLength', 'Irrelevant'],
+      ['HeaderDigest', 'None'],
+    ],
+  );
 });

@@ -104,7 +104,10 @@ test('WRITE ATOMIC(16) is not torn by concurrent writes to the same blocks', asy
     const plains = Array.from({ length: 6 }, (_, i) => run(t.lu, cdb.write16(0, blocks), Buffer.alloc(blocks * 512, 0x40 + i)));
     for (const r of await Promise.all([...atomics, ...plains])) assertGood(r);
     const back = assertGood(await run(t.lu, cdb.read16(0, blocks)));
-    assert.ok(back.every((b) => b === back[0]), 'one writer\'s data across the whole range');
+    assert.ok(
+      back.every((b) => b === back[0]),
+      "one writer's data across the whole range",
+    );
   } finally {
     await t.cleanup();
   }
@@ -143,20 +146,39 @@ test('abortTasks: an in-flight READ and a queued COMPARE AND WRITE complete as T
   const bs = new GatedBackstore(1 << 20);
   const t = await fileLu({ backstore: bs });
   try {
-    const a = nexus('iqn.a'), b = nexus('iqn.b');
+    const a = nexus('iqn.a'),
+      b = nexus('iqn.b');
     await clearUa(t.lu, a);
     await clearUa(t.lu, b);
     bs.hold();
-    const full = (c: number[]): Buffer => { const x = Buffer.alloc(16); Buffer.from(c).copy(x); return x; };
+    const full = (c: number[]): Buffer => {
+      const x = Buffer.alloc(16);
+      Buffer.from(c).copy(x);
+      return x;
+    };
     const read = t.lu.execute({ cdb: full(cdb.read10(0, 1)), dataOut: null, expectedLength: 512, nexus: a, taskTag: 1001, attribute: 1 });
-    const caw1 = t.lu.execute({ cdb: full(cdb.compareAndWrite(0, 1)), dataOut: Buffer.alloc(1024), expectedLength: 1024, nexus: b, taskTag: 2001, attribute: 1 });
-    const caw2 = t.lu.execute({ cdb: full(cdb.compareAndWrite(0, 1)), dataOut: Buffer.alloc(1024), expectedLength: 1024, nexus: b, taskTag: 2002, attribute: 1 });
+    const caw1 = t.lu.execute({
+      cdb: full(cdb.compareAndWrite(0, 1)),
+      dataOut: Buffer.alloc(1024),
+      expectedLength: 1024,
+      nexus: b,
+      taskTag: 2001,
+      attribute: 1,
+    });
+    const caw2 = t.lu.execute({
+      cdb: full(cdb.compareAndWrite(0, 1)),
+      dataOut: Buffer.alloc(1024),
+      expectedLength: 1024,
+      nexus: b,
+      taskTag: 2002,
+      attribute: 1,
+    });
     await new Promise((r) => setImmediate(r));
     assert.equal(t.lu.abortTasks(a, 1001), 1);
     assert.equal(t.lu.abortTasks(a, 1001), 0, 'already aborted');
     assert.equal(t.lu.abortTasks(b, 2002), 1);
     bs.release();
-    const [r1, r2, r3] = await Promise.all([read, caw1, caw2]) as ScsiResult[];
+    const [r1, r2, r3] = (await Promise.all([read, caw1, caw2])) as ScsiResult[];
     assert.equal(r1!.status, 0x40);
     assertGood(r2!);
     assert.equal(r3!.status, 0x40);
@@ -169,7 +191,8 @@ test('reset aborts everything in flight and raises 29/03 on every nexus', async 
   const bs = new GatedBackstore(1 << 20);
   const t = await fileLu({ backstore: bs });
   try {
-    const a = nexus('iqn.a'), b = nexus('iqn.b');
+    const a = nexus('iqn.a'),
+      b = nexus('iqn.b');
     await clearUa(t.lu, a);
     await clearUa(t.lu, b);
     bs.hold();
@@ -193,7 +216,11 @@ test('task attributes: ORDERED waits for older tasks, newer SIMPLE waits for it,
     const n = nexus();
     await clearUa(t.lu, n);
     const order: string[] = [];
-    const full = (c: number[]): Buffer => { const x = Buffer.alloc(16); Buffer.from(c).copy(x); return x; };
+    const full = (c: number[]): Buffer => {
+      const x = Buffer.alloc(16);
+      Buffer.from(c).copy(x);
+      return x;
+    };
     const exec = (name: string, c: number[], attribute: number, data: Buffer | null = null) =>
       t.lu.execute({ cdb: full(c), dataOut: data, expectedLength: 512, nexus: n, taskTag: order.length + 100 + name.length, attribute }).then((r) => {
         order.push(name);

@@ -2,8 +2,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  cdbLength, decodeBlockIo, decodeInquiry, decodeModeSense, decodeReportSupportedOpcodes, decodeStartStop,
-  decodeSynchronizeCache, decodeWriteSame, readU64, writeU64, buildReportLuns, dataOutLength,
+  cdbLength,
+  decodeBlockIo,
+  decodeInquiry,
+  decodeModeSense,
+  decodeReportSupportedOpcodes,
+  decodeStartStop,
+  decodeSynchronizeCache,
+  decodeWriteSame,
+  readU64,
+  writeU64,
+  buildReportLuns,
+  dataOutLength,
 } from '../../src/scsi/cdb.js';
 import { ScsiCheckCondition, buildFixedSense, parseSense, invalidFieldInCdb } from '../../src/scsi/sense.js';
 import { naaDesignator } from '../../src/scsi/inquiry.js';
@@ -36,8 +46,13 @@ test('READ(6): 21-bit LBA, transfer length 0 means 256 blocks', () => {
 });
 
 test('READ(10)/WRITE(10): LBA, length, FUA, DPO; 0 blocks stays 0', () => {
-  assert.deepEqual(decodeBlockIo(b(0x28, 0x18, 0x12, 0x34, 0x56, 0x78, 0x00, 0x01, 0x00, 0x00)),
-    { lba: 0x12345678, blocks: 256, fua: true, dpo: true, bytchk: 0 });
+  assert.deepEqual(decodeBlockIo(b(0x28, 0x18, 0x12, 0x34, 0x56, 0x78, 0x00, 0x01, 0x00, 0x00)), {
+    lba: 0x12345678,
+    blocks: 256,
+    fua: true,
+    dpo: true,
+    bytchk: 0,
+  });
   assert.equal(decodeBlockIo(b(0x2a, 0, 0, 0, 0, 1, 0, 0, 0, 0)).blocks, 0);
 });
 
@@ -79,14 +94,35 @@ test('INQUIRY: page code without EVPD and CMDDT are invalid fields', () => {
 });
 
 test('MODE SENSE(6/10) fields', () => {
-  assert.deepEqual(decodeModeSense(b(0x1a, 0x08, 0x48, 0x00, 0xc0, 0)), { ten: false, dbd: true, llbaa: false, pageControl: 1, pageCode: 8, subpageCode: 0, allocationLength: 0xc0 });
-  assert.deepEqual(decodeModeSense(b(0x5a, 0x10, 0xff, 0xff, 0, 0, 0, 0x10, 0x00, 0)), { ten: true, dbd: false, llbaa: true, pageControl: 3, pageCode: 0x3f, subpageCode: 0xff, allocationLength: 4096 });
+  assert.deepEqual(decodeModeSense(b(0x1a, 0x08, 0x48, 0x00, 0xc0, 0)), {
+    ten: false,
+    dbd: true,
+    llbaa: false,
+    pageControl: 1,
+    pageCode: 8,
+    subpageCode: 0,
+    allocationLength: 0xc0,
+  });
+  assert.deepEqual(decodeModeSense(b(0x5a, 0x10, 0xff, 0xff, 0, 0, 0, 0x10, 0x00, 0)), {
+    ten: true,
+    dbd: false,
+    llbaa: true,
+    pageControl: 3,
+    pageCode: 0x3f,
+    subpageCode: 0xff,
+    allocationLength: 4096,
+  });
 });
 
 test('START STOP UNIT and REPORT SUPPORTED OPERATION CODES', () => {
   assert.deepEqual(decodeStartStop(b(0x1b, 1, 0, 0, 0x03, 0)), { immed: true, powerCondition: 0, noFlush: false, loej: true, start: true });
-  assert.deepEqual(decodeReportSupportedOpcodes(b(0xa3, 0x0c, 0x82, 0x9e, 0x00, 0x10, 0, 0, 2, 0, 0, 0)),
-    { rctd: true, options: 2, opcode: 0x9e, serviceAction: 0x10, allocationLength: 512 });
+  assert.deepEqual(decodeReportSupportedOpcodes(b(0xa3, 0x0c, 0x82, 0x9e, 0x00, 0x10, 0, 0, 2, 0, 0, 0)), {
+    rctd: true,
+    options: 2,
+    opcode: 0x9e,
+    serviceAction: 0x10,
+    allocationLength: 512,
+  });
   throwsField(() => decodeReportSupportedOpcodes(b(0xa3, 0x0c, 0x04, 0, 0, 0, 0, 0, 2, 0, 0, 0)), 2, 2);
 });
 

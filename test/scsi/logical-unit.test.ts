@@ -10,7 +10,8 @@ const MiB = 1024 * 1024;
 test('unit attention POWER ON on the first command of each nexus; INQUIRY is not blocked', async () => {
   const t = await fileLu();
   try {
-    const a = nexus('iqn.a'), b = nexus('iqn.b');
+    const a = nexus('iqn.a'),
+      b = nexus('iqn.b');
     assertGood(await run(t.lu, cdb.inquiry(false, 0), null, a));
     assertSense(await run(t.lu, cdb.tur(), null, a), 0x06, 0x29, 0x00);
     assertGood(await run(t.lu, cdb.tur(), null, a));
@@ -49,7 +50,7 @@ test('CAPACITY DATA HAS CHANGED after capacityChanged() grows the medium', async
     await t.lu.capacityChanged();
     assertSense(await run(t.lu, cdb.readCapacity10()), 0x06, 0x2a, 0x09);
     const d = assertGood(await run(t.lu, cdb.readCapacity10()));
-    assert.equal(d.readUInt32BE(0), 2 * MiB / 512 - 1);
+    assert.equal(d.readUInt32BE(0), (2 * MiB) / 512 - 1);
   } finally {
     await t.cleanup();
   }
@@ -91,9 +92,15 @@ test('VPD pages 00h, 80h, 83h, B0h, B1h, B2h', async () => {
     const p83 = assertGood(await run(t.lu, cdb.inquiry(true, 0x83), null, n));
     assert.equal(p83.readUInt16BE(2), p83.length - 4);
     const designators: Array<{ codeSet: number; piv: boolean; assoc: number; type: number; value: Buffer }> = [];
-    for (let at = 4; at < p83.length;) {
+    for (let at = 4; at < p83.length; ) {
       const len = p83[at + 3]!;
-      designators.push({ codeSet: p83[at]! & 0x0f, piv: (p83[at + 1]! & 0x80) !== 0, assoc: (p83[at + 1]! >> 4) & 3, type: p83[at + 1]! & 0x0f, value: p83.subarray(at + 4, at + 4 + len) });
+      designators.push({
+        codeSet: p83[at]! & 0x0f,
+        piv: (p83[at + 1]! & 0x80) !== 0,
+        assoc: (p83[at + 1]! >> 4) & 3,
+        type: p83[at + 1]! & 0x0f,
+        value: p83.subarray(at + 4, at + 4 + len),
+      });
       at += 4 + len;
     }
     const naa = designators.find((d) => d.type === 3)!;
@@ -136,9 +143,9 @@ test('READ CAPACITY(10/16) for 512 and 4096 byte blocks, LBPME with thin', async
     try {
       await clearUa(t.lu);
       const r10 = assertGood(await run(t.lu, cdb.readCapacity10()));
-      assert.deepEqual([r10.readUInt32BE(0), r10.readUInt32BE(4)], [8 * MiB / blockSize - 1, blockSize]);
+      assert.deepEqual([r10.readUInt32BE(0), r10.readUInt32BE(4)], [(8 * MiB) / blockSize - 1, blockSize]);
       const r16 = assertGood(await run(t.lu, cdb.readCapacity16()));
-      assert.equal(r16.readUInt32BE(4), 8 * MiB / blockSize - 1);
+      assert.equal(r16.readUInt32BE(4), (8 * MiB) / blockSize - 1);
       assert.equal(r16.readUInt32BE(8), blockSize);
       assert.equal(r16[14]! & 0xc0, 0xc0, 'LBPME LBPRZ');
       assert.equal(r16[13]! & 0x0f, 0, 'one logical block per physical block');
@@ -183,7 +190,7 @@ test('LBA out of range, at the end and beyond, all sizes', async () => {
   const t = await fileLu({ sizeBytes: 16 * MiB });
   try {
     await clearUa(t.lu);
-    const blocks = 16 * MiB / 512;
+    const blocks = (16 * MiB) / 512;
     assertGood(await run(t.lu, cdb.read10(blocks - 1, 1)));
     assertSense(await run(t.lu, cdb.read10(blocks - 1, 2)), 0x05, 0x21, 0x00);
     assertSense(await run(t.lu, cdb.read10(blocks, 1)), 0x05, 0x21, 0x00);
@@ -271,12 +278,24 @@ test('read-only LU: writes fail with DATA PROTECT 27/00, WP in the mode header',
 class FailingBackstore implements Backstore {
   readonly kind = 'memory' as const;
   readonly sizeBytes = 1 * MiB;
-  async read(): Promise<void> { throw Object.assign(new Error('disk on fire'), { code: 'EIO' }); }
-  async write(): Promise<void> { throw Object.assign(new Error('disk on fire'), { code: 'EIO' }); }
-  async flush(): Promise<void> { throw Object.assign(new Error('disk on fire'), { code: 'EIO' }); }
-  async discard(): Promise<void> { throw Object.assign(new Error('full'), { code: 'ENOSPC' }); }
-  async mapped(offset: number, length: number) { return [{ offset, length, mapped: true }]; }
-  async refreshSize(): Promise<number> { return this.sizeBytes; }
+  async read(): Promise<void> {
+    throw Object.assign(new Error('disk on fire'), { code: 'EIO' });
+  }
+  async write(): Promise<void> {
+    throw Object.assign(new Error('disk on fire'), { code: 'EIO' });
+  }
+  async flush(): Promise<void> {
+    throw Object.assign(new Error('disk on fire'), { code: 'EIO' });
+  }
+  async discard(): Promise<void> {
+    throw Object.assign(new Error('full'), { code: 'ENOSPC' });
+  }
+  async mapped(offset: number, length: number) {
+    return [{ offset, length, mapped: true }];
+  }
+  async refreshSize(): Promise<number> {
+    return this.sizeBytes;
+  }
   async close(): Promise<void> {}
 }
 
@@ -307,7 +326,7 @@ test('MODE SENSE(6/10): caching and control pages, all pages, DBD, LLBAA, page c
     const all = assertGood(await run(t.lu, cdb.modeSense6(0x3f)));
     assert.equal(all[0], all.length - 1);
     assert.equal(all[3], 8, 'block descriptor length');
-    assert.equal(all.readUInt32BE(4), 8 * MiB / 512);
+    assert.equal(all.readUInt32BE(4), (8 * MiB) / 512);
     assert.equal(all.readUIntBE(9, 3), 512);
     assert.equal(all[12], 0x08);
     assert.equal(all[13], 0x12);
@@ -330,7 +349,7 @@ test('MODE SENSE(6/10): caching and control pages, all pages, DBD, LLBAA, page c
     assert.equal(l.readUInt16BE(0), l.length - 2);
     assert.equal(l[4]! & 1, 1, 'LONGLBA');
     assert.equal(l.readUInt16BE(6), 16);
-    assert.equal(l.readUInt32BE(8 + 4), 8 * MiB / 512);
+    assert.equal(l.readUInt32BE(8 + 4), (8 * MiB) / 512);
     assert.equal(l.readUInt32BE(8 + 12), 512);
     assert.equal(l[24], 0x0a);
     const s = assertSense(await run(t.lu, cdb.modeSense6(0x19)), 0x05, 0x24, 0x00);
@@ -346,7 +365,8 @@ test('MODE SENSE(6/10): caching and control pages, all pages, DBD, LLBAA, page c
 test('MODE SELECT turns the write cache off, others get MODE PARAMETERS CHANGED', async () => {
   const t = await fileLu();
   try {
-    const a = nexus('iqn.a'), b = nexus('iqn.b');
+    const a = nexus('iqn.a'),
+      b = nexus('iqn.b');
     await clearUa(t.lu, a);
     await clearUa(t.lu, b);
     const page = assertGood(await run(t.lu, cdb.modeSense6(0x08, 0, true), null, a));
@@ -453,7 +473,10 @@ test('REPORT SUPPORTED OPERATION CODES: all, one command, with service action, R
     for (let at = 4; at < 4 + len; at += 8) ops.push([all[at]!, all.readUInt16BE(at + 2), (all[at + 5]! & 1) === 1, all.readUInt16BE(at + 6)]);
     assert.ok(ops.some(([o, , , l]) => o === 0x28 && l === 10));
     assert.ok(ops.some(([o, sa, sv, l]) => o === 0x9e && sa === 0x10 && sv && l === 16));
-    assert.ok(ops.some(([o]) => o === 0x42), 'UNMAP offered on a thin LU');
+    assert.ok(
+      ops.some(([o]) => o === 0x42),
+      'UNMAP offered on a thin LU',
+    );
     // every listed command answers the one-command query with its usage mask
     for (const [op, sa, servactv, cdbLen] of ops) {
       const one = assertGood(await run(t.lu, cdb.rsoc(servactv ? 2 : 1, op, sa)));
@@ -533,8 +556,8 @@ test('capacityChanged(sizeBytes) grows memory and null LUs', async () => {
       await t.lu.capacityChanged(3 * MiB);
       assertSense(await run(t.lu, cdb.readCapacity16()), 0x06, 0x2a, 0x09);
       const d = assertGood(await run(t.lu, cdb.readCapacity16()));
-      assert.equal(d.readUInt32BE(4), 3 * MiB / 512 - 1);
-      assertGood(await run(t.lu, cdb.read10(3 * MiB / 512 - 1, 1)));
+      assert.equal(d.readUInt32BE(4), (3 * MiB) / 512 - 1);
+      assertGood(await run(t.lu, cdb.read10((3 * MiB) / 512 - 1, 1)));
     } finally {
       await t.cleanup();
     }

@@ -74,7 +74,7 @@ test('SANITIZE BLOCK ERASE deallocates the whole LU; CDB and parameter checks; E
   }
 });
 
-test('SANITIZE: RESERVATION CONFLICT under another initiator\'s reservation; NOT READY while it runs (IMMED); thick LU has no BLOCK ERASE', async () => {
+test("SANITIZE: RESERVATION CONFLICT under another initiator's reservation; NOT READY while it runs (IMMED); thick LU has no BLOCK ERASE", async () => {
   const t = await fileLu({ sizeBytes: 8 * MiB });
   const other = nexus('iqn.2026-01.test:other');
   try {

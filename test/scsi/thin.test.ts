@@ -43,15 +43,18 @@ test('64 MiB written, UNMAPped: allocated blocks fall back and GET LBA STATUS sa
     const written = statSync(t.path).blocks;
     assert.ok((written - before) * 512 >= 64 * MiB, `allocated ${(written - before) * 512}`);
     const mapped = lbaStatus(assertGood(await run(t.lu, cdb.getLbaStatus(0))));
-    assert.deepEqual(mapped[0], { lba: 0, blocks: 64 * MiB / 512, status: 0 });
-    assert.deepEqual(mapped[1], { lba: 64 * MiB / 512, blocks: 64 * MiB / 512, status: 1 });
+    assert.deepEqual(mapped[0], { lba: 0, blocks: (64 * MiB) / 512, status: 0 });
+    assert.deepEqual(mapped[1], { lba: (64 * MiB) / 512, blocks: (64 * MiB) / 512, status: 1 });
 
-    const list = unmapList([[0, 32 * MiB / 512], [32 * MiB / 512, 32 * MiB / 512]]);
+    const list = unmapList([
+      [0, (32 * MiB) / 512],
+      [(32 * MiB) / 512, (32 * MiB) / 512],
+    ]);
     assertGood(await run(t.lu, cdb.unmap(list.length), list));
     const after = statSync(t.path).blocks;
     assert.ok(after * 512 < 1 * MiB, `allocated after unmap ${after * 512}`);
     const st = lbaStatus(assertGood(await run(t.lu, cdb.getLbaStatus(0))));
-    assert.deepEqual(st, [{ lba: 0, blocks: 128 * MiB / 512, status: 1 }]);
+    assert.deepEqual(st, [{ lba: 0, blocks: (128 * MiB) / 512, status: 1 }]);
     // LBPRZ: unmapped blocks read back as zeros
     assert.deepEqual(assertGood(await run(t.lu, cdb.read10(1000, 8))), Buffer.alloc(4096));
     assert.equal(statSync(t.path).size, 128 * MiB, 'image keeps its size');
@@ -71,7 +74,7 @@ test('GET LBA STATUS: first descriptor starts at the requested LBA; beyond the e
     assert.deepEqual(s0, [{ lba: 0, blocks: 8, status: 1 }]);
     const s9 = lbaStatus(assertGood(await run(t.lu, cdb.getLbaStatus(9, 24))));
     assert.deepEqual(s9[0], { lba: 9, blocks: 264 - 9, status: 0 });
-    assertSense(await run(t.lu, cdb.getLbaStatus(4 * MiB / 512)), 0x05, 0x21, 0x00);
+    assertSense(await run(t.lu, cdb.getLbaStatus((4 * MiB) / 512)), 0x05, 0x21, 0x00);
     assertSense(await run(t.lu, [0x9e, 0x12, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 24, 0, 0]), 0x05, 0x21, 0x00);
   } finally {
     await t.cleanup();
@@ -85,7 +88,10 @@ test('UNMAP parameter checks: empty list, 0 blocks, too many blocks, bad lengths
     assertGood(await run(t.lu, cdb.unmap(0), null));
     const empty = unmapList([]);
     assertGood(await run(t.lu, cdb.unmap(empty.length), empty));
-    const zero = unmapList([[5, 0], [8191, 0]]);
+    const zero = unmapList([
+      [5, 0],
+      [8191, 0],
+    ]);
     assertGood(await run(t.lu, cdb.unmap(zero.length), zero));
     assertSense(await run(t.lu, cdb.unmap(6), Buffer.alloc(6)), 0x05, 0x1a, 0x00);
     const oob = unmapList([[8190, 3]]);
@@ -158,7 +164,10 @@ test('memory backstore frees chunks on UNMAP and reports them', async () => {
     await clearUa(t.lu);
     assertGood(await run(t.lu, cdb.write16(0, 4096), Buffer.alloc(2 * MiB, 1)));
     let st = lbaStatus(assertGood(await run(t.lu, cdb.getLbaStatus(0))));
-    assert.deepEqual(st, [{ lba: 0, blocks: 4096, status: 0 }, { lba: 4096, blocks: 12288, status: 1 }]);
+    assert.deepEqual(st, [
+      { lba: 0, blocks: 4096, status: 0 },
+      { lba: 4096, blocks: 12288, status: 1 },
+    ]);
     const list = unmapList([[0, 2048]]);
     assertGood(await run(t.lu, cdb.unmap(list.length), list));
     st = lbaStatus(assertGood(await run(t.lu, cdb.getLbaStatus(0))));

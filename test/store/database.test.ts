@@ -48,13 +48,36 @@ test('entities round-trip through rows; a failed transaction leaves nothing behi
   const pg = store.insertPortalGroup({ ...owned(), tag: 1, listen: ['0.0.0.0:3260', '[::]:3260'], comment: 'c' });
   const tid = store.insertTarget({
     ...owned(),
-    name: 't', alias: null, serial: '10000001', readOnly: true, portalGroupId: pg, initiatorGroupId: null, authMethod: 'None',
-    authGroup: null, digest: 'CRC32C', queueDepth: 64, blockSize: 4096, type: 'Disk',
+    name: 't',
+    alias: null,
+    serial: '10000001',
+    readOnly: true,
+    portalGroupId: pg,
+    initiatorGroupId: null,
+    authMethod: 'None',
+    authGroup: null,
+    digest: 'CRC32C',
+    queueDepth: 64,
+    blockSize: 4096,
+    type: 'Disk',
   });
   const eid = store.insertExtent({
     ...owned(),
-    name: 'e', type: 'File', path: '/p/e', displayPath: '/mnt/tank/e', sizeBytes: 1024, sizeText: '1KB', comment: '', blockSize: null,
-    serial: null, readOnly: false, rpm: 'SSD', insecureTpc: true, xen: false, availThreshold: null, naa: '6589cfc000000001',
+    name: 'e',
+    type: 'File',
+    path: '/p/e',
+    displayPath: '/mnt/tank/e',
+    sizeBytes: 1024,
+    sizeText: '1KB',
+    comment: '',
+    blockSize: null,
+    serial: null,
+    readOnly: false,
+    rpm: 'SSD',
+    insecureTpc: true,
+    xen: false,
+    availThreshold: null,
+    naa: '6589cfc000000001',
   });
   store.insertLun({ ...owned(), targetId: tid, extentId: eid, lun: 3, autoNumbered: false });
   const snap = store.snapshot();
@@ -87,8 +110,18 @@ test('the target list and the store version follow every change: insert, update,
   const pg = store.insertPortalGroup({ ...owned(), tag: 1, listen: ['0.0.0.0:3260'], comment: '' });
   const target = (name: string) => ({
     ...owned(),
-    name, alias: null, serial: `s-${name}`, readOnly: false, portalGroupId: pg, initiatorGroupId: null, authMethod: 'None' as const,
-    authGroup: null, digest: 'Auto' as const, queueDepth: 32, blockSize: 512 as const, type: 'Disk' as const,
+    name,
+    alias: null,
+    serial: `s-${name}`,
+    readOnly: false,
+    portalGroupId: pg,
+    initiatorGroupId: null,
+    authMethod: 'None' as const,
+    authGroup: null,
+    digest: 'Auto' as const,
+    queueDepth: 32,
+    blockSize: 512 as const,
+    type: 'Disk' as const,
   });
   const names = () => store.listTargets().items.map((t) => `${t.name}${t.alias ? '/' + t.alias : ''}`);
   assert.deepEqual(names(), []);
@@ -98,19 +131,24 @@ test('the target list and the store version follow every change: insert, update,
   assert.deepEqual(names(), ['a']);
   store.insertTarget(target('b'));
   assert.deepEqual(names(), ['a', 'b']);
-  assert.deepEqual(store.listTargets({ offset: 1, limit: 1 }).items.map((t) => t.name), ['b']);
+  assert.deepEqual(
+    store.listTargets({ offset: 1, limit: 1 }).items.map((t) => t.name),
+    ['b'],
+  );
   store.updateTarget({ ...store.getTarget(a)!, alias: 'x' });
   assert.deepEqual(names(), ['a/x', 'b']);
   const first = store.listTargets().items;
   first[0]!.name = 'mutated by a caller';
   assert.deepEqual(names(), ['a/x', 'b'], 'callers get fresh entities');
   const beforeRollback = store.version();
-  assert.throws(() => store.transaction(() => {
-    assert.equal(store.version(), -1, 'nothing may be kept inside a transaction');
-    store.insertTarget(target('c'));
-    assert.deepEqual(names(), ['a/x', 'b', 'c'], 'visible inside the transaction');
-    throw new Error('roll back');
-  }));
+  assert.throws(() =>
+    store.transaction(() => {
+      assert.equal(store.version(), -1, 'nothing may be kept inside a transaction');
+      store.insertTarget(target('c'));
+      assert.deepEqual(names(), ['a/x', 'b', 'c'], 'visible inside the transaction');
+      throw new Error('roll back');
+    }),
+  );
   assert.deepEqual(names(), ['a/x', 'b'], 'gone after the rollback');
   assert.notEqual(store.version(), beforeRollback, 'a rolled-back write moves the version too');
   store.deleteTarget(a);
@@ -124,7 +162,11 @@ test('a page that is no pair of whole numbers below 2^53 is a RangeError', () =>
     const store = new ConfigStore(db);
     assert.deepEqual(store.listTargets({ offset: Number.MAX_SAFE_INTEGER, limit: 1000 }), { items: [], total: 0 });
     assert.deepEqual(store.listTargets({ offset: 0, limit: 0 }), { items: [], total: 0 });
-    for (const page of [{ offset: 2 ** 63, limit: 30 }, { offset: 0, limit: 1e20 }, { offset: NaN, limit: 30 }]) {
+    for (const page of [
+      { offset: 2 ** 63, limit: 30 },
+      { offset: 0, limit: 1e20 },
+      { offset: NaN, limit: 30 },
+    ]) {
       assert.throws(() => store.listTargets(page), RangeError, JSON.stringify(page));
     }
   } finally {
@@ -134,7 +176,10 @@ test('a page that is no pair of whole numbers below 2^53 is a RangeError', () =>
 
 test('migration 2 keeps a 9.2 database: targets, their LUNs and the id high-water mark survive the rebuild', () => {
   const file = path.join(dir, 'v1.db');
-  const v1 = openDatabase(file, MIGRATIONS.filter((m) => m.version === 1));
+  const v1 = openDatabase(
+    file,
+    MIGRATIONS.filter((m) => m.version === 1),
+  );
   v1.exec(`INSERT INTO settings (key, value) VALUES ('iscsi.globals', '${JSON.stringify(defaultGlobals())}');
     INSERT INTO portal_groups (tag) VALUES (1);
     INSERT INTO targets (name, serial, portal_group_id, auth_method, digest, queue_depth, block_size, type)
@@ -151,8 +196,19 @@ test('migration 2 keeps a 9.2 database: targets, their LUNs and the id high-wate
   assert.equal(store.listLuns().total, 1, 'the LUN of target 1 survived');
   const id = store.insertTarget({ ...store.getTarget(1)!, ...owned(), name: 'c', portalGroupId: null });
   assert.equal(id, 3, 'a deleted target id is not reused after the rebuild');
-  const tg = store.insertTargetGroup({ ...owned(), targetId: id, portalGroupId: 1, initiatorGroupId: null, authMethod: 'None', authGroup: null, digest: 'Auto' });
-  assert.deepEqual(store.snapshot().targetGroups.map((g) => g.id), [tg]);
+  const tg = store.insertTargetGroup({
+    ...owned(),
+    targetId: id,
+    portalGroupId: 1,
+    initiatorGroupId: null,
+    authMethod: 'None',
+    authGroup: null,
+    digest: 'Auto',
+  });
+  assert.deepEqual(
+    store.snapshot().targetGroups.map((g) => g.id),
+    [tg],
+  );
   store.deleteTarget(id);
   assert.equal(store.listTargetGroups().total, 0, 'target groups go with their target');
   store.close();
@@ -162,7 +218,10 @@ const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
 
 test('migration 4 keeps a version 3 database: every row, each with a valid unique v4 uuid and the default tenant; the service switch moves onto it', () => {
   const file = path.join(dir, 'v3.db');
-  const v3 = openDatabase(file, MIGRATIONS.filter((m) => m.version <= 3));
+  const v3 = openDatabase(
+    file,
+    MIGRATIONS.filter((m) => m.version <= 3),
+  );
   v3.exec(`INSERT INTO settings (key, value) VALUES ('iscsi.globals', '${JSON.stringify(defaultGlobals())}');
     INSERT INTO settings (key, value) VALUES ('service.iscsitarget', '{"enabled":false}');
     INSERT INTO portal_groups (tag, comment) VALUES (1, 'one'), (2, 'two');
@@ -188,7 +247,11 @@ test('migration 4 keeps a version 3 database: every row, each with a valid uniqu
     assert.equal(schemaVersion(store.db), MIGRATIONS.at(-1)!.version);
     assert.equal(store.db.pragma('foreign_keys', { simple: true }), 1, 'foreign keys are back on');
     assert.deepEqual(store.db.pragma('foreign_key_check'), []);
-    assert.deepEqual(store.listTenants(), [{ id: 1, uuid: store.getTenant(1)!.uuid, name: 'default', iscsiEnabled: false }], 'the switch was off and stays off');
+    assert.deepEqual(
+      store.listTenants(),
+      [{ id: 1, uuid: store.getTenant(1)!.uuid, name: 'default', iscsiEnabled: false }],
+      'the switch was off and stays off',
+    );
     assert.match(store.getTenant(1)!.uuid, UUID_V4);
     assert.equal(store.db.prepare("SELECT 1 FROM settings WHERE key = 'service.iscsitarget'").get(), undefined, 'one place for the switch');
     const uuids = new Set<string>([store.getTenant(1)!.uuid]);
@@ -206,8 +269,17 @@ test('migration 4 keeps a version 3 database: every row, each with a valid uniqu
       });
     }
     const snap = store.snapshot();
-    assert.deepEqual(snap.portalGroups.map((g) => [g.tag, g.listen]), [[1, ['0.0.0.0:3260']], [2, ['127.0.0.1:3261']]]);
-    assert.deepEqual(snap.tenants.map((t) => [t.id, t.iscsiEnabled]), [[1, false]]);
+    assert.deepEqual(
+      snap.portalGroups.map((g) => [g.tag, g.listen]),
+      [
+        [1, ['0.0.0.0:3260']],
+        [2, ['127.0.0.1:3261']],
+      ],
+    );
+    assert.deepEqual(
+      snap.tenants.map((t) => [t.id, t.iscsiEnabled]),
+      [[1, false]],
+    );
     assert.equal(store.getApiKey(1)!.tenant, null);
     assert.equal(store.apiKeyByName(null, 'ci')!.id, 1);
     const id = store.insertTarget({ ...store.getTarget(1)!, ...owned(), name: 'c' });
@@ -245,10 +317,23 @@ test('a new database has the default tenant, switched on', () => {
     assert.deepEqual(store.authCredentialsWithTag(two, 1), [], 'auth groups are per tenant');
     store.putGlobals(defaultGlobals());
     const t = store.insertTarget({
-      ...owned(), name: 't', alias: null, serial: '1', readOnly: false, portalGroupId: null, initiatorGroupId: null, authMethod: 'None',
-      authGroup: null, digest: 'Auto', queueDepth: 32, blockSize: 512, type: 'Disk',
+      ...owned(),
+      name: 't',
+      alias: null,
+      serial: '1',
+      readOnly: false,
+      portalGroupId: null,
+      initiatorGroupId: null,
+      authMethod: 'None',
+      authGroup: null,
+      digest: 'Auto',
+      queueDepth: 32,
+      blockSize: 512,
+      type: 'Disk',
     });
-    const tg = store.getTargetGroup(store.insertTargetGroup({ ...owned(), targetId: t, portalGroupId: pg1, initiatorGroupId: null, authMethod: 'None', authGroup: null, digest: 'Auto' }))!;
+    const tg = store.getTargetGroup(
+      store.insertTargetGroup({ ...owned(), targetId: t, portalGroupId: pg1, initiatorGroupId: null, authMethod: 'None', authGroup: null, digest: 'Auto' }),
+    )!;
     assert.deepEqual(store.getTargetGroupByUuid(tg.uuid), tg);
     assert.equal(store.getTargetByUuid('00000000-0000-4000-8000-000000000000'), null);
     assert.throws(() => store.insertPortalGroup({ uuid: crypto.randomUUID(), tenantId: two, tag: 1, listen: ['127.0.0.1:3262'], comment: '' }), /UNIQUE/);

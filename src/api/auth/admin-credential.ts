@@ -16,12 +16,7 @@ export interface AdminCredentialResult {
   generated: { password: string; file: string } | null;
 }
 
-export function settleAdminCredential(
-  store: CredentialRepository,
-  dataDir: string,
-  user: string,
-  fromEnv: string | null,
-): AdminCredentialResult {
+export function settleAdminCredential(store: CredentialRepository, dataDir: string, user: string, fromEnv: string | null): AdminCredentialResult {
   const stored = store.getPasswordHash(user);
   if (fromEnv !== null) {
     if (!stored || !verifyPassword(fromEnv, stored)) store.setPasswordHash(user, hashPassword(fromEnv));

@@ -24,7 +24,8 @@ const FREENAS = {
   name: 'freenas',
   authSchemes: ['basic', 'api-key'] as const,
   errorHandler: freenasErrorHandler,
-  notFound: (request: FastifyRequest, reply: FastifyReply) => reply.code(404).send(notFoundBody(`No route for ${request.method} ${request.url.split('?')[0]}.`)),
+  notFound: (request: FastifyRequest, reply: FastifyReply) =>
+    reply.code(404).send(notFoundBody(`No route for ${request.method} ${request.url.split('?')[0]}.`)),
   contentTypes: installLenientJson,
 };
 

@@ -46,8 +46,7 @@ const WORDS: Words = {
   'value.not-ip-address': () => 'Enter a valid IPv4 or IPv6 address.',
   'entity.not-found': (p) => `No such ${entity(p.entity)}.`,
   'reference.missing': (p) => `${Entity(p.entity)} ${p.id} does not exist.`,
-  'reference.in-use': (p) =>
-    `${Entity(p.entity)} ${p.id} is ${p.entity === 'extent' ? 'mapped to' : 'used by'} ${p.referrers.map(referrer).join(', ')}.`,
+  'reference.in-use': (p) => `${Entity(p.entity)} ${p.id} is ${p.entity === 'extent' ? 'mapped to' : 'used by'} ${p.referrers.map(referrer).join(', ')}.`,
   'name.taken': (p) => `${Entity(p.entity)} with this name already exists.`,
   'portal.address-taken': (p) => `${p.address} is already used by portal ${p.owner}.`,
   'target.portal-in-group': (p) => `Portal ${p.portalGroupId} is already this target's in target group ${p.targetGroupId}.`,

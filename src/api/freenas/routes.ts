@@ -23,7 +23,7 @@ import { targetToExtentResource } from './target-to-extent.js';
 import { targetGroupResource } from './target-group.js';
 import { targetResource } from './target.js';
 
-const PAGING_ERROR = { description: "bad offset or limit: Tastypie's {\"error\": \"<message>\"}", type: 'object', properties: { error: { type: 'string' } } };
+const PAGING_ERROR = { description: 'bad offset or limit: Tastypie\'s {"error": "<message>"}', type: 'object', properties: { error: { type: 'string' } } };
 
 const FIELD_ERRORS = {
   description: 'invalid input: {"<field>": ["<message>"]}, "__all__" for errors of no single field',

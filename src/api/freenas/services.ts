@@ -41,7 +41,10 @@ export function registerServices(app: FastifyInstance, service: ServiceSwitch): 
     schema: { tags, summary: 'List services', response: { 200: { type: 'array', items: one } } },
     handler: async (request) => {
       const page = parsePage(request.query);
-      return service.list().slice(page.offset, page.offset + page.limit).map(toWire);
+      return service
+        .list()
+        .slice(page.offset, page.offset + page.limit)
+        .map(toWire);
     },
   });
   app.get('/:id/', {

@@ -188,7 +188,11 @@ export function registerCrud<E, I, Id>(app: FastifyInstance, style: CrudStyle<Id
         tags,
         summary: `Delete ${r.path}`,
         params,
-        response: { [status.delete]: status.delete === 204 ? { type: 'null', description: 'deleted' } : { description: 'deleted' }, 400: invalid, 404: notFound },
+        response: {
+          [status.delete]: status.delete === 204 ? { type: 'null', description: 'deleted' } : { description: 'deleted' },
+          400: invalid,
+          404: notFound,
+        },
       },
       handler: async (request, reply) => {
         await r.service.delete(idOf(request));

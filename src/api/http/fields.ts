@@ -59,7 +59,9 @@ export function responseSchema(fields: WireFields): JsonSchema {
   return { type: 'object', properties };
 }
 
-const typed = (type: unknown) => (description?: string): JsonSchema => ({ type, ...(description ? { description } : {}) });
+const typed =
+  (type: unknown) =>
+  (description?: string): JsonSchema => ({ type, ...(description ? { description } : {}) });
 
 export const str = typed('string');
 export const int = typed('integer');

@@ -29,7 +29,11 @@ export class ListCache {
 
 /** The same text for the same query, whatever order its fields were set in. */
 export function queryKey(q: ListQuery): string {
-  const filters = q.filters ? Object.keys(q.filters).sort().map((k) => [k, q.filters![k]]) : [];
+  const filters = q.filters
+    ? Object.keys(q.filters)
+        .sort()
+        .map((k) => [k, q.filters![k]])
+    : [];
   const sort = (q.sort ?? []).map((s) => [s.field, s.descending === true]);
   return JSON.stringify([q.tenantId ?? null, filters, sort, q.offset ?? 0, q.limit ?? 0, q.after ?? null]);
 }

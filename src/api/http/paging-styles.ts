@@ -46,7 +46,15 @@ export function pageNumberPaging(options: { maxPageSize?: number } = {}): Paging
     page(request, result) {
       const { pageNum, pageSize } = request;
       const more = pageSize > 0 && (result.total >= 0 ? product(pageNum, pageSize) < result.total : result.items.length === pageSize);
-      return { total: result.total, next: more ? query([['page_num', pageNum + 1], ['page_size', pageSize]]) : null };
+      return {
+        total: result.total,
+        next: more
+          ? query([
+              ['page_num', pageNum + 1],
+              ['page_size', pageSize],
+            ])
+          : null,
+      };
     },
   };
 }
@@ -97,7 +105,12 @@ export function markerPaging(options: { sortKeys: Readonly<Record<string, string
     },
     page(request, result, lastCursor) {
       const full = result.items.length > 0 && result.items.length === request.limit && lastCursor !== undefined;
-      const next = query([['sort_key', request.sortKey], ['sort_dir', request.sortDir], ['limit', request.limit], ['marker', lastCursor]]);
+      const next = query([
+        ['sort_key', request.sortKey],
+        ['sort_dir', request.sortDir],
+        ['limit', request.limit],
+        ['marker', lastCursor],
+      ]);
       return { total: result.total, next: full ? next : null };
     },
   };
@@ -130,7 +143,15 @@ export function maxRecordsPaging(options: { cursorParam?: string } = {}): Paging
     page(request, result, lastCursor) {
       const { maxRecords } = request;
       const full = maxRecords !== undefined && result.items.length === maxRecords && lastCursor !== undefined;
-      return { total: result.total, next: full ? query([['max_records', maxRecords], [cursorParam, lastCursor]]) : null };
+      return {
+        total: result.total,
+        next: full
+          ? query([
+              ['max_records', maxRecords],
+              [cursorParam, lastCursor],
+            ])
+          : null,
+      };
     },
   };
 }

@@ -78,7 +78,10 @@ export function jsonPatch(document: unknown, patch: unknown): unknown {
 function checkOperation(op: unknown, index: number, doc: unknown): void {
   if (!isObject(op)) return; // the library names it
   const { path, from } = op;
-  for (const [name, pointer] of [['path', path], ['from', from]] as const) {
+  for (const [name, pointer] of [
+    ['path', path],
+    ['from', from],
+  ] as const) {
     if (typeof pointer === 'string' && leadingZeroIndex(doc, pointer)) {
       throw new PatchError('bad_path', `Operation ${index}${describe(op)}: "${name}" has an array index with a leading zero.`, index);
     }

@@ -139,8 +139,7 @@ const CN: Words = {
   'chap.group-without-peer': (p) => `认证组 ${p.tag} 没有用于双向 CHAP 的对端用户和密钥。`,
   'target.portal-in-group': (p) => `门户组 ${p.portalGroupId} 已在该目标的目标组 ${p.targetGroupId} 中。`,
   'target-group.portal-is-targets': (p) => `目标“${p.targetName}”（id ${p.targetId}）已使用门户组 ${p.portalGroupId}。`,
-  'target-group.portal-repeated': (p) =>
-    `目标“${p.targetName}”（id ${p.targetId}）已在目标组 ${p.targetGroupId} 中使用门户组 ${p.portalGroupId}。`,
+  'target-group.portal-repeated': (p) => `目标“${p.targetName}”（id ${p.targetId}）已在目标组 ${p.targetGroupId} 中使用门户组 ${p.portalGroupId}。`,
   'lun.taken': (p) => `目标 ${p.targetId} 上的 LUN ${p.lun} 已被使用。`,
   'lun.none-free': (p) => `目标 ${p.targetId} 没有空闲的 LUN 编号（0-${p.max}）。`,
   'lun.extent-mapped': (p) => `存储卷 ${p.extentId} 已作为 LUN ${p.lun} 映射到目标 ${p.targetId}。`,

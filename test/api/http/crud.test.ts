@@ -109,7 +109,10 @@ test('uuid ids, marker paging with a next link, chosen statuses', async () => {
   }
   const page1 = await app.inject({ url: '/things?limit=2&sort_key=name' });
   assert.equal(page1.statusCode, 200, page1.body);
-  assert.deepEqual(page1.json().things.map((t: Thing) => t.name), ['a', 'b']);
+  assert.deepEqual(
+    page1.json().things.map((t: Thing) => t.name),
+    ['a', 'b'],
+  );
   const next = page1.json().next as string;
   assert.equal(next, `/things?sort_key=name&limit=2&marker=${created[2].uuid}`);
   const page2 = await app.inject({ url: next });
@@ -133,7 +136,11 @@ test('JSON Patch updates: the changed fields go to the service, checked by the f
     method: 'PATCH',
     url,
     headers: patchJson,
-    payload: JSON.stringify([{ op: 'replace', path: '/size', value: 5 }, { op: 'remove', path: '/note' }, { op: 'test', path: '/name', value: 'x' }]),
+    payload: JSON.stringify([
+      { op: 'replace', path: '/size', value: 5 },
+      { op: 'remove', path: '/note' },
+      { op: 'test', path: '/name', value: 'x' },
+    ]),
   });
   assert.equal(ok.statusCode, 200, ok.body);
   assert.deepEqual(ok.json(), { uuid: t.uuid, name: 'x', size: 5, note: null });

@@ -53,7 +53,8 @@ const toy = defineDialect({
   prefix: '/toy/v1',
   authSchemes: ['auth-token'],
   errorHandler: (error: FastifyError, _request, reply) => {
-    if (error instanceof DomainError) return reply.code(error.kind === 'not_found' ? 404 : 400).send({ toy_fault: { code: error.code, message: error.message } });
+    if (error instanceof DomainError)
+      return reply.code(error.kind === 'not_found' ? 404 : 400).send({ toy_fault: { code: error.code, message: error.message } });
     if (error instanceof PatchError) return reply.code(400).send({ toy_fault: { code: error.code, message: error.message } });
     return reply.code(error.statusCode ?? 500).send({ toy_fault: { code: error.code ?? 'internal', message: error.message } });
   },
@@ -103,7 +104,7 @@ after(async () => {
 const asToy = () => ({ 'x-auth-token': token });
 const asFreenas = () => ({ 'x-api-key': token });
 
-test('unknown paths: each prefix answers with its own 404, the rest with the server\'s', async () => {
+test("unknown paths: each prefix answers with its own 404, the rest with the server's", async () => {
   const toy404 = await app.inject({ url: '/toy/v1/nowhere?x=1', headers: asToy() });
   assert.equal(toy404.statusCode, 404);
   assert.deepEqual(toy404.json(), { toy_fault: { code: 'no_route', message: '/toy/v1/nowhere?x=1' } });
@@ -133,8 +134,13 @@ test("errors in each dialect's own shape", async () => {
   assert.equal(freenasMissing.headers.vary, 'Accept', "Tastypie's Vary stays FreeNAS's");
   assert.equal(missing.headers.vary, undefined);
 
-  const badJson = await app.inject({ method: 'POST', url: '/toy/v1/gadgets', headers: { ...asToy(), 'content-type': 'application/json' }, payload: '{"name": "a",}' });
-  assert.equal(badJson.statusCode, 400, 'strict JSON: the trailing comma is FreeNAS\'s leniency, not the toy\'s');
+  const badJson = await app.inject({
+    method: 'POST',
+    url: '/toy/v1/gadgets',
+    headers: { ...asToy(), 'content-type': 'application/json' },
+    payload: '{"name": "a",}',
+  });
+  assert.equal(badJson.statusCode, 400, "strict JSON: the trailing comma is FreeNAS's leniency, not the toy's");
   assert.equal(badJson.json().toy_fault.code, 'FST_ERR_CTP_INVALID_JSON_BODY');
   const lenient = await app.inject({
     method: 'POST',

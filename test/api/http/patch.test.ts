@@ -60,7 +60,11 @@ test('RFC 7386 appendix A: every example', () => {
     [{ a: 'c' }, { a: ['b'] }, { a: ['b'] }],
     [{ a: { b: 'c' } }, { a: { b: 'd', c: null } }, { a: { b: 'd' } }],
     [{ a: [{ b: 'c' }] }, { a: [1] }, { a: [1] }],
-    [['a', 'b'], ['c', 'd'], ['c', 'd']],
+    [
+      ['a', 'b'],
+      ['c', 'd'],
+      ['c', 'd'],
+    ],
     [{ a: 'b' }, ['c'], ['c']],
     [{ a: 'foo' }, null, null],
     [{ a: 'foo' }, 'bar', 'bar'],
@@ -142,7 +146,15 @@ test('bad patch documents: a typed error naming the operation, never a value', (
   refused({ a: { b: {} } }, [{ op: 'move', from: '/a', path: '/a/b/c' }], 'bad_path', 0);
   refused({}, [{ op: 'add', path: '/__proto__/polluted', value: true }], 'bad_path', 0);
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
-  const e = refused({ a: 1 }, [{ op: 'add', path: '/b', value: 2 }, { op: 'test', path: '/secret', value: 's3cr3t-value' }], 'test_failed', 1);
+  const e = refused(
+    { a: 1 },
+    [
+      { op: 'add', path: '/b', value: 2 },
+      { op: 'test', path: '/secret', value: 's3cr3t-value' },
+    ],
+    'test_failed',
+    1,
+  );
   assert.match(e.message, /^Operation 1 \(test \/secret\): /);
   assert.doesNotMatch(e.message, /s3cr3t/);
 });
@@ -162,8 +174,14 @@ test('JSON Patch: an object member named like an index is just a name; operation
 });
 
 test('a patched representation must stay an object; the changed fields make a partial body', () => {
-  assert.throws(() => patchRepresentation({ a: 1 }, 'json', [{ op: 'replace', path: '', value: [1] }]), (e: unknown) => e instanceof PatchError && e.code === 'not_an_object');
-  assert.throws(() => patchRepresentation({ a: 1 }, 'merge', 'text'), (e: unknown) => e instanceof PatchError && e.code === 'not_an_object');
+  assert.throws(
+    () => patchRepresentation({ a: 1 }, 'json', [{ op: 'replace', path: '', value: [1] }]),
+    (e: unknown) => e instanceof PatchError && e.code === 'not_an_object',
+  );
+  assert.throws(
+    () => patchRepresentation({ a: 1 }, 'merge', 'text'),
+    (e: unknown) => e instanceof PatchError && e.code === 'not_an_object',
+  );
   const before = { uuid: 'u', name: 'n', extra: { a: 1, b: 2 }, tags: ['x'], gone: 1 };
   const after = patchRepresentation(before, 'json', [
     { op: 'remove', path: '/extra/a' },
