@@ -7,13 +7,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import type { SanboxConfig } from './config.js';
+import type { PoolSetting, SanboxConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { openDatabase } from './store/database.js';
 import { ConfigStore } from './store/config-store.js';
 import { createDomainServices, type DomainServices } from './domain/services.js';
 import type { ConfigApplier, LiveStatusSource } from './domain/ports.js';
-import type { Pool } from './domain/entities.js';
+import { HostStorage } from './backstore/host-storage.js';
 import { settleAdminCredential } from './api/auth/admin-credential.js';
 import { buildApi } from './api/server.js';
 import type { ThrottleOptions } from './api/auth/throttle.js';
@@ -59,9 +59,9 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
   const liveStatus = ports.status ?? dataPlane ?? noStatus;
   try {
     store.transaction(() => {
-      for (const p of pools) store.upsertPool(p);
+      for (const p of pools) store.upsertConfiguredPool(p.name, p.path);
     });
-    const services = createDomainServices(store, applier, logger, dataPlane ? (tenantId) => dataPlane.iscsiRunning(tenantId) : null);
+    const services = createDomainServices(store, applier, logger, new HostStorage(), dataPlane ? (tenantId) => dataPlane.iscsiRunning(tenantId) : null);
     services.globals.ensureDefaults();
     const admin = store.transaction(() => settleAdminCredential(store, config.dataDir, config.adminUser, config.adminPassword));
     if (admin.generated) {
@@ -122,10 +122,10 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
  * mounted, and creating it would put new images on the wrong file system. Its extents
  * stay offline until it appears.
  */
-function preparePools(config: SanboxConfig, logger: Logger): Pool[] {
+function preparePools(config: SanboxConfig, logger: Logger): PoolSetting[] {
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const defaultPool: Pool = { name: DEFAULT_POOL, path: path.join(config.dataDir, 'pools', DEFAULT_POOL) };
-  const pools: Pool[] = [defaultPool];
+  const defaultPool: PoolSetting = { name: DEFAULT_POOL, path: path.join(config.dataDir, 'pools', DEFAULT_POOL) };
+  const pools: PoolSetting[] = [defaultPool];
   for (const p of config.pools) {
     const existing = pools.findIndex((q) => q.name === p.name);
     if (existing >= 0) pools.splice(existing, 1);

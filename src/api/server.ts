@@ -15,6 +15,7 @@ import { PasswordChecker } from './auth/password-checker.js';
 import { DEFAULT_THROTTLE, FailureThrottle, type ThrottleOptions } from './auth/throttle.js';
 import { registerDialect } from './http/dialect.js';
 import { freenasDialects } from './freenas/dialect.js';
+import { poolDialect } from './pools/dialect.js';
 import { statusRoutes } from './status.js';
 import { keyRoutes } from './keys.js';
 
@@ -75,7 +76,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     },
   });
   for (const dialect of freenasDialects) await registerDialect(app, dialect, { services: deps.services });
-  await app.register(statusRoutes, { status: deps.status });
+  await registerDialect(app, poolDialect, { services: deps.services });
+  const site = () => ({
+    ...deps.services.site.identity(),
+    tenants: deps.services.tenants.list().map((t) => ({ uuid: t.uuid, name: t.name })),
+  });
+  await app.register(statusRoutes, { status: deps.status, site });
   await app.register(keyRoutes, { keys: deps.services.apiKeys });
   app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
   // sanbox's own routes and paths under no dialect's prefix; each dialect has its own.

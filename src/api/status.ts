@@ -1,6 +1,7 @@
 /** GET /api/status: sanbox's own live state (listeners, sessions, extents) from the data plane. */
 import type { FastifyInstance } from 'fastify';
 import type { LiveStatusSource } from '../domain/ports.js';
+import type { SiteIdentity } from '../domain/site.js';
 
 const listener = {
   type: 'object',
@@ -39,7 +40,24 @@ const load = {
   },
 };
 
-export async function statusRoutes(app: FastifyInstance, opts: { status: LiveStatusSource }): Promise<void> {
+const site = {
+  type: 'object',
+  description: "this sanbox's cluster, zone and machine uuids (the share-pool API's cluster_uuid, zone_uuid, hosts) and its tenants",
+  properties: {
+    clusterUuid: { type: 'string' },
+    clusterName: { type: 'string' },
+    zoneUuid: { type: 'string' },
+    zoneName: { type: 'string' },
+    machineUuid: { type: 'string' },
+    tenants: { type: 'array', items: { type: 'object', properties: { uuid: { type: 'string' }, name: { type: 'string' } } } },
+  },
+};
+
+export interface SiteView extends SiteIdentity {
+  tenants: Array<{ uuid: string; name: string }>;
+}
+
+export async function statusRoutes(app: FastifyInstance, opts: { status: LiveStatusSource; site: () => SiteView }): Promise<void> {
   app.get('/api/status', {
     schema: {
       tags: ['sanbox'],
@@ -52,10 +70,11 @@ export async function statusRoutes(app: FastifyInstance, opts: { status: LiveSta
             sessions: { type: 'array', items: { type: 'object', additionalProperties: true } },
             extents: { type: 'array', items: extent },
             load,
+            site,
           },
         },
       },
     },
-    handler: async () => opts.status.status(),
+    handler: async () => ({ ...opts.status.status(), site: opts.site() }),
   });
 }

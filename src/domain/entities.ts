@@ -172,10 +172,46 @@ export interface Lun extends Owned {
   autoNumbered?: boolean;
 }
 
-/** A directory where file extents may live. */
+/** What a pool's storage is (the share-pool API numbers them; see api/pools). */
+export type PoolType = 'iscsi' | 'nfs' | 'samba' | 'disk' | 'fc' | 'rbd';
+
+export type PoolHealth = 'healthy' | 'degraded' | 'offline';
+
+/**
+ * Where extents live: a directory of sparse image files on a mounted file system (type
+ * `disk` with a `path`), or (types to come) a device or remote LUN extents are carved
+ * from. Its figures (capacity, used) are measured from the storage whenever asked, never
+ * stored; its health is the last probe's.
+ */
 export interface Pool {
+  id: number;
+  uuid: string;
   name: string;
+  type: PoolType;
+  /** The real directory image files live in; '' for a pool that is not a directory. */
   path: string;
+  /** As the client gave it: a directory, a device (wwn-...), a target IQN, an export. */
+  source: string;
+  ip: string;
+  port: string;
+  username: string;
+  /** A secret: never returned in clear by a dialect, never logged. */
+  password: string;
+  zoneUuid: string;
+  /** Only `availHosts` (machine uuids) may use it. */
+  limitHost: boolean;
+  availHosts: string[];
+  /** Tenant uuids that may use it; empty: every tenant. */
+  availTenants: string[];
+  /** `overAllocationThreshold` ("1.0": allocated may reach capacity) and any others, as text. */
+  attributes: Record<string, string>;
+  /** Unix seconds; `modifiedAt` 0 until first changed. */
+  createdAt: number;
+  modifiedAt: number;
+  /** Made from the settings (the default pool, SANBOX_POOLS): kept by them, not deletable. */
+  configured: boolean;
+  health: PoolHealth;
+  healthReason: string | null;
 }
 
 /** Everything the data plane needs, read in one transaction. */

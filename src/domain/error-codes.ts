@@ -20,6 +20,7 @@ export type EntityKind =
   | 'target-group'
   | 'service'
   | 'api-key'
+  | 'pool'
   | 'tenant';
 
 export const ENTITY_LABELS: Record<EntityKind, string> = {
@@ -33,6 +34,7 @@ export const ENTITY_LABELS: Record<EntityKind, string> = {
   'target-group': 'target group',
   service: 'service',
   'api-key': 'API key',
+  pool: 'pool',
   tenant: 'tenant',
 };
 
@@ -57,6 +59,8 @@ export function describeReferrer(r: Referrer): string {
       return `target group ${r.id} (target "${r.targetName}", id ${r.targetId})`;
     case 'lun':
       return `target ${r.targetId} as LUN ${r.lun} (mapping ${r.id})`;
+    case 'extent':
+      return `extent "${r.name}" (id ${r.id})`;
     case 'discovery-auth':
       return 'the global discovery authentication';
     case 'luc-auth':
@@ -79,6 +83,8 @@ export const ERROR_CODES = {
     () => 'Control characters (U+0000 to U+001F and U+007F) are not allowed; entries are separated by spaces, commas, tabs or newlines.',
   ),
   'value.not-ip-address': spec('invalid', () => 'The value must be an IPv4 or IPv6 address.'),
+  'value.not-uuid': spec('invalid', () => 'The value must be a uuid (8-4-4-4-12 hexadecimal digits).'),
+  'value.not-object': spec('invalid', () => 'The value must be an object of text values.'),
 
   // Objects and the references between them.
   'entity.not-found': spec<{ entity: EntityKind }>('not_found', (p) => `No such ${label(p.entity)}.`),
@@ -159,6 +165,28 @@ export const ERROR_CODES = {
   'file.grow-failed': spec<{ reason: string }>('invalid', (p) => `The file cannot be grown: ${p.reason}.`),
   'device.missing': spec<{ path: string }>('invalid', (p) => `The device ${p.path} does not exist.`),
   'device.not-block': spec<{ path: string }>('invalid', (p) => `${p.path} is not a block device.`),
+
+  // Pools and the site they belong to.
+  'site.cluster-unknown': spec<{ uuid: string }>('invalid', (p) => `Cluster ${p.uuid} is not this one.`),
+  'site.zone-unknown': spec<{ uuid: string }>('invalid', (p) => `Zone ${p.uuid} is not this cluster's.`),
+  'tenant.unknown': spec<{ uuid: string }>('invalid', (p) => `Tenant ${p.uuid} does not exist.`),
+  'pool.name-invalid': spec('invalid', () => 'A pool name is 1 to 64 letters, digits, dot, dash or underscore, starting with a letter or digit.'),
+  'pool.type-unsupported': spec<{ type: string; reason: string }>('invalid', (p) => `Pools of type ${p.type} cannot be created on this host: ${p.reason}.`),
+  'pool.source-not-directory': spec<{ source: string }>('invalid', (p) => `${p.source} is not a directory on a mounted file system.`),
+  'pool.source-overlaps': spec<{ pool: string }>('conflict', (p) => `The source overlaps the directory of pool "${p.pool}".`),
+  'pool.host-invalid': spec<{ host: string }>('invalid', (p) => `"${p.host}" is not a machine uuid.`),
+  'pool.threshold-invalid': spec('invalid', () => 'overAllocationThreshold is a decimal number greater than 0 and at most 1000, as text (e.g. "1.0").'),
+  'pool.over-allocated': spec<{ pool: string; allocated: number; capacity: number; threshold: string }>(
+    'invalid',
+    (p) =>
+      `Pool "${p.pool}" would hold ${p.allocated} bytes of extents on ${p.capacity} bytes of storage, more than its overAllocationThreshold of ${p.threshold} allows.`,
+  ),
+  'pool.configured': spec<{ pool: string }>(
+    'conflict',
+    (p) => `Pool "${p.pool}" comes from sanbox's settings (the default pool or SANBOX_POOLS): change it there.`,
+  ),
+  'pool.name-mismatch': spec<{ name: string }>('invalid', (p) => `The pool is not named "${p.name}".`),
+  'pool.offline': spec<{ pool: string; reason: string }>('invalid', (p) => `Pool "${p.pool}" is offline: ${p.reason}.`),
 
   // Tenants.
   'tenant.move-refused': spec('invalid', () => 'An object cannot move to another tenant.'),

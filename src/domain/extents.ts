@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { ListQuery, ListResult } from './repository.js';
 import { EXTENT_DEFAULTS } from './defaults.js';
-import type { Extent, ExtentType } from './entities.js';
+import type { Extent, ExtentType, Pool } from './entities.js';
 import { fail, notFound } from './errors.js';
 import type { Referrer } from './referrers.js';
 import { blockDeviceSize, createSparseFile, growFile, inspectFile, zfsPresent, type Undo } from './extent-files.js';
@@ -45,8 +45,16 @@ export const NULL_DEVICE = '/dev/zero';
 export const EXTENT_BLOCK_SIZES = [512, 4096] as const;
 export const RPM_CHOICES = ['Unknown', 'SSD', '5400', '7200', '10000', '15000'] as const;
 
+/** The rule extents grow under: their pool's over-allocation threshold (pools.ts). */
+export interface PoolRoom {
+  assertRoomFor(pool: Pool, extraBytes: number, field: string): void;
+}
+
 export class ExtentService {
-  constructor(private readonly m: Mutations) {}
+  constructor(
+    private readonly m: Mutations,
+    private readonly room: PoolRoom | null = null,
+  ) {}
 
   list(query?: ListQuery): ListResult<Extent> {
     return this.m.store.listExtents(query);
@@ -181,11 +189,14 @@ export class ExtentService {
       e.sizeBytes = current.sizeBytes;
     } else if (!file.exists) {
       if (size === 0) throw fail('extent.file-needs-size', 'sizeBytes');
+      this.assertRoom(resolved.pool, size, current, resolved.realPath);
       onRollback(createSparseFile('path', resolved.realPath, size));
       e.sizeBytes = size;
     } else if (size === 0 || size === file.size) {
+      this.assertRoom(resolved.pool, file.size, current, resolved.realPath);
       e.sizeBytes = file.size;
     } else if (size > file.size) {
+      this.assertRoom(resolved.pool, size, current, resolved.realPath);
       onRollback(growFile('sizeBytes', resolved.realPath, file.size, size));
       e.sizeBytes = size;
     } else {
@@ -194,6 +205,12 @@ export class ExtentService {
     e.path = resolved.realPath;
     if (resolved.displayPath !== resolved.realPath) e.displayPath = resolved.displayPath;
     else delete e.displayPath;
+  }
+
+  /** The pool's over-allocation threshold, with the extent at `sizeBytes` (its old size, if it was already there, counted once). */
+  private assertRoom(pool: Pool, sizeBytes: number, current: Extent | null, realPath: string): void {
+    const already = current && current.type === 'File' && current.path === realPath ? current.sizeBytes : 0;
+    this.room?.assertRoomFor(pool, sizeBytes - already, 'sizeBytes');
   }
 
   private assertPathFree(realPath: string, selfId: number | null): void {

@@ -10,15 +10,18 @@ import path from 'node:path';
 import type { Pool } from './entities.js';
 import { fail } from './errors.js';
 
-export interface ResolvedPoolPath {
-  pool: Pool;
+export interface ResolvedPoolPath<P extends PoolDirectory = Pool> {
+  pool: P;
   /** The real file path (what the data plane opens). */
   realPath: string;
   /** The path as the client wrote it, normalised. */
   displayPath: string;
 }
 
-export function resolvePoolPath(field: string, requested: string, pools: Pool[]): ResolvedPoolPath {
+/** What path resolution needs of a pool. */
+export type PoolDirectory = Pick<Pool, 'name' | 'path'>;
+
+export function resolvePoolPath<P extends PoolDirectory>(field: string, requested: string, pools: P[]): ResolvedPoolPath<P> {
   if (requested.includes('\0') || !path.isAbsolute(requested)) {
     throw fail('path.not-absolute', field);
   }
@@ -27,6 +30,8 @@ export function resolvePoolPath(field: string, requested: string, pools: Pool[])
   }
   const displayPath = path.normalize(requested).replace(/\/+$/, '');
   for (const pool of pools) {
+    // Pools that are not a directory (a device, a remote LUN) hold no image files.
+    if (pool.path === '') continue;
     const inside = relativeInside(pool.path, displayPath);
     const viaMnt = relativeInside(path.join('/mnt', pool.name), displayPath);
     const rest = inside ?? viaMnt;
@@ -48,7 +53,7 @@ function relativeInside(parent: string, child: string): string | null {
 }
 
 /** Resolves symlinks of the deepest existing ancestor (or the file) and checks the pool still holds it. */
-function assertNoEscape(field: string, pool: Pool, realPath: string): void {
+function assertNoEscape(field: string, pool: PoolDirectory, realPath: string): void {
   let poolReal: string;
   try {
     poolReal = fs.realpathSync(pool.path);

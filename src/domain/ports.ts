@@ -79,3 +79,29 @@ export interface LiveStatus {
   /** Absent when no data plane runs (API-only tests). */
   load?: TargetLoadStatus;
 }
+
+/** A pool's figures, measured from its storage when asked (never stored). */
+export interface PoolMeasure {
+  capacityBytes: number;
+  /** Bytes really allocated under the pool (du, not ls -l). */
+  usedBytes: number;
+  freeBytes: number;
+  health: 'healthy' | 'degraded' | 'offline';
+  reason: string | null;
+}
+
+/** What the host's storage can do: measure a pool, and say which pool types it can create now. */
+export interface PoolStorage {
+  measure(pool: { type: string; path: string; source: string }): PoolMeasure;
+  /** null when this host can create pools of `type` now; otherwise what is missing, in plain words. */
+  unsupported(type: string): string | null;
+  /** Fibre Channel disks this host sees (none without an FC HBA). */
+  fcDevices(): FcDevice[];
+}
+
+export interface FcDevice {
+  /** The stable name (/dev/disk/by-id/...), which the share-pool API groups by. */
+  name: string;
+  hostName: string;
+  diskPath: string;
+}

@@ -6,5 +6,6 @@ export type Referrer =
   | { kind: 'target'; id: number; name: string }
   | { kind: 'target-group'; id: number; targetId: number; targetName: string }
   | { kind: 'lun'; id: number; targetId: number; lun: number }
+  | { kind: 'extent'; id: number; name: string }
   | { kind: 'discovery-auth' }
   | { kind: 'luc-auth' };

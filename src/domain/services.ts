@@ -8,11 +8,13 @@ import { InitiatorGroupService } from './initiator-groups.js';
 import { LunService } from './luns.js';
 import { Mutations, type DomainLog } from './mutations.js';
 import { PortalGroupService } from './portal-groups.js';
-import type { ConfigApplier } from './ports.js';
+import type { ConfigApplier, PoolStorage } from './ports.js';
 import { TargetService } from './targets.js';
 import { TargetGroupService } from './target-groups.js';
 import { ServiceSwitch } from './service-switch.js';
 import { TenantService } from './tenants.js';
+import { PoolService, type PoolRepository } from './pools.js';
+import { SiteService, type SiteRepository } from './site.js';
 
 export interface DomainServices {
   mutations: Mutations;
@@ -27,17 +29,27 @@ export interface DomainServices {
   apiKeys: ApiKeyService;
   targetGroups: TargetGroupService;
   serviceSwitch: ServiceSwitch;
+  pools: PoolService;
+  site: SiteService;
 }
 
-/** `iscsiRunning`: whether the data plane serves a tenant's iSCSI targets now (absent: as switched). */
+/**
+ * `storage`: the host's storage, which measures pools and says what pool types it can make;
+ * `iscsiRunning`: whether the data plane serves a tenant's iSCSI targets now (absent: as switched).
+ */
 export function createDomainServices(
-  store: ConfigRepository & ApiKeyRepository,
+  store: ConfigRepository & ApiKeyRepository & PoolRepository & SiteRepository,
   applier: ConfigApplier,
   log: DomainLog,
+  storage: PoolStorage,
   iscsiRunning: ((tenantId: number) => boolean) | null = null,
 ): DomainServices {
   const mutations = new Mutations(store, applier, log);
+  const site = new SiteService(store);
+  const pools = new PoolService(mutations, store, storage, site);
   return {
+    pools,
+    site,
     mutations,
     tenants: new TenantService(mutations),
     globals: new GlobalsService(mutations),
@@ -45,7 +57,7 @@ export function createDomainServices(
     initiatorGroups: new InitiatorGroupService(mutations),
     authCredentials: new AuthCredentialService(mutations),
     targets: new TargetService(mutations),
-    extents: new ExtentService(mutations),
+    extents: new ExtentService(mutations, pools),
     luns: new LunService(mutations),
     apiKeys: new ApiKeyService(store),
     targetGroups: new TargetGroupService(mutations),

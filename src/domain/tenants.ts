@@ -37,6 +37,11 @@ export class TenantService {
     return this.m.store.listTenants();
   }
 
+  /** The tenant with this uuid, or null. */
+  byUuid(uuid: string): Tenant | null {
+    return this.m.store.tenantByUuid(uuid.toLowerCase());
+  }
+
   get(id: number): Tenant {
     const tenant = this.m.store.getTenant(id);
     if (!tenant) throw notFound('tenant');

@@ -31,6 +31,9 @@ import {
   unknownMarker,
 } from '../domain/list-query.js';
 import type { Db } from './database.js';
+import { PoolTable } from './pool-table.js';
+import type { PoolRepository } from '../domain/pools.js';
+import type { SiteIdentity, SiteRepository } from '../domain/site.js';
 type Statement = { get(): unknown };
 import {
   authCredentialFromRow,
@@ -78,8 +81,12 @@ const REFERENCE_COLUMN = {
 } as const;
 
 /** The repository ports of the domain (domain/repository.ts) on SQLite. */
-export class ConfigStore implements ConfigRepository, CredentialRepository, ApiKeyRepository {
-  constructor(readonly db: Db) {}
+export class ConfigStore implements ConfigRepository, CredentialRepository, ApiKeyRepository, PoolRepository, SiteRepository {
+  private readonly pools: PoolTable;
+
+  constructor(readonly db: Db) {
+    this.pools = new PoolTable(db);
+  }
 
   /** Runs `fn` in one SQLite transaction (IMMEDIATE: the write lock is taken up front). */
   transaction<T>(fn: () => T): T {
@@ -106,11 +113,48 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
   // ---- pools ------------------------------------------------------------------------
 
   listPools(): Pool[] {
-    return this.db.prepare('SELECT name, path FROM pools ORDER BY name').all() as Pool[];
+    return this.pools.list();
   }
 
-  upsertPool(pool: Pool): void {
-    this.db.prepare('INSERT INTO pools (name, path) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET path = excluded.path').run(pool.name, pool.path);
+  getPool(id: number): Pool | null {
+    return this.pools.get(id);
+  }
+
+  poolByUuid(uuid: string): Pool | null {
+    return this.pools.byUuid(uuid);
+  }
+
+  poolByName(name: string): Pool | null {
+    return this.pools.byName(name);
+  }
+
+  insertPool(p: Omit<Pool, 'id'>): number {
+    return this.pools.insert(p);
+  }
+
+  updatePool(p: Pool): void {
+    this.pools.update(p);
+  }
+
+  deletePool(id: number): void {
+    this.pools.delete(id);
+  }
+
+  /** A pool the settings define (the default pool, SANBOX_POOLS). */
+  upsertConfiguredPool(name: string, dir: string): void {
+    this.pools.upsertConfigured(name, dir, this.siteIdentity().zoneUuid);
+  }
+
+  /** File extents whose image lives under the pool's directory (path is the real path). */
+  extentsInPool(pool: Pool): Extent[] {
+    if (pool.path === '') return [];
+    const prefix = `${pool.path.replace(/\/+$/, '')}/`;
+    const rows = this.db.prepare("SELECT * FROM extents WHERE type = 'File' AND substr(path, 1, ?) = ? ORDER BY id").all(prefix.length, prefix) as ExtentRow[];
+    return rows.map(extentFromRow);
+  }
+
+  siteIdentity(): SiteIdentity {
+    return this.pools.siteIdentity();
   }
 
   // ---- API users --------------------------------------------------------------------

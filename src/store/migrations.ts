@@ -327,4 +327,36 @@ export const MIGRATIONS: Migration[] = [
       DROP TABLE saved_sequence;
     `,
   },
+  {
+    version: 5,
+    description: 'pools: every pool a row with a uuid, a type, its source and attributes (the configured ones too); the site uuids are made on first use',
+    sql: `
+      CREATE TABLE new_pools (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        uuid          TEXT NOT NULL UNIQUE,
+        name          TEXT NOT NULL UNIQUE,
+        type          TEXT NOT NULL,
+        path          TEXT NOT NULL DEFAULT '',
+        source        TEXT NOT NULL DEFAULT '',
+        ip            TEXT NOT NULL DEFAULT '',
+        port          TEXT NOT NULL DEFAULT '',
+        username      TEXT NOT NULL DEFAULT '',
+        password      TEXT NOT NULL DEFAULT '',
+        zone_uuid     TEXT NOT NULL DEFAULT '',
+        limit_host    INTEGER NOT NULL DEFAULT 0,
+        avail_hosts   TEXT NOT NULL DEFAULT '[]',
+        avail_tenants TEXT NOT NULL DEFAULT '[]',
+        attributes    TEXT NOT NULL DEFAULT '{"overAllocationThreshold":"1.0"}',
+        created_at    INTEGER NOT NULL,
+        modified_at   INTEGER NOT NULL DEFAULT 0,
+        configured    INTEGER NOT NULL DEFAULT 0,
+        health        TEXT NOT NULL DEFAULT 'healthy',
+        health_reason TEXT
+      );
+      INSERT INTO new_pools (uuid, name, type, path, source, ip, created_at, configured)
+        SELECT ${UUID_V4}, name, 'disk', path, path, '127.0.0.1', CAST(strftime('%s', 'now') AS INTEGER), 1 FROM pools ORDER BY name;
+      DROP TABLE pools;
+      ALTER TABLE new_pools RENAME TO pools;
+    `,
+  },
 ];

@@ -29,6 +29,8 @@ const EXAMPLES: { [C in ErrorCode]: ParamsOf<C> } = {
   'value.control-characters': {},
   'value.control-characters-in-list': {},
   'value.not-ip-address': {},
+  'value.not-uuid': {},
+  'value.not-object': {},
   'entity.not-found': { entity: 'portal-group' },
   'reference.missing': { entity: 'initiator-group', id: 7 },
   'reference.in-use': { entity: 'portal-group', id: 1, referrers: [target, group] },
@@ -92,6 +94,19 @@ const EXAMPLES: { [C in ErrorCode]: ParamsOf<C> } = {
   'list.sort-unknown': { field: 'secret' },
   'list.marker-with-offset': {},
   'list.marker-unknown': { uuid: 'fab210d2-b9b8-4b0b-bd61-50812ce3d4d0' },
+  'site.cluster-unknown': { uuid: 'a97eb422-f42b-4b85-8556-725f152661f0' },
+  'site.zone-unknown': { uuid: '3e2f589c-d5d7-4807-9c03-238fe967cdbd' },
+  'tenant.unknown': { uuid: 'fab210d2-b9b8-4b0b-bd61-50812ce3d4d0' },
+  'pool.name-invalid': {},
+  'pool.type-unsupported': { type: 'nfs', reason: 'the kernel has no nfs file system' },
+  'pool.source-not-directory': { source: '/srv/none' },
+  'pool.source-overlaps': { pool: 'tank' },
+  'pool.host-invalid': { host: 'host1' },
+  'pool.threshold-invalid': {},
+  'pool.over-allocated': { pool: 'tank', allocated: 3145728, capacity: 2097152, threshold: '1.0' },
+  'pool.configured': { pool: 'default' },
+  'pool.name-mismatch': { name: 'nfs_test' },
+  'pool.offline': { pool: 'tank', reason: '/srv/tank is missing (ENOENT)' },
 };
 
 /** FreeNAS's own words where they differ from the domain's (Django's wording, FreeNAS's names). */
@@ -147,7 +162,7 @@ test('every code has a kind, plain words that use its parameters, and a status i
     const e = example(code);
     assert.equal(e.code, code);
     assert.equal(e.kind, kindOf(code));
-    assert.match(e.message, /^[A-Z0-9"/].*\.$/, `${code}: a sentence`);
+    assert.match(e.message, /^[A-Za-z0-9"/].*[.)]$/, `${code}: a sentence`);
     assert.doesNotMatch(e.message, /undefined|\[object|NaN/, code);
     assert.equal(FREENAS_STATUS[code], FREENAS_BY_KIND[e.kind], code);
     assert.equal(SANBOX_STATUS[code], SANBOX_BY_KIND[e.kind], code);

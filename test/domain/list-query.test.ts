@@ -14,6 +14,7 @@ import { createDomainServices, type DomainServices } from '../../src/domain/serv
 import { DomainError } from '../../src/domain/errors.js';
 import type { Target } from '../../src/domain/entities.js';
 import type { ListQuery } from '../../src/domain/repository.js';
+import { HostStorage } from '../../src/backstore/host-storage.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sanbox-list-'));
 let store: ConfigStore;
@@ -22,7 +23,7 @@ let two: number;
 
 before(async () => {
   store = new ConfigStore(openDatabase(path.join(dir, 'list.db')));
-  services = createDomainServices(store, { apply: async () => {} }, { warn: () => {}, error: () => {} });
+  services = createDomainServices(store, { apply: async () => {} }, { warn: () => {}, error: () => {} }, new HostStorage());
   services.globals.ensureDefaults();
   two = (await services.tenants.create({ name: 'two' })).id;
   // Default tenant: 10 targets, queue depths 8/16/32 repeating (ties), every third read-only,

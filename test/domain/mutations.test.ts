@@ -14,6 +14,7 @@ import { ConfigStore } from '../../src/store/config-store.js';
 import { createDomainServices } from '../../src/domain/services.js';
 import { createSparseFile } from '../../src/domain/extent-files.js';
 import type { ConfigSnapshot } from '../../src/domain/entities.js';
+import { HostStorage } from '../../src/backstore/host-storage.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sanbox-mut-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -22,9 +23,9 @@ const quiet = { warn: () => {}, error: () => {} };
 function setup() {
   const store = new ConfigStore(openDatabase(path.join(dir, `${Math.random()}.db`)));
   const pool = fs.mkdtempSync(path.join(dir, 'pool-'));
-  store.upsertPool({ name: 'tank', path: pool });
+  store.upsertConfiguredPool('tank', pool);
   const applied: ConfigSnapshot[] = [];
-  const services = createDomainServices(store, { apply: async (s) => void applied.push(s) }, quiet);
+  const services = createDomainServices(store, { apply: async (s) => void applied.push(s) }, quiet, new HostStorage());
   services.globals.ensureDefaults();
   return { store, pool, applied, services };
 }

@@ -12,6 +12,7 @@ import { openDatabase } from '../../src/store/database.js';
 import { ConfigStore } from '../../src/store/config-store.js';
 import { createDomainServices } from '../../src/domain/services.js';
 import { DomainError } from '../../src/domain/errors.js';
+import { HostStorage } from '../../src/backstore/host-storage.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sanbox-tenants-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -19,7 +20,7 @@ const quiet = { warn: () => {}, error: () => {} };
 
 function setup() {
   const store = new ConfigStore(openDatabase(path.join(dir, `${Math.random()}.db`)));
-  const services = createDomainServices(store, { apply: async () => {} }, quiet);
+  const services = createDomainServices(store, { apply: async () => {} }, quiet, new HostStorage());
   services.globals.ensureDefaults();
   return { store, services };
 }

@@ -36,6 +36,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Credential schemes this route accepts, in order (a dialect sets them for its routes). */
     authSchemes?: readonly AuthScheme[];
+    /** The bodies of this route's 401, 429 and 503, in its dialect's error shape (default: FreeNAS's). */
+    authRefusals?: AuthRefusals;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -45,6 +47,15 @@ declare module 'fastify' {
 export const UNAUTHORIZED_BODY = { error_message: 'Authentication credentials were missing or incorrect.' };
 export const THROTTLED_BODY = { error_message: 'Too many failed authentication attempts from this address; retry later.' };
 export const BUSY_BODY = { error_message: 'Too many authentication checks are waiting; retry later.' };
+
+/** What a refused request is told, per refusal, in a dialect's own shape. */
+export interface AuthRefusals {
+  unauthorized: unknown;
+  throttled: unknown;
+  busy: unknown;
+}
+
+const DEFAULT_REFUSALS: AuthRefusals = { unauthorized: UNAUTHORIZED_BODY, throttled: THROTTLED_BODY, busy: BUSY_BODY };
 /** Seconds a client told "busy" waits: the queue drains in about that. */
 const BUSY_RETRY_AFTER_S = 1;
 const MAX_REMEMBERED = 64;
@@ -71,6 +82,7 @@ export class Authenticator {
         return;
       }
       reply.header('Vary', 'Accept');
+      const bodies = request.routeOptions.config?.authRefusals ?? DEFAULT_REFUSALS;
       // A refusal is held a moment before it is sent: a client that keeps many requests in
       // flight would otherwise get refusals as fast as the event loop can write them, and
       // that alone would take the loop from the iSCSI sessions it also serves. Each held
@@ -79,10 +91,10 @@ export class Authenticator {
       if (held > 0) await hold(held);
       if (verdict.kind === 'throttled') {
         const seconds = Math.max(1, Math.ceil((verdict.retryAfterMs - held) / 1000));
-        return reply.code(429).header('Retry-After', String(seconds)).send(THROTTLED_BODY);
+        return reply.code(429).header('Retry-After', String(seconds)).send(bodies.throttled);
       }
-      if (verdict.kind === 'busy') return reply.code(503).header('Retry-After', String(BUSY_RETRY_AFTER_S)).send(BUSY_BODY);
-      return reply.code(401).header('WWW-Authenticate', challengeFor(schemes)).send(UNAUTHORIZED_BODY);
+      if (verdict.kind === 'busy') return reply.code(503).header('Retry-After', String(BUSY_RETRY_AFTER_S)).send(bodies.busy);
+      return reply.code(401).header('WWW-Authenticate', challengeFor(schemes)).send(bodies.unauthorized);
     });
     app.addHook('onClose', async () => this.deps.checker.close());
   }

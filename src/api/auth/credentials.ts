@@ -8,11 +8,12 @@
  * - subsystem: `X-Subsystem-User` + `X-Subsystem-Password` (Hitachi NAS)
  * - auth-token: `X-Auth-Token` (OpenStack Ironic, a Keystone token: here an API key)
  * - bearer: `Authorization: Bearer` (an API key)
+ * - apikey-header: `ApiKey: <key>` (the share-pool platform's header; an API key)
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { looksLikeApiKey } from '../../domain/api-keys.js';
 
-export type AuthScheme = 'basic' | 'api-key' | 'subsystem' | 'auth-token' | 'bearer';
+export type AuthScheme = 'basic' | 'api-key' | 'subsystem' | 'auth-token' | 'bearer' | 'apikey-header';
 
 /** A user and password to check against the API users, or a token to check against the API keys. */
 export type Presented = { kind: 'password'; user: string | null; password: string } | { kind: 'token'; token: string };
@@ -47,6 +48,10 @@ const EXTRACTORS: Record<AuthScheme, Extractor> = {
   bearer(headers) {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(single(headers.authorization) ?? '');
     return m ? { kind: 'token', token: m[1]! } : null;
+  },
+  'apikey-header'(headers) {
+    const token = single(headers.apikey)?.trim();
+    return token ? { kind: 'token', token } : null;
   },
 };
 

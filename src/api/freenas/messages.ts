@@ -23,6 +23,7 @@ const ENTITY: Record<EntityKind, string> = {
   'target-group': 'target group',
   service: 'service',
   'api-key': 'API key',
+  pool: 'volume',
   tenant: 'tenant',
 };
 

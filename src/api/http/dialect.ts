@@ -5,6 +5,7 @@
  * server knows of a dialect is its prefix and its plugin.
  */
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyPluginOptions, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthRefusals } from '../auth/authenticator.js';
 import type { AuthScheme } from '../auth/credentials.js';
 
 export interface DialectSpec<O extends FastifyPluginOptions> {
@@ -15,6 +16,8 @@ export interface DialectSpec<O extends FastifyPluginOptions> {
   errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply>;
   /** The answer to a path under the prefix that no route serves. */
   notFound(request: FastifyRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply>;
+  /** The bodies of its 401, 429 and 503 (default: FreeNAS's {"error_message"}). */
+  authRefusals?: AuthRefusals;
   /** Replaces or adds body parsers (the server's are strict JSON). */
   contentTypes?(app: FastifyInstance): void;
   /** Paths relative to the prefix. */
@@ -31,12 +34,12 @@ export function defineDialect<O extends FastifyPluginOptions>(spec: DialectSpec<
   const plugin: FastifyPluginAsync<O> = async (app, opts) => {
     spec.contentTypes?.(app);
     app.addHook('onRoute', (route) => {
-      route.config = { ...route.config, authSchemes: spec.authSchemes };
+      route.config = { ...route.config, authSchemes: spec.authSchemes, ...(spec.authRefusals ? { authRefusals: spec.authRefusals } : {}) };
     });
     app.setErrorHandler(spec.errorHandler);
     // fastify keeps a 404 handler's `config` as it keeps a route's (four-oh-four.js),
     // though its types leave it out: the authenticator reads the schemes from it.
-    const notFoundOptions: object = { config: { authSchemes: spec.authSchemes } };
+    const notFoundOptions: object = { config: { authSchemes: spec.authSchemes, ...(spec.authRefusals ? { authRefusals: spec.authRefusals } : {}) } };
     app.setNotFoundHandler(notFoundOptions, spec.notFound);
     await spec.routes(app, opts);
   };

@@ -4,7 +4,8 @@
  * non-zero `scode` that names the error (stable: a client may switch on it), the
  * domain's English words in `message` and these in `message_cn`. Numbers are grouped by
  * the thousand: 1xxx values, 2xxx objects and references, 3xxx iSCSI names and portals,
- * 4xxx CHAP, 5xxx targets and LUNs, 6xxx extents, paths and pools, 7xxx global settings.
+ * 4xxx CHAP, 5xxx targets and LUNs, 6xxx extents and paths, 7xxx global settings, 8xxx
+ * the site (cluster, zone), tenants and pools.
  * 9xxx are the dialect's own (a request that is not JSON, an unknown cluster).
  */
 import type { EntityKind, ErrorCode, ParamsOf } from '../../domain/error-codes.js';
@@ -21,6 +22,8 @@ export const SCODES: Readonly<Record<ErrorCode, number>> = {
   'value.control-characters': 1008,
   'value.control-characters-in-list': 1009,
   'value.not-ip-address': 1010,
+  'value.not-uuid': 1011,
+  'value.not-object': 1012,
   'entity.not-found': 2001,
   'reference.missing': 2002,
   'reference.in-use': 2003,
@@ -84,6 +87,19 @@ export const SCODES: Readonly<Record<ErrorCode, number>> = {
   'list.sort-unknown': 1103,
   'list.marker-with-offset': 1104,
   'list.marker-unknown': 1105,
+  'site.cluster-unknown': 8001,
+  'site.zone-unknown': 8002,
+  'tenant.unknown': 8003,
+  'pool.name-invalid': 8101,
+  'pool.type-unsupported': 8102,
+  'pool.source-not-directory': 8103,
+  'pool.source-overlaps': 8104,
+  'pool.host-invalid': 8105,
+  'pool.threshold-invalid': 8106,
+  'pool.over-allocated': 8107,
+  'pool.configured': 8108,
+  'pool.offline': 8109,
+  'pool.name-mismatch': 8110,
 };
 
 const ENTITY_CN: Record<EntityKind, string> = {
@@ -97,6 +113,7 @@ const ENTITY_CN: Record<EntityKind, string> = {
   'target-group': '目标组',
   service: '服务',
   'api-key': 'API 密钥',
+  pool: '存储池',
   tenant: '租户',
 };
 
@@ -115,6 +132,8 @@ const CN: Words = {
   'value.control-characters': () => '不允许包含控制字符（U+0000 至 U+001F 及 U+007F）。',
   'value.control-characters-in-list': () => '不允许包含控制字符（U+0000 至 U+001F 及 U+007F）；各项以空格、逗号、制表符或换行分隔。',
   'value.not-ip-address': () => '参数必须是 IPv4 或 IPv6 地址。',
+  'value.not-uuid': () => '参数必须是 uuid（8-4-4-4-12 位十六进制数字）。',
+  'value.not-object': () => '参数必须是由文本值组成的对象。',
   'entity.not-found': (p) => `${e(p.entity)}不存在。`,
   'reference.missing': (p) => `${e(p.entity)} ${p.id} 不存在。`,
   'reference.in-use': (p) => `${e(p.entity)} ${p.id} 正在被使用（${p.referrers.length} 处引用），不能删除。`,
@@ -178,6 +197,19 @@ const CN: Words = {
   'list.sort-unknown': (p) => `不能按“${p.field}”排序。`,
   'list.marker-with-offset': () => 'marker 不能与 offset 同时使用。',
   'list.marker-unknown': (p) => `列表中没有 uuid 为“${p.uuid}”的对象。`,
+  'site.cluster-unknown': (p) => `集群 ${p.uuid} 不是本集群。`,
+  'site.zone-unknown': (p) => `资源池 ${p.uuid} 不属于本集群。`,
+  'tenant.unknown': (p) => `租户 ${p.uuid} 不存在。`,
+  'pool.name-invalid': () => '存储池名称为 1 到 64 个字母、数字、点、短横线或下划线，并以字母或数字开头。',
+  'pool.type-unsupported': (p) => `本机不能创建 ${p.type} 类型的存储池：${p.reason}。`,
+  'pool.source-not-directory': (p) => `${p.source} 不是已挂载文件系统上的目录。`,
+  'pool.source-overlaps': (p) => `该目录与存储池“${p.pool}”的目录重叠。`,
+  'pool.host-invalid': (p) => `“${p.host}”不是主机 uuid。`,
+  'pool.threshold-invalid': () => 'overAllocationThreshold 是大于 0、不超过 1000 的十进制数，以文本表示（例如 "1.0"）。',
+  'pool.over-allocated': (p) => `存储池“${p.pool}”的已分配容量将达到 ${p.allocated} 字节（总容量 ${p.capacity} 字节），超过超分配阈值 ${p.threshold}。`,
+  'pool.configured': (p) => `存储池“${p.pool}”来自 sanbox 的配置（默认池或 SANBOX_POOLS），请在配置中修改。`,
+  'pool.name-mismatch': (p) => `存储池名称不是“${p.name}”。`,
+  'pool.offline': (p) => `存储池“${p.pool}”离线：${p.reason}。`,
 };
 
 export function chineseMessage(error: DomainError): string {

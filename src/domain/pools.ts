@@ -1,0 +1,334 @@
+/**
+ * Pools: where every extent lives. A pool made through an API is checked against what
+ * this host can really do (its type supported now, its source there), its figures are
+ * measured from its storage whenever asked, and its over-allocation threshold is the one
+ * rule every dialect's extent creation and growth goes through (`assertRoomFor`).
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { isIP } from 'node:net';
+import type { Extent, Pool, PoolType } from './entities.js';
+import { fail, notFound } from './errors.js';
+import type { Mutations } from './mutations.js';
+import type { FcDevice, PoolMeasure, PoolStorage } from './ports.js';
+import type { Referrer } from './referrers.js';
+import type { ListResult } from './repository.js';
+import { noControlCharacters, text } from './rules.js';
+import type { SiteService } from './site.js';
+
+export const POOL_TYPES: readonly PoolType[] = ['iscsi', 'nfs', 'samba', 'disk', 'fc', 'rbd'];
+export const DEFAULT_THRESHOLD = '1.0';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const POOL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const THRESHOLD = /^(?:\d{1,4}(?:\.\d{1,6})?|\.\d{1,6})$/;
+
+export interface PoolInput {
+  name?: unknown;
+  type?: unknown;
+  source?: unknown;
+  ip?: unknown;
+  port?: unknown;
+  username?: unknown;
+  password?: unknown;
+  zoneUuid?: unknown;
+  limitHost?: unknown;
+  availHosts?: unknown;
+  availTenants?: unknown;
+  attributes?: unknown;
+}
+
+/** A pool and its figures, measured now. */
+export interface MeasuredPool {
+  pool: Pool;
+  figures: PoolMeasure;
+  /** Sum of the provisioned sizes of its extents, and how many there are. */
+  allocatedBytes: number;
+  extentCount: number;
+}
+
+export interface PoolListQuery {
+  /** Only pools this tenant (uuid) may use: its own list, or every tenant's (empty list). */
+  tenantUuid?: string;
+  /** Substring of the name, case-insensitive; '' is none. */
+  nameContains?: string;
+  offset?: number;
+  limit?: number;
+}
+
+/** What the pool service needs of persistence (the ConfigRepository implements it). */
+export interface PoolRepository {
+  listPools(): Pool[];
+  getPool(id: number): Pool | null;
+  poolByUuid(uuid: string): Pool | null;
+  poolByName(name: string): Pool | null;
+  insertPool(p: Omit<Pool, 'id'>): number;
+  updatePool(p: Pool): void;
+  deletePool(id: number): void;
+  /** Extents whose image lives in the pool. */
+  extentsInPool(pool: Pool): Extent[];
+  tenantByUuid(uuid: string): { id: number } | null;
+}
+
+export class PoolService {
+  constructor(
+    private readonly m: Mutations,
+    private readonly repo: PoolRepository,
+    private readonly storage: PoolStorage,
+    private readonly site: SiteService,
+  ) {}
+
+  list(q: PoolListQuery = {}): ListResult<MeasuredPool> {
+    const name = (q.nameContains ?? '').toLowerCase();
+    const matching = this.repo
+      .listPools()
+      .filter((p) => name === '' || p.name.toLowerCase().includes(name))
+      .filter((p) => q.tenantUuid === undefined || p.availTenants.length === 0 || p.availTenants.includes(q.tenantUuid));
+    const start = q.offset ?? 0;
+    const page = q.limit ? matching.slice(start, start + q.limit) : matching.slice(start);
+    return { items: page.map((p) => this.measured(p)), total: matching.length };
+  }
+
+  get(uuid: string): MeasuredPool {
+    return this.measured(this.byUuid(uuid));
+  }
+
+  fcDevices(): FcDevice[] {
+    return this.storage.fcDevices();
+  }
+
+  /** The pool types this host can create now, in the share-pool API's order. */
+  supportedTypes(): PoolType[] {
+    return POOL_TYPES.filter((t) => this.storage.unsupported(t) === null);
+  }
+
+  create(input: PoolInput): Promise<MeasuredPool> {
+    return this.m
+      .run(() => {
+        const name = this.checkName(input.name, null);
+        const type = this.checkType(input.type);
+        const source = this.checkSource(type, input.source);
+        this.site.assertZone('zoneUuid', input.zoneUuid);
+        const now = Math.floor(Date.now() / 1000);
+        const pool: Omit<Pool, 'id'> = {
+          uuid: randomUUID(),
+          name,
+          type,
+          path: source.directory,
+          source: source.text,
+          ip: checkIp(input.ip),
+          port: checkPort(input.port),
+          username: optionalText('username', input.username, 128),
+          password: optionalText('password', input.password, 256),
+          zoneUuid: this.site.identity().zoneUuid,
+          limitHost: optionalBoolean('limitHost', input.limitHost),
+          availHosts: uuidList('availHosts', input.availHosts, (host) => fail('pool.host-invalid', 'availHosts', { host })),
+          availTenants: this.tenantList(input.availTenants),
+          attributes: checkAttributes(input.attributes, true),
+          createdAt: now,
+          modifiedAt: 0,
+          configured: false,
+          health: 'healthy',
+          healthReason: null,
+        };
+        const figures = this.storage.measure(pool);
+        if (figures.health === 'offline') throw fail('pool.offline', 'source', { pool: name, reason: figures.reason ?? 'unreachable' });
+        const id = this.repo.insertPool({ ...pool, health: figures.health, healthReason: figures.reason });
+        return id;
+      })
+      .then((id) => this.measured(this.repo.getPool(id)!));
+  }
+
+  /** Renames and changes attributes; the threshold is checked against what the pool holds now. */
+  update(uuid: string, input: { name?: unknown; attributes?: unknown }): Promise<MeasuredPool> {
+    return this.m
+      .run(() => {
+        const pool = this.byUuid(uuid);
+        const next: Pool = { ...pool };
+        if (input.name !== undefined && input.name !== pool.name) {
+          if (pool.configured) throw fail('pool.configured', 'name', { pool: pool.name });
+          next.name = this.checkName(input.name, pool.id);
+        }
+        if (input.attributes !== undefined) next.attributes = { ...pool.attributes, ...checkAttributes(input.attributes, false) };
+        const threshold = next.attributes.overAllocationThreshold ?? DEFAULT_THRESHOLD;
+        if (threshold !== (pool.attributes.overAllocationThreshold ?? DEFAULT_THRESHOLD)) {
+          const allocated = this.allocated(next).bytes;
+          this.assertWithin(next, allocated, 'attributes');
+        }
+        next.modifiedAt = Math.floor(Date.now() / 1000);
+        this.repo.updatePool(next);
+      })
+      .then(() => this.get(uuid));
+  }
+
+  /** Refused for a configured pool and while any extent lives in it (naming them). */
+  delete(uuid: string): Promise<void> {
+    return this.m.run(() => {
+      const pool = this.byUuid(uuid);
+      if (pool.configured) throw fail('pool.configured', '__all__', { pool: pool.name });
+      const extents = this.repo.extentsInPool(pool);
+      if (extents.length) {
+        const referrers = extents.map((e): Referrer => ({ kind: 'extent', id: e.id, name: e.name }));
+        throw fail('reference.in-use', '__all__', { entity: 'pool', id: pool.id, referrers });
+      }
+      this.repo.deletePool(pool.id);
+    });
+  }
+
+  /** Probes the pool's storage now and keeps its health; the data plane hears of a change. */
+  check(uuid: string): Promise<MeasuredPool> {
+    return this.m
+      .run(() => {
+        const pool = this.byUuid(uuid);
+        const figures = this.storage.measure(pool);
+        if (figures.health !== pool.health || figures.reason !== pool.healthReason) {
+          this.repo.updatePool({ ...pool, health: figures.health, healthReason: figures.reason });
+        }
+      })
+      .then(() => this.get(uuid));
+  }
+
+  /**
+   * The over-allocation rule: with `sizeBytes` more (an extent created, or grown by that
+   * much), the pool's extents may not exceed capacity × overAllocationThreshold.
+   */
+  assertRoomFor(pool: Pool, extraBytes: number, field: string): void {
+    if (extraBytes <= 0) return;
+    this.assertWithin(pool, this.allocated(pool).bytes + extraBytes, field);
+  }
+
+  private assertWithin(pool: Pool, allocatedBytes: number, field: string): void {
+    const threshold = pool.attributes.overAllocationThreshold ?? DEFAULT_THRESHOLD;
+    const figures = this.storage.measure(pool);
+    if (figures.health === 'offline') throw fail('pool.offline', field, { pool: pool.name, reason: figures.reason ?? 'unreachable' });
+    if (allocatedBytes > figures.capacityBytes * Number(threshold)) {
+      throw fail('pool.over-allocated', field, { pool: pool.name, allocated: allocatedBytes, capacity: figures.capacityBytes, threshold });
+    }
+  }
+
+  private measured(pool: Pool): MeasuredPool {
+    const { bytes, count } = this.allocated(pool);
+    return { pool, figures: this.storage.measure(pool), allocatedBytes: bytes, extentCount: count };
+  }
+
+  private allocated(pool: Pool): { bytes: number; count: number } {
+    const extents = this.repo.extentsInPool(pool);
+    return { bytes: extents.reduce((sum, e) => sum + e.sizeBytes, 0), count: extents.length };
+  }
+
+  private byUuid(uuid: string): Pool {
+    const pool = typeof uuid === 'string' && UUID.test(uuid) ? this.repo.poolByUuid(uuid.toLowerCase()) : null;
+    if (!pool) throw notFound('pool');
+    return pool;
+  }
+
+  private checkName(value: unknown, selfId: number | null): string {
+    if (value === undefined || value === null || value === '') throw fail('value.required', 'name');
+    if (typeof value !== 'string') throw fail('pool.name-invalid', 'name');
+    noControlCharacters('name', value);
+    if (!POOL_NAME.test(value)) throw fail('pool.name-invalid', 'name');
+    const owner = this.repo.poolByName(value);
+    if (owner && owner.id !== selfId) throw fail('name.taken', 'name', { entity: 'pool', name: value });
+    return value;
+  }
+
+  private checkType(value: unknown): PoolType {
+    if (value === undefined || value === null) throw fail('value.required', 'type');
+    if (!POOL_TYPES.includes(value as PoolType)) throw fail('value.not-a-choice', 'type', { value: String(value), choices: [...POOL_TYPES] });
+    const type = value as PoolType;
+    const missing = this.storage.unsupported(type);
+    if (missing) throw fail('pool.type-unsupported', 'type', { type, reason: missing });
+    return type;
+  }
+
+  /** A disk pool's source is a directory on a mounted file system, not inside another pool's. */
+  private checkSource(type: PoolType, value: unknown): { text: string; directory: string } {
+    if (value === undefined || value === null || value === '') throw fail('value.required', 'source');
+    const source = text('source', typeof value === 'string' ? value : String(value), 4096);
+    if (type !== 'disk') return { text: source, directory: '' };
+    let directory: string;
+    try {
+      directory = fs.realpathSync(source);
+      if (!path.isAbsolute(source) || !fs.statSync(directory).isDirectory()) throw new Error('not a directory');
+    } catch {
+      throw fail('pool.source-not-directory', 'source', { source });
+    }
+    for (const other of this.repo.listPools()) {
+      if (other.path === '') continue;
+      if (inside(other.path, directory) || inside(directory, other.path)) throw fail('pool.source-overlaps', 'source', { pool: other.name });
+    }
+    return { text: source, directory };
+  }
+
+  private tenantList(value: unknown): string[] {
+    const uuids = uuidList('availTenants', value, () => fail('value.not-uuid', 'availTenants'));
+    for (const uuid of uuids) if (!this.repo.tenantByUuid(uuid)) throw fail('tenant.unknown', 'availTenants', { uuid });
+    return uuids;
+  }
+}
+
+function inside(dir: string, candidate: string): boolean {
+  const rel = path.relative(dir, candidate);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+function checkIp(value: unknown): string {
+  if (value === undefined || value === null || value === '') throw fail('value.required', 'ip');
+  if (typeof value !== 'string' || isIP(value) === 0) throw fail('value.not-ip-address', 'ip');
+  return value;
+}
+
+function checkPort(value: unknown): string {
+  if (value === undefined || value === null || value === '') return '';
+  const textValue = typeof value === 'number' ? String(value) : value;
+  if (typeof textValue !== 'string' || !/^\d{1,5}$/.test(textValue)) throw fail('value.not-integer', 'port');
+  const port = Number(textValue);
+  if (port < 1) throw fail('value.below-minimum', 'port', { min: 1 });
+  if (port > 65535) throw fail('value.above-maximum', 'port', { max: 65535 });
+  return String(port);
+}
+
+function optionalText(field: string, value: unknown, max: number): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'string') throw fail('value.too-long', field, { maxLength: max, length: String(value).length });
+  return text(field, value, max);
+}
+
+function optionalBoolean(field: string, value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value !== 'boolean') throw fail('value.not-boolean', field);
+  return value;
+}
+
+function uuidList(field: string, value: unknown, bad: (item: string) => Error): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw fail('value.not-uuid', field);
+  const out: string[] = [];
+  for (const item of value) {
+    if (typeof item !== 'string' || !UUID.test(item)) throw bad(String(item));
+    const uuid = item.toLowerCase();
+    if (!out.includes(uuid)) out.push(uuid);
+  }
+  return out;
+}
+
+/** map[string]string as the seed has it; overAllocationThreshold is a decimal as text. */
+function checkAttributes(value: unknown, creating: boolean): Record<string, string> {
+  if (value === undefined || value === null) {
+    if (creating) throw fail('value.required', 'attributes');
+    return {};
+  }
+  if (typeof value !== 'object' || Array.isArray(value)) throw fail('value.not-object', 'attributes');
+  const out: Record<string, string> = {};
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    if (typeof v !== 'string') throw fail('value.not-object', 'attributes');
+    text('attributes', key, 64);
+    out[key] = text('attributes', v, 256);
+  }
+  const threshold = out.overAllocationThreshold;
+  if (threshold !== undefined && (!THRESHOLD.test(threshold) || Number(threshold) <= 0 || Number(threshold) > 1000)) {
+    throw fail('pool.threshold-invalid', 'attributes');
+  }
+  if (creating && threshold === undefined) out.overAllocationThreshold = DEFAULT_THRESHOLD;
+  return out;
+}
