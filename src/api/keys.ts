@@ -6,7 +6,8 @@
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ApiKey, ApiKeyService } from '../domain/api-keys.js';
-import { DomainError } from '../domain/errors.js';
+import { DomainError, fail } from '../domain/errors.js';
+import type { TenantService } from '../domain/tenants.js';
 import { requestErrorBody, sendNotFound, sendSanboxError } from './sanbox-errors.js';
 
 const keyView = {
@@ -43,8 +44,8 @@ function keyId(raw: string): number | null {
   return /^[1-9][0-9]{0,15}$/.test(raw) ? Number(raw) : null;
 }
 
-export async function keyRoutes(app: FastifyInstance, opts: { keys: ApiKeyService }): Promise<void> {
-  const { keys } = opts;
+export async function keyRoutes(app: FastifyInstance, opts: { keys: ApiKeyService; tenants: TenantService }): Promise<void> {
+  const { keys, tenants } = opts;
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.validation) {
       const v = error.validation[0];
@@ -66,12 +67,24 @@ export async function keyRoutes(app: FastifyInstance, opts: { keys: ApiKeyServic
     schema: {
       tags: ['sanbox'],
       summary: 'Create an API key; the answer carries it once, as `key`',
-      body: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string' } } },
+      body: {
+        type: 'object',
+        required: ['name'],
+        additionalProperties: false,
+        properties: { name: { type: 'string' }, tenant: { type: 'string', description: 'a tenant uuid: the key acts for that tenant only' } },
+      },
       response: { 201: { ...keyView, properties: { ...keyView.properties, key: { type: 'string' } } }, 400: errorView, 409: errorView },
     },
     handler: async (request, reply) => {
       try {
-        const { key, token } = keys.create(request.body as { name: unknown });
+        const body = request.body as { name: unknown; tenant?: string };
+        let tenantId: number | null = null;
+        if (body.tenant !== undefined) {
+          const tenant = tenants.byUuid(body.tenant);
+          if (!tenant) throw fail('tenant.unknown', 'tenant', { uuid: body.tenant });
+          tenantId = tenant.id;
+        }
+        const { key, token } = keys.create({ name: body.name, tenantId });
         request.log.info({ apiKey: key.id, name: key.name }, 'API key created');
         return reply.code(201).send({ ...view(key), key: token });
       } catch (e) {

@@ -82,7 +82,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     tenants: deps.services.tenants.list().map((t) => ({ uuid: t.uuid, name: t.name })),
   });
   await app.register(statusRoutes, { status: deps.status, site });
-  await app.register(keyRoutes, { keys: deps.services.apiKeys });
+  await app.register(keyRoutes, { keys: deps.services.apiKeys, tenants: deps.services.tenants });
   app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
   // sanbox's own routes and paths under no dialect's prefix; each dialect has its own.
   app.setErrorHandler((error: FastifyError, request, reply) => {

@@ -137,3 +137,26 @@ test('wrong keys count as failures for the throttle, a valid key is never refuse
     await slow.stop();
   }
 });
+
+test("a key scoped to a tenant: made with the tenant's uuid, shown with it, and refused by FreeNAS, which serves the default tenant", async () => {
+  const sb = await startSanbox();
+  try {
+    const blue = await sb.sanbox.services.tenants.create({ name: 'blue' });
+    const unknown = await sb.api('POST', '/api/keys', { name: 'nowhere', tenant: 'fab210d2-b9b8-4b0b-bd61-50812ce3d4d0' });
+    assert.equal(unknown.status, 400);
+    assert.equal(unknown.body.error.code, 'tenant.unknown');
+    assert.equal(unknown.body.error.field, 'tenant');
+    const scoped = await sb.api('POST', '/api/keys', { name: 'blue-ci', tenant: blue.uuid });
+    assert.equal(scoped.status, 201, scoped.text);
+    assert.equal(scoped.body.tenant, blue.uuid);
+    const asBlue = { auth: false, headers: { 'x-api-key': scoped.body.key } };
+    const refused = await sb.request('GET', `${FREENAS}/target/`, asBlue);
+    assert.equal(refused.status, 403);
+    assert.match(refused.body.error_message, /another tenant/);
+    const unscoped = (await sb.api('POST', '/api/keys', { name: 'default-ci' })).body.key;
+    assert.equal((await sb.request('GET', `${FREENAS}/target/`, { auth: false, headers: { 'x-api-key': unscoped } })).status, 200);
+    assert.equal((await sb.request('GET', '/api/status', asBlue)).status, 200, 'it is still a valid key');
+  } finally {
+    await sb.stop();
+  }
+});

@@ -12,6 +12,7 @@ import { freenasErrorHandler, type FreenasRequest } from '../../src/api/freenas/
 import { FREENAS_STATUS, freenasMessage } from '../../src/api/freenas/messages.js';
 import { SANBOX_STATUS, sendSanboxError } from '../../src/api/sanbox-errors.js';
 import { SCODES, chineseMessage } from '../../src/api/pools/scodes.js';
+import { POOL_STATUS, poolErrorHandler } from '../../src/api/pools/errors.js';
 
 const target = { kind: 'target', id: 1, name: 'disk0' } as const;
 const group = { kind: 'target-group', id: 2, targetId: 1, targetName: 'disk0' } as const;
@@ -213,6 +214,32 @@ test('the share-pool dialect gives every code its own non-zero scode and Chinese
     const cn = chineseMessage(example(code));
     assert.match(cn, /。$/, code);
     assert.doesNotMatch(cn, /undefined|\[object|NaN/, code);
+  }
+});
+
+test('the share-pool dialect renders every code in its envelope: scode, desc, both languages, its status', async () => {
+  const app = Fastify();
+  await app.register(async (pools) => {
+    pools.setErrorHandler(poolErrorHandler);
+    pools.get('/fail/:code', async (request) => {
+      throw example((request.params as { code: ErrorCode }).code);
+    });
+  });
+  const byKind = { invalid: 400, conflict: 409, referenced: 409, not_found: 404 };
+  try {
+    for (const code of ALL_ERROR_CODES) {
+      const r = await app.inject({ method: 'GET', url: `/fail/${code}` });
+      assert.equal(r.statusCode, byKind[kindOf(code)], code);
+      assert.equal(POOL_STATUS[code], byKind[kindOf(code)], code);
+      const e = example(code);
+      assert.deepEqual(
+        r.json(),
+        { scode: SCODES[code], desc: `${code}: pool_name`, message: e.message, message_cn: chineseMessage(e), stack: null, data: null },
+        code,
+      );
+    }
+  } finally {
+    await app.close();
   }
 });
 

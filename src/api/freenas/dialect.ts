@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DomainServices } from '../../domain/services.js';
+import { DEFAULT_TENANT_ID } from '../../domain/tenants.js';
 import { defineDialect, type Dialect } from '../http/dialect.js';
 import { freenasErrorHandler } from './error-handler.js';
 import { notFoundBody } from './errors.js';
@@ -30,8 +31,16 @@ const FREENAS = {
 };
 
 /** What every FreeNAS route has: the field map for its errors, and Tastypie's Vary. */
-function tastypieReplies(app: FastifyInstance): void {
+function tastypieReplies(app: FastifyInstance, services: DomainServices): void {
   app.decorateRequest('freenasFields', null);
+  // FreeNAS serves the default tenant: a key scoped to another tenant may not act here.
+  const defaultTenant = services.tenants.get(DEFAULT_TENANT_ID).uuid;
+  app.addHook('preValidation', async (request, reply) => {
+    const p = request.principal;
+    if (p?.kind === 'key' && p.tenant !== null && p.tenant !== defaultTenant) {
+      return reply.code(403).send({ error_message: "This API key acts for another tenant; the FreeNAS API serves the default tenant's configuration only." });
+    }
+  });
   app.addHook('onSend', async (request, reply, payload) => {
     // Tastypie's resources vary by Accept; Django's 404 for a path no resource serves does not.
     if (!request.is404) reply.header('Vary', 'Accept');
@@ -44,7 +53,7 @@ export const freenasDialects: readonly Dialect<FreenasOptions>[] = [
     ...FREENAS,
     prefix: FREENAS_PREFIX,
     routes: (app, { services }) => {
-      tastypieReplies(app);
+      tastypieReplies(app, services);
       iscsiRoutes(app, services);
     },
   }),
@@ -52,7 +61,7 @@ export const freenasDialects: readonly Dialect<FreenasOptions>[] = [
     ...FREENAS,
     prefix: SERVICES_PREFIX,
     routes: (app, { services }) => {
-      tastypieReplies(app);
+      tastypieReplies(app, services);
       registerServices(app, services.serviceSwitch);
     },
   }),
