@@ -342,3 +342,33 @@ test('a new database has the default tenant, switched on', () => {
     store.close();
   }
 });
+
+test("migration 5 keeps a version 4 database's pools: each a configured disk pool with a v4 uuid, its directory its source", () => {
+  const file = path.join(dir, 'v4.db');
+  const v4 = openDatabase(
+    file,
+    MIGRATIONS.filter((m) => m.version <= 4),
+  );
+  v4.exec(`INSERT INTO pools (name, path) VALUES ('default', '/var/sanbox/pools/default'), ('tank', '/srv/tank');`);
+  v4.close();
+  const store = new ConfigStore(openDatabase(file));
+  try {
+    const pools = store.listPools();
+    assert.deepEqual(
+      pools.map((p) => [p.name, p.type, p.path, p.source, p.configured, p.attributes, p.health]),
+      [
+        ['default', 'disk', '/var/sanbox/pools/default', '/var/sanbox/pools/default', true, { overAllocationThreshold: '1.0' }, 'healthy'],
+        ['tank', 'disk', '/srv/tank', '/srv/tank', true, { overAllocationThreshold: '1.0' }, 'healthy'],
+      ],
+    );
+    for (const p of pools) assert.match(p.uuid, UUID_V4);
+    assert.notEqual(pools[0]!.uuid, pools[1]!.uuid);
+    const site = store.siteIdentity();
+    assert.deepEqual(store.siteIdentity(), site, 'the site uuids are made once and kept');
+    store.upsertConfiguredPool('tank', '/srv/tank2');
+    assert.equal(store.poolByName('tank')!.path, '/srv/tank2', 'the settings keep a configured pool in step');
+    assert.equal(store.poolByName('tank')!.uuid, pools[1]!.uuid, 'with its uuid');
+  } finally {
+    store.close();
+  }
+});
