@@ -18,6 +18,7 @@ import { settleAdminCredential } from './api/auth/admin-credential.js';
 import { buildApi } from './api/server.js';
 import type { ThrottleOptions } from './api/auth/throttle.js';
 import { DataPlane } from './dataplane/data-plane.js';
+import type { ArraySessionOptions } from './dataplane/array-sessions.js';
 
 export const DATABASE_FILE = 'sanbox.db';
 export const DEFAULT_POOL = 'default';
@@ -32,6 +33,8 @@ export interface SanboxPorts {
   maxQueuedPasswordChecks?: number;
   /** How often the data plane looks for missing backing files again (default 2 s; tests go faster). */
   mediumRecheckMs?: number;
+  /** The bounds and retries of the sessions to iscsi pools' arrays (tests shorten them). */
+  arrays?: Partial<ArraySessionOptions>;
 }
 
 export interface Sanbox {
@@ -54,14 +57,23 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
   const store = new ConfigStore(openDatabase(path.join(config.dataDir, DATABASE_FILE)));
   let http: FastifyInstance | null = null;
   // The real data plane unless a caller plugs its own applier in (API-only tests do).
-  const dataPlane = ports.applier ? null : new DataPlane(logger, config.iscsi, ports.mediumRecheckMs);
+  const dataPlane = ports.applier ? null : new DataPlane(logger, config.iscsi, ports.mediumRecheckMs, ports.arrays);
   const applier = ports.applier ?? dataPlane ?? noopApplier;
   const liveStatus = ports.status ?? dataPlane ?? noStatus;
   try {
     store.transaction(() => {
       for (const p of pools) store.upsertConfiguredPool(p.name, p.path);
     });
-    const services = createDomainServices(store, applier, logger, new HostStorage(), dataPlane ? (tenantId) => dataPlane.iscsiRunning(tenantId) : null);
+    // iscsi pools need the data plane: it keeps their sessions to the arrays.
+    const storage = new HostStorage(new Set(dataPlane ? ['disk', 'iscsi'] : ['disk']));
+    const services = createDomainServices(
+      store,
+      applier,
+      logger,
+      storage,
+      dataPlane ? (tenantId) => dataPlane.iscsiRunning(tenantId) : null,
+      dataPlane?.arrays ?? null,
+    );
     services.globals.ensureDefaults();
     const admin = store.transaction(() => settleAdminCredential(store, config.dataDir, config.adminUser, config.adminPassword));
     if (admin.generated) {

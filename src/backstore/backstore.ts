@@ -6,6 +6,8 @@
  * layer has already checked them against `sizeBytes`. A failed I/O rejects with an Error
  * whose `code` is the errno name (EIO, ENOSPC, ...) so the SCSI layer can map it to sense.
  */
+import type { BlockTransport } from './transport.js';
+
 export interface Backstore {
   readonly kind: BackstoreKind;
   /** Current size in bytes; `refreshSize()` re-reads it after the extent grows. */
@@ -32,7 +34,8 @@ export interface Backstore {
   resize?(sizeBytes: number): Promise<number>;
   /**
    * File and block backstores: false once the path no longer names the open medium
-   * (deleted, replaced, its pool unmounted). Absent: the medium cannot go away.
+   * (deleted, replaced, its pool unmounted); a range: while its remote medium is
+   * unreachable. Absent: the medium cannot go away.
    */
   stillAtPath?(): boolean;
   close(): Promise<void>;
@@ -59,8 +62,9 @@ export class MediumEndError extends Error {
 export type BackstoreKind = 'file' | 'block' | 'memory' | 'null' | 'range';
 
 /** What the data plane knows when it opens a backstore for an extent. */
-export interface BackstoreSpec {
-  /** Not range: a range needs its pool's open transport, which no spec names yet. */
+export type BackstoreSpec = MediumSpec | RangeSpec;
+
+interface MediumSpec {
   kind: Exclude<BackstoreKind, 'range'>;
   /** file: image path; block: device path; memory/null: unused. */
   path?: string;
@@ -69,3 +73,21 @@ export interface BackstoreSpec {
   /** Open read-only (the LU is write-protected). */
   readOnly?: boolean;
 }
+
+/** An extent carved out of a pool's transport (its remote LUN): [offset, offset + sizeBytes). */
+export interface RangeSpec {
+  kind: 'range';
+  /** The pool whose transport the range is on, as the transport lookup knows it. */
+  pool: string;
+  offset: number;
+  /** The extent's size; the range holds the whole blocks of the medium in it. */
+  sizeBytes: number;
+  /** The logical unit's block size: the medium's must divide it. */
+  blockSize: number;
+  /** The extent's path, which names it only (for status). */
+  path?: string;
+  readOnly?: boolean;
+}
+
+/** The open transport of a pool, or an Error (code ENOTCONN) saying why there is none. */
+export type TransportLookup = (pool: string) => BlockTransport;

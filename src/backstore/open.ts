@@ -1,9 +1,13 @@
-/** openBackstore: the one way the data plane turns a BackstoreSpec into bytes. Files and devices must exist. */
-import type { Backstore, BackstoreSpec } from './backstore.js';
+/**
+ * openBackstore: the one way the data plane turns a BackstoreSpec into bytes. Files and
+ * devices must exist; a range needs its pool's transport open and reachable.
+ */
+import type { Backstore, BackstoreSpec, RangeSpec, TransportLookup } from './backstore.js';
 import { openFileBackstore } from './file.js';
 import { MemoryBackstore, NullBackstore } from './memory.js';
+import { RangeBackstore } from './range.js';
 
-export async function openBackstore(spec: BackstoreSpec): Promise<Backstore> {
+export async function openBackstore(spec: BackstoreSpec, transports?: TransportLookup): Promise<Backstore> {
   switch (spec.kind) {
     case 'file':
     case 'block':
@@ -13,7 +17,24 @@ export async function openBackstore(spec: BackstoreSpec): Promise<Backstore> {
       return new MemoryBackstore(spec.sizeBytes);
     case 'null':
       return new NullBackstore(spec.sizeBytes);
+    case 'range':
+      return openRange(spec, transports);
     default:
       throw Object.assign(new Error(`unknown backstore kind ${String((spec as { kind: unknown }).kind)}`), { code: 'EINVAL' });
   }
+}
+
+function openRange(spec: RangeSpec, transports: TransportLookup | undefined): RangeBackstore {
+  if (!transports) throw Object.assign(new Error('no transports to carve ranges from'), { code: 'ENOTCONN' });
+  const t = transports(spec.pool);
+  const h = t.health();
+  if (h.state === 'unreachable') {
+    throw Object.assign(new Error(`the pool's array is unreachable since ${new Date(h.since).toISOString()}: ${h.lastError ?? 'no connection'}`), {
+      code: 'ENOTCONN',
+    });
+  }
+  if (spec.blockSize % t.blockSize !== 0) {
+    throw Object.assign(new Error(`the extent's ${spec.blockSize}-byte blocks are not whole blocks of the array's ${t.blockSize}`), { code: 'EINVAL' });
+  }
+  return new RangeBackstore(t, spec.offset, spec.sizeBytes - (spec.sizeBytes % t.blockSize));
 }

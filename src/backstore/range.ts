@@ -2,7 +2,8 @@
  * A backstore that is a byte range of a block transport (one extent carved out of a
  * remote LUN). Offsets are translated and bounds-checked here, so an extent can never
  * touch a neighbour's bytes whatever the layers above ask. The transport belongs to its
- * pool and outlives the range: close() ends this view only.
+ * pool and outlives the range: close() ends this view only. The range grows when its
+ * extent does (resize), into bytes its pool has made sure are free.
  */
 import type { Backstore, BackstoreKind } from './backstore.js';
 import type { BlockTransport, TransportHealth } from './transport.js';
@@ -23,28 +24,51 @@ function ebadf(): Error {
   return Object.assign(new Error('backstore is closed'), { code: 'EBADF' });
 }
 
+/** The length of a valid range at `start`: positive, on the medium's blocks, inside it. */
+function checkedRange(transport: BlockTransport, start: number, length: number): number {
+  const bs = transport.blockSize;
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(length) || start < 0 || length <= 0) {
+    throw new RangeBoundsError(`range ${start}+${length} is not a positive byte range`);
+  }
+  if (start % bs !== 0 || length % bs !== 0) throw new RangeBoundsError(`range ${start}+${length} is not aligned to ${bs}-byte blocks`);
+  if (start + length > transport.sizeBytes) {
+    throw new RangeBoundsError(`range ${start}+${length} ends past the medium's ${transport.sizeBytes} bytes`);
+  }
+  return length;
+}
+
 export class RangeBackstore implements Backstore {
   readonly kind: BackstoreKind = 'range';
   #closed = false;
+  #length: number;
 
   constructor(
     private readonly transport: BlockTransport,
     /** Where the range starts on the medium, in bytes. */
     readonly start: number,
-    readonly length: number,
+    length: number,
   ) {
-    const bs = transport.blockSize;
-    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(length) || start < 0 || length <= 0) {
-      throw new RangeBoundsError(`range ${start}+${length} is not a positive byte range`);
-    }
-    if (start % bs !== 0 || length % bs !== 0) throw new RangeBoundsError(`range ${start}+${length} is not aligned to ${bs}-byte blocks`);
-    if (start + length > transport.sizeBytes) {
-      throw new RangeBoundsError(`range ${start}+${length} ends past the medium's ${transport.sizeBytes} bytes`);
-    }
+    this.#length = checkedRange(transport, start, length);
+  }
+
+  get length(): number {
+    return this.#length;
   }
 
   get sizeBytes(): number {
-    return this.length;
+    return this.#length;
+  }
+
+  /** The extent grew: the range takes `sizeBytes` in whole blocks of the medium. Returns the new size. */
+  async resize(sizeBytes: number): Promise<number> {
+    if (this.#closed) throw ebadf();
+    this.#length = checkedRange(this.transport, this.start, sizeBytes - (sizeBytes % this.transport.blockSize));
+    return this.#length;
+  }
+
+  /** false while the medium is unreachable: the LU answers NOT READY rather than fail every command. */
+  stillAtPath(): boolean {
+    return this.transport.health().state !== 'unreachable';
   }
 
   /** The medium's connection, for status. */
@@ -90,7 +114,7 @@ export class RangeBackstore implements Backstore {
   /** The range is fixed by its pool; the medium growing does not grow it. */
   async refreshSize(): Promise<number> {
     if (this.#closed) throw ebadf();
-    return this.length;
+    return this.#length;
   }
 
   async close(): Promise<void> {
@@ -99,8 +123,8 @@ export class RangeBackstore implements Backstore {
 
   #check(offset: number, length: number): Error | null {
     if (this.#closed) return ebadf();
-    if (!Number.isSafeInteger(offset) || offset < 0 || length < 0 || offset + length > this.length) {
-      return new RangeBoundsError(`I/O at ${offset}+${length} is outside the range's ${this.length} bytes`);
+    if (!Number.isSafeInteger(offset) || offset < 0 || length < 0 || offset + length > this.#length) {
+      return new RangeBoundsError(`I/O at ${offset}+${length} is outside the range's ${this.#length} bytes`);
     }
     const bs = this.transport.blockSize;
     if (offset % bs !== 0 || length % bs !== 0) return new RangeBoundsError(`I/O at ${offset}+${length} is not aligned to ${bs}-byte blocks`);

@@ -10,6 +10,7 @@ import type { ConfigApplier, LiveStatus, LiveStatusSource } from '../domain/port
 import type { PortalContext } from '../iscsi/catalog.js';
 import { IscsiTargetServer } from '../iscsi/target-server.js';
 import type { IscsiLimits } from '../iscsi/limits.js';
+import { ArraySessions, type ArraySessionOptions } from './array-sessions.js';
 import { desiredState, planKey, type TargetPlan } from './desired-state.js';
 import { LiveCatalog } from './live-catalog.js';
 import { PortalListeners } from './listeners.js';
@@ -25,6 +26,8 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
   private readonly iscsi: IscsiTargetServer;
   private readonly listeners: PortalListeners;
   private readonly lus: LogicalUnits;
+  /** The sessions to the arrays behind iscsi pools: the domain's ArrayLinks port. */
+  readonly arrays: ArraySessions;
   private previous = new Map<string, { plan: TargetPlan; luns: Map<number, LogicalUnit> }>();
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -37,12 +40,14 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
   /**
    * `limits`: the iSCSI target's process-wide limits. `mediumRecheckMs`: how often offline
    * extents are looked for again (and online ones checked for a file deleted under them);
-   * a restored file is served within that time.
+   * a restored file is served within that time. `arrays`: the bounds and retries of the
+   * sessions to iscsi pools' arrays.
    */
   constructor(
     private readonly log: Logger,
     limits: Partial<IscsiLimits> = {},
     mediumRecheckMs = MEDIUM_RECHECK_MS,
+    arrays: Partial<ArraySessionOptions> = {},
   ) {
     const catalogView = {
       globals: () => this.current().globals(),
@@ -52,7 +57,9 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
     };
     this.iscsi = new IscsiTargetServer({ catalog: catalogView, logger: log.child({ layer: 'iscsi' }), limits });
     this.listeners = new PortalListeners((socket: net.Socket, portal: PortalContext) => this.accept(socket, portal), log.child({ layer: 'portal' }));
-    this.lus = new LogicalUnits(log.child({ layer: 'lu' }));
+    // A session that comes, goes or changes health brings its extents on- or offline at once.
+    this.arrays = new ArraySessions(log.child({ layer: 'array' }), () => this.recheckMedia(), arrays);
+    this.lus = new LogicalUnits(log.child({ layer: 'lu' }), (pool) => this.arrays.transport(pool));
     this.mediumTimer = setInterval(() => this.recheckMedia(), mediumRecheckMs);
     this.mediumTimer.unref();
   }
@@ -85,6 +92,7 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
     await this.listeners.closeAll();
     await this.iscsi.close();
     await this.lus.closeAll();
+    await this.arrays.closeAll();
   }
 
   /** Queued behind reconciles, so it never races one; at most one waits at a time. */
@@ -115,6 +123,7 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
   private async reconcile(snapshot: ConfigSnapshot): Promise<void> {
     if (this.stopped) return;
     const state = desiredState(snapshot);
+    this.arrays.reconcile(snapshot.pools);
     const lus = await this.lus.reconcile(state.lus);
     const next = new Map<string, { plan: TargetPlan; luns: Map<number, LogicalUnit> }>();
     for (const plan of state.targets) {

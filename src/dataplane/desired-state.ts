@@ -86,6 +86,7 @@ export function desiredState(snap: ConfigSnapshot): DesiredState {
     list.push(g);
     targetGroups.set(g.targetId, list);
   }
+  const poolUuids = new Map(snap.pools.map((p) => [p.id, p.uuid]));
   const lus = new Map<string, WantedLu>();
   const targets: TargetPlan[] = [];
   for (const t of snap.targets) {
@@ -100,7 +101,7 @@ export function desiredState(snap: ConfigSnapshot): DesiredState {
       if (m.targetId !== t.id) continue;
       const extent = extents.get(m.extentId);
       if (!extent) continue;
-      const wanted = wantedLu(t, extent, m.lun);
+      const wanted = wantedLu(t, extent, m.lun, poolUuids);
       if (!lus.has(wanted.key)) lus.set(wanted.key, wanted);
       luns.set(m.lun, wanted.key);
     }
@@ -155,13 +156,13 @@ function authPolicy(method: AuthPolicy['method'], tag: number | null, tenantId: 
  * One LU per extent, block size and write mode: two targets sharing an extent with the
  * same settings share the LU (and so its reservations and unit attentions).
  */
-function wantedLu(t: Target, e: Extent, lun: number): WantedLu {
+function wantedLu(t: Target, e: Extent, lun: number, poolUuids: ReadonlyMap<number, string>): WantedLu {
   const blockSize = e.blockSize ?? t.blockSize;
   const readOnly = t.readOnly || e.readOnly;
   // The unit serial comes from the target (VPD 80h); a target's later LUNs get a suffix so
   // that two LUs never share a serial, unless the extent sets its own.
   const serial = e.serial ?? (lun === 0 ? t.serial : `${t.serial}-${lun}`);
-  const backstore = backstoreFor(e, readOnly);
+  const backstore = backstoreFor(e, readOnly, blockSize, poolUuids);
   return {
     key: `${e.id}/${blockSize}/${readOnly ? 'ro' : 'rw'}/${serial}`,
     extent: { id: e.id, name: e.name },
@@ -180,8 +181,15 @@ function wantedLu(t: Target, e: Extent, lun: number): WantedLu {
   };
 }
 
-/** A Device extent on /dev/zero is served by the null backstore (for benchmarks). */
-function backstoreFor(e: Extent, readOnly: boolean): BackstoreSpec {
+/**
+ * A Device extent on /dev/zero is served by the null backstore (for benchmarks); an
+ * extent carved out of a pool by a range of the pool's transport (by the pool's uuid).
+ */
+function backstoreFor(e: Extent, readOnly: boolean, blockSize: number, poolUuids: ReadonlyMap<number, string>): BackstoreSpec {
+  if (e.poolRange) {
+    const pool = poolUuids.get(e.poolRange.poolId) ?? `pool ${e.poolRange.poolId}`;
+    return { kind: 'range', pool, offset: e.poolRange.offset, sizeBytes: e.sizeBytes, blockSize, path: e.path, readOnly };
+  }
   if (e.type === 'Device' && e.path === '/dev/zero') return { kind: 'null', sizeBytes: e.sizeBytes, readOnly };
   if (e.type === 'Device') return { kind: 'block', path: e.path, sizeBytes: e.sizeBytes, readOnly };
   return { kind: 'file', path: e.path, sizeBytes: e.sizeBytes, readOnly };

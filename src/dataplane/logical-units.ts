@@ -8,12 +8,14 @@
  * recheck() (the data plane runs it every few seconds and at every reconcile) brings it
  * back when the file is there again, takes an LU offline whose path no longer names the
  * file it has open, and lets an online LU re-read its size (a file truncated or grown
- * behind sanbox's back). Nothing here creates a file.
+ * behind sanbox's back). Nothing here creates a file. An extent carved out of an iscsi
+ * pool is offline the same way while its pool has no session to the array, or the array
+ * stayed away past the bound, and online again once it is back.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { Backstore, BackstoreSpec } from '../backstore/backstore.js';
+import type { Backstore, BackstoreSpec, TransportLookup } from '../backstore/backstore.js';
 import { openBackstore } from '../backstore/open.js';
 import type { ExtentStatus } from '../domain/ports.js';
 import { createLogicalUnit } from '../scsi/logical-unit.js';
@@ -50,7 +52,11 @@ interface OpenLu {
 export class LogicalUnits {
   private readonly open = new Map<string, OpenLu>();
 
-  constructor(private readonly log: Logger) {}
+  /** `transports`: the open transports of pools, for extents carved out of them. */
+  constructor(
+    private readonly log: Logger,
+    private readonly transports?: TransportLookup,
+  ) {}
 
   /** Returns key -> LU for every wanted LU, online or not. */
   async reconcile(wanted: readonly WantedLu[]): Promise<Map<string, LogicalUnit>> {
@@ -92,7 +98,8 @@ export class LogicalUnits {
   }
 
   private async ensure(w: WantedLu): Promise<LogicalUnit> {
-    const specKey = JSON.stringify([w.identity, w.backstore.kind, w.backstore.path ?? null, w.backstore.readOnly ?? false]);
+    const where = w.backstore.kind === 'range' ? [w.backstore.pool, w.backstore.offset] : (w.backstore.path ?? null);
+    const specKey = JSON.stringify([w.identity, w.backstore.kind, where, w.backstore.readOnly ?? false]);
     const existing = this.open.get(w.key);
     if (existing && existing.specKey === specKey) {
       existing.wanted = w;
@@ -114,14 +121,14 @@ export class LogicalUnits {
 
   private async tryOpen(w: WantedLu): Promise<{ backstore: Backstore | null; offline: Offline | null }> {
     try {
-      return { backstore: await openBackstore(w.backstore), offline: null };
+      return { backstore: await openBackstore(w.backstore, this.transports), offline: null };
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       const target = w.backstore.path ?? null;
       return {
         backstore: null,
         offline: {
-          missing: target && (e.code === 'ENOENT' || e.code === 'ENOTDIR') ? firstMissing(target) : null,
+          missing: target && w.backstore.kind !== 'range' && (e.code === 'ENOENT' || e.code === 'ENOTDIR') ? firstMissing(target) : null,
           error: e.code ? `${e.code}: ${e.message}` : e.message,
           since: new Date().toISOString(),
         },
@@ -150,7 +157,7 @@ export class LogicalUnits {
       entry.offline = null;
       this.log.info(
         { extent: entry.wanted.extent.name, path: entry.wanted.backstore.path, offlineSince: wasOffline?.since },
-        'extent is online: its backing file is there again',
+        entry.wanted.backstore.kind === 'range' ? "extent is online: its pool's array is there again" : 'extent is online: its backing file is there again',
       );
       return;
     }
@@ -163,9 +170,11 @@ export class LogicalUnits {
     const o = entry.offline!;
     this.log.warn(
       { extent: entry.wanted.extent.name, lu: entry.wanted.key, path: entry.wanted.backstore.path, missing: o.missing, err: o.error },
-      o.missing
-        ? 'extent is offline: its backing file is missing; the LUN answers NOT READY until it is back'
-        : 'extent is offline: its backing file cannot be opened; the LUN answers NOT READY until it can',
+      entry.wanted.backstore.kind === 'range'
+        ? "extent is offline: its pool's array cannot be reached; the LUN answers NOT READY until it can"
+        : o.missing
+          ? 'extent is offline: its backing file is missing; the LUN answers NOT READY until it is back'
+          : 'extent is offline: its backing file cannot be opened; the LUN answers NOT READY until it can',
     );
   }
 

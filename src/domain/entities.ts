@@ -160,6 +160,12 @@ export interface Extent extends Owned {
    * opens `path`.
    */
   displayPath?: string;
+  /**
+   * An extent carved out of a pool that is one device (an iscsi pool's remote LUN): its
+   * bytes are [offset, offset + sizeBytes) of the pool's LUN, and `path` is the virtual
+   * /mnt/<pool>/<name> the client gave. Absent for image files and devices.
+   */
+  poolRange?: { poolId: number; offset: number };
 }
 
 /** A target-to-extent mapping: the extent is LUN `lun` of the target. */

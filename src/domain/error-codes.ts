@@ -165,6 +165,18 @@ export const ERROR_CODES = {
   'file.grow-failed': spec<{ reason: string }>('invalid', (p) => `The file cannot be grown: ${p.reason}.`),
   'device.missing': spec<{ path: string }>('invalid', (p) => `The device ${p.path} does not exist.`),
   'device.not-block': spec<{ path: string }>('invalid', (p) => `${p.path} is not a block device.`),
+  'extent.no-room-to-grow': spec<{ pool: string; size: number; room: number }>(
+    'invalid',
+    (p) => `The extent can grow only into the free space right after it in pool "${p.pool}": at most ${p.room} bytes, not ${p.size}.`,
+  ),
+  'extent.pool-change-refused': spec(
+    'invalid',
+    () => 'An extent carved from an iSCSI pool stays there, and no other extent moves into one: its bytes would not follow.',
+  ),
+  'extent.range-zero-failed': spec<{ pool: string; reason: string }>(
+    'invalid',
+    (p) => `The extent's range of pool "${p.pool}" could not be zeroed before use: ${p.reason}.`,
+  ),
 
   // Pools and the site they belong to.
   'site.cluster-unknown': spec<{ uuid: string }>('invalid', (p) => `Cluster ${p.uuid} is not this one.`),
@@ -187,6 +199,20 @@ export const ERROR_CODES = {
   ),
   'pool.name-mismatch': spec<{ name: string }>('invalid', (p) => `The pool is not named "${p.name}".`),
   'pool.offline': spec<{ pool: string; reason: string }>('invalid', (p) => `Pool "${p.pool}" is offline: ${p.reason}.`),
+  'pool.source-not-iqn': spec(
+    'invalid',
+    () => "The source names the array's target (iqn., eui. or naa.), optionally followed by /<LUN>, e.g. iqn.2026-11.com.example:array/1.",
+  ),
+  'pool.source-lun-invalid': spec<{ max: number }>('invalid', (p) => `The LUN after the target name is a whole number from 0 to ${p.max}.`),
+  'pool.array-lun-taken': spec<{ pool: string }>('conflict', (p) => `That LUN of that array is already pool "${p.pool}".`),
+  'pool.array-unreachable': spec<{ address: string; reason: string }>('invalid', (p) => `The array at ${p.address} does not answer: ${p.reason}.`),
+  'pool.array-auth-failed': spec<{ reason: string }>('invalid', (p) => `The array refused sanbox's login: ${p.reason}.`),
+  'pool.array-target-unknown': spec<{ target: string; reason: string }>('invalid', (p) => `The array has no target ${p.target}: ${p.reason}.`),
+  'pool.array-lun-unusable': spec<{ lun: number; reason: string }>('invalid', (p) => `LUN ${p.lun} of the array cannot hold a pool: ${p.reason}.`),
+  'pool.no-free-range': spec<{ pool: string; size: number; largest: number }>(
+    'invalid',
+    (p) => `Pool "${p.pool}" has no free range of ${p.size} bytes (the largest is ${p.largest} bytes).`,
+  ),
 
   // Tenants.
   'tenant.move-refused': spec('invalid', () => 'An object cannot move to another tenant.'),

@@ -3,6 +3,9 @@
  * (created at the requested size, or adopted when the file exists; growing is allowed,
  * shrinking is not). Creating an extent (or pointing it at a new path) is the only thing
  * that creates an image; an extent whose own image went missing stays without one.
+ * A File extent whose /mnt/<pool>/<name> path names a pool without a directory (an iscsi
+ * pool) is carved out of the pool's LUN instead: a byte range, zeroed before it is
+ * committed, growing only in place, freed when the extent is deleted.
  * Device extents name an existing block device. ZFS volumes need ZFS.
  */
 import { randomUUID } from 'node:crypto';
@@ -16,6 +19,7 @@ import { blockDeviceSize, createSparseFile, growFile, inspectFile, zfsPresent, t
 import type { Mutations } from './mutations.js';
 import { generateNaa, parseNaa } from './naa.js';
 import { resolvePoolPath } from './pool-paths.js';
+import { isCarved } from './pool-ranges.js';
 import { choice, intInRange, noControlCharacters, text } from './rules.js';
 import { parseSize } from './size.js';
 import { keepTenant, ownerTenant } from './tenants.js';
@@ -45,10 +49,16 @@ export const NULL_DEVICE = '/dev/zero';
 export const EXTENT_BLOCK_SIZES = [512, 4096] as const;
 export const RPM_CHOICES = ['Unknown', 'SSD', '5400', '7200', '10000', '15000'] as const;
 
-/** The rule extents grow under: their pool's over-allocation threshold (pools.ts). */
+/** The rules extents grow under: their pool's over-allocation threshold, and a carved pool's ranges (pools.ts). */
 export interface PoolRoom {
   assertRoomFor(pool: Pool, extraBytes: number, field: string): void;
+  carve(pool: Pool, sizeBytes: number, field: string, at?: number): number;
+  assertRoomToGrow(pool: Pool, extent: Extent, sizeBytes: number, field: string): void;
+  exclusive<T>(pool: Pool, work: () => Promise<T>): Promise<T>;
+  zero(pool: Pool, offset: number, length: number): Promise<void>;
 }
+
+const noUndo = (): void => {};
 
 export class ExtentService {
   constructor(
@@ -66,46 +76,92 @@ export class ExtentService {
     return extent;
   }
 
-  create(input: ExtentInput): Promise<Extent> {
-    return this.m.run((onRollback) => {
-      const base = {
-        ...EXTENT_DEFAULTS,
-        uuid: randomUUID(),
-        tenantId: ownerTenant(this.m.store, input.tenantId),
-        name: input.name ?? '',
-        type: (input.type ?? 'File') as ExtentType,
-        path: '',
-        sizeBytes: 0,
-        sizeText: input.size ?? '0',
-        naa: '',
-      };
-      const extent = this.applyOptions(base, input);
-      extent.naa = input.naa !== undefined ? this.checkNaa(input.naa, null) : this.uniqueNaa();
-      this.checkCommon(extent, null);
-      if (input.path === undefined || input.path.trim() === '') throw fail('value.required', 'path');
-      this.placeStorage(extent, input.path, null, onRollback);
-      const id = this.m.store.insertExtent(extent);
-      return { id, ...extent };
+  async create(input: ExtentInput): Promise<Extent> {
+    const pool = this.carvedPoolOf(input.type ?? 'File', input.path);
+    if (!pool) return this.m.run((onRollback) => this.insert(this.draft(input, onRollback)));
+    // The range is zeroed between the plan and the commit, the pool's carving held meanwhile.
+    const room = this.carvingRoom(pool);
+    return room.exclusive(pool, async () => {
+      const planned = this.draft(input, noUndo);
+      await room.zero(pool, planned.poolRange!.offset, planned.sizeBytes);
+      return this.m.run(() => this.insert(this.draft(input, noUndo, planned.poolRange!.offset)));
     });
   }
 
-  update(id: number, input: ExtentInput): Promise<Extent> {
-    return this.m.run((onRollback) => {
-      const current = this.get(id);
-      keepTenant(input.tenantId, current.tenantId);
-      const next = this.applyOptions({ ...current }, input) as Extent;
-      if (input.name !== undefined) next.name = input.name;
-      if (input.type !== undefined) next.type = input.type as ExtentType;
-      if (input.size !== undefined) next.sizeText = input.size;
-      if (input.naa !== undefined) next.naa = this.checkNaa(input.naa, id);
-      this.checkCommon(next, id);
-      const storageChanged = input.path !== undefined || input.size !== undefined || input.type !== undefined;
-      if (storageChanged) {
-        this.placeStorage(next, input.path ?? current.displayPath ?? current.path, current, onRollback);
-      }
-      this.m.store.updateExtent(next);
-      return next;
+  async update(id: number, input: ExtentInput): Promise<Extent> {
+    const range = this.get(id).poolRange;
+    const pool = range ? this.m.store.listPools().find((p) => p.id === range.poolId) : undefined;
+    if (!pool) return this.m.run((onRollback) => this.save(this.revise(id, input, onRollback)));
+    const room = this.carvingRoom(pool);
+    return room.exclusive(pool, async () => {
+      const before = this.get(id);
+      const planned = this.revise(id, input, noUndo);
+      // Growing: the bytes it grows into are zeroed first, as a new range's are.
+      if (planned.sizeBytes > before.sizeBytes) await room.zero(pool, range!.offset + before.sizeBytes, planned.sizeBytes - before.sizeBytes);
+      return this.m.run(() => this.save(this.revise(id, input, noUndo)));
     });
+  }
+
+  private draft(input: ExtentInput, onRollback: (u: Undo) => void, at?: number): Omit<Extent, 'id'> {
+    const base = {
+      ...EXTENT_DEFAULTS,
+      uuid: randomUUID(),
+      tenantId: ownerTenant(this.m.store, input.tenantId),
+      name: input.name ?? '',
+      type: (input.type ?? 'File') as ExtentType,
+      path: '',
+      sizeBytes: 0,
+      sizeText: input.size ?? '0',
+      naa: '',
+    };
+    const extent = this.applyOptions(base, input);
+    extent.naa = input.naa !== undefined ? this.checkNaa(input.naa, null) : this.uniqueNaa();
+    this.checkCommon(extent, null);
+    if (input.path === undefined || input.path.trim() === '') throw fail('value.required', 'path');
+    this.placeStorage(extent, input.path, null, onRollback, at);
+    return extent;
+  }
+
+  private insert(extent: Omit<Extent, 'id'>): Extent {
+    const id = this.m.store.insertExtent(extent);
+    return { id, ...extent };
+  }
+
+  private revise(id: number, input: ExtentInput, onRollback: (u: Undo) => void): Extent {
+    const current = this.get(id);
+    keepTenant(input.tenantId, current.tenantId);
+    const next = this.applyOptions({ ...current }, input) as Extent;
+    if (input.name !== undefined) next.name = input.name;
+    if (input.type !== undefined) next.type = input.type as ExtentType;
+    if (input.size !== undefined) next.sizeText = input.size;
+    if (input.naa !== undefined) next.naa = this.checkNaa(input.naa, id);
+    this.checkCommon(next, id);
+    const storageChanged = input.path !== undefined || input.size !== undefined || input.type !== undefined;
+    if (storageChanged) {
+      this.placeStorage(next, input.path ?? current.displayPath ?? current.path, current, onRollback);
+    }
+    return next;
+  }
+
+  private save(extent: Extent): Extent {
+    this.m.store.updateExtent(extent);
+    return extent;
+  }
+
+  /** The carved pool a new File extent's path names, or null (any bad path is refused later, in context). */
+  private carvedPoolOf(type: string, requested: string | undefined): Pool | null {
+    if (type !== 'File' || requested === undefined) return null;
+    try {
+      const { pool } = resolvePoolPath('path', requested, this.m.store.listPools());
+      return isCarved(pool) ? pool : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private carvingRoom(pool: Pool): PoolRoom {
+    if (!this.room) throw fail('pool.unavailable', 'path', { pool: pool.name });
+    return this.room;
   }
 
   delete(id: number): Promise<void> {
@@ -116,7 +172,8 @@ export class ExtentService {
         const referrers = luns.map((l): Referrer => ({ kind: 'lun', id: l.id, targetId: l.targetId, lun: l.lun }));
         throw fail('reference.in-use', '__all__', { entity: 'extent', id, referrers });
       }
-      // The image file stays: deleting an extent never destroys data.
+      // The image file stays: deleting an extent never destroys data. A carved range is
+      // free again, its bytes left on the array until the next extent's zeroing.
       this.m.store.deleteExtent(id);
     });
   }
@@ -150,12 +207,13 @@ export class ExtentService {
   }
 
   /** Resolves the path for the extent's type, and creates, adopts or grows its storage. */
-  private placeStorage(e: Omit<Extent, 'id'>, requested: string, current: Extent | null, onRollback: (u: Undo) => void): void {
+  private placeStorage(e: Omit<Extent, 'id'>, requested: string, current: Extent | null, onRollback: (u: Undo) => void, at?: number): void {
     noControlCharacters('path', requested);
     const size = parseSize(e.sizeText);
     if (size === null) {
       throw fail('extent.size-invalid', 'sizeBytes');
     }
+    if (current?.poolRange && e.type !== 'File') throw fail('extent.pool-change-refused', 'type');
     if (e.type === 'ZFS Volume' && !zfsPresent()) {
       throw fail('extent.zvol-unsupported', 'type');
     }
@@ -177,7 +235,14 @@ export class ExtentService {
       this.assertPathFree(e.path, current?.id ?? null);
       return;
     }
-    const resolved = resolvePoolPath('path', requested, this.m.store.listPools());
+    const pools = this.m.store.listPools();
+    // A carved extent keeps its path when only its size changes, even after its pool was renamed.
+    const own = current?.poolRange && requested === current.path ? pools.find((p) => p.id === current.poolRange!.poolId) : undefined;
+    const resolved = own ? { pool: own, realPath: requested, displayPath: requested } : resolvePoolPath('path', requested, pools);
+    if (isCarved(resolved.pool) || current?.poolRange) {
+      this.placeRange(e, resolved.pool, resolved.displayPath, size, current, at);
+      return;
+    }
     this.assertPathFree(resolved.realPath, current?.id ?? null);
     const file = inspectFile('path', resolved.realPath);
     if (!file.exists && current?.type === 'File' && current.path === resolved.realPath) {
@@ -205,6 +270,33 @@ export class ExtentService {
     e.path = resolved.realPath;
     if (resolved.displayPath !== resolved.realPath) e.displayPath = resolved.displayPath;
     else delete e.displayPath;
+  }
+
+  /**
+   * A range of a carved pool: a new extent gets the first free one (`at`: the one zeroed
+   * for it), an existing one grows in place and stays in its pool. The path only names it.
+   */
+  private placeRange(e: Omit<Extent, 'id'>, pool: Pool, displayPath: string, size: number, current: Extent | null, at?: number): void {
+    if (!isCarved(pool) || (current && current.poolRange?.poolId !== pool.id)) throw fail('extent.pool-change-refused', 'path');
+    const room = this.carvingRoom(pool);
+    this.assertPathFree(displayPath, current?.id ?? null);
+    if (current?.poolRange) {
+      const grown = size === 0 ? current.sizeBytes : size;
+      if (grown < current.sizeBytes) throw fail('extent.shrink-refused', 'sizeBytes', { size: current.sizeBytes });
+      if (grown > current.sizeBytes) {
+        room.assertRoomFor(pool, grown - current.sizeBytes, 'sizeBytes');
+        room.assertRoomToGrow(pool, current, grown, 'sizeBytes');
+      }
+      e.sizeBytes = grown;
+      e.poolRange = current.poolRange;
+    } else {
+      if (size === 0) throw fail('extent.file-needs-size', 'sizeBytes');
+      room.assertRoomFor(pool, size, 'sizeBytes');
+      e.sizeBytes = size;
+      e.poolRange = { poolId: pool.id, offset: room.carve(pool, size, 'sizeBytes', at) };
+    }
+    e.path = displayPath;
+    delete e.displayPath;
   }
 
   /** The pool's over-allocation threshold, with the extent at `sizeBytes` (its old size, if it was already there, counted once). */

@@ -3,7 +3,7 @@
  * is either inside a pool's real directory, or `/mnt/<pool name>/...` (FreeNAS mounts
  * pools at /mnt/<name>, and its clients write such paths even when our pool lives
  * elsewhere). `..` segments are refused outright; symlinks are resolved and must stay
- * inside the pool.
+ * inside the pool. A pool without a directory is reached by /mnt/<pool name>/... alone.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,13 +30,15 @@ export function resolvePoolPath<P extends PoolDirectory>(field: string, requeste
   }
   const displayPath = path.normalize(requested).replace(/\/+$/, '');
   for (const pool of pools) {
-    // Pools that are not a directory (a device, a remote LUN) hold no image files.
-    if (pool.path === '') continue;
-    const inside = relativeInside(pool.path, displayPath);
+    const carved = pool.path === '';
+    const inside = carved ? null : relativeInside(pool.path, displayPath);
     const viaMnt = relativeInside(path.join('/mnt', pool.name), displayPath);
     const rest = inside ?? viaMnt;
     if (rest === null) continue;
     if (rest === '') throw fail('path.is-pool', field);
+    // A pool that is not a directory (a remote LUN) holds no files: the path only names
+    // the extent carved out of it, and is its real path too.
+    if (carved) return { pool, realPath: displayPath, displayPath };
     const realPath = path.join(pool.path, rest);
     assertNoEscape(field, pool, realPath);
     return { pool, realPath, displayPath };

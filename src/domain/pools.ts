@@ -1,17 +1,22 @@
 /**
  * Pools: where every extent lives. A pool made through an API is checked against what
- * this host can really do (its type supported now, its source there), its figures are
- * measured from its storage whenever asked, and its over-allocation threshold is the one
- * rule every dialect's extent creation and growth goes through (`assertRoomFor`).
+ * this host can really do (its type supported now, its source there; an iscsi pool's
+ * array logged in to), its figures are measured from its storage whenever asked, and its
+ * over-allocation threshold is the one rule every dialect's extent creation and growth
+ * goes through (`assertRoomFor`). An iscsi pool is one remote LUN extents are carved out
+ * of (pool-ranges.ts): its ranges are fully allocated from the pool's point of view, so
+ * its Used is what its extents hold, and a range is zeroed before an extent gets it.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isIP } from 'node:net';
+import { DEFAULT_ARRAY_PORT, arrayLunOf, parseArraySource, sameArrayLun } from './array-source.js';
 import type { Extent, Pool, PoolType } from './entities.js';
 import { fail, notFound } from './errors.js';
 import type { Mutations } from './mutations.js';
-import type { FcDevice, PoolMeasure, PoolStorage } from './ports.js';
+import { firstFit, isCarved, isFree, roomAt, type TakenRange } from './pool-ranges.js';
+import type { ArrayAnswer, ArrayLinks, FcDevice, PoolMeasure, PoolStorage } from './ports.js';
 import type { Referrer } from './referrers.js';
 import type { ListResult } from './repository.js';
 import { noControlCharacters, text } from './rules.js';
@@ -71,11 +76,16 @@ export interface PoolRepository {
 }
 
 export class PoolService {
+  /** Per pool uuid: the carving running now; the next one waits for it (exclusive()). */
+  private readonly carving = new Map<string, Promise<void>>();
+
+  /** `arrays`: the sessions behind iscsi pools (the data plane's); null where none runs. */
   constructor(
     private readonly m: Mutations,
     private readonly repo: PoolRepository,
     private readonly storage: PoolStorage,
     private readonly site: SiteService,
+    private readonly arrays: ArrayLinks | null = null,
   ) {}
 
   list(q: PoolListQuery = {}): ListResult<MeasuredPool> {
@@ -102,41 +112,75 @@ export class PoolService {
     return POOL_TYPES.filter((t) => this.storage.unsupported(t) === null);
   }
 
-  create(input: PoolInput): Promise<MeasuredPool> {
-    return this.m
-      .run(() => {
-        const name = this.checkName(input.name, null);
-        const type = this.checkType(input.type);
-        const source = this.checkSource(type, input.source);
-        this.site.assertZone('zoneUuid', input.zoneUuid);
-        const now = Math.floor(Date.now() / 1000);
-        const pool: Omit<Pool, 'id'> = {
-          uuid: randomUUID(),
-          name,
-          type,
-          path: source.directory,
-          source: source.text,
-          ip: checkIp(input.ip),
-          port: checkPort(input.port),
-          username: optionalText('username', input.username, 128),
-          password: optionalText('password', input.password, 256),
-          zoneUuid: this.site.identity().zoneUuid,
-          limitHost: optionalBoolean('limitHost', input.limitHost),
-          availHosts: uuidList('availHosts', input.availHosts, (host) => fail('pool.host-invalid', 'availHosts', { host })),
-          availTenants: this.tenantList(input.availTenants),
-          attributes: checkAttributes(input.attributes, true),
-          createdAt: now,
-          modifiedAt: 0,
-          configured: false,
-          health: 'healthy',
-          healthReason: null,
-        };
-        const figures = this.storage.measure(pool);
-        if (figures.health === 'offline') throw fail('pool.offline', 'source', { pool: name, reason: figures.reason ?? 'unreachable' });
-        const id = this.repo.insertPool({ ...pool, health: figures.health, healthReason: figures.reason });
-        return id;
-      })
-      .then((id) => this.measured(this.repo.getPool(id)!));
+  /**
+   * An iscsi pool is made only once its array answered: the session is opened first
+   * (outside the transaction, it takes a network round trip or a timeout), the pool
+   * committed after, and the session ended again when that fails.
+   */
+  async create(input: PoolInput): Promise<MeasuredPool> {
+    const uuid = randomUUID();
+    const first = this.draft(input, uuid);
+    let answer: ArrayAnswer | null = null;
+    if (first.type === 'iscsi') {
+      answer = await this.arrays!.open(uuid, arrayLunOf(first));
+      if (!answer.ok) throw refused(first, answer);
+    }
+    let id: number;
+    try {
+      id = await this.m.run(() => {
+        const pool = this.draft(input, uuid);
+        const figures = answer?.ok ? answer.figures : this.storage.measure(pool);
+        if (figures.health === 'offline') throw fail('pool.offline', 'source', { pool: pool.name, reason: figures.reason ?? 'unreachable' });
+        return this.repo.insertPool({ ...pool, health: figures.health, healthReason: figures.reason });
+      });
+    } catch (err) {
+      if (answer) await this.arrays!.drop(uuid);
+      throw err;
+    }
+    return this.measured(this.repo.getPool(id)!);
+  }
+
+  /** The pool `input` describes, every field checked (run again inside the transaction). */
+  private draft(input: PoolInput, uuid: string): Omit<Pool, 'id'> {
+    const name = this.checkName(input.name, null);
+    const type = this.checkType(input.type);
+    const source = this.checkSource(type, input.source);
+    this.site.assertZone('zoneUuid', input.zoneUuid);
+    const pool: Omit<Pool, 'id'> = {
+      uuid,
+      name,
+      type,
+      path: source.directory,
+      source: source.text,
+      ip: checkIp(input.ip),
+      port: checkPort(input.port),
+      username: optionalText('username', input.username, 128),
+      password: optionalText('password', input.password, 256),
+      zoneUuid: this.site.identity().zoneUuid,
+      limitHost: optionalBoolean('limitHost', input.limitHost),
+      availHosts: uuidList('availHosts', input.availHosts, (host) => fail('pool.host-invalid', 'availHosts', { host })),
+      availTenants: this.tenantList(input.availTenants),
+      attributes: checkAttributes(input.attributes, true),
+      createdAt: Math.floor(Date.now() / 1000),
+      modifiedAt: 0,
+      configured: false,
+      health: 'healthy',
+      healthReason: null,
+    };
+    if (type === 'iscsi') this.checkArrayLun(pool);
+    return pool;
+  }
+
+  /** An iscsi pool: CHAP is a user and a secret or neither, and no other pool has the same LUN. */
+  private checkArrayLun(pool: Omit<Pool, 'id'>): void {
+    if (!this.arrays) throw fail('pool.type-unsupported', 'type', { type: 'iscsi', reason: 'no data plane runs here to reach the array' });
+    if (pool.port === '') pool.port = String(DEFAULT_ARRAY_PORT);
+    if (pool.username !== '' && pool.password === '') throw fail('value.required', 'password');
+    if (pool.password !== '' && pool.username === '') throw fail('value.required', 'username');
+    const lun = arrayLunOf(pool);
+    for (const other of this.repo.listPools()) {
+      if (other.type === 'iscsi' && sameArrayLun(arrayLunOf(other), lun)) throw fail('pool.array-lun-taken', 'source', { pool: other.name });
+    }
   }
 
   /** Renames and changes attributes; the threshold is checked against what the pool holds now. */
@@ -175,17 +219,17 @@ export class PoolService {
     });
   }
 
-  /** Probes the pool's storage now and keeps its health; the data plane hears of a change. */
-  check(uuid: string): Promise<MeasuredPool> {
-    return this.m
-      .run(() => {
-        const pool = this.byUuid(uuid);
-        const figures = this.storage.measure(pool);
-        if (figures.health !== pool.health || figures.reason !== pool.healthReason) {
-          this.repo.updatePool({ ...pool, health: figures.health, healthReason: figures.reason });
-        }
-      })
-      .then(() => this.get(uuid));
+  /** Probes the pool's storage now (an iscsi pool's array with a command) and keeps its health. */
+  async check(uuid: string): Promise<MeasuredPool> {
+    const probed = this.byUuid(uuid);
+    const figures = probed.type === 'iscsi' && this.arrays ? await this.arrays.probe(probed.uuid) : this.figuresOf(probed);
+    await this.m.run(() => {
+      const pool = this.byUuid(uuid);
+      if (figures.health !== pool.health || figures.reason !== pool.healthReason) {
+        this.repo.updatePool({ ...pool, health: figures.health, healthReason: figures.reason });
+      }
+    });
+    return this.get(uuid);
   }
 
   /**
@@ -197,18 +241,93 @@ export class PoolService {
     this.assertWithin(pool, this.allocated(pool).bytes + extraBytes, field);
   }
 
+  /**
+   * Runs `work` (which awaits the array between reading the free ranges and committing
+   * the one it took) with the pool's carving to itself: two extents never zero and take
+   * the same range.
+   */
+  exclusive<T>(pool: Pool, work: () => Promise<T>): Promise<T> {
+    const before = this.carving.get(pool.uuid) ?? Promise.resolve();
+    const run = before.then(work);
+    const settled = run.then(
+      () => {},
+      () => {},
+    );
+    this.carving.set(pool.uuid, settled);
+    void settled.then(() => {
+      if (this.carving.get(pool.uuid) === settled) this.carving.delete(pool.uuid);
+    });
+    return run;
+  }
+
+  /**
+   * Where a new extent of `sizeBytes` goes in a carved pool: the first free range that
+   * holds it; with `at` (the range zeroed for it), that this range is still free.
+   */
+  carve(pool: Pool, sizeBytes: number, field: string, at?: number): number {
+    const capacity = this.usableCapacity(pool, field);
+    const taken = this.ranges(pool, null);
+    if (at !== undefined && isFree(taken, at, sizeBytes, capacity)) return at;
+    const fit = firstFit(taken, sizeBytes, capacity);
+    if (fit.offset === null || at !== undefined) throw fail('pool.no-free-range', field, { pool: pool.name, size: sizeBytes, largest: fit.largest });
+    return fit.offset;
+  }
+
+  /** A carved extent grows in place, into the free space right after it. */
+  assertRoomToGrow(pool: Pool, extent: Extent, sizeBytes: number, field: string): void {
+    const capacity = this.usableCapacity(pool, field);
+    const room = roomAt(this.ranges(pool, extent.id), extent.poolRange!.offset, capacity);
+    if (sizeBytes > room) throw fail('extent.no-room-to-grow', field, { pool: pool.name, size: sizeBytes, room });
+  }
+
+  /**
+   * Zeroes bytes of a carved pool before an extent gets them: what a deleted extent (or
+   * whoever used the LUN before) left there is no business of the next one.
+   */
+  async zero(pool: Pool, offset: number, length: number): Promise<void> {
+    try {
+      if (!this.arrays) throw new Error('no data plane runs here to reach the array');
+      await this.arrays.zero(pool.uuid, offset, length);
+    } catch (err) {
+      throw fail('extent.range-zero-failed', 'sizeBytes', { pool: pool.name, reason: (err as Error).message });
+    }
+  }
+
+  private usableCapacity(pool: Pool, field: string): number {
+    const figures = this.figuresOf(pool);
+    if (figures.health === 'offline') throw fail('pool.offline', field, { pool: pool.name, reason: figures.reason ?? 'unreachable' });
+    return figures.capacityBytes;
+  }
+
+  private ranges(pool: Pool, exceptId: number | null): TakenRange[] {
+    return this.repo
+      .extentsInPool(pool)
+      .filter((e) => e.id !== exceptId && e.poolRange)
+      .map((e) => ({ offset: e.poolRange!.offset, sizeBytes: e.sizeBytes }));
+  }
+
   private assertWithin(pool: Pool, allocatedBytes: number, field: string): void {
     const threshold = pool.attributes.overAllocationThreshold ?? DEFAULT_THRESHOLD;
-    const figures = this.storage.measure(pool);
+    const figures = this.figuresOf(pool);
     if (figures.health === 'offline') throw fail('pool.offline', field, { pool: pool.name, reason: figures.reason ?? 'unreachable' });
     if (allocatedBytes > figures.capacityBytes * Number(threshold)) {
       throw fail('pool.over-allocated', field, { pool: pool.name, allocated: allocatedBytes, capacity: figures.capacityBytes, threshold });
     }
   }
 
+  /** An iscsi pool's figures come from its session; every other pool's from the host. */
+  private figuresOf(pool: Pool): PoolMeasure {
+    if (pool.type !== 'iscsi') return this.storage.measure(pool);
+    if (this.arrays) return this.arrays.measure(pool.uuid);
+    return { capacityBytes: 0, usedBytes: 0, freeBytes: 0, health: 'offline', reason: 'no data plane runs here to reach the array' };
+  }
+
   private measured(pool: Pool): MeasuredPool {
     const { bytes, count } = this.allocated(pool);
-    return { pool, figures: this.storage.measure(pool), allocatedBytes: bytes, extentCount: count };
+    let figures = this.figuresOf(pool);
+    // A carved range is the extent's whole, written or not: used is what the extents hold.
+    if (isCarved(pool)) figures = { ...figures, usedBytes: bytes, freeBytes: Math.max(0, figures.capacityBytes - bytes) };
+    return { pool, figures, allocatedBytes: bytes, extentCount: count };
   }
 
   private allocated(pool: Pool): { bytes: number; count: number } {
@@ -245,6 +364,7 @@ export class PoolService {
   private checkSource(type: PoolType, value: unknown): { text: string; directory: string } {
     if (value === undefined || value === null || value === '') throw fail('value.required', 'source');
     const source = text('source', typeof value === 'string' ? value : String(value), 4096);
+    if (type === 'iscsi') parseArraySource('source', source);
     if (type !== 'disk') return { text: source, directory: '' };
     let directory: string;
     try {
@@ -264,6 +384,21 @@ export class PoolService {
     const uuids = uuidList('availTenants', value, () => fail('value.not-uuid', 'availTenants'));
     for (const uuid of uuids) if (!this.repo.tenantByUuid(uuid)) throw fail('tenant.unknown', 'availTenants', { uuid });
     return uuids;
+  }
+}
+
+/** Why the array behind a new iscsi pool could not be used, as the field the client would fix. */
+function refused(pool: Omit<Pool, 'id'>, answer: Extract<ArrayAnswer, { ok: false }>): Error {
+  const { reason } = answer;
+  switch (answer.refusal) {
+    case 'unreachable':
+      return fail('pool.array-unreachable', 'ip', { address: `${pool.ip}:${pool.port}`, reason });
+    case 'auth':
+      return fail('pool.array-auth-failed', pool.username === '' ? 'username' : 'password', { reason });
+    case 'no-target':
+      return fail('pool.array-target-unknown', 'source', { target: arrayLunOf(pool).targetName, reason });
+    case 'unusable':
+      return fail('pool.array-lun-unusable', 'source', { lun: arrayLunOf(pool).lun, reason });
   }
 }
 

@@ -105,3 +105,43 @@ export interface FcDevice {
   hostName: string;
   diskPath: string;
 }
+
+/** An iscsi pool's storage: one LUN of an external array, as the pool's fields name it (array-source.ts). */
+export interface ArrayLun {
+  address: string;
+  port: number;
+  targetName: string;
+  lun: number;
+  /** One-way CHAP the array asks of sanbox; the secret is never logged. */
+  chap: { user: string; secret: string } | null;
+}
+
+/**
+ * Why an array could not be used: nothing answers at the address, the login was refused
+ * (CHAP, or sanbox not allowed), the target is not there, or the LUN is missing or not a
+ * disk with a capacity.
+ */
+export type ArrayRefusal = 'unreachable' | 'auth' | 'no-target' | 'unusable';
+
+export type ArrayAnswer = { ok: true; figures: PoolMeasure } | { ok: false; refusal: ArrayRefusal; reason: string };
+
+/**
+ * The sessions to the external arrays behind iscsi pools: one per pool, kept by the data
+ * plane. A pool's session is opened when the pool is made (and at every start, in the
+ * background until the array answers) and closed when the pool is deleted.
+ */
+export interface ArrayLinks {
+  /** Logs in for a pool about to be made and reads the capacity; keeps the session under its uuid. */
+  open(poolUuid: string, lun: ArrayLun): Promise<ArrayAnswer>;
+  /** The pool was not made after all: its session ends. */
+  drop(poolUuid: string): Promise<void>;
+  /** The pool's capacity and health as its session knows them now, without I/O. */
+  measure(poolUuid: string): PoolMeasure;
+  /** Asks the array now (READ CAPACITY through the session), within a few seconds. */
+  probe(poolUuid: string): Promise<PoolMeasure>;
+  /**
+   * Makes bytes of the pool's LUN read as zeros (deallocated where the array promises
+   * zeros, else written), widened to the array's blocks; rejects with why it could not.
+   */
+  zero(poolUuid: string, offset: number, length: number): Promise<void>;
+}

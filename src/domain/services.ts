@@ -8,7 +8,7 @@ import { InitiatorGroupService } from './initiator-groups.js';
 import { LunService } from './luns.js';
 import { Mutations, type DomainLog } from './mutations.js';
 import { PortalGroupService } from './portal-groups.js';
-import type { ConfigApplier, PoolStorage } from './ports.js';
+import type { ArrayLinks, ConfigApplier, PoolStorage } from './ports.js';
 import { TargetService } from './targets.js';
 import { TargetGroupService } from './target-groups.js';
 import { ServiceSwitch } from './service-switch.js';
@@ -35,7 +35,8 @@ export interface DomainServices {
 
 /**
  * `storage`: the host's storage, which measures pools and says what pool types it can make;
- * `iscsiRunning`: whether the data plane serves a tenant's iSCSI targets now (absent: as switched).
+ * `iscsiRunning`: whether the data plane serves a tenant's iSCSI targets now (absent: as switched);
+ * `arrays`: the data plane's sessions to the arrays behind iscsi pools (absent: none served).
  */
 export function createDomainServices(
   store: ConfigRepository & ApiKeyRepository & PoolRepository & SiteRepository,
@@ -43,10 +44,11 @@ export function createDomainServices(
   log: DomainLog,
   storage: PoolStorage,
   iscsiRunning: ((tenantId: number) => boolean) | null = null,
+  arrays: ArrayLinks | null = null,
 ): DomainServices {
   const mutations = new Mutations(store, applier, log);
   const site = new SiteService(store);
-  const pools = new PoolService(mutations, store, storage, site);
+  const pools = new PoolService(mutations, store, storage, site, arrays);
   return {
     pools,
     site,

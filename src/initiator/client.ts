@@ -190,7 +190,7 @@ export class IscsiInitiator {
       const s = net.connect({ host, port, localAddress });
       const t = setTimeout(() => {
         s.destroy();
-        reject(new Error(`connect to ${host}:${port} timed out`));
+        reject(Object.assign(new Error(`connect to ${host}:${port} timed out`), { code: 'ETIMEDOUT' }));
       }, timeoutMs);
       s.once('connect', () => {
         clearTimeout(t);

@@ -145,11 +145,18 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
     this.pools.upsertConfigured(name, dir, this.siteIdentity().zoneUuid);
   }
 
-  /** File extents whose image lives under the pool's directory (path is the real path). */
+  /**
+   * A directory pool's: the file extents whose image lives under its directory (path is
+   * the real path). A pool without a directory: the extents carved out of it, by offset.
+   */
   extentsInPool(pool: Pool): Extent[] {
-    if (pool.path === '') return [];
+    if (pool.path === '') {
+      return (this.db.prepare('SELECT * FROM extents WHERE pool_id = ? ORDER BY pool_offset').all(pool.id) as ExtentRow[]).map(extentFromRow);
+    }
     const prefix = `${pool.path.replace(/\/+$/, '')}/`;
-    const rows = this.db.prepare("SELECT * FROM extents WHERE type = 'File' AND substr(path, 1, ?) = ? ORDER BY id").all(prefix.length, prefix) as ExtentRow[];
+    const rows = this.db
+      .prepare("SELECT * FROM extents WHERE type = 'File' AND pool_id IS NULL AND substr(path, 1, ?) = ? ORDER BY id")
+      .all(prefix.length, prefix) as ExtentRow[];
     return rows.map(extentFromRow);
   }
 
@@ -570,9 +577,9 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
       this.db
         .prepare(
           `INSERT INTO extents (uuid, tenant_id, name, type, path, display_path, size_bytes, size_text, comment, block_size,
-             serial, read_only, rpm, insecure_tpc, xen, avail_threshold, naa)
+             serial, read_only, rpm, insecure_tpc, xen, avail_threshold, naa, pool_id, pool_offset)
            VALUES (@uuid, @tenant_id, @name, @type, @path, @display_path, @size_bytes, @size_text, @comment, @block_size,
-             @serial, @read_only, @rpm, @insecure_tpc, @xen, @avail_threshold, @naa)`,
+             @serial, @read_only, @rpm, @insecure_tpc, @xen, @avail_threshold, @naa, @pool_id, @pool_offset)`,
         )
         .run(row).lastInsertRowid,
     );
@@ -584,7 +591,7 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
         `UPDATE extents SET name = @name, type = @type, path = @path, display_path = @display_path,
            size_bytes = @size_bytes, size_text = @size_text, comment = @comment, block_size = @block_size,
            serial = @serial, read_only = @read_only, rpm = @rpm, insecure_tpc = @insecure_tpc, xen = @xen,
-           avail_threshold = @avail_threshold, naa = @naa
+           avail_threshold = @avail_threshold, naa = @naa, pool_id = @pool_id, pool_offset = @pool_offset
          WHERE id = @id`,
       )
       .run({ ...extentToRow(e), id: e.id });

@@ -359,4 +359,13 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE new_pools RENAME TO pools;
     `,
   },
+  {
+    version: 6,
+    description: 'extents carved out of an iscsi pool: the pool and the byte offset of their range on its LUN (NULL for image files and devices)',
+    sql: `
+      ALTER TABLE extents ADD COLUMN pool_id INTEGER REFERENCES pools(id);
+      ALTER TABLE extents ADD COLUMN pool_offset INTEGER;
+      CREATE INDEX extents_pool ON extents (pool_id, pool_offset) WHERE pool_id IS NOT NULL;
+    `,
+  },
 ];

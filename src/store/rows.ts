@@ -79,6 +79,8 @@ export interface ExtentRow extends OwnedRow {
   xen: number;
   avail_threshold: number | null;
   naa: string;
+  pool_id: number | null;
+  pool_offset: number | null;
 }
 
 export function extentFromRow(r: ExtentRow): Extent {
@@ -102,6 +104,7 @@ export function extentFromRow(r: ExtentRow): Extent {
     naa: r.naa,
   };
   if (r.display_path !== null) extent.displayPath = r.display_path;
+  if (r.pool_id !== null && r.pool_offset !== null) extent.poolRange = { poolId: r.pool_id, offset: r.pool_offset };
   return extent;
 }
 
@@ -124,6 +127,8 @@ export function extentToRow(e: Omit<Extent, 'id'>): Omit<ExtentRow, 'id'> {
     xen: e.xen ? 1 : 0,
     avail_threshold: e.availThreshold,
     naa: e.naa,
+    pool_id: e.poolRange?.poolId ?? null,
+    pool_offset: e.poolRange?.offset ?? null,
   };
 }
 

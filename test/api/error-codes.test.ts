@@ -83,6 +83,9 @@ const EXAMPLES: { [C in ErrorCode]: ParamsOf<C> } = {
   'file.grow-failed': { reason: 'ENOSPC' },
   'device.missing': { path: '/dev/sdz' },
   'device.not-block': { path: '/dev/null' },
+  'extent.no-room-to-grow': { pool: 'array1', size: 16777216, room: 8388608 },
+  'extent.pool-change-refused': {},
+  'extent.range-zero-failed': { pool: 'array1', reason: 'iSCSI iqn.2026-11.com.example:array LUN 1 at 10.0.0.9:3260 unreachable' },
   'globals.basename-invalid': {},
   'globals.first-burst-too-large': {},
   'globals.networks-invalid': {},
@@ -108,6 +111,14 @@ const EXAMPLES: { [C in ErrorCode]: ParamsOf<C> } = {
   'pool.configured': { pool: 'default' },
   'pool.name-mismatch': { name: 'nfs_test' },
   'pool.offline': { pool: 'tank', reason: '/srv/tank is missing (ENOENT)' },
+  'pool.source-not-iqn': {},
+  'pool.source-lun-invalid': { max: 16383 },
+  'pool.array-lun-taken': { pool: 'array1' },
+  'pool.array-unreachable': { address: '10.0.0.9:3260', reason: 'connect ECONNREFUSED 10.0.0.9:3260' },
+  'pool.array-auth-failed': { reason: 'authentication failed (login status 0x0201)' },
+  'pool.array-target-unknown': { target: 'iqn.2026-11.com.example:array', reason: 'no such target (login status 0x0203)' },
+  'pool.array-lun-unusable': { lun: 0, reason: 'READ CAPACITY failed' },
+  'pool.no-free-range': { pool: 'array1', size: 16777216, largest: 8388608 },
 };
 
 /** FreeNAS's own words where they differ from the domain's (Django's wording, FreeNAS's names). */

@@ -167,7 +167,7 @@ test("every example of the seed, replayed: the same envelope and shapes, with th
   const types = await sb.api('GET', `${SHARE}/pool_type/support?cluster_uuid=${site.clusterUuid}`);
   assert.equal(types.status, 200);
   assertShape(types.body, support.response, 'pool_type/support');
-  assert.deepEqual(types.body.data.PoolTypes, ['disk'], 'exactly what this host can create now');
+  assert.deepEqual(types.body.data.PoolTypes, ['iscsi', 'disk'], 'exactly what this host can create now: iscsi pools are served by the data plane');
 
   const fc = await share('/fc_device/list', ours(byPath.get('/fc_device/list')!.request, null));
   assert.equal(fc.status, 200);

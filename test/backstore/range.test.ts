@@ -41,8 +41,9 @@ class MemoryTransport implements BlockTransport {
   async flush(): Promise<void> {
     this.calls.push('flush');
   }
+  state: TransportHealth['state'] = 'connected';
   health(): TransportHealth {
-    return { state: 'connected', since: 0, lastError: null };
+    return { state: this.state, since: 0, lastError: null };
   }
 }
 
@@ -122,4 +123,25 @@ test('a closed range refuses I/O with EBADF and leaves the medium alone', async 
   await assert.rejects(r.flush(), { code: 'EBADF' });
   await assert.rejects(r.refreshSize(), { code: 'EBADF' });
   assert.deepEqual(t.calls, []);
+});
+
+test('the range grows with its extent in whole blocks of the medium, never past it', async () => {
+  const t = new MemoryTransport(8 * MiB, 4096);
+  const r = new RangeBackstore(t, 2 * MiB, MiB);
+  assert.equal(await r.resize(3 * MiB + 1000), 3 * MiB, 'whole 4 KiB blocks');
+  assert.equal(r.sizeBytes, 3 * MiB);
+  await r.write(Buffer.alloc(4096, 7), 3 * MiB - 4096, false);
+  assert.equal(t.bytes[5 * MiB - 1], 7);
+  await assert.rejects(r.resize(6 * MiB + 4096), { code: 'ERANGE' });
+  assert.equal(r.sizeBytes, 3 * MiB, 'a refused resize changes nothing');
+});
+
+test('a range is "still there" while its medium is reachable: unreachable, its LU goes NOT READY', () => {
+  const t = new MemoryTransport(MiB);
+  const r = new RangeBackstore(t, 0, MiB);
+  assert.equal(r.stillAtPath(), true);
+  t.state = 'reconnecting';
+  assert.equal(r.stillAtPath(), true, 'I/O waits for a reconnect');
+  t.state = 'unreachable';
+  assert.equal(r.stillAtPath(), false);
 });

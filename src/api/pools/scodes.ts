@@ -75,6 +75,9 @@ export const SCODES: Readonly<Record<ErrorCode, number>> = {
   'file.grow-failed': 6303,
   'device.missing': 6401,
   'device.not-block': 6402,
+  'extent.no-room-to-grow': 6011,
+  'extent.pool-change-refused': 6012,
+  'extent.range-zero-failed': 6013,
   'globals.basename-invalid': 7001,
   'globals.first-burst-too-large': 7002,
   'globals.networks-invalid': 7003,
@@ -100,6 +103,14 @@ export const SCODES: Readonly<Record<ErrorCode, number>> = {
   'pool.configured': 8108,
   'pool.offline': 8109,
   'pool.name-mismatch': 8110,
+  'pool.source-not-iqn': 8111,
+  'pool.source-lun-invalid': 8112,
+  'pool.array-lun-taken': 8113,
+  'pool.array-unreachable': 8114,
+  'pool.array-auth-failed': 8115,
+  'pool.array-target-unknown': 8116,
+  'pool.array-lun-unusable': 8117,
+  'pool.no-free-range': 8118,
 };
 
 const ENTITY_CN: Record<EntityKind, string> = {
@@ -185,6 +196,9 @@ const CN: Words = {
   'file.grow-failed': (p) => `无法扩大文件：${p.reason}。`,
   'device.missing': (p) => `设备 ${p.path} 不存在。`,
   'device.not-block': (p) => `${p.path} 不是块设备。`,
+  'extent.no-room-to-grow': (p) => `存储卷只能扩展到存储池“${p.pool}”中紧随其后的空闲空间：最多 ${p.room} 字节，而不是 ${p.size} 字节。`,
+  'extent.pool-change-refused': () => '从 iSCSI 存储池划分的存储卷不能移出该池，其他存储卷也不能移入：数据不会随之迁移。',
+  'extent.range-zero-failed': (p) => `无法在使用前将存储池“${p.pool}”中该存储卷的区间清零：${p.reason}。`,
   'globals.basename-invalid': () => '基础名称必须是 iSCSI 名称：iqn.yyyy-mm.反向域名[:id]、eui. 或 naa.。',
   'globals.first-burst-too-large': () => 'FirstBurstLength 不能超过 MaxBurstLength。',
   'globals.networks-invalid': () => '请输入 ALL、IP 地址或 CIDR 网络。',
@@ -210,6 +224,14 @@ const CN: Words = {
   'pool.configured': (p) => `存储池“${p.pool}”来自 sanbox 的配置（默认池或 SANBOX_POOLS），请在配置中修改。`,
   'pool.name-mismatch': (p) => `存储池名称不是“${p.name}”。`,
   'pool.offline': (p) => `存储池“${p.pool}”离线：${p.reason}。`,
+  'pool.source-not-iqn': () => 'source 为存储阵列的目标名称（iqn.、eui. 或 naa.），可在其后加 /<LUN>，例如 iqn.2026-11.com.example:array/1。',
+  'pool.source-lun-invalid': (p) => `目标名称后的 LUN 须为 0 到 ${p.max} 之间的整数。`,
+  'pool.array-lun-taken': (p) => `该存储阵列的这个 LUN 已是存储池“${p.pool}”。`,
+  'pool.array-unreachable': (p) => `存储阵列 ${p.address} 无响应：${p.reason}。`,
+  'pool.array-auth-failed': (p) => `存储阵列拒绝了 sanbox 的登录：${p.reason}。`,
+  'pool.array-target-unknown': (p) => `存储阵列上没有目标 ${p.target}：${p.reason}。`,
+  'pool.array-lun-unusable': (p) => `存储阵列的 LUN ${p.lun} 不能用作存储池：${p.reason}。`,
+  'pool.no-free-range': (p) => `存储池“${p.pool}”中没有 ${p.size} 字节的空闲区间（最大的空闲区间为 ${p.largest} 字节）。`,
 };
 
 export function chineseMessage(error: DomainError): string {
