@@ -73,6 +73,7 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
       storage,
       dataPlane ? (tenantId) => dataPlane.iscsiRunning(tenantId) : null,
       dataPlane?.arrays ?? null,
+      dataPlane?.devices ?? null,
     );
     services.globals.ensureDefaults();
     const admin = store.transaction(() => settleAdminCredential(store, config.dataDir, config.adminUser, config.adminPassword));

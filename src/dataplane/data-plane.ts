@@ -11,6 +11,7 @@ import type { PortalContext } from '../iscsi/catalog.js';
 import { IscsiTargetServer } from '../iscsi/target-server.js';
 import type { IscsiLimits } from '../iscsi/limits.js';
 import { ArraySessions, type ArraySessionOptions } from './array-sessions.js';
+import { DeviceLinks } from './device-links.js';
 import { desiredState, planKey, type TargetPlan } from './desired-state.js';
 import { LiveCatalog } from './live-catalog.js';
 import { PortalListeners } from './listeners.js';
@@ -28,6 +29,8 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
   private readonly lus: LogicalUnits;
   /** The sessions to the arrays behind iscsi pools: the domain's ArrayLinks port. */
   readonly arrays: ArraySessions;
+  /** The block devices behind device pools: the domain's DeviceLinks port. */
+  readonly devices: DeviceLinks;
   private previous = new Map<string, { plan: TargetPlan; luns: Map<number, LogicalUnit> }>();
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -59,7 +62,8 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
     this.listeners = new PortalListeners((socket: net.Socket, portal: PortalContext) => this.accept(socket, portal), log.child({ layer: 'portal' }));
     // A session that comes, goes or changes health brings its extents on- or offline at once.
     this.arrays = new ArraySessions(log.child({ layer: 'array' }), () => this.recheckMedia(), arrays);
-    this.lus = new LogicalUnits(log.child({ layer: 'lu' }), (pool) => this.arrays.transport(pool));
+    this.devices = new DeviceLinks(log.child({ layer: 'device' }), () => this.recheckMedia());
+    this.lus = new LogicalUnits(log.child({ layer: 'lu' }), (pool) => (this.devices.has(pool) ? this.devices.transport(pool) : this.arrays.transport(pool)));
     this.mediumTimer = setInterval(() => this.recheckMedia(), mediumRecheckMs);
     this.mediumTimer.unref();
   }
@@ -93,6 +97,7 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
     await this.iscsi.close();
     await this.lus.closeAll();
     await this.arrays.closeAll();
+    await this.devices.closeAll();
   }
 
   /** Queued behind reconciles, so it never races one; at most one waits at a time. */
@@ -124,6 +129,7 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
     if (this.stopped) return;
     const state = desiredState(snapshot);
     this.arrays.reconcile(snapshot.pools);
+    await this.devices.reconcile(snapshot.pools);
     const lus = await this.lus.reconcile(state.lus);
     const next = new Map<string, { plan: TargetPlan; luns: Map<number, LogicalUnit> }>();
     for (const plan of state.targets) {

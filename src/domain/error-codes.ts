@@ -213,6 +213,14 @@ export const ERROR_CODES = {
     'invalid',
     (p) => `Pool "${p.pool}" has no free range of ${p.size} bytes (the largest is ${p.largest} bytes).`,
   ),
+  'pool.source-not-device': spec<{ source: string }>(
+    'invalid',
+    (p) => `${p.source} is neither a directory on a mounted file system nor a block device (a /dev path or a /dev/disk/by-id name).`,
+  ),
+  'pool.device-taken': spec<{ device: string; pool: string }>('conflict', (p) => `Device ${p.device} is already pool "${p.pool}".`),
+  'pool.device-in-use': spec<{ device: string; extent: string }>('conflict', (p) => `Device ${p.device} is used by device extent "${p.extent}".`),
+  'pool.device-mounted': spec<{ device: string; mountPoint: string }>('conflict', (p) => `Device ${p.device} is mounted on ${p.mountPoint}.`),
+  'pool.device-unusable': spec<{ device: string; reason: string }>('invalid', (p) => `Device ${p.device} cannot hold a pool: ${p.reason}.`),
 
   // Tenants.
   'tenant.move-refused': spec('invalid', () => 'An object cannot move to another tenant.'),

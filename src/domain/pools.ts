@@ -16,7 +16,8 @@ import type { Extent, Pool, PoolType } from './entities.js';
 import { fail, notFound } from './errors.js';
 import type { Mutations } from './mutations.js';
 import { firstFit, isCarved, isFree, roomAt, type TakenRange } from './pool-ranges.js';
-import type { ArrayAnswer, ArrayLinks, FcDevice, PoolMeasure, PoolStorage } from './ports.js';
+import { mountPointOf, namesDevice, readMounts, resolveDevice } from './pool-device.js';
+import type { ArrayAnswer, ArrayLinks, CarvedLinks, DeviceLinks, FcDevice, PoolMeasure, PoolStorage } from './ports.js';
 import type { Referrer } from './referrers.js';
 import type { ListResult } from './repository.js';
 import { noControlCharacters, text } from './rules.js';
@@ -72,6 +73,7 @@ export interface PoolRepository {
   deletePool(id: number): void;
   /** Extents whose image lives in the pool. */
   extentsInPool(pool: Pool): Extent[];
+  listExtents(): ListResult<Extent>;
   tenantByUuid(uuid: string): { id: number } | null;
 }
 
@@ -86,6 +88,10 @@ export class PoolService {
     private readonly storage: PoolStorage,
     private readonly site: SiteService,
     private readonly arrays: ArrayLinks | null = null,
+    /** The block devices behind disk pools without a directory (the data plane's); null where none runs. */
+    private readonly devices: DeviceLinks | null = null,
+    /** Where bare device names resolve (a test's stand-in for /dev/disk/by-id). */
+    private readonly byIdRoot?: string,
   ) {}
 
   list(q: PoolListQuery = {}): ListResult<MeasuredPool> {
@@ -121,9 +127,15 @@ export class PoolService {
     const uuid = randomUUID();
     const first = this.draft(input, uuid);
     let answer: ArrayAnswer | null = null;
+    const links = this.linksOf(first);
     if (first.type === 'iscsi') {
       answer = await this.arrays!.open(uuid, arrayLunOf(first));
       if (!answer.ok) throw refused(first, answer);
+    } else if (links) {
+      const device = this.deviceOf(first);
+      const opened = await this.devices!.open(uuid, device);
+      if (!opened.ok) throw fail('pool.device-unusable', 'source', { device, reason: opened.reason });
+      answer = opened;
     }
     let id: number;
     try {
@@ -134,7 +146,7 @@ export class PoolService {
         return this.repo.insertPool({ ...pool, health: figures.health, healthReason: figures.reason });
       });
     } catch (err) {
-      if (answer) await this.arrays!.drop(uuid);
+      if (answer) await links!.drop(uuid);
       throw err;
     }
     return this.measured(this.repo.getPool(id)!);
@@ -168,7 +180,45 @@ export class PoolService {
       healthReason: null,
     };
     if (type === 'iscsi') this.checkArrayLun(pool);
+    if (type === 'disk' && pool.path === '') this.checkDevice(pool);
     return pool;
+  }
+
+  /** A device pool: the device is no other pool's, no Device extent's, and not mounted. */
+  private checkDevice(pool: Omit<Pool, 'id'>): void {
+    if (!this.devices) throw fail('pool.type-unsupported', 'type', { type: 'disk', reason: 'no data plane runs here to serve a block device' });
+    const device = this.deviceOf(pool);
+    for (const other of this.repo.listPools()) {
+      if (other.type === 'disk' && other.path === '' && resolveDevice(other.source, this.byIdRoot) === device) {
+        throw fail('pool.device-taken', 'source', { device, pool: other.name });
+      }
+    }
+    for (const extent of this.repo.listExtents().items) {
+      if (extent.type !== 'Device') continue;
+      let real = extent.path;
+      try {
+        real = fs.realpathSync(extent.path);
+      } catch {
+        // a missing device is nobody's
+      }
+      if (real === device) throw fail('pool.device-in-use', 'source', { device, extent: extent.name });
+    }
+    const mountPoint = mountPointOf(device, readMounts());
+    if (mountPoint !== null) throw fail('pool.device-mounted', 'source', { device, mountPoint });
+  }
+
+  /** The real device a device pool's source names now. */
+  private deviceOf(pool: { source: string }): string {
+    const device = resolveDevice(pool.source, this.byIdRoot);
+    if (device === null) throw fail('pool.source-not-device', 'source', { source: pool.source });
+    return device;
+  }
+
+  /** What a carved pool's extents are ranges of: an iscsi pool's array, a device pool's device. */
+  private linksOf(pool: { type: PoolType; path: string }): CarvedLinks | null {
+    if (pool.type === 'iscsi') return this.arrays;
+    if (pool.type === 'disk' && pool.path === '') return this.devices;
+    return null;
   }
 
   /** An iscsi pool: CHAP is a user and a secret or neither, and no other pool has the same LUN. */
@@ -222,7 +272,8 @@ export class PoolService {
   /** Probes the pool's storage now (an iscsi pool's array with a command) and keeps its health. */
   async check(uuid: string): Promise<MeasuredPool> {
     const probed = this.byUuid(uuid);
-    const figures = probed.type === 'iscsi' && this.arrays ? await this.arrays.probe(probed.uuid) : this.figuresOf(probed);
+    const links = this.linksOf(probed);
+    const figures = links ? await links.probe(probed.uuid) : this.figuresOf(probed);
     await this.m.run(() => {
       const pool = this.byUuid(uuid);
       if (figures.health !== pool.health || figures.reason !== pool.healthReason) {
@@ -286,8 +337,9 @@ export class PoolService {
    */
   async zero(pool: Pool, offset: number, length: number): Promise<void> {
     try {
-      if (!this.arrays) throw new Error('no data plane runs here to reach the array');
-      await this.arrays.zero(pool.uuid, offset, length);
+      const links = this.linksOf(pool);
+      if (!links) throw new Error("no data plane runs here to reach the pool's device");
+      await links.zero(pool.uuid, offset, length);
     } catch (err) {
       throw fail('extent.range-zero-failed', 'sizeBytes', { pool: pool.name, reason: (err as Error).message });
     }
@@ -315,11 +367,12 @@ export class PoolService {
     }
   }
 
-  /** An iscsi pool's figures come from its session; every other pool's from the host. */
+  /** A carved pool's figures come from its link (session or device); every other pool's from the host. */
   private figuresOf(pool: Pool): PoolMeasure {
-    if (pool.type !== 'iscsi') return this.storage.measure(pool);
-    if (this.arrays) return this.arrays.measure(pool.uuid);
-    return { capacityBytes: 0, usedBytes: 0, freeBytes: 0, health: 'offline', reason: 'no data plane runs here to reach the array' };
+    if (!isCarved(pool) || (pool.type !== 'iscsi' && pool.type !== 'disk')) return this.storage.measure(pool);
+    const links = this.linksOf(pool);
+    if (links) return links.measure(pool.uuid);
+    return { capacityBytes: 0, usedBytes: 0, freeBytes: 0, health: 'offline', reason: "no data plane runs here to reach the pool's device" };
   }
 
   private measured(pool: Pool): MeasuredPool {
@@ -360,12 +413,19 @@ export class PoolService {
     return type;
   }
 
-  /** A disk pool's source is a directory on a mounted file system, not inside another pool's. */
+  /**
+   * A disk pool's source is a directory on a mounted file system, not inside another pool's,
+   * or a block device (a /dev path, or a name under /dev/disk/by-id): then it has no directory.
+   */
   private checkSource(type: PoolType, value: unknown): { text: string; directory: string } {
     if (value === undefined || value === null || value === '') throw fail('value.required', 'source');
     const source = text('source', typeof value === 'string' ? value : String(value), 4096);
     if (type === 'iscsi') parseArraySource('source', source);
     if (type !== 'disk') return { text: source, directory: '' };
+    if (namesDevice(source)) {
+      if (resolveDevice(source, this.byIdRoot) === null) throw fail('pool.source-not-device', 'source', { source });
+      return { text: source, directory: '' };
+    }
     let directory: string;
     try {
       directory = fs.realpathSync(source);

@@ -125,23 +125,36 @@ export type ArrayRefusal = 'unreachable' | 'auth' | 'no-target' | 'unusable';
 
 export type ArrayAnswer = { ok: true; figures: PoolMeasure } | { ok: false; refusal: ArrayRefusal; reason: string };
 
+/** What the pool service asks of the storage a carved pool's extents are ranges of. */
+export interface CarvedLinks {
+  /** The pool was not made after all: its link ends. */
+  drop(poolUuid: string): Promise<void>;
+  /** The pool's capacity and health as its link knows them now, without I/O. */
+  measure(poolUuid: string): PoolMeasure;
+  /** Asks the storage now (a command or a read), within a few seconds. */
+  probe(poolUuid: string): Promise<PoolMeasure>;
+  /**
+   * Makes bytes of the pool's device read as zeros (deallocated where it promises zeros,
+   * else written), widened to its blocks; rejects with why it could not.
+   */
+  zero(poolUuid: string, offset: number, length: number): Promise<void>;
+}
+
 /**
  * The sessions to the external arrays behind iscsi pools: one per pool, kept by the data
  * plane. A pool's session is opened when the pool is made (and at every start, in the
  * background until the array answers) and closed when the pool is deleted.
  */
-export interface ArrayLinks {
+export interface ArrayLinks extends CarvedLinks {
   /** Logs in for a pool about to be made and reads the capacity; keeps the session under its uuid. */
   open(poolUuid: string, lun: ArrayLun): Promise<ArrayAnswer>;
-  /** The pool was not made after all: its session ends. */
-  drop(poolUuid: string): Promise<void>;
-  /** The pool's capacity and health as its session knows them now, without I/O. */
-  measure(poolUuid: string): PoolMeasure;
-  /** Asks the array now (READ CAPACITY through the session), within a few seconds. */
-  probe(poolUuid: string): Promise<PoolMeasure>;
-  /**
-   * Makes bytes of the pool's LUN read as zeros (deallocated where the array promises
-   * zeros, else written), widened to the array's blocks; rejects with why it could not.
-   */
-  zero(poolUuid: string, offset: number, length: number): Promise<void>;
+}
+
+/**
+ * The local block devices behind disk pools that have no directory, kept open by the data
+ * plane: opened when the pool is made (and at every start) and closed when it is deleted.
+ */
+export interface DeviceLinks extends CarvedLinks {
+  /** Opens the device (its real path) for a pool about to be made; keeps it under the pool's uuid. */
+  open(poolUuid: string, device: string): Promise<{ ok: true; figures: PoolMeasure } | { ok: false; reason: string }>;
 }

@@ -8,7 +8,7 @@ import { InitiatorGroupService } from './initiator-groups.js';
 import { LunService } from './luns.js';
 import { Mutations, type DomainLog } from './mutations.js';
 import { PortalGroupService } from './portal-groups.js';
-import type { ArrayLinks, ConfigApplier, PoolStorage } from './ports.js';
+import type { ArrayLinks, ConfigApplier, DeviceLinks, PoolStorage } from './ports.js';
 import { TargetService } from './targets.js';
 import { TargetGroupService } from './target-groups.js';
 import { ServiceSwitch } from './service-switch.js';
@@ -36,7 +36,8 @@ export interface DomainServices {
 /**
  * `storage`: the host's storage, which measures pools and says what pool types it can make;
  * `iscsiRunning`: whether the data plane serves a tenant's iSCSI targets now (absent: as switched);
- * `arrays`: the data plane's sessions to the arrays behind iscsi pools (absent: none served).
+ * `arrays`: the data plane's sessions to the arrays behind iscsi pools (absent: none served);
+ * `devices`: the block devices it keeps open behind device pools (absent: none served).
  */
 export function createDomainServices(
   store: ConfigRepository & ApiKeyRepository & PoolRepository & SiteRepository,
@@ -45,10 +46,11 @@ export function createDomainServices(
   storage: PoolStorage,
   iscsiRunning: ((tenantId: number) => boolean) | null = null,
   arrays: ArrayLinks | null = null,
+  devices: DeviceLinks | null = null,
 ): DomainServices {
   const mutations = new Mutations(store, applier, log);
   const site = new SiteService(store);
-  const pools = new PoolService(mutations, store, storage, site, arrays);
+  const pools = new PoolService(mutations, store, storage, site, arrays, devices);
   return {
     pools,
     site,

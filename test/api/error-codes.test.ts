@@ -119,6 +119,11 @@ const EXAMPLES: { [C in ErrorCode]: ParamsOf<C> } = {
   'pool.array-target-unknown': { target: 'iqn.2026-11.com.example:array', reason: 'no such target (login status 0x0203)' },
   'pool.array-lun-unusable': { lun: 0, reason: 'READ CAPACITY failed' },
   'pool.no-free-range': { pool: 'array1', size: 16777216, largest: 8388608 },
+  'pool.source-not-device': { source: '/srv/none' },
+  'pool.device-taken': { device: '/dev/sdb', pool: 'disk1' },
+  'pool.device-in-use': { device: '/dev/sdb', extent: 'raw1' },
+  'pool.device-mounted': { device: '/dev/sdb', mountPoint: '/srv' },
+  'pool.device-unusable': { device: '/dev/sdb', reason: 'EACCES' },
 };
 
 /** FreeNAS's own words where they differ from the domain's (Django's wording, FreeNAS's names). */

@@ -111,6 +111,11 @@ export const SCODES: Readonly<Record<ErrorCode, number>> = {
   'pool.array-target-unknown': 8116,
   'pool.array-lun-unusable': 8117,
   'pool.no-free-range': 8118,
+  'pool.source-not-device': 8119,
+  'pool.device-taken': 8120,
+  'pool.device-in-use': 8121,
+  'pool.device-mounted': 8122,
+  'pool.device-unusable': 8123,
 };
 
 const ENTITY_CN: Record<EntityKind, string> = {
@@ -232,6 +237,11 @@ const CN: Words = {
   'pool.array-target-unknown': (p) => `存储阵列上没有目标 ${p.target}：${p.reason}。`,
   'pool.array-lun-unusable': (p) => `存储阵列的 LUN ${p.lun} 不能用作存储池：${p.reason}。`,
   'pool.no-free-range': (p) => `存储池“${p.pool}”中没有 ${p.size} 字节的空闲区间（最大的空闲区间为 ${p.largest} 字节）。`,
+  'pool.source-not-device': (p) => `${p.source} 既不是已挂载文件系统上的目录，也不是块设备（/dev 路径或 /dev/disk/by-id 名称）。`,
+  'pool.device-taken': (p) => `设备 ${p.device} 已是存储池“${p.pool}”。`,
+  'pool.device-in-use': (p) => `设备 ${p.device} 已被设备存储卷“${p.extent}”使用。`,
+  'pool.device-mounted': (p) => `设备 ${p.device} 已挂载在 ${p.mountPoint}。`,
+  'pool.device-unusable': (p) => `设备 ${p.device} 不能用作存储池：${p.reason}。`,
 };
 
 export function chineseMessage(error: DomainError): string {
