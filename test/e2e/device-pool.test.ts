@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { IscsiInitiator } from '../../src/initiator/client.js';
 import { startSanbox, type TestSanbox } from '../support/sanbox.js';
-import { freePort } from './peers.js';
+import { fileBytes, freePort } from './peers.js';
 import { basename, post } from './provision.js';
 
 const MiB = 1024 * 1024;
@@ -34,17 +34,6 @@ let pool: any;
 
 function losetup(file: string): string {
   return execFileSync('losetup', ['-f', '--show', file], { encoding: 'utf8' }).trim();
-}
-
-function fileBytes(file: string, offset: number, length: number): Buffer {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const b = Buffer.alloc(length);
-    fs.readSync(fd, b, 0, length, offset);
-    return b;
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 before(async () => {

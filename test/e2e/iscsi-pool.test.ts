@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { IscsiInitiator } from '../../src/initiator/client.js';
 import { parseSense } from '../../src/scsi/sense.js';
 import { FREENAS, startSanbox, type TestSanbox } from '../support/sanbox.js';
-import { freePort, iscsiUrl, run } from './peers.js';
+import { fileBytes, freePort, iscsiUrl, run } from './peers.js';
 import { basename, post } from './provision.js';
 import { TgtArray } from './tgt-array.js';
 
@@ -47,17 +47,6 @@ let src: string;
 
 function sha(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
-}
-
-function fileBytes(file: string, offset: number, length: number): Buffer {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const b = Buffer.alloc(length);
-    fs.readSync(fd, b, 0, length, offset);
-    return b;
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 function imageOf(name: string, size: number, fill = 0): string {

@@ -2,6 +2,7 @@
  * Real iSCSI peers from Debian's packages (libiscsi-bin, qemu-utils + qemu-block-extra),
  * run as child processes with bounded time. scripts/test.mjs makes sure they exist.
  */
+import fs from 'node:fs';
 import { execFile } from 'node:child_process';
 import net from 'node:net';
 
@@ -60,4 +61,16 @@ export async function iscsiLs(port: number): Promise<{ raw: RunResult; targets: 
 
 function unit(u: string): number {
   return { '': 1, k: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[u] ?? 1;
+}
+
+/** What a file (an image, an array's backing file, a loop device's file) holds at [offset, offset + length). */
+export function fileBytes(file: string, offset: number, length: number): Buffer {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(length);
+    fs.readSync(fd, b, 0, length, offset);
+    return b;
+  } finally {
+    fs.closeSync(fd);
+  }
 }

@@ -16,6 +16,7 @@ import type { TransportHealth } from '../../src/backstore/transport.js';
 import { RemoteLoginError } from '../../src/initiator/remote-errors.js';
 import { RemoteLun, type RemoteLunOptions } from '../../src/initiator/remote-lun.js';
 import { TgtArray } from './tgt-array.js';
+import { fileBytes } from './peers.js';
 
 const MiB = 1024 * 1024;
 const PLAIN = 'iqn.2026-11.test.sanbox:array-plain';
@@ -34,18 +35,6 @@ function image(file: string, size: number): string {
   fs.writeFileSync(file, '');
   fs.truncateSync(file, size);
   return file;
-}
-
-/** What tgt's backing file holds at [offset, offset + length). */
-function fileBytes(file: string, offset: number, length: number): Buffer {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const b = Buffer.alloc(length);
-    fs.readSync(fd, b, 0, length, offset);
-    return b;
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
