@@ -9,6 +9,7 @@
  * Device extents name an existing block device. ZFS volumes need ZFS.
  */
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { ListQuery, ListResult } from './repository.js';
 import { EXTENT_DEFAULTS } from './defaults.js';
@@ -18,6 +19,7 @@ import type { Referrer } from './referrers.js';
 import { blockDeviceSize, createSparseFile, growFile, inspectFile, zfsPresent, type Undo } from './extent-files.js';
 import type { Mutations } from './mutations.js';
 import { generateNaa, parseNaa } from './naa.js';
+import { namesDevice, resolveDevice } from './pool-device.js';
 import { resolvePoolPath } from './pool-paths.js';
 import { isCarved } from './pool-ranges.js';
 import { choice, intInRange, noControlCharacters, text } from './rules.js';
@@ -233,6 +235,7 @@ export class ExtentService {
       }
       e.sizeBytes = blockDeviceSize('path', device);
       this.assertPathFree(e.path, current?.id ?? null);
+      this.assertNotAPool(device);
       return;
     }
     const pools = this.m.store.listPools();
@@ -303,6 +306,20 @@ export class ExtentService {
   private assertRoom(pool: Pool, sizeBytes: number, current: Extent | null, realPath: string): void {
     const already = current && current.type === 'File' && current.path === realPath ? current.sizeBytes : 0;
     this.room?.assertRoomFor(pool, sizeBytes - already, 'sizeBytes');
+  }
+
+  /** A device that holds a pool (its extents are ranges of it) cannot also be one extent. */
+  private assertNotAPool(device: string): void {
+    let real: string;
+    try {
+      real = fs.realpathSync(device);
+    } catch {
+      return;
+    }
+    for (const pool of this.m.store.listPools()) {
+      if (pool.type !== 'disk' || pool.path !== '' || !namesDevice(pool.source)) continue;
+      if (resolveDevice(pool.source) === real) throw fail('pool.device-taken', 'path', { device, pool: pool.name });
+    }
   }
 
   private assertPathFree(realPath: string, selfId: number | null): void {

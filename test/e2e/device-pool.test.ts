@@ -138,6 +138,15 @@ test('a device already a pool, a Device extent, or mounted is refused with its s
   const taken = await share('/create', createBody('dpool2', loop));
   assert.equal(taken.body.scode, 8120, JSON.stringify(taken.body));
 
+  // The other way round: a pool's device cannot become a Device extent.
+  const asExtent = await sb.api('POST', '/api/v1.0/services/iscsi/extent/', {
+    iscsi_target_extent_type: 'Device',
+    iscsi_target_extent_name: 'raw0',
+    iscsi_target_extent_disk: loop,
+  });
+  assert.equal(asExtent.status, 400, asExtent.text);
+  assert.deepEqual(asExtent.body, { iscsi_target_extent_path: [`Device ${loop} is already pool "dpool".`] });
+
   const raw = await post(sb, 'extent', { iscsi_target_extent_type: 'Device', iscsi_target_extent_name: 'raw1', iscsi_target_extent_disk: spare });
   const inUse = await share('/create', createBody('dpool3', spare));
   assert.equal(inUse.body.scode, 8121, JSON.stringify(inUse.body));
