@@ -5,7 +5,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { PoolSetting, SanboxConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
@@ -15,7 +14,8 @@ import { createDomainServices, type DomainServices } from './domain/services.js'
 import type { ConfigApplier, LiveStatusSource } from './domain/ports.js';
 import { HostStorage } from './backstore/host-storage.js';
 import { settleAdminCredential } from './api/auth/admin-credential.js';
-import { buildApi } from './api/server.js';
+import { type HostPort, buildApi, listenApi } from './api/server.js';
+import { type TlsMaterial, settleTlsCertificate } from './api/tls.js';
 import type { ThrottleOptions } from './api/auth/throttle.js';
 import { DataPlane } from './dataplane/data-plane.js';
 import type { ArraySessionOptions } from './dataplane/array-sessions.js';
@@ -35,13 +35,21 @@ export interface SanboxPorts {
   mediumRecheckMs?: number;
   /** The bounds and retries of the sessions to iscsi pools' arrays (tests shorten them). */
   arrays?: Partial<ArraySessionOptions>;
+  /** The openssl command that makes the self-signed certificate (default: openssl on PATH). */
+  openssl?: string;
 }
 
 export interface Sanbox {
-  /** The bound address (port 0 in the config becomes the real port here). */
-  address: { host: string; port: number };
-  /** "http(s)://host:port". */
-  url: string;
+  /** The bound plain-HTTP address (port 0 in the config becomes the real port here); null when off. */
+  address: HostPort | null;
+  /** "http://host:port"; null when SANBOX_HTTP=off. */
+  url: string | null;
+  /** The bound HTTPS address; null when off (or no certificate could be made). */
+  httpsAddress: HostPort | null;
+  /** "https://host:port"; null when not served. */
+  httpsUrl: string | null;
+  /** The HTTPS certificate's SHA-256 fingerprint; null when HTTPS is not served. */
+  tlsFingerprint: string | null;
   services: DomainServices;
   http: FastifyInstance;
   logger: Logger;
@@ -86,29 +94,30 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
     }
     await services.mutations.apply();
 
+    const tls = config.https ? settleTls(config, logger, ports) : null;
     http = await buildApi({
       services,
       status: liveStatus,
       logger,
       adminUser: config.adminUser,
       passwordHash: () => store.getPasswordHash(config.adminUser),
-      tls: config.tls,
+      tls: tls && { fingerprintSha256: tls.fingerprintSha256, generated: tls.generated },
       throttle: ports.throttle,
       maxQueuedPasswordChecks: ports.maxQueuedPasswordChecks,
     });
-    await http.listen({ host: config.http.host, port: config.http.port });
-    const bound = http.server.address() as AddressInfo;
-    const address = { host: config.http.host, port: bound.port };
-    const scheme = config.tls ? 'https' : 'http';
-    const hostText = address.host.includes(':') ? `[${address.host}]` : address.host;
-    const url = `${scheme}://${hostText}:${address.port}`;
-    logger.info({ url, dataDir: config.dataDir }, 'sanbox is serving');
+    const bound = await listenApi(http, { http: config.http, https: config.https && tls ? { ...config.https, tls } : null });
+    const url = bound.http && urlOf('http', bound.http);
+    const httpsUrl = bound.https && urlOf('https', bound.https);
+    logger.info({ url, httpsUrl, dataDir: config.dataDir }, 'sanbox is serving');
 
     const app = http;
     let closing: Promise<void> | null = null;
     return {
-      address,
+      address: bound.http,
       url,
+      httpsAddress: bound.https,
+      httpsUrl,
+      tlsFingerprint: tls?.fingerprintSha256 ?? null,
       services,
       http: app,
       logger,
@@ -127,6 +136,29 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
     store.close();
     throw err;
   }
+}
+
+function urlOf(scheme: string, at: HostPort): string {
+  return `${scheme}://${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}`;
+}
+
+/**
+ * The HTTPS certificate (configured, stored, or made now and announced once); null, with
+ * a warning, when one must be made and openssl is missing: sanbox then serves HTTP only.
+ */
+function settleTls(config: SanboxConfig, logger: Logger, ports: SanboxPorts): TlsMaterial | null {
+  const tls = settleTlsCertificate(config.tls, config.dataDir, config.https?.host ?? '', ports.openssl);
+  if ('missing' in tls) {
+    logger.warn({ missing: tls.missing }, `HTTPS is not served: making its self-signed certificate needs ${tls.missing}, which is missing`);
+    return null;
+  }
+  if (tls.fresh) {
+    (ports.announce ?? ((t) => process.stdout.write(t)))(
+      `\nsanbox: generated a self-signed HTTPS certificate: ${tls.certFile}\n` + `sanbox: its SHA-256 fingerprint is ${tls.fingerprintSha256}\n\n`,
+    );
+  }
+  logger.info({ fingerprintSha256: tls.fingerprintSha256, certFile: tls.certFile, generated: tls.generated }, 'HTTPS certificate');
+  return tls;
 }
 
 /**

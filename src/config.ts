@@ -19,9 +19,13 @@ export interface TlsSetting {
 export interface SanboxConfig {
   /** Where the database, the admin password copy and the default pool live. */
   dataDir: string;
-  http: { host: string; port: number };
+  /** Plain HTTP API listener; null when SANBOX_HTTP=off. */
+  http: { host: string; port: number } | null;
+  /** HTTPS API listener (the same routes); null when SANBOX_HTTPS=off. */
+  https: { host: string; port: number } | null;
   /** Pools besides `default` (`<dataDir>/pools/default`), from SANBOX_POOLS. */
   pools: PoolSetting[];
+  /** The HTTPS certificate from SANBOX_TLS_CERT/KEY; null: a self-signed one in <dataDir>/tls. */
   tls: TlsSetting | null;
   adminUser: string;
   /** From SANBOX_ADMIN_PASSWORD; null means "keep the stored one, or generate one". */
@@ -42,15 +46,20 @@ export interface IscsiSettings {
 export class ConfigError extends Error {}
 
 export const DEFAULT_HTTP = { host: '127.0.0.1', port: 8080 };
+export const DEFAULT_HTTPS = { host: '127.0.0.1', port: 8443 };
 
 type Env = Record<string, string | undefined>;
 
 /** Reads the settings from `env` (process.env by default); throws ConfigError on nonsense. */
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): SanboxConfig {
   const dataDir = path.resolve(cwd, nonEmpty(env.SANBOX_DATA_DIR) ?? 'var');
+  const http = parseListener(env, 'SANBOX_HTTP', DEFAULT_HTTP);
+  const https = parseListener(env, 'SANBOX_HTTPS', DEFAULT_HTTPS);
+  if (!http && !https) throw new ConfigError('SANBOX_HTTP and SANBOX_HTTPS are both off: the API would not be served at all');
   return {
     dataDir,
-    http: env.SANBOX_HTTP ? parseHostPort(env.SANBOX_HTTP) : { ...DEFAULT_HTTP },
+    http,
+    https,
     pools: env.SANBOX_POOLS ? parsePools(env.SANBOX_POOLS, cwd) : [],
     tls: parseTls(env),
     adminUser: nonEmpty(env.SANBOX_ADMIN_USER) ?? 'admin',
@@ -110,12 +119,20 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
+/** A listener's address, its default when unset, null for "off" or "none". */
+function parseListener(env: Env, name: string, dflt: { host: string; port: number }): { host: string; port: number } | null {
+  const v = nonEmpty(env[name]);
+  if (v === undefined) return { ...dflt };
+  if (/^(off|none)$/i.test(v)) return null;
+  return parseHostPort(v, name);
+}
+
 /** "host:port", "[v6]:port" or ":port"; port 0 asks the OS for a free one. */
-export function parseHostPort(text: string): { host: string; port: number } {
+export function parseHostPort(text: string, name = 'SANBOX_HTTP'): { host: string; port: number } {
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\[\]]*)):(\d{1,5})$/.exec(text.trim());
-  if (!match) throw new ConfigError(`SANBOX_HTTP must be host:port, got "${text}"`);
+  if (!match) throw new ConfigError(`${name} must be host:port (or off), got "${text}"`);
   const port = Number(match[3]);
-  if (port > 65535) throw new ConfigError(`SANBOX_HTTP port out of range: ${port}`);
+  if (port > 65535) throw new ConfigError(`${name} port out of range: ${port}`);
   const host = match[1] ?? (match[2] || '127.0.0.1');
   return { host, port };
 }

@@ -19,12 +19,16 @@ Options:
 
 Environment:
   SANBOX_DATA_DIR        data directory (default ./var): database, default pool, admin password copy
-  SANBOX_HTTP            API address host:port (default 127.0.0.1:8080; port 0 picks a free one)
+  SANBOX_HTTP            plain HTTP API address host:port (default 127.0.0.1:8080; port 0 picks a
+                         free one; off disables it)
+  SANBOX_HTTPS           HTTPS API address, the same routes (default 127.0.0.1:8443; off disables it)
   SANBOX_POOLS           extra pools, name:path,... (existing directories, never created; FreeNAS
                          paths /mnt/<name>/... resolve into them)
   SANBOX_ADMIN_USER      API user (default admin)
   SANBOX_ADMIN_PASSWORD  API password; generated on first start when unset (hash stored)
-  SANBOX_TLS_CERT        PEM certificate file: serve the API over HTTPS (with SANBOX_TLS_KEY)
+  SANBOX_TLS_CERT        PEM certificate file for HTTPS (with SANBOX_TLS_KEY); default: a self-signed
+                         one made on first start in <data dir>/tls (its SHA-256 fingerprint is
+                         printed then, logged at every start and shown in /api/status)
   SANBOX_TLS_KEY         PEM private key file
   SANBOX_LOG_LEVEL       trace, debug, info (default), warn, error
   SANBOX_ISCSI_LOGIN_TIMEOUT               seconds from connect to logged in (default 15)
@@ -69,7 +73,16 @@ async function main(argv: string[]): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  const sanbox = await createSanbox(config);
+  let sanbox: Awaited<ReturnType<typeof createSanbox>>;
+  try {
+    sanbox = await createSanbox(config);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`sanbox: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
   const signal = await stopped;
   sanbox.logger.info({ signal }, 'stopping');
   await sanbox.close();

@@ -3,13 +3,15 @@
  * route, JSON bodies (an empty body with a JSON content type is no body, as Tastypie
  * clients send on GET and DELETE), the OpenAPI document, and the dialects.
  */
-import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Logger } from 'pino';
 import type { DomainServices } from '../domain/services.js';
 import type { LiveStatusSource } from '../domain/ports.js';
-import type { TlsSetting } from '../config.js';
+import type { TlsMaterial, TlsView } from './tls.js';
 import { Authenticator } from './auth/authenticator.js';
 import { PasswordChecker } from './auth/password-checker.js';
 import { DEFAULT_THROTTLE, FailureThrottle, type ThrottleOptions } from './auth/throttle.js';
@@ -25,7 +27,8 @@ export interface ApiDeps {
   logger: Logger;
   adminUser: string;
   passwordHash: () => string | null;
-  tls: TlsSetting | null;
+  /** The HTTPS certificate's identity for /api/status; null when HTTPS is not served. */
+  tls: TlsView | null;
   throttle?: Partial<ThrottleOptions>;
   /** Password checks that may wait for the checker's worker (default 32). */
   maxQueuedPasswordChecks?: number;
@@ -34,7 +37,7 @@ export interface ApiDeps {
 export const OPENAPI_PATH = '/api/openapi.json';
 
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
-  const options: FastifyServerOptions & { https?: { cert: Buffer; key: Buffer } } = {
+  const options: FastifyServerOptions = {
     loggerInstance: deps.logger,
     // Our own onResponse hook writes the one line per request.
     logController: new LogController({ disableRequestLogging: true }),
@@ -42,14 +45,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: false } },
   };
-  if (deps.tls) {
-    options.https = { cert: fs.readFileSync(deps.tls.certFile), key: fs.readFileSync(deps.tls.keyFile) };
-  }
   const app = Fastify(options) as unknown as FastifyInstance;
 
   installJsonParser(app);
   installRequestLog(app);
   installDrainOnClose(app);
+  installListenerClose(app);
   const throttle = new FailureThrottle({ ...DEFAULT_THROTTLE, ...deps.throttle }, (notice) =>
     deps.logger.warn({ source: notice.source, failures: notice.failures, delayMs: notice.delayMs }, 'repeated authentication failures'),
   );
@@ -81,7 +82,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     ...deps.services.site.identity(),
     tenants: deps.services.tenants.list().map((t) => ({ uuid: t.uuid, name: t.name })),
   });
-  await app.register(statusRoutes, { status: deps.status, site });
+  const tls = deps.tls;
+  await app.register(statusRoutes, { status: deps.status, site, tls: () => tls });
   await app.register(keyRoutes, { keys: deps.services.apiKeys, tenants: deps.services.tenants });
   app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
   // sanbox's own routes and paths under no dialect's prefix; each dialect has its own.
@@ -94,6 +96,76 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     reply.code(404).send({ error_message: `No route for ${request.method} ${request.url.split('?')[0]}.` });
   });
   return app;
+}
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** The servers listenApi started for each app; its preClose hook closes them. */
+const listenersOf = new WeakMap<FastifyInstance, Array<http.Server | https.Server>>();
+
+/**
+ * Serves one fastify app on a plain HTTP and/or an HTTPS listener. fastify listens on one
+ * server only, so neither is fastify's own: each is a node server calling `app.routing`
+ * (the handler fastify's own server would call: same hooks, authentication, logging,
+ * 503 while closing), with the timeouts and client-error handler fastify gave its own
+ * (never listening) server. app.close() closes them. Returns the bound addresses.
+ */
+export async function listenApi(
+  app: FastifyInstance,
+  spec: { http: HostPort | null; https: (HostPort & { tls: TlsMaterial }) | null },
+): Promise<{ http: HostPort | null; https: HostPort | null }> {
+  await app.ready();
+  const servers = listenersOf.get(app) ?? [];
+  listenersOf.set(app, servers);
+  const start = async (server: http.Server | https.Server, at: HostPort): Promise<HostPort> => {
+    mirrorSettings(app.server, server);
+    servers.push(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: at.host, port: at.port }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return { host: at.host, port: (server.address() as AddressInfo).port };
+  };
+  const handler = app.routing as http.RequestListener;
+  return {
+    http: spec.http ? await start(http.createServer(handler), spec.http) : null,
+    https: spec.https ? await start(https.createServer({ cert: spec.https.tls.cert, key: spec.https.tls.key }, handler), spec.https) : null,
+  };
+}
+
+function mirrorSettings(from: http.Server, to: http.Server | https.Server): void {
+  to.keepAliveTimeout = from.keepAliveTimeout;
+  to.requestTimeout = from.requestTimeout;
+  to.headersTimeout = from.headersTimeout;
+  to.timeout = from.timeout;
+  to.maxRequestsPerSocket = from.maxRequestsPerSocket;
+  for (const listener of from.listeners('clientError')) to.on('clientError', listener as (...args: unknown[]) => void);
+}
+
+/**
+ * Closing the app closes listenApi's servers: no new connections, idle keep-alive ones
+ * end now, and close() waits for the in-flight requests (answered with Connection: close).
+ */
+function installListenerClose(app: FastifyInstance): void {
+  app.addHook('preClose', async () => {
+    const servers = listenersOf.get(app) ?? [];
+    await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            if (!server.listening) return resolve();
+            server.close(() => resolve());
+            server.closeIdleConnections();
+          }),
+      ),
+    );
+  });
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { LiveStatusSource } from '../domain/ports.js';
 import type { SiteIdentity } from '../domain/site.js';
+import type { TlsView } from './tls.js';
 
 const listener = {
   type: 'object',
@@ -53,11 +54,21 @@ const site = {
   },
 };
 
+const tls = {
+  type: 'object',
+  nullable: true,
+  description: "the HTTPS listener's certificate (null when HTTPS is not served); check a client's pinned fingerprint against it",
+  properties: {
+    fingerprintSha256: { type: 'string', description: 'colon-separated hex, as openssl x509 -fingerprint -sha256 prints it' },
+    generated: { type: 'boolean', description: 'self-signed by sanbox on its first start (not from SANBOX_TLS_CERT)' },
+  },
+};
+
 export interface SiteView extends SiteIdentity {
   tenants: Array<{ uuid: string; name: string }>;
 }
 
-export async function statusRoutes(app: FastifyInstance, opts: { status: LiveStatusSource; site: () => SiteView }): Promise<void> {
+export async function statusRoutes(app: FastifyInstance, opts: { status: LiveStatusSource; site: () => SiteView; tls: () => TlsView | null }): Promise<void> {
   app.get('/api/status', {
     schema: {
       tags: ['sanbox'],
@@ -71,10 +82,11 @@ export async function statusRoutes(app: FastifyInstance, opts: { status: LiveSta
             extents: { type: 'array', items: extent },
             load,
             site,
+            tls,
           },
         },
       },
     },
-    handler: async () => ({ ...opts.status.status(), site: opts.site() }),
+    handler: async () => ({ ...opts.status.status(), site: opts.site(), tls: opts.tls() }),
   });
 }

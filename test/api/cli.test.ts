@@ -35,7 +35,7 @@ interface Served {
 
 function serve(dataDir: string, env: Record<string, string> = {}): Promise<Served> {
   const child = spawn(process.execPath, [MAIN, 'serve'], {
-    env: { ...process.env, SANBOX_DATA_DIR: dataDir, SANBOX_HTTP: '127.0.0.1:0', ...env },
+    env: { ...process.env, SANBOX_DATA_DIR: dataDir, SANBOX_HTTP: '127.0.0.1:0', SANBOX_HTTPS: '127.0.0.1:0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -4,10 +4,11 @@ import assert from 'node:assert/strict';
 import { ConfigError, defaultIscsiSettings, loadConfig } from '../../src/config.js';
 import { FREENAS, startSanbox } from '../support/sanbox.js';
 
-test('defaults: ./var, 127.0.0.1:8080, user admin, no TLS, no extra pools', () => {
+test('defaults: ./var, HTTP 127.0.0.1:8080, HTTPS 127.0.0.1:8443 (self-signed), user admin, no extra pools', () => {
   assert.deepEqual(loadConfig({}, '/srv/sanbox'), {
     dataDir: '/srv/sanbox/var',
     http: { host: '127.0.0.1', port: 8080 },
+    https: { host: '127.0.0.1', port: 8443 },
     pools: [],
     tls: null,
     adminUser: 'admin',
@@ -31,6 +32,7 @@ test('every SANBOX_* variable overrides its default', () => {
     {
       SANBOX_DATA_DIR: 'data',
       SANBOX_HTTP: '[::1]:9000',
+      SANBOX_HTTPS: '0.0.0.0:9443',
       SANBOX_POOLS: 'tank:/mnt/tank, fast:ssd',
       SANBOX_TLS_CERT: '/c.pem',
       SANBOX_TLS_KEY: '/k.pem',
@@ -48,6 +50,7 @@ test('every SANBOX_* variable overrides its default', () => {
   assert.deepEqual(config, {
     dataDir: '/srv/data',
     http: { host: '::1', port: 9000 },
+    https: { host: '0.0.0.0', port: 9443 },
     pools: [
       { name: 'tank', path: '/mnt/tank' },
       { name: 'fast', path: '/srv/ssd' },
@@ -59,12 +62,16 @@ test('every SANBOX_* variable overrides its default', () => {
     iscsi: { loginDeadlineMs: 5000, pendingLoginsPerAddress: 4, pendingLogins: 40, maxConnections: 100, ioBufferBytes: 64 * 1024 * 1024 },
   });
   assert.deepEqual(loadConfig({ SANBOX_HTTP: '0.0.0.0:0' }).http, { host: '0.0.0.0', port: 0 });
+  assert.equal(loadConfig({ SANBOX_HTTPS: 'off' }).https, null);
+  assert.equal(loadConfig({ SANBOX_HTTP: 'None' }).http, null);
 });
 
 test('nonsense settings are refused with a ConfigError naming the variable', () => {
   for (const env of [
     { SANBOX_HTTP: '8080' },
     { SANBOX_HTTP: 'localhost:99999' },
+    { SANBOX_HTTPS: 'yes' },
+    { SANBOX_HTTP: 'off', SANBOX_HTTPS: 'none' },
     { SANBOX_POOLS: 'nocolon' },
     { SANBOX_POOLS: 'a:/x,a:/y' },
     { SANBOX_TLS_CERT: '/c.pem' },

@@ -61,8 +61,9 @@ test('GET /api/status shows listener errors from the data plane; the FreeNAS obj
     assert.deepEqual(portal.body, { iscsi_target_portal_tag: 1, id: 1, iscsi_target_portal_ips: ['192.168.3.20:3260'], iscsi_target_portal_comment: '' });
     const status = await sb.api('GET', '/api/status');
     assert.equal(status.status, 200);
-    const { site, ...rest } = status.body;
+    const { site, tls, ...rest } = status.body;
     assert.deepEqual(rest, live);
+    assert.equal(tls.fingerprintSha256, sb.sanbox.tlsFingerprint);
     assert.match(site.clusterUuid, /^[0-9a-f-]{36}$/);
     assert.deepEqual(
       site.tenants.map((t: { name: string }) => t.name),
@@ -94,7 +95,7 @@ test('/api/openapi.json is an OpenAPI 3 document of every FreeNAS route', async 
   }
 });
 
-test('HTTPS when SANBOX_TLS_CERT and SANBOX_TLS_KEY are set', async () => {
+test('HTTPS with the certificate of SANBOX_TLS_CERT and SANBOX_TLS_KEY when they are set', async () => {
   const dir = tempDir('sanbox-tls-');
   const cert = path.join(dir, 'cert.pem');
   const key = path.join(dir, 'key.pem');
@@ -103,11 +104,11 @@ test('HTTPS when SANBOX_TLS_CERT and SANBOX_TLS_KEY are set', async () => {
   });
   const sb = await startSanbox({ env: { SANBOX_TLS_CERT: cert, SANBOX_TLS_KEY: key } });
   try {
-    assert.match(sb.baseUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(sb.httpsUrl!, /^https:\/\/127\.0\.0\.1:\d+$/);
     const body = await new Promise<string>((resolve, reject) => {
       https
         .get(
-          `${sb.baseUrl}${FREENAS}/globalconfiguration/`,
+          `${sb.httpsUrl}${FREENAS}/globalconfiguration/`,
           { ca: fs.readFileSync(cert), checkServerIdentity: () => undefined, auth: `admin:${TEST_ADMIN_PASSWORD}` },
           (res) => {
             let text = '';

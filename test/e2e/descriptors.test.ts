@@ -26,6 +26,7 @@ function serve(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
       ...process.env,
       SANBOX_DATA_DIR: dataDir,
       SANBOX_HTTP: '127.0.0.1:0',
+      SANBOX_HTTPS: '127.0.0.1:0',
       SANBOX_ADMIN_PASSWORD: PASSWORD,
       SANBOX_ISCSI_LOGIN_TIMEOUT: '60', // the flood stays for the whole test
     },

@@ -1,6 +1,6 @@
 /**
- * Starts the real sanbox in this process for tests: a temp data dir, an ephemeral port
- * on 127.0.0.1, a known admin password. End-to-end tests of every area use it:
+ * Starts the real sanbox in this process for tests: a temp data dir, ephemeral HTTP and
+ * HTTPS ports on 127.0.0.1, a known admin password. End-to-end tests of every area use it:
  *
  *   const sb = await startSanbox({ pools: { tank: '/tmp/x' } });
  *   const res = await sb.api('POST', '/api/v1.0/services/iscsi/portal/', {...});
@@ -63,8 +63,15 @@ export class TestSanbox {
     this.authHeaders = { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
   }
 
+  /** The plain-HTTP URL (SANBOX_HTTP must not be off). */
   get baseUrl(): string {
+    if (!this.sanbox.url) throw new Error('this sanbox serves no plain HTTP');
     return this.sanbox.url;
+  }
+
+  /** The HTTPS URL; null when HTTPS is off. */
+  get httpsUrl(): string | null {
+    return this.sanbox.httpsUrl;
   }
 
   async start(): Promise<void> {
@@ -107,6 +114,7 @@ export async function startSanbox(options: StartOptions = {}): Promise<TestSanbo
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sanbox-test-'));
   const env: Record<string, string> = {
     SANBOX_HTTP: '127.0.0.1:0',
+    SANBOX_HTTPS: '127.0.0.1:0',
     SANBOX_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
     ...options.env,
   };
