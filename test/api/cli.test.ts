@@ -18,7 +18,16 @@ test('sanbox --help describes serve and the environment', () => {
   const res = spawnSync(process.execPath, [MAIN, '--help'], { encoding: 'utf8' });
   assert.equal(res.status, 0);
   assert.match(res.stdout, /^Usage: sanbox serve/);
-  for (const name of ['SANBOX_DATA_DIR', 'SANBOX_HTTP', 'SANBOX_POOLS', 'SANBOX_ADMIN_USER', 'SANBOX_ADMIN_PASSWORD', 'SANBOX_TLS_CERT', 'SANBOX_TLS_KEY']) {
+  for (const name of [
+    'SANBOX_DATA_DIR',
+    'SANBOX_HTTP',
+    'SANBOX_HTTPS',
+    'SANBOX_POOLS',
+    'SANBOX_ADMIN_USER',
+    'SANBOX_ADMIN_PASSWORD',
+    'SANBOX_TLS_CERT',
+    'SANBOX_TLS_KEY',
+  ]) {
     assert.ok(res.stdout.includes(name), name);
   }
   const bad = spawnSync(process.execPath, [MAIN, 'frobnicate'], { encoding: 'utf8' });
