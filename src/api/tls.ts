@@ -38,8 +38,12 @@ export function settleTlsCertificate(setting: TlsSetting | null, dataDir: string
   const dir = path.join(dataDir, TLS_DIR);
   const certFile = path.join(dir, 'cert.pem');
   const keyFile = path.join(dir, 'key.pem');
-  if (fs.existsSync(certFile) && fs.existsSync(keyFile))
-    return { ...readPair(certFile, keyFile, 'the stored certificate', 'the stored key'), generated: true, fresh: false };
+  if (fs.existsSync(certFile) && fs.existsSync(keyFile)) {
+    const stored = readPair(certFile, keyFile, 'the stored certificate', 'the stored key');
+    // sanbox's own certificate is made again when it would no longer verify: it expires
+    // within 30 days, or the HTTPS address moved to a host it does not name.
+    if (stillServes(new X509Certificate(stored.cert), httpsHost)) return { ...stored, generated: true, fresh: false };
+  }
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tmpCert = `${certFile}.new`;
   const tmpKey = `${keyFile}.new`;
@@ -81,6 +85,15 @@ export function settleTlsCertificate(setting: TlsSetting | null, dataDir: string
   fs.renameSync(tmpKey, keyFile);
   fs.renameSync(tmpCert, certFile); // last: both exist only once both are complete
   return { ...readPair(certFile, keyFile, 'the generated certificate', 'the generated key'), generated: true, fresh: true };
+}
+
+const RENEW_BEFORE_MS = 30 * 24 * 3600 * 1000;
+
+function stillServes(cert: X509Certificate, host: string): boolean {
+  if (Date.parse(cert.validTo) - Date.now() < RENEW_BEFORE_MS) return false;
+  const entry = sanEntry(host);
+  if (entry === null) return true;
+  return entry.startsWith('IP:') ? cert.checkIP(host) !== undefined : cert.checkHost(host) !== undefined;
 }
 
 /** The subjectAltName entry for the listen host; null for a wildcard. */

@@ -12,6 +12,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { createSanbox } from '../../src/app.js';
+import { settleTlsCertificate } from '../../src/api/tls.js';
 import { createLogger } from '../../src/log.js';
 import { FREENAS, TEST_ADMIN_PASSWORD, startSanbox, tempDir } from '../support/sanbox.js';
 
@@ -187,5 +188,53 @@ test('without openssl a sanbox serves HTTP only and warns what is missing', asyn
     assert.match(lines.join(''), /HTTPS is not served.*\/nonexistent\/openssl/);
   } finally {
     await sb.stop();
+  }
+});
+
+test("sanbox's own certificate is made again when it would no longer verify: a new HTTPS host, or 30 days from expiry", () => {
+  const dataDir = tempDir('sanbox-tls-renew-');
+  try {
+    const first = settleTlsCertificate(null, dataDir, '127.0.0.1');
+    assert.ok('fingerprintSha256' in first && first.fresh);
+    const again = settleTlsCertificate(null, dataDir, '127.0.0.1');
+    assert.ok('fingerprintSha256' in again && !again.fresh && again.fingerprintSha256 === first.fingerprintSha256, 'kept while it serves');
+    assert.ok(
+      'fingerprintSha256' in settleTlsCertificate(null, dataDir, '0.0.0.0') && !(settleTlsCertificate(null, dataDir, '0.0.0.0') as { fresh: boolean }).fresh,
+      'a wildcard needs no new name',
+    );
+    const moved = settleTlsCertificate(null, dataDir, '127.0.0.2');
+    assert.ok('fingerprintSha256' in moved && moved.fresh && moved.fingerprintSha256 !== first.fingerprintSha256, 'the new host needs a new certificate');
+    assert.notEqual(new X509Certificate(moved.cert).checkIP('127.0.0.2'), undefined);
+    // One that expires in 10 days is replaced.
+    const dir = path.join(dataDir, 'tls');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+        '-days',
+        '10',
+        '-subj',
+        '/CN=sanbox',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    const expiring = new X509Certificate(fs.readFileSync(path.join(dir, 'cert.pem'))).fingerprint256;
+    const renewed = settleTlsCertificate(null, dataDir, '127.0.0.1');
+    assert.ok('fingerprintSha256' in renewed && renewed.fresh && renewed.fingerprintSha256 !== expiring);
+    assert.ok(Date.parse(new X509Certificate(renewed.cert).validTo) - Date.now() > 3000 * 24 * 3600 * 1000, 'ten years again');
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
   }
 });
