@@ -131,3 +131,21 @@ export class RangeBackstore implements Backstore {
     return null;
   }
 }
+
+/**
+ * Makes [offset, offset + length) of a transport read as zeros, widened to its blocks:
+ * deallocated where the medium promises zeros, written otherwise (RangeBackstore.discard),
+ * then flushed.
+ */
+export async function zeroRange(t: BlockTransport, offset: number, length: number): Promise<void> {
+  const bs = t.blockSize;
+  const start = Math.floor(offset / bs) * bs;
+  const end = Math.ceil((offset + length) / bs) * bs;
+  const range = new RangeBackstore(t, start, end - start);
+  try {
+    await range.discard(0, end - start);
+    await t.flush();
+  } finally {
+    await range.close();
+  }
+}

@@ -11,7 +11,7 @@
  * ACL or CHAP account for sanbox then never changes when the FreeNAS basename does.
  */
 import type { Logger } from 'pino';
-import { RangeBackstore } from '../backstore/range.js';
+import { zeroRange } from '../backstore/range.js';
 import type { BlockTransport, TransportHealth } from '../backstore/transport.js';
 import { arrayLunOf } from '../domain/array-source.js';
 import type { Pool } from '../domain/entities.js';
@@ -187,18 +187,8 @@ export class ArraySessions implements ArrayLinks {
     return this.measure(poolUuid);
   }
 
-  async zero(poolUuid: string, offset: number, length: number): Promise<void> {
-    const remote = this.transport(poolUuid);
-    const bs = remote.blockSize;
-    const start = Math.floor(offset / bs) * bs;
-    const end = Math.ceil((offset + length) / bs) * bs;
-    const range = new RangeBackstore(remote, start, end - start);
-    try {
-      await range.discard(0, end - start);
-      await remote.flush();
-    } finally {
-      await range.close();
-    }
+  zero(poolUuid: string, offset: number, length: number): Promise<void> {
+    return zeroRange(this.transport(poolUuid), offset, length);
   }
 
   async closeAll(): Promise<void> {

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { type FdBackstore, openFileBackstore } from '../backstore/file.js';
-import { RangeBackstore } from '../backstore/range.js';
+import { zeroRange } from '../backstore/range.js';
 import type { BlockTransport, TransportHealth } from '../backstore/transport.js';
 import type { Pool } from '../domain/entities.js';
 import { resolveDevice } from '../domain/pool-device.js';
@@ -174,18 +174,8 @@ export class DeviceLinks implements DeviceLinksPort {
     return this.measure(poolUuid);
   }
 
-  async zero(poolUuid: string, offset: number, length: number): Promise<void> {
-    const t = this.transport(poolUuid);
-    const bs = t.blockSize;
-    const start = Math.floor(offset / bs) * bs;
-    const end = Math.ceil((offset + length) / bs) * bs;
-    const range = new RangeBackstore(t, start, end - start);
-    try {
-      await range.discard(0, end - start);
-      await t.flush();
-    } finally {
-      await range.close();
-    }
+  zero(poolUuid: string, offset: number, length: number): Promise<void> {
+    return zeroRange(this.transport(poolUuid), offset, length);
   }
 
   async closeAll(): Promise<void> {
