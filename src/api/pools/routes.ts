@@ -73,9 +73,23 @@ export function poolRoutes(app: FastifyInstance, services: DomainServices): void
     PoolTypes: null,
   });
 
-  app.post('/list', async (request) => {
+  /** Every body names this cluster. */
+  const clusterBody = (request: FastifyRequest): Body => {
     const b = body(request);
     site.assertCluster('clusterUuid', b.cluster_uuid);
+    return b;
+  };
+
+  /** get, delete, set and status/check name a tenant and one pool that tenant may see. */
+  const onePool = (request: FastifyRequest) => {
+    const b = clusterBody(request);
+    const tenant = tenantOf(b.tenant, true);
+    const uuid = poolUuid(b.pool_uuid);
+    return { b, tenant, uuid, measured: visible(uuid, tenant) };
+  };
+
+  app.post('/list', async (request) => {
+    const b = clusterBody(request);
     const tenant = tenantOf(b.tenant, false);
     const pageNum = wholeNumber('page_num', b.page_num);
     const pageSize = wholeNumber('page_size', b.page_size);
@@ -92,15 +106,12 @@ export function poolRoutes(app: FastifyInstance, services: DomainServices): void
   });
 
   app.post('/get', async (request) => {
-    const b = body(request);
-    site.assertCluster('clusterUuid', b.cluster_uuid);
-    const tenant = tenantOf(b.tenant, true);
-    return success(answer(poolView(visible(poolUuid(b.pool_uuid), tenant), identity()), tenant));
+    const { tenant, measured } = onePool(request);
+    return success(answer(poolView(measured, identity()), tenant));
   });
 
   app.post('/create', async (request) => {
-    const b = body(request);
-    site.assertCluster('clusterUuid', b.cluster_uuid);
+    const b = clusterBody(request);
     const created = await pools.create({
       name: b.pool_name,
       type: typeOf(b.pool_type),
@@ -120,11 +131,8 @@ export function poolRoutes(app: FastifyInstance, services: DomainServices): void
   });
 
   app.post('/delete', async (request) => {
-    const b = body(request);
-    site.assertCluster('clusterUuid', b.cluster_uuid);
-    const tenant = tenantOf(b.tenant, true);
-    const uuid = poolUuid(b.pool_uuid);
-    const { pool } = visible(uuid, tenant);
+    const { b, uuid, measured } = onePool(request);
+    const { pool } = measured;
     if (b.pool_name !== undefined && b.pool_name !== null && b.pool_name !== pool.name) {
       throw fail('pool.name-mismatch', 'name', { name: String(b.pool_name) });
     }
@@ -134,22 +142,14 @@ export function poolRoutes(app: FastifyInstance, services: DomainServices): void
   });
 
   app.post('/set', async (request) => {
-    const b = body(request);
-    site.assertCluster('clusterUuid', b.cluster_uuid);
-    const tenant = tenantOf(b.tenant, true);
-    const uuid = poolUuid(b.pool_uuid);
-    visible(uuid, tenant);
+    const { b, uuid } = onePool(request);
     if (b.attr === undefined || b.attr === null) throw fail('value.required', 'attributes');
     await pools.update(uuid, { name: b.pool_name === '' ? undefined : b.pool_name, attributes: b.attr });
     return success(answer(null, null, false));
   });
 
   app.post('/status/check', async (request) => {
-    const b = body(request);
-    site.assertCluster('clusterUuid', b.cluster_uuid);
-    const tenant = tenantOf(b.tenant, true);
-    const uuid = poolUuid(b.pool_uuid);
-    visible(uuid, tenant);
+    const { uuid } = onePool(request);
     const checked = await pools.check(uuid);
     request.log.info({ pool: uuid, status: checked.figures.health, reason: checked.figures.reason }, 'pool status checked');
     return success(answer(null, null, false));
@@ -161,8 +161,7 @@ export function poolRoutes(app: FastifyInstance, services: DomainServices): void
   });
 
   app.post('/fc_device/list', async (request) => {
-    const b = body(request);
-    site.assertCluster('clusterUuid', b.cluster_uuid);
+    const b = clusterBody(request);
     site.assertZone('zoneUuid', b.zone_uuid);
     // Grouped by the device's name, each with the hosts that see it (here: this machine).
     const list: Record<string, Array<{ host_uuid: string; host_name: string; disk_path: string }>> = {};
