@@ -51,29 +51,7 @@ export function settleTlsCertificate(setting: TlsSetting | null, dataDir: string
   const extra = sanEntry(httpsHost);
   if (extra && !san.includes(extra)) san.push(extra);
   try {
-    execFileSync(
-      openssl,
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        tmpKey,
-        '-out',
-        tmpCert,
-        '-days',
-        '3650',
-        '-subj',
-        '/CN=sanbox',
-        '-addext',
-        `subjectAltName=${san.join(',')}`,
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    makeSelfSigned(openssl, tmpKey, tmpCert, san, 3650);
   } catch (err) {
     fs.rmSync(tmpCert, { force: true });
     fs.rmSync(tmpKey, { force: true });
@@ -85,6 +63,33 @@ export function settleTlsCertificate(setting: TlsSetting | null, dataDir: string
   fs.renameSync(tmpKey, keyFile);
   fs.renameSync(tmpCert, certFile); // last: both exist only once both are complete
   return { ...readPair(certFile, keyFile, 'the generated certificate', 'the generated key'), generated: true, fresh: true };
+}
+
+/** An EC P-256 self-signed certificate (CN sanbox) for the subjectAltName entries `san`, valid `days`. */
+export function makeSelfSigned(openssl: string, keyFile: string, certFile: string, san: readonly string[], days: number): void {
+  execFileSync(
+    openssl,
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      String(days),
+      '-subj',
+      '/CN=sanbox',
+      '-addext',
+      `subjectAltName=${san.join(',')}`,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
 }
 
 const RENEW_BEFORE_MS = 30 * 24 * 3600 * 1000;

@@ -12,7 +12,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { createSanbox } from '../../src/app.js';
-import { settleTlsCertificate } from '../../src/api/tls.js';
+import { makeSelfSigned, settleTlsCertificate } from '../../src/api/tls.js';
 import { createLogger } from '../../src/log.js';
 import { FREENAS, TEST_ADMIN_PASSWORD, startSanbox, tempDir } from '../support/sanbox.js';
 
@@ -207,29 +207,7 @@ test("sanbox's own certificate is made again when it would no longer verify: a n
     assert.notEqual(new X509Certificate(moved.cert).checkIP('127.0.0.2'), undefined);
     // One that expires in 10 days is replaced.
     const dir = path.join(dataDir, 'tls');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        path.join(dir, 'key.pem'),
-        '-out',
-        path.join(dir, 'cert.pem'),
-        '-days',
-        '10',
-        '-subj',
-        '/CN=sanbox',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    makeSelfSigned('openssl', path.join(dir, 'key.pem'), path.join(dir, 'cert.pem'), ['IP:127.0.0.1'], 10);
     const expiring = new X509Certificate(fs.readFileSync(path.join(dir, 'cert.pem'))).fingerprint256;
     const renewed = settleTlsCertificate(null, dataDir, '127.0.0.1');
     assert.ok('fingerprintSha256' in renewed && renewed.fresh && renewed.fingerprintSha256 !== expiring);
