@@ -516,8 +516,8 @@ export class IscsiInitiator {
       else ops.push([k, v]);
     }
 
-    const exchange = async (csg: number, nsg: number, transit: boolean, pairs: TextPairs) => {
-      const bhs = serializeLoginRequest({
+    const request = (csg: number, nsg: number, transit: boolean) =>
+      serializeLoginRequest({
         transit,
         cont: false,
         csg,
@@ -531,8 +531,9 @@ export class IscsiInitiator {
         cmdSN: this.cmdSN,
         expStatSN: this.expStatSN,
       });
+    const exchange = async (csg: number, nsg: number, transit: boolean, pairs: TextPairs) => {
       let wait = this.expect<Pdu>(itt);
-      this.sendPdu(bhs, serializeText(pairs));
+      this.sendPdu(request(csg, nsg, transit), serializeText(pairs));
       let pdu = await wait;
       let r = parseLoginResponse(pdu);
       // A continued response (C bit): ask for the rest with empty requests, then parse it whole.
@@ -540,23 +541,7 @@ export class IscsiInitiator {
       while (r.cont && r.statusClass === 0) {
         pieces.push(Buffer.from(pdu.data));
         wait = this.expect<Pdu>(itt);
-        this.sendPdu(
-          serializeLoginRequest({
-            transit: false,
-            cont: false,
-            csg,
-            nsg: 0,
-            versionMax: 0,
-            versionMin: 0,
-            isid: this.isid,
-            tsih,
-            itt,
-            cid: this.cid,
-            cmdSN: this.cmdSN,
-            expStatSN: this.expStatSN,
-          }),
-          null,
-        );
+        this.sendPdu(request(csg, 0, false), null);
         pdu = await wait;
         r = parseLoginResponse(pdu);
       }
