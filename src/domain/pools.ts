@@ -14,6 +14,7 @@ import { isIP } from 'node:net';
 import { DEFAULT_ARRAY_PORT, arrayLunOf, parseArraySource, sameArrayLun } from './array-source.js';
 import type { Extent, Pool, PoolType } from './entities.js';
 import { fail, notFound } from './errors.js';
+import { isUuid } from './uuid.js';
 import type { Mutations } from './mutations.js';
 import { firstFit, isCarved, isFree, roomAt, type TakenRange } from './pool-ranges.js';
 import { mountPointOf, namesDevice, readMounts, resolveDevice } from './pool-device.js';
@@ -25,7 +26,6 @@ import type { SiteService } from './site.js';
 
 export const POOL_TYPES: readonly PoolType[] = ['iscsi', 'nfs', 'samba', 'disk', 'fc', 'rbd'];
 export const DEFAULT_THRESHOLD = '1.0';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const POOL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const THRESHOLD = /^(?:\d{1,4}(?:\.\d{1,6})?|\.\d{1,6})$/;
 
@@ -389,7 +389,7 @@ export class PoolService {
   }
 
   private byUuid(uuid: string): Pool {
-    const pool = typeof uuid === 'string' && UUID.test(uuid) ? this.repo.poolByUuid(uuid.toLowerCase()) : null;
+    const pool = isUuid(uuid) ? this.repo.poolByUuid(uuid.toLowerCase()) : null;
     if (!pool) throw notFound('pool');
     return pool;
   }
@@ -500,7 +500,7 @@ function uuidList(field: string, value: unknown, bad: (item: string) => Error): 
   if (!Array.isArray(value)) throw fail('value.not-uuid', field);
   const out: string[] = [];
   for (const item of value) {
-    if (typeof item !== 'string' || !UUID.test(item)) throw bad(String(item));
+    if (!isUuid(item)) throw bad(String(item));
     const uuid = item.toLowerCase();
     if (!out.includes(uuid)) out.push(uuid);
   }

@@ -9,8 +9,7 @@
  */
 import type { ListQuery, SortKey } from '../../domain/repository.js';
 import { PagingError, paramValue, wholeNumber, type PageRequest, type PagingAdapter } from './paging.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../../domain/uuid.js';
 
 function query(entries: [string, string | number | undefined][]): string {
   const q = new URLSearchParams();
@@ -85,7 +84,7 @@ export function markerPaging(options: { sortKeys: Readonly<Record<string, string
     parse(params) {
       const limit = Math.min(wholeNumber(paramValue(params, 'limit'), 'limit', 1) ?? maxLimit, maxLimit);
       const marker = text(paramValue(params, 'marker'), 'marker');
-      if (marker !== undefined && !UUID.test(marker)) throw new PagingError('marker must be a UUID.', 'marker');
+      if (marker !== undefined && !isUuid(marker)) throw new PagingError('marker must be a UUID.', 'marker');
       const sortKey = text(paramValue(params, 'sort_key'), 'sort_key');
       const sortDir = text(paramValue(params, 'sort_dir'), 'sort_dir');
       if (sortDir !== undefined && sortDir !== 'asc' && sortDir !== 'desc') {
@@ -134,7 +133,7 @@ export function maxRecordsPaging(options: { cursorParam?: string } = {}): Paging
     parse(params) {
       const maxRecords = wholeNumber(paramValue(params, 'max_records'), 'max_records', 1);
       const start = text(paramValue(params, cursorParam), cursorParam);
-      if (start !== undefined && !UUID.test(start)) throw new PagingError(`${cursorParam} must be a UUID.`, cursorParam);
+      if (start !== undefined && !isUuid(start)) throw new PagingError(`${cursorParam} must be a UUID.`, cursorParam);
       const q: ListQuery = {};
       if (maxRecords !== undefined) q.limit = maxRecords;
       if (start !== undefined) q.after = start.toLowerCase();
