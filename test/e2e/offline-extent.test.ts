@@ -12,7 +12,7 @@ import { IscsiInitiator } from '../../src/initiator/client.js';
 import { parseSense } from '../../src/scsi/sense.js';
 import { FREENAS, startSanbox, tempDir, type TestSanbox } from '../support/sanbox.js';
 import { freePort, iscsiUrl, run } from './peers.js';
-import { post, provisionTarget, type Provisioned } from './provision.js';
+import { post, provisionTarget, senseOf, withSession, type Provisioned } from './provision.js';
 
 const TUR = Buffer.alloc(6);
 const REQUEST_SENSE = Buffer.from([0x03, 0, 0, 0, 18, 0]);
@@ -47,29 +47,15 @@ async function setup(): Promise<Setup> {
   await post(sb, 'targettoextent', { iscsi_target: t.targetId, iscsi_extent: extent.id });
   const image = path.join(pool, 'gone.img');
   assert.equal(fs.statSync(image).mode & 0o777, 0o600, 'the API creates images 0600');
-  await session(sb, t, async (ini) => {
+  await session(t, async (ini) => {
     assert.equal((await ini.write10(0, 0, pattern(KEEP))).status, 0);
     assert.equal((await ini.write10(1, 10, pattern(GONE))).status, 0);
   });
   return { sb, t, pool, image };
 }
 
-async function session<T>(sb: TestSanbox, t: Provisioned, fn: (ini: IscsiInitiator) => Promise<T>): Promise<T> {
-  const ini = await IscsiInitiator.connect('127.0.0.1', t.port);
-  try {
-    await ini.login({ initiatorName: 'iqn.2026-12.test:offline', targetName: t.iqn });
-    // A new nexus first gets POWER ON OCCURRED on each LUN.
-    for (const lun of [0, 1]) await ini.scsi(lun, TUR);
-    return await fn(ini);
-  } finally {
-    ini.socket.destroy();
-  }
-}
-
-function senseOf(r: { status: number; sense: Buffer | null }): string {
-  assert.equal(r.status, 2, 'CHECK CONDITION');
-  const s = parseSense(r.sense!);
-  return [s.key, s.asc, s.ascq].map((n) => n.toString(16).padStart(2, '0')).join('/');
+async function session<T>(t: Provisioned, fn: (ini: IscsiInitiator) => Promise<T>): Promise<T> {
+  return withSession(t, 'iqn.2026-12.test:offline', [0, 1], fn);
 }
 
 async function extentStatus(sb: TestSanbox, name: string): Promise<any> {
@@ -148,7 +134,7 @@ test('an image missing at start is not recreated: NOT READY 02/3A/00, named by /
     assert.deepEqual(grow.body, { iscsi_target_extent_filesize: ['The file /mnt/tank/gone.img is missing: restore it before resizing the extent.'] });
     assert.equal(fs.existsSync(image), false, 'still not recreated');
 
-    await session(sb, t, async (ini) => {
+    await session(t, async (ini) => {
       await assertOffline(ini);
       fs.renameSync(aside, image);
       await assertBack(ini);
@@ -173,7 +159,7 @@ test('a pool directory missing at start is not created, and a pool unmounted und
     assert.equal(st.state, 'offline');
     assert.equal(st.missing, pool, 'names the missing pool directory');
 
-    await session(sb, t, async (ini) => {
+    await session(t, async (ini) => {
       await assertOffline(ini);
       fs.renameSync(aside, pool);
       await assertBack(ini);

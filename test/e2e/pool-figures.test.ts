@@ -13,10 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { IscsiInitiator } from '../../src/initiator/client.js';
-import { parseSense } from '../../src/scsi/sense.js';
 import { startSanbox, type TestSanbox } from '../support/sanbox.js';
 import { freePort } from './peers.js';
-import { post, provisionTarget, type Provisioned } from './provision.js';
+import { post, provisionTarget, senseOf, withSession, type Provisioned } from './provision.js';
 
 const SHARE = '/v1/pool/share';
 const MiB = 1024 * 1024;
@@ -75,20 +74,7 @@ async function check(): Promise<void> {
 }
 
 async function session<T>(fn: (ini: IscsiInitiator) => Promise<T>): Promise<T> {
-  const ini = await IscsiInitiator.connect('127.0.0.1', t.port);
-  try {
-    await ini.login({ initiatorName: 'iqn.2026-12.test:poolfig', targetName: t.iqn });
-    for (const lun of [0, 1]) await ini.scsi(lun, TUR);
-    return await fn(ini);
-  } finally {
-    ini.socket.destroy();
-  }
-}
-
-function senseOf(r: { status: number; sense: Buffer | null }): string {
-  assert.equal(r.status, 2, 'CHECK CONDITION');
-  const s = parseSense(r.sense!);
-  return [s.key, s.asc, s.ascq].map((n) => n.toString(16).padStart(2, '0')).join('/');
+  return withSession(t, 'iqn.2026-12.test:poolfig', [0, 1], fn);
 }
 
 test('8 MiB written through iSCSI raises Used by 8 MiB; the 32 MiB image counted what it holds', async () => {

@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { IscsiInitiator } from '../../src/initiator/client.js';
+import { parseSense } from '../../src/scsi/sense.js';
 import { FREENAS, type TestSanbox } from '../support/sanbox.js';
 
 export interface Provisioned {
@@ -67,4 +69,26 @@ export async function provisionTarget(
     extentId: extent.id,
     extentPath,
   };
+}
+
+/**
+ * A session to the provisioned target as `initiatorName`, past the POWER ON unit attention
+ * a new nexus gets on each of `luns`; ended (socket closed) after `fn`.
+ */
+export async function withSession<T>(t: Provisioned, initiatorName: string, luns: number[], fn: (ini: IscsiInitiator) => Promise<T>): Promise<T> {
+  const ini = await IscsiInitiator.connect('127.0.0.1', t.port);
+  try {
+    await ini.login({ initiatorName, targetName: t.iqn });
+    for (const lun of luns) await ini.scsi(lun, Buffer.alloc(6));
+    return await fn(ini);
+  } finally {
+    ini.socket.destroy();
+  }
+}
+
+/** A CHECK CONDITION's sense as "key/asc/ascq" in hex ("02/3a/00"). */
+export function senseOf(r: { status: number; sense: Buffer | null }): string {
+  assert.equal(r.status, 2, 'CHECK CONDITION');
+  const s = parseSense(r.sense!);
+  return [s.key, s.asc, s.ascq].map((n) => n.toString(16).padStart(2, '0')).join('/');
 }
