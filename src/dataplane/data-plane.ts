@@ -31,7 +31,8 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
   readonly arrays: ArraySessions;
   /** The block devices behind device pools: the domain's DeviceLinks port. */
   readonly devices: DeviceLinks;
-  private previous = new Map<string, { plan: TargetPlan; luns: Map<number, LogicalUnit> }>();
+  /** By plan key: its plan and every LU it serves, by LUN number (`group/number` in a masked view). */
+  private previous = new Map<string, { plan: TargetPlan; luns: Map<number | string, LogicalUnit> }>();
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly mediumTimer: NodeJS.Timeout;
@@ -131,19 +132,30 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
     this.arrays.reconcile(snapshot.pools);
     await this.devices.reconcile(snapshot.pools);
     const lus = await this.lus.reconcile(state.lus);
-    const next = new Map<string, { plan: TargetPlan; luns: Map<number, LogicalUnit> }>();
-    for (const plan of state.targets) {
+    const next = new Map<string, { plan: TargetPlan; luns: Map<number | string, LogicalUnit> }>();
+    const viewsOf = new Map<string, Map<number, LogicalUnit>[]>();
+    const resolve = (wanted: ReadonlyMap<number, string>) => {
       const luns = new Map<number, LogicalUnit>();
-      for (const [lun, key] of plan.luns) {
+      for (const [lun, key] of wanted) {
         const lu = lus.get(key);
         if (lu) luns.set(lun, lu);
       }
-      next.set(plan.key, { plan, luns });
+      return luns;
+    };
+    for (const plan of state.targets) {
+      const luns = resolve(plan.luns);
+      const views = plan.views?.map((v) => resolve(v.luns)) ?? null;
+      if (views) viewsOf.set(plan.key, views);
+      const all = new Map<number | string, LogicalUnit>(luns);
+      plan.views?.forEach((v, i) => {
+        for (const [lun, lu] of views![i]!) all.set(`${v.groupId}/${lun}`, lu);
+      });
+      next.set(plan.key, { plan, luns: all });
     }
     const ended = this.endedTargets(next);
-    const lunsOf = new Map([...next].map(([key, t]) => [key, t.luns] as const));
+    const lunsOf = new Map(state.targets.map((p) => [p.key, resolve(p.luns)] as const));
     const wasOff = this.reconciled ? this.tenantsOff : new Set<number>();
-    this.catalog = new LiveCatalog(snapshot.globals, state, lunsOf);
+    this.catalog = new LiveCatalog(snapshot.globals, state, lunsOf, viewsOf);
     this.tenantsOff = state.tenantsOff;
     const sessionOf = (keys: ReadonlySet<string>) => (s: { targetName: string | null; portalGroup: number | null }) =>
       s.targetName !== null && s.portalGroup !== null && keys.has(planKey(s.targetName, s.portalGroup));
@@ -173,7 +185,7 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
    * about who may use them changed (portal group, initiator group, authentication, their
    * tenant's service switch). An added LUN keeps sessions: initiators find it with REPORT LUNS.
    */
-  private endedTargets(next: Map<string, { plan: TargetPlan; luns: Map<number, LogicalUnit> }>): Set<string> {
+  private endedTargets(next: Map<string, { plan: TargetPlan; luns: Map<number | string, LogicalUnit> }>): Set<string> {
     const ended = new Set<string>();
     for (const [name, old] of this.previous) {
       const now = next.get(name);

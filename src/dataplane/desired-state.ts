@@ -39,6 +39,21 @@ export interface TargetPlan {
   available: boolean;
   /** Changes whenever anything deciding who may use the target changes (the switch included). */
   accessKey: string;
+  /**
+   * A tenant-wide target's LUN masking: one view per initiator group of its tenant, with the
+   * LUNs mapped to that group. An initiator is admitted when a view admits it (`admission`
+   * is then ignored) and sees `luns` plus the LUNs of every view admitting it. Null: no masking.
+   */
+  views: LunView[] | null;
+}
+
+/** What the initiators of one initiator group see of a tenant-wide target. */
+export interface LunView {
+  groupId: number;
+  initiators: string[];
+  networks: string[];
+  /** LUN number -> LU key. */
+  luns: Map<number, string>;
 }
 
 /** Which portal group a listener serves: its id (the catalog's key) and its tag (the wire's). */
@@ -66,7 +81,7 @@ const PRODUCT = 'iSCSI Disk';
 const REVISION = '0100';
 
 export function desiredState(snap: ConfigSnapshot): DesiredState {
-  const tenantsOff = new Set(snap.tenants.filter((t) => !t.iscsiEnabled).map((t) => t.id));
+  const tenantsOff = new Set(snap.tenants.filter((t) => !t.iscsiEnabled || !t.running).map((t) => t.id));
   const listeners = new Map<string, ListenerPortal>();
   const portalsByGroup = new Map<number, string[]>();
   const tagOfGroup = new Map<number, number>();
@@ -76,6 +91,7 @@ export function desiredState(snap: ConfigSnapshot): DesiredState {
     // The default tenant switched off: its portals stop listening (the LUs stay open, so
     // switching on is quick). Another tenant's keep listening and refuse its logins.
     if (pg.tenantId === DEFAULT_TENANT_ID && tenantsOff.has(DEFAULT_TENANT_ID)) continue;
+    if (!pg.enabled) continue;
     for (const address of pg.listen) listeners.set(address, { portalGroup: pg.id, portalGroupTag: pg.tag });
   }
   const extents = new Map(snap.extents.map((e) => [e.id, e]));
@@ -94,6 +110,7 @@ export function desiredState(snap: ConfigSnapshot): DesiredState {
     const access: Omit<TargetGroup, 'id' | 'targetId'>[] = [];
     if (t.portalGroupId !== null) access.push({ ...t, portalGroupId: t.portalGroupId });
     access.push(...(targetGroups.get(t.id) ?? []));
+    if (t.tenantWide) access.push(...tenantWideAccess(snap, t, access));
     const served = access.filter((a) => tagOfGroup.has(a.portalGroupId));
     if (served.length === 0) continue;
     const luns = new Map<number, string>();
@@ -107,6 +124,8 @@ export function desiredState(snap: ConfigSnapshot): DesiredState {
     }
     const name = servedTargetName(snap.globals.basename, t);
     const available = !tenantsOff.has(t.tenantId);
+    const views = t.tenantWide ? lunViews(snap, t, extents, lus, poolUuids) : null;
+    const viewKey = views?.map((v) => [v.groupId, v.initiators, v.networks]) ?? null;
     for (const a of served) {
       const tag = tagOfGroup.get(a.portalGroupId)!;
       const group = a.initiatorGroupId === null ? undefined : groups.get(a.initiatorGroupId);
@@ -125,12 +144,57 @@ export function desiredState(snap: ConfigSnapshot): DesiredState {
         admission,
         tenantId: t.tenantId,
         available,
-        accessKey: JSON.stringify([tag, admission, auth, a.digest, available]),
+        accessKey: JSON.stringify([tag, admission, auth, a.digest, available, viewKey]),
+        views,
       });
     }
   }
   const discoveryAuth = authPolicy(snap.globals.discoveryAuthMethod, snap.globals.discoveryAuthGroup, DEFAULT_TENANT_ID, snap.authCredentials);
   return { listeners, portalsByGroup, lus: [...lus.values()], targets, discoveryAuth, tenantsOff };
+}
+
+/**
+ * A tenant-wide target is reachable through every portal group of its tenant that its own
+ * settings do not already name, without authentication (ONTAP's default security, none).
+ */
+function tenantWideAccess(snap: ConfigSnapshot, t: Target, named: Omit<TargetGroup, 'id' | 'targetId'>[]): Omit<TargetGroup, 'id' | 'targetId'>[] {
+  const taken = new Set(named.map((a) => a.portalGroupId));
+  return snap.portalGroups
+    .filter((pg) => pg.tenantId === t.tenantId && !taken.has(pg.id))
+    .map((pg) => ({
+      uuid: t.uuid,
+      tenantId: t.tenantId,
+      portalGroupId: pg.id,
+      initiatorGroupId: null,
+      authMethod: 'None' as const,
+      authGroup: null,
+      digest: 'Auto' as const,
+    }));
+}
+
+/** One view per initiator group of the target's tenant, with the LUNs mapped to it (adding their LUs). */
+function lunViews(
+  snap: ConfigSnapshot,
+  t: Target,
+  extents: ReadonlyMap<number, Extent>,
+  lus: Map<string, WantedLu>,
+  poolUuids: ReadonlyMap<number, string>,
+): LunView[] {
+  const views = new Map<number, LunView>();
+  for (const g of snap.initiatorGroups) {
+    if (g.tenantId === t.tenantId) views.set(g.id, { groupId: g.id, initiators: g.initiators, networks: g.networks, luns: new Map() });
+  }
+  for (const m of snap.lunMaps) {
+    const view = views.get(m.initiatorGroupId);
+    const extent = extents.get(m.extentId);
+    if (!view || !extent || m.tenantId !== t.tenantId) continue;
+    // The serial is the extent's own (an ONTAP LUN has one) or its NAA, never per number:
+    // one LUN under two numbers is one LU.
+    const wanted = wantedLu({ ...t, serial: extent.serial ?? extent.naa }, extent, 0, poolUuids);
+    if (!lus.has(wanted.key)) lus.set(wanted.key, wanted);
+    view.luns.set(m.lun, wanted.key);
+  }
+  return [...views.values()];
 }
 
 /** The catalog's key for a target through a portal group (by id). */

@@ -6,7 +6,7 @@ import type { AuthPolicy, PortalAddress, TargetCatalog, TargetGlobals, TargetNod
 import type { LogicalUnit } from '../scsi/types.js';
 import type { GlobalSettings } from '../domain/entities.js';
 import { addressInNetworks, initiatorNameMatches, parseNetworks } from '../domain/network-match.js';
-import { planKey, type DesiredState, type TargetPlan } from './desired-state.js';
+import { planKey, type DesiredState, type LunView, type TargetPlan } from './desired-state.js';
 import { splitListenAddress } from './portal-address.js';
 
 export class LiveCatalog implements TargetCatalog {
@@ -17,12 +17,22 @@ export class LiveCatalog implements TargetCatalog {
   private readonly addresses = new Map<number, PortalAddress[]>();
   private readonly settings: TargetGlobals;
 
-  /** `lunsOf` holds each plan's LUNs, resolved to open LUs, by plan key. */
-  constructor(globals: GlobalSettings, state: DesiredState, lunsOf: ReadonlyMap<string, ReadonlyMap<number, LogicalUnit>>) {
+  /**
+   * `lunsOf` holds each plan's LUNs, resolved to open LUs, by plan key; `viewsOf` a masked
+   * plan's views' LUNs, in the order of `plan.views`.
+   */
+  constructor(
+    globals: GlobalSettings,
+    state: DesiredState,
+    lunsOf: ReadonlyMap<string, ReadonlyMap<number, LogicalUnit>>,
+    viewsOf: ReadonlyMap<string, ReadonlyMap<number, LogicalUnit>[]> = new Map(),
+  ) {
     this.settings = targetGlobals(globals, state.discoveryAuth);
     for (const [id, list] of state.portalsByGroup) this.addresses.set(id, list.map(splitListenAddress));
     for (const plan of state.targets) {
-      const node = targetNode(plan, lunsOf.get(plan.key) ?? new Map());
+      const luns = lunsOf.get(plan.key) ?? new Map();
+      const views = viewsOf.get(plan.key);
+      const node = plan.views && views ? maskedNode(plan, luns, plan.views, views) : targetNode(plan, luns);
       this.byName.set(plan.key, node);
       const inGroup = this.byGroup.get(node.portalGroup) ?? [];
       inGroup.push(node);
@@ -76,6 +86,38 @@ function targetNode(plan: TargetPlan, luns: ReadonlyMap<number, LogicalUnit>): T
     admits: admission(plan.admission),
     serviceAvailable: plan.available,
   };
+}
+
+/**
+ * A tenant-wide target: admitted where a view admits; each initiator (and address) gets a
+ * node of its own whose LUNs are the target's plus those of every view admitting it, the
+ * first view naming a number winning. Kept per initiator for this catalog's life, so a
+ * command's lookup costs one map read.
+ */
+function maskedNode(
+  plan: TargetPlan,
+  own: ReadonlyMap<number, LogicalUnit>,
+  views: LunView[],
+  resolved: ReadonlyMap<number, LogicalUnit>[],
+): TargetNode {
+  const rules = views.map((v) => admission({ initiators: v.initiators, networks: v.networks }));
+  const base = targetNode(plan, own);
+  const seen = new Map<string, TargetNode>();
+  const viewFor = (initiatorName: string, address: string): TargetNode => {
+    const key = `${initiatorName.toLowerCase()}|${address}`;
+    let node = seen.get(key);
+    if (!node) {
+      const luns = new Map(own);
+      rules.forEach((admits, i) => {
+        if (!admits(initiatorName, address)) return;
+        for (const [lun, lu] of resolved[i]!) if (!luns.has(lun)) luns.set(lun, lu);
+      });
+      node = { ...base, luns, viewFor: undefined };
+      seen.set(key, node);
+    }
+    return node;
+  };
+  return { ...base, admits: (name, address) => rules.some((admits) => admits(name, address)), viewFor };
 }
 
 function admission(rule: TargetPlan['admission']): TargetNode['admits'] {

@@ -53,6 +53,7 @@ export const TARGET_DEFAULTS = {
   queueDepth: 32,
   blockSize: 512,
   type: 'Disk',
+  tenantWide: false,
 } as const;
 
 /** Highest LUN number a mapping may ask for (FreeNAS's limit). */

@@ -15,6 +15,8 @@ export interface Tenant {
   name: string;
   /** The tenant's iSCSI service (administrative state): off, its targets refuse every login. */
   iscsiEnabled: boolean;
+  /** Stopped (an ONTAP SVM's state): it serves nothing, whatever its iSCSI switch says. */
+  running: boolean;
 }
 
 /** The identity every configuration entity carries besides its integer id. */
@@ -61,6 +63,8 @@ export interface PortalGroup extends Owned {
   /** "IPv4:port", "[IPv6]:port"; wildcards 0.0.0.0 / [::] allowed. */
   listen: string[];
   comment: string;
+  /** Off: its addresses do not listen (an ONTAP LIF administratively down); the group stays configured. */
+  enabled: boolean;
 }
 
 /** Initiator group: who (names) from where (networks) may use a target. */
@@ -105,6 +109,13 @@ export interface Target extends Owned {
   queueDepth: number;
   blockSize: 512 | 4096;
   type: 'Disk';
+  /**
+   * The tenant's one target (an ONTAP SVM's iSCSI service): reachable through every portal
+   * group of its tenant, admitting the initiators of every initiator group of its tenant,
+   * each seeing the LUNs its groups are mapped to (LunMap) besides the target's own LUNs.
+   * At most one per tenant.
+   */
+  tenantWide: boolean;
 }
 
 /**
@@ -166,6 +177,8 @@ export interface Extent extends Owned {
    * /mnt/<pool>/<name> the client gave. Absent for image files and devices.
    */
   poolRange?: { poolId: number; offset: number };
+  /** The volume (an ONTAP FlexVol) holding it, if any: its size counts against the volume's. */
+  volumeId?: number;
 }
 
 /** A target-to-extent mapping: the extent is LUN `lun` of the target. */
@@ -176,6 +189,32 @@ export interface Lun extends Owned {
   lun: number;
   /** True when the domain chose the number (next free), false when the client named it. */
   autoNumbered?: boolean;
+}
+
+/**
+ * LUN masking: initiators of `initiatorGroupId` see extent `extentId` as LUN `lun` of
+ * their tenant's tenant-wide target. One extent may be mapped to several groups, under a
+ * different number for each (ONTAP's lun-map).
+ */
+export interface LunMap extends Owned {
+  id: number;
+  extentId: number;
+  initiatorGroupId: number;
+  lun: number;
+}
+
+/**
+ * A sized space inside a pool that holds extents (ONTAP's FlexVol): the sizes of its
+ * extents add up to at most its own. It reserves nothing in the pool (thin).
+ */
+export interface Volume extends Owned {
+  id: number;
+  name: string;
+  poolId: number;
+  sizeBytes: number;
+  comment: string;
+  /** Unix seconds. */
+  createdAt: number;
 }
 
 /** What a pool's storage is (the share-pool API numbers them; see api/pools). */
@@ -230,6 +269,7 @@ export interface ConfigSnapshot {
   targetGroups: TargetGroup[];
   extents: Extent[];
   luns: Lun[];
+  lunMaps: LunMap[];
   pools: Pool[];
   /**
    * Every tenant and its iSCSI service switch: a tenant's targets refuse logins while it is

@@ -21,7 +21,9 @@ export type EntityKind =
   | 'service'
   | 'api-key'
   | 'pool'
-  | 'tenant';
+  | 'tenant'
+  | 'volume'
+  | 'lun-map';
 
 export const ENTITY_LABELS: Record<EntityKind, string> = {
   'portal-group': 'portal group',
@@ -36,6 +38,8 @@ export const ENTITY_LABELS: Record<EntityKind, string> = {
   'api-key': 'API key',
   pool: 'pool',
   tenant: 'tenant',
+  volume: 'volume',
+  'lun-map': 'LUN map',
 };
 
 interface Spec<P> {
@@ -61,6 +65,8 @@ export function describeReferrer(r: Referrer): string {
       return `target ${r.targetId} as LUN ${r.lun} (mapping ${r.id})`;
     case 'extent':
       return `extent "${r.name}" (id ${r.id})`;
+    case 'lun-map':
+      return `initiator group ${r.initiatorGroupId} as LUN ${r.lun} (LUN map ${r.id})`;
     case 'discovery-auth':
       return 'the global discovery authentication';
     case 'luc-auth':
@@ -109,6 +115,7 @@ export const ERROR_CODES = {
 
   // Initiator groups.
   'initiators.all-combined': spec('invalid', () => 'ALL cannot be combined with initiator names.'),
+  'initiators.duplicate': spec<{ name: string }>('conflict', (p) => `Initiator ${p.name} is already in the group.`),
   'initiators.not-iscsi-name': spec<{ name: string }>('invalid', (p) => `"${p.name}" is not an iSCSI name (iqn., eui. or naa.).`),
   'networks.all-combined': spec('invalid', () => 'ALL cannot be combined with networks.'),
   'networks.invalid': spec<{ network: string }>('invalid', (p) => `"${p.network}" is not an IP address or CIDR network.`),
@@ -229,6 +236,29 @@ export const ERROR_CODES = {
   'target.served-name-taken': spec<{ id: number; tenantId: number; served: string }>(
     'conflict',
     (p) => `Another target (id ${p.id}, tenant ${p.tenantId}) is already served as ${p.served}.`,
+  ),
+
+  // A tenant's iSCSI service (ONTAP's), its volumes and LUN maps.
+  'iscsi-service.exists': spec<{ tenant: string }>('conflict', (p) => `Tenant "${p.tenant}" already has an iSCSI service.`),
+  'iscsi-service.missing': spec<{ tenant: string }>('not_found', (p) => `Tenant "${p.tenant}" has no iSCSI service.`),
+  'iscsi-service.enabled': spec('conflict', () => 'The iSCSI service must be disabled before it can be deleted.'),
+  'iscsi-service.alias-invalid': spec('invalid', () => 'A target alias has 1 to 128 printable characters and no space.'),
+  'volume.name-invalid': spec('invalid', () => 'A volume name starts with a letter or an underscore and has up to 203 letters, digits and underscores.'),
+  'volume.full': spec<{ volume: string; freeBytes: number; neededBytes: number }>(
+    'conflict',
+    (p) => `Volume "${p.volume}" has ${p.freeBytes} bytes free; ${p.neededBytes} are needed.`,
+  ),
+  'volume.smaller-than-contents': spec<{ volume: string; usedBytes: number }>(
+    'invalid',
+    (p) => `Volume "${p.volume}" cannot be smaller than the ${p.usedBytes} bytes of its LUNs.`,
+  ),
+  'lun-map.exists': spec<{ extentId: number; initiatorGroupId: number }>(
+    'conflict',
+    (p) => `Extent ${p.extentId} is already mapped to initiator group ${p.initiatorGroupId}.`,
+  ),
+  'lun-map.number-taken': spec<{ lun: number; initiatorGroupId: number }>(
+    'conflict',
+    (p) => `LUN ${p.lun} is already used in initiator group ${p.initiatorGroupId}.`,
   ),
 
   // Lists.

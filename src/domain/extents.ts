@@ -14,6 +14,7 @@ import path from 'node:path';
 import type { ListQuery, ListResult } from './repository.js';
 import { EXTENT_DEFAULTS } from './defaults.js';
 import type { Extent, ExtentType, Pool } from './entities.js';
+import { putAnnotations, type AnnotationChanges } from './annotations.js';
 import { fail, notFound } from './errors.js';
 import type { Referrer } from './referrers.js';
 import { blockDeviceSize, createSparseFile, growFile, inspectFile, zfsPresent, type Undo } from './extent-files.js';
@@ -43,6 +44,9 @@ export interface ExtentInput {
   xen?: boolean;
   availThreshold?: number | null;
   naa?: string;
+  /** The volume holding it (create only): it must be the tenant's, and have room for the size. */
+  volumeId?: number;
+  annotations?: AnnotationChanges;
 }
 
 const TYPES: readonly ExtentType[] = ['File', 'Device', 'ZFS Volume'];
@@ -80,32 +84,32 @@ export class ExtentService {
 
   async create(input: ExtentInput): Promise<Extent> {
     const pool = this.carvedPoolOf(input.type ?? 'File', input.path);
-    if (!pool) return this.m.run((onRollback) => this.insert(this.draft(input, onRollback)));
+    if (!pool) return this.m.run((onRollback) => this.insert(this.draft(input, onRollback), input));
     // The range is zeroed between the plan and the commit, the pool's carving held meanwhile.
     const room = this.carvingRoom(pool);
     return room.exclusive(pool, async () => {
       const planned = this.draft(input, noUndo);
       await room.zero(pool, planned.poolRange!.offset, planned.sizeBytes);
-      return this.m.run(() => this.insert(this.draft(input, noUndo, planned.poolRange!.offset)));
+      return this.m.run(() => this.insert(this.draft(input, noUndo, planned.poolRange!.offset), input));
     });
   }
 
   async update(id: number, input: ExtentInput): Promise<Extent> {
     const range = this.get(id).poolRange;
     const pool = range ? this.m.store.listPools().find((p) => p.id === range.poolId) : undefined;
-    if (!pool) return this.m.run((onRollback) => this.save(this.revise(id, input, onRollback)));
+    if (!pool) return this.m.run((onRollback) => this.save(this.revise(id, input, onRollback), input));
     const room = this.carvingRoom(pool);
     return room.exclusive(pool, async () => {
       const before = this.get(id);
       const planned = this.revise(id, input, noUndo);
       // Growing: the bytes it grows into are zeroed first, as a new range's are.
       if (planned.sizeBytes > before.sizeBytes) await room.zero(pool, range!.offset + before.sizeBytes, planned.sizeBytes - before.sizeBytes);
-      return this.m.run(() => this.save(this.revise(id, input, noUndo)));
+      return this.m.run(() => this.save(this.revise(id, input, noUndo), input));
     });
   }
 
   private draft(input: ExtentInput, onRollback: (u: Undo) => void, at?: number): Omit<Extent, 'id'> {
-    const base = {
+    const base: Omit<Extent, 'id'> = {
       ...EXTENT_DEFAULTS,
       uuid: randomUUID(),
       tenantId: ownerTenant(this.m.store, input.tenantId),
@@ -119,13 +123,16 @@ export class ExtentService {
     const extent = this.applyOptions(base, input);
     extent.naa = input.naa !== undefined ? this.checkNaa(input.naa, null) : this.uniqueNaa();
     this.checkCommon(extent, null);
+    if (input.volumeId !== undefined) extent.volumeId = this.volumeOf(extent.tenantId, input.volumeId).id;
     if (input.path === undefined || input.path.trim() === '') throw fail('value.required', 'path');
     this.placeStorage(extent, input.path, null, onRollback, at);
+    this.assertVolumeRoom(extent, null);
     return extent;
   }
 
-  private insert(extent: Omit<Extent, 'id'>): Extent {
+  private insert(extent: Omit<Extent, 'id'>, input: ExtentInput): Extent {
     const id = this.m.store.insertExtent(extent);
+    putAnnotations(this.m.store, extent.uuid, input.annotations);
     return { id, ...extent };
   }
 
@@ -142,11 +149,30 @@ export class ExtentService {
     if (storageChanged) {
       this.placeStorage(next, input.path ?? current.displayPath ?? current.path, current, onRollback);
     }
+    if (next.sizeBytes > current.sizeBytes) this.assertVolumeRoom(next, id);
     return next;
   }
 
-  private save(extent: Extent): Extent {
+  private volumeOf(tenantId: number, volumeId: number) {
+    const volume = Number.isInteger(volumeId) ? this.m.store.getVolume(volumeId) : null;
+    if (!volume || volume.tenantId !== tenantId) throw fail('reference.missing', 'volumeId', { entity: 'volume', id: volumeId });
+    return volume;
+  }
+
+  /** The extents of a volume add up to at most its size. */
+  private assertVolumeRoom(e: Omit<Extent, 'id'>, selfId: number | null): void {
+    if (e.volumeId === undefined) return;
+    const volume = this.m.store.getVolume(e.volumeId)!;
+    const others = this.m.store.extentsInVolume(volume.id).filter((x) => x.id !== selfId);
+    const used = others.reduce((sum, x) => sum + x.sizeBytes, 0);
+    if (used + e.sizeBytes > volume.sizeBytes) {
+      throw fail('volume.full', 'sizeBytes', { volume: volume.name, freeBytes: Math.max(0, volume.sizeBytes - used), neededBytes: e.sizeBytes });
+    }
+  }
+
+  private save(extent: Extent, input: ExtentInput): Extent {
     this.m.store.updateExtent(extent);
+    putAnnotations(this.m.store, extent.uuid, input.annotations);
     return extent;
   }
 
@@ -169,11 +195,14 @@ export class ExtentService {
   delete(id: number): Promise<void> {
     return this.m.run(() => {
       this.get(id);
-      const luns = this.m.store.lunsOfExtent(id);
-      if (luns.length) {
-        const referrers = luns.map((l): Referrer => ({ kind: 'lun', id: l.id, targetId: l.targetId, lun: l.lun }));
-        throw fail('reference.in-use', '__all__', { entity: 'extent', id, referrers });
-      }
+      const referrers = [
+        ...this.m.store.lunsOfExtent(id).map((l): Referrer => ({ kind: 'lun', id: l.id, targetId: l.targetId, lun: l.lun })),
+        ...this.m.store
+          .listLunMaps()
+          .filter((m) => m.extentId === id)
+          .map((m): Referrer => ({ kind: 'lun-map', id: m.id, initiatorGroupId: m.initiatorGroupId, lun: m.lun })),
+      ];
+      if (referrers.length) throw fail('reference.in-use', '__all__', { entity: 'extent', id, referrers });
       // The image file stays: deleting an extent never destroys data. A carved range is
       // free again, its bytes left on the array until the next extent's zeroing.
       this.m.store.deleteExtent(id);

@@ -5,7 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ListQuery, ListResult } from './repository.js';
 import type { InitiatorGroup } from './entities.js';
+import { putAnnotations, type AnnotationChanges } from './annotations.js';
 import { fail, notFound } from './errors.js';
+import type { Referrer } from './referrers.js';
 import { isIscsiName } from './iscsi-names.js';
 import { isNetwork } from './addresses.js';
 import type { Mutations } from './mutations.js';
@@ -21,6 +23,9 @@ export interface InitiatorGroupInput {
   initiators?: string | string[];
   networks?: string | string[];
   comment?: string;
+  /** Instead of `initiators`: exactly these iSCSI names, where an empty list admits nobody (ONTAP's igroup). */
+  initiatorNames?: string[];
+  annotations?: AnnotationChanges;
 }
 
 /** Splits "a, b\nc" into entries; an empty text means ALL (FreeNAS's default). */
@@ -44,6 +49,17 @@ export function parseInitiatorList(value: string | string[]): string[] {
   }
   for (const name of names) {
     if (!isIscsiName(name)) throw fail('initiators.not-iscsi-name', 'initiators', { name });
+  }
+  return names;
+}
+
+/** An exact list of iSCSI names, each once (case-insensitively); empty admits nobody. */
+function parseNames(names: string[]): string[] {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (typeof name !== 'string' || !isIscsiName(name)) throw fail('initiators.not-iscsi-name', 'initiators', { name: String(name) });
+    if (seen.has(name.toLowerCase())) throw fail('initiators.duplicate', 'initiators', { name });
+    seen.add(name.toLowerCase());
   }
   return names;
 }
@@ -81,12 +97,13 @@ export class InitiatorGroupService {
         uuid: randomUUID(),
         tenantId,
         tag: input.tag ?? this.m.store.maxInitiatorTag(tenantId) + 1,
-        initiators: parseInitiatorList(input.initiators ?? 'ALL'),
+        initiators: input.initiatorNames ? parseNames(input.initiatorNames) : parseInitiatorList(input.initiators ?? 'ALL'),
         networks: parseNetworkList(input.networks ?? 'ALL'),
         comment: text('comment', input.comment ?? '', 120),
       };
       this.checkTag(tenantId, group.tag, null);
       const id = this.m.store.insertInitiatorGroup(group);
+      putAnnotations(this.m.store, group.uuid, input.annotations);
       return { id, ...group };
     });
   }
@@ -98,12 +115,17 @@ export class InitiatorGroupService {
       const next: InitiatorGroup = {
         ...current,
         tag: input.tag ?? current.tag,
-        initiators: input.initiators === undefined ? current.initiators : parseInitiatorList(input.initiators),
+        initiators: input.initiatorNames
+          ? parseNames(input.initiatorNames)
+          : input.initiators === undefined
+            ? current.initiators
+            : parseInitiatorList(input.initiators),
         networks: input.networks === undefined ? current.networks : parseNetworkList(input.networks),
         comment: input.comment === undefined ? current.comment : text('comment', input.comment, 120),
       };
       this.checkTag(next.tenantId, next.tag, id);
       this.m.store.updateInitiatorGroup(next);
+      putAnnotations(this.m.store, next.uuid, input.annotations);
       return next;
     });
   }
@@ -111,7 +133,13 @@ export class InitiatorGroupService {
   delete(id: number): Promise<void> {
     return this.m.run(() => {
       const group = this.get(id);
-      const referrers = targetReferrers(this.m.store, group.tenantId, 'initiatorGroup', id);
+      const referrers = [
+        ...targetReferrers(this.m.store, group.tenantId, 'initiatorGroup', id),
+        ...this.m.store
+          .listLunMaps(group.tenantId)
+          .filter((m) => m.initiatorGroupId === id)
+          .map((m): Referrer => ({ kind: 'lun-map', id: m.id, initiatorGroupId: id, lun: m.lun })),
+      ];
       if (referrers.length) throw fail('reference.in-use', '__all__', { entity: 'initiator-group', id, referrers });
       this.m.store.deleteInitiatorGroup(id);
     });

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { formatListenAddress, parseListenAddress } from './addresses.js';
 import type { ListQuery, ListResult } from './repository.js';
 import type { PortalGroup } from './entities.js';
+import { putAnnotations, type AnnotationChanges } from './annotations.js';
 import { fail, notFound } from './errors.js';
 import type { Mutations } from './mutations.js';
 import { intInRange, text } from './rules.js';
@@ -19,6 +20,9 @@ export interface PortalGroupInput {
   tag?: number | null;
   listen?: string[];
   comment?: string;
+  /** Off: its addresses stop listening (default on). */
+  enabled?: boolean;
+  annotations?: AnnotationChanges;
 }
 
 export class PortalGroupService {
@@ -44,9 +48,11 @@ export class PortalGroupService {
         tag: input.tag ?? this.m.store.maxPortalTag(tenantId) + 1,
         listen: normaliseListen(input.listen),
         comment: text('comment', input.comment ?? '', 120),
+        enabled: input.enabled ?? true,
       };
       this.check(group, null);
       const id = this.m.store.insertPortalGroup(group);
+      putAnnotations(this.m.store, group.uuid, input.annotations);
       return { id, ...group };
     });
   }
@@ -60,9 +66,11 @@ export class PortalGroupService {
         tag: input.tag ?? current.tag,
         listen: input.listen === undefined ? current.listen : normaliseListen(input.listen),
         comment: input.comment === undefined ? current.comment : text('comment', input.comment, 120),
+        enabled: input.enabled ?? current.enabled,
       };
       this.check(next, id);
       this.m.store.updatePortalGroup(next);
+      putAnnotations(this.m.store, next.uuid, input.annotations);
       return next;
     });
   }

@@ -7,5 +7,6 @@ export type Referrer =
   | { kind: 'target-group'; id: number; targetId: number; targetName: string }
   | { kind: 'lun'; id: number; targetId: number; lun: number }
   | { kind: 'extent'; id: number; name: string }
+  | { kind: 'lun-map'; id: number; initiatorGroupId: number; lun: number }
   | { kind: 'discovery-auth' }
   | { kind: 'luc-auth' };

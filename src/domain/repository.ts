@@ -11,11 +11,13 @@ import type {
   GlobalSettings,
   InitiatorGroup,
   Lun,
+  LunMap,
   Pool,
   PortalGroup,
   Target,
   TargetGroup,
   Tenant,
+  Volume,
 } from './entities.js';
 
 /** A scalar a list may be filtered on: the entity's domain field must equal it. */
@@ -157,6 +159,21 @@ export interface ConfigRepository {
   insertLun(l: Omit<Lun, 'id'>): number;
   updateLun(l: Lun): void;
   deleteLun(id: number): void;
+
+  listVolumes(tenantId?: number): Volume[];
+  getVolume(id: number): Volume | null;
+  insertVolume(v: Omit<Volume, 'id'>): number;
+  updateVolume(v: Volume): void;
+  deleteVolume(id: number): void;
+  extentsInVolume(volumeId: number): Extent[];
+
+  listLunMaps(tenantId?: number): LunMap[];
+  insertLunMap(m: Omit<LunMap, 'id'>): number;
+  deleteLunMap(id: number): void;
+
+  /** What a dialect keeps on an object (by its uuid) and the domain never reads; {} when none. */
+  annotations(ownerUuid: string): Record<string, string>;
+  setAnnotations(ownerUuid: string, data: Record<string, string>): void;
 }
 
 /** The API's own users (admin password), kept beside the configuration. */

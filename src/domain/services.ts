@@ -15,6 +15,10 @@ import { ServiceSwitch } from './service-switch.js';
 import { TenantService } from './tenants.js';
 import { PoolService, type PoolRepository } from './pools.js';
 import { SiteService, type SiteRepository } from './site.js';
+import { Annotations } from './annotations.js';
+import { IscsiServices } from './iscsi-services.js';
+import { LunMapService } from './lun-maps.js';
+import { VolumeService } from './volumes.js';
 
 export interface DomainServices {
   mutations: Mutations;
@@ -31,6 +35,10 @@ export interface DomainServices {
   serviceSwitch: ServiceSwitch;
   pools: PoolService;
   site: SiteService;
+  iscsiServices: IscsiServices;
+  volumes: VolumeService;
+  lunMaps: LunMapService;
+  annotations: Annotations;
 }
 
 /**
@@ -51,6 +59,7 @@ export function createDomainServices(
   const mutations = new Mutations(store, applier, log);
   const site = new SiteService(store);
   const pools = new PoolService(mutations, store, storage, site, arrays, devices);
+  const targets = new TargetService(mutations);
   return {
     pools,
     site,
@@ -60,7 +69,11 @@ export function createDomainServices(
     portalGroups: new PortalGroupService(mutations),
     initiatorGroups: new InitiatorGroupService(mutations),
     authCredentials: new AuthCredentialService(mutations),
-    targets: new TargetService(mutations),
+    targets,
+    iscsiServices: new IscsiServices(mutations, targets),
+    volumes: new VolumeService(mutations),
+    lunMaps: new LunMapService(mutations),
+    annotations: new Annotations(store),
     extents: new ExtentService(mutations, pools),
     luns: new LunService(mutations),
     apiKeys: new ApiKeyService(store),

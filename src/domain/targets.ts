@@ -45,37 +45,43 @@ export class TargetService {
   }
 
   create(input: TargetInput): Promise<Target> {
-    return this.m.run(() => {
-      // FreeNAS 9.3+ creates a target by name alone: its portal groups come from target groups.
-      const target = {
-        ...TARGET_DEFAULTS,
-        ...stripUndefined(input),
-        uuid: randomUUID(),
-        tenantId: ownerTenant(this.m.store, input.tenantId),
-        name: input.name ?? '',
-        serial: input.serial ?? this.nextSerial(),
-        portalGroupId: input.portalGroupId ?? null,
-      } as Omit<Target, 'id'>;
-      this.check(target, null);
-      const id = this.m.store.insertTarget(target);
-      return { id, ...target };
-    });
+    return this.m.run(() => this.insert(input));
+  }
+
+  /** Checks and inserts a target; for a caller already inside a mutation (it commits with the caller's). */
+  insert(input: TargetInput): Target {
+    // FreeNAS 9.3+ creates a target by name alone: its portal groups come from target groups.
+    const target = {
+      ...TARGET_DEFAULTS,
+      ...stripUndefined(input),
+      uuid: randomUUID(),
+      tenantId: ownerTenant(this.m.store, input.tenantId),
+      name: input.name ?? '',
+      serial: input.serial ?? this.nextSerial(),
+      portalGroupId: input.portalGroupId ?? null,
+    } as Omit<Target, 'id'>;
+    this.check(target, null);
+    const id = this.m.store.insertTarget(target);
+    return { id, ...target };
   }
 
   update(id: number, input: TargetInput): Promise<Target> {
-    return this.m.run(() => {
-      const current = this.get(id);
-      keepTenant(input.tenantId, current.tenantId);
-      const next = { ...current, ...stripUndefined(input), id, uuid: current.uuid } as Target;
-      // An explicit null clears the optional references.
-      if (input.alias === null) next.alias = null;
-      if (input.initiatorGroupId === null) next.initiatorGroupId = null;
-      if (input.authGroup === null) next.authGroup = null;
-      if (input.portalGroupId === null) next.portalGroupId = null;
-      this.check(next, id);
-      this.m.store.updateTarget(next);
-      return next;
-    });
+    return this.m.run(() => this.revise(id, input));
+  }
+
+  /** Checks and saves a change to a target; for a caller already inside a mutation. */
+  revise(id: number, input: TargetInput): Target {
+    const current = this.get(id);
+    keepTenant(input.tenantId, current.tenantId);
+    const next = { ...current, ...stripUndefined(input), id, uuid: current.uuid } as Target;
+    // An explicit null clears the optional references.
+    if (input.alias === null) next.alias = null;
+    if (input.initiatorGroupId === null) next.initiatorGroupId = null;
+    if (input.authGroup === null) next.authGroup = null;
+    if (input.portalGroupId === null) next.portalGroupId = null;
+    this.check(next, id);
+    this.m.store.updateTarget(next);
+    return next;
   }
 
   delete(id: number): Promise<void> {

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Tenant } from './entities.js';
+import { putAnnotations, type AnnotationChanges } from './annotations.js';
 import { fail, notFound } from './errors.js';
 import type { Mutations } from './mutations.js';
 import type { ConfigRepository } from './repository.js';
@@ -16,6 +17,11 @@ export const DEFAULT_TENANT_ID = 1;
 
 export interface TenantInput {
   name?: string;
+  /** Its iSCSI service switch at creation (default on; an ONTAP SVM starts without a service, so off). */
+  iscsiEnabled?: boolean;
+  /** Stopped: it serves nothing (default running). */
+  running?: boolean;
+  annotations?: AnnotationChanges;
 }
 
 /** The tenant a new object goes to: the one asked for (it must exist), else the default tenant. */
@@ -50,13 +56,32 @@ export class TenantService {
 
   create(input: TenantInput): Promise<Tenant> {
     return this.m.run(() => {
-      if (typeof input.name !== 'string' || input.name.trim() === '') throw fail('value.required', 'name');
-      const name = text('name', input.name, 64).trim();
-      if (this.m.store.tenantByName(name)) throw fail('name.taken', 'name', { entity: 'tenant', name });
-      const tenant: Omit<Tenant, 'id'> = { uuid: randomUUID(), name, iscsiEnabled: true };
+      const name = this.checkName(input.name, null);
+      const tenant: Omit<Tenant, 'id'> = { uuid: randomUUID(), name, iscsiEnabled: input.iscsiEnabled ?? true, running: input.running ?? true };
       const id = this.m.store.insertTenant(tenant);
+      putAnnotations(this.m.store, tenant.uuid, input.annotations);
       return { id, ...tenant };
     });
+  }
+
+  update(id: number, input: TenantInput): Promise<Tenant> {
+    return this.m.run(() => {
+      const next = { ...this.get(id) };
+      if (input.name !== undefined) next.name = this.checkName(input.name, id);
+      if (input.running !== undefined) next.running = input.running;
+      if (input.iscsiEnabled !== undefined) next.iscsiEnabled = input.iscsiEnabled;
+      this.m.store.updateTenant(next);
+      putAnnotations(this.m.store, next.uuid, input.annotations);
+      return next;
+    });
+  }
+
+  private checkName(name: unknown, selfId: number | null): string {
+    if (typeof name !== 'string' || name.trim() === '') throw fail('value.required', 'name');
+    const trimmed = text('name', name, 64).trim();
+    const twin = this.m.store.tenantByName(trimmed);
+    if (twin && twin.id !== selfId) throw fail('name.taken', 'name', { entity: 'tenant', name: trimmed });
+    return trimmed;
   }
 
   /** Refused for the default tenant, and while the tenant owns anything. */

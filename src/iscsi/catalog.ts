@@ -63,6 +63,11 @@ export interface TargetNode {
   /** Initiator-group check: may this initiator, connecting from this address, log in? */
   admits(initiatorName: string, address: string): boolean;
   /**
+   * LUN masking: the node as this initiator sees it (its LUNs are the ones mapped to it).
+   * Absent: every admitted initiator sees `luns`.
+   */
+  readonly viewFor?: ((initiatorName: string, address: string) => TargetNode) | undefined;
+  /**
    * False while this target's service is switched off (its owner's switch): a login to it
    * gets SERVICE UNAVAILABLE (0x0301), and SendTargets does not report it. Absent means
    * available.

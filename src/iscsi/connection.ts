@@ -164,7 +164,8 @@ export class Connection implements SessionConnection {
     const t = this.session?.target;
     if (!t) return null;
     const live = this.host.catalog.target(t.name, t.portalGroup);
-    return live && live.portalGroup === t.portalGroup ? live : t;
+    if (!live || live.portalGroup !== t.portalGroup) return t;
+    return live.viewFor ? live.viewFor(this.session!.initiatorName, this.initiatorAddress) : live;
   }
 
   get closed(): boolean {

@@ -188,7 +188,7 @@ export class LoginMachine {
       if (!node.admits(initiatorName, this.host.initiatorAddress)) {
         throw loginError(LoginStatus.AuthorizationFailure, `initiator ${initiatorName} not admitted to ${tn}`);
       }
-      target = node;
+      target = node.viewFor ? node.viewFor(initiatorName, this.host.initiatorAddress) : node;
     }
     this.state = {
       initiatorName,

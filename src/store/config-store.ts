@@ -10,10 +10,12 @@ import type {
   GlobalSettings,
   InitiatorGroup,
   Lun,
+  LunMap,
   Pool,
   PortalGroup,
   Target,
   TargetGroup,
+  Volume,
   Tenant,
 } from '../domain/entities.js';
 import type { ConfigRepository, CredentialRepository, ListQuery, ListResult, TargetReference } from '../domain/repository.js';
@@ -49,6 +51,10 @@ import {
   type AuthCredentialRow,
   type ExtentRow,
   type InitiatorGroupRow,
+  type LunMapRow,
+  lunMapFromRow,
+  type VolumeRow,
+  volumeFromRow,
   type LunRow,
   type PortalGroupRow,
   type TargetGroupRow,
@@ -71,6 +77,8 @@ const TENANT_TABLES = [
   ['extents', 'extents'],
   ['luns', 'LUN mappings'],
   ['target_groups', 'target groups'],
+  ['volumes', 'volumes'],
+  ['lun_maps', 'LUN maps'],
   ['api_keys', 'API keys'],
 ] as const;
 
@@ -229,13 +237,13 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
   insertTenant(t: Omit<Tenant, 'id'>): number {
     return Number(
       this.db
-        .prepare('INSERT INTO tenants (uuid, name, iscsi_enabled, created_at) VALUES (?, ?, ?, ?)')
-        .run(t.uuid, t.name, t.iscsiEnabled ? 1 : 0, new Date().toISOString()).lastInsertRowid,
+        .prepare('INSERT INTO tenants (uuid, name, iscsi_enabled, running, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(t.uuid, t.name, t.iscsiEnabled ? 1 : 0, t.running ? 1 : 0, new Date().toISOString()).lastInsertRowid,
     );
   }
 
   updateTenant(t: Tenant): void {
-    this.db.prepare('UPDATE tenants SET name = ?, iscsi_enabled = ? WHERE id = ?').run(t.name, t.iscsiEnabled ? 1 : 0, t.id);
+    this.db.prepare('UPDATE tenants SET name = ?, iscsi_enabled = ?, running = ? WHERE id = ?').run(t.name, t.iscsiEnabled ? 1 : 0, t.running ? 1 : 0, t.id);
   }
 
   deleteTenant(id: number): void {
@@ -335,7 +343,9 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
 
   insertPortalGroup(group: Omit<PortalGroup, 'id'>): number {
     const id = Number(
-      this.db.prepare('INSERT INTO portal_groups (uuid, tenant_id, tag, comment) VALUES (?, ?, ?, ?)').run(group.uuid, group.tenantId, group.tag, group.comment)
+      this.db
+        .prepare('INSERT INTO portal_groups (uuid, tenant_id, tag, comment, enabled) VALUES (?, ?, ?, ?, ?)')
+        .run(group.uuid, group.tenantId, group.tag, group.comment, group.enabled ? 1 : 0)
         .lastInsertRowid,
     );
     this.replaceListen(id, group.listen);
@@ -343,7 +353,7 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
   }
 
   updatePortalGroup(group: PortalGroup): void {
-    this.db.prepare('UPDATE portal_groups SET tag = ?, comment = ? WHERE id = ?').run(group.tag, group.comment, group.id);
+    this.db.prepare('UPDATE portal_groups SET tag = ?, comment = ?, enabled = ? WHERE id = ?').run(group.tag, group.comment, group.enabled ? 1 : 0, group.id);
     this.replaceListen(group.id, group.listen);
   }
 
@@ -516,9 +526,9 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
       this.db
         .prepare(
           `INSERT INTO targets (uuid, tenant_id, name, alias, serial, read_only, portal_group_id, initiator_group_id,
-             auth_method, auth_group, digest, queue_depth, block_size, type)
+             auth_method, auth_group, digest, queue_depth, block_size, type, tenant_wide)
            VALUES (@uuid, @tenant_id, @name, @alias, @serial, @read_only, @portal_group_id, @initiator_group_id,
-             @auth_method, @auth_group, @digest, @queue_depth, @block_size, @type)`,
+             @auth_method, @auth_group, @digest, @queue_depth, @block_size, @type, @tenant_wide)`,
         )
         .run(row).lastInsertRowid,
     );
@@ -577,9 +587,9 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
       this.db
         .prepare(
           `INSERT INTO extents (uuid, tenant_id, name, type, path, display_path, size_bytes, size_text, comment, block_size,
-             serial, read_only, rpm, insecure_tpc, xen, avail_threshold, naa, pool_id, pool_offset)
+             serial, read_only, rpm, insecure_tpc, xen, avail_threshold, naa, pool_id, pool_offset, volume_id)
            VALUES (@uuid, @tenant_id, @name, @type, @path, @display_path, @size_bytes, @size_text, @comment, @block_size,
-             @serial, @read_only, @rpm, @insecure_tpc, @xen, @avail_threshold, @naa, @pool_id, @pool_offset)`,
+             @serial, @read_only, @rpm, @insecure_tpc, @xen, @avail_threshold, @naa, @pool_id, @pool_offset, @volume_id)`,
         )
         .run(row).lastInsertRowid,
     );
@@ -701,6 +711,77 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
     this.db.prepare('DELETE FROM target_groups WHERE id = ?').run(id);
   }
 
+  // ---- volumes ----------------------------------------------------------------------
+
+  listVolumes(tenantId?: number): Volume[] {
+    const rows = (
+      tenantId === undefined
+        ? this.db.prepare('SELECT * FROM volumes ORDER BY id').all()
+        : this.db.prepare('SELECT * FROM volumes WHERE tenant_id = ? ORDER BY id').all(tenantId)
+    ) as VolumeRow[];
+    return rows.map(volumeFromRow);
+  }
+
+  getVolume(id: number): Volume | null {
+    const row = this.db.prepare('SELECT * FROM volumes WHERE id = ?').get(id) as VolumeRow | undefined;
+    return row ? volumeFromRow(row) : null;
+  }
+
+  insertVolume(v: Omit<Volume, 'id'>): number {
+    return Number(
+      this.db
+        .prepare('INSERT INTO volumes (uuid, tenant_id, name, pool_id, size_bytes, comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(v.uuid, v.tenantId, v.name, v.poolId, v.sizeBytes, v.comment, v.createdAt).lastInsertRowid,
+    );
+  }
+
+  updateVolume(v: Volume): void {
+    this.db.prepare('UPDATE volumes SET name = ?, size_bytes = ?, comment = ? WHERE id = ?').run(v.name, v.sizeBytes, v.comment, v.id);
+  }
+
+  deleteVolume(id: number): void {
+    this.db.prepare('DELETE FROM volumes WHERE id = ?').run(id);
+  }
+
+  extentsInVolume(volumeId: number): Extent[] {
+    return (this.db.prepare('SELECT * FROM extents WHERE volume_id = ? ORDER BY id').all(volumeId) as ExtentRow[]).map(extentFromRow);
+  }
+
+  // ---- LUN maps (masking) -------------------------------------------------------------
+
+  listLunMaps(tenantId?: number): LunMap[] {
+    const rows = (
+      tenantId === undefined
+        ? this.db.prepare('SELECT * FROM lun_maps ORDER BY id').all()
+        : this.db.prepare('SELECT * FROM lun_maps WHERE tenant_id = ? ORDER BY id').all(tenantId)
+    ) as LunMapRow[];
+    return rows.map(lunMapFromRow);
+  }
+
+  insertLunMap(m: Omit<LunMap, 'id'>): number {
+    return Number(
+      this.db
+        .prepare('INSERT INTO lun_maps (uuid, tenant_id, extent_id, initiator_group_id, lun) VALUES (?, ?, ?, ?, ?)')
+        .run(m.uuid, m.tenantId, m.extentId, m.initiatorGroupId, m.lun).lastInsertRowid,
+    );
+  }
+
+  deleteLunMap(id: number): void {
+    this.db.prepare('DELETE FROM lun_maps WHERE id = ?').run(id);
+  }
+
+  // ---- annotations --------------------------------------------------------------------
+
+  annotations(ownerUuid: string): Record<string, string> {
+    const row = this.db.prepare('SELECT data FROM annotations WHERE owner_uuid = ?').get(ownerUuid) as { data: string } | undefined;
+    return row ? (JSON.parse(row.data) as Record<string, string>) : {};
+  }
+
+  setAnnotations(ownerUuid: string, data: Record<string, string>): void {
+    if (Object.keys(data).length === 0) this.db.prepare('DELETE FROM annotations WHERE owner_uuid = ?').run(ownerUuid);
+    else this.db.prepare('INSERT INTO annotations (owner_uuid, data) VALUES (?, ?) ON CONFLICT (owner_uuid) DO UPDATE SET data = excluded.data').run(ownerUuid, JSON.stringify(data));
+  }
+
   // ---- everything -------------------------------------------------------------------
 
   /** The whole configuration, read in one transaction so it is consistent. */
@@ -714,6 +795,7 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
       targetGroups: this.listTargetGroups().items,
       extents: this.listExtents().items,
       luns: this.listLuns().items,
+      lunMaps: this.listLunMaps(),
       pools: this.listPools(),
       tenants: this.listTenants(),
     }))();
@@ -726,5 +808,5 @@ function column(field: string): string {
 }
 
 function portalGroupFromRow(r: PortalGroupRow, listen: string[]): PortalGroup {
-  return { id: r.id, uuid: r.uuid, tenantId: r.tenant_id, tag: r.tag, listen, comment: r.comment };
+  return { id: r.id, uuid: r.uuid, tenantId: r.tenant_id, tag: r.tag, listen, comment: r.comment, enabled: r.enabled === 1 };
 }

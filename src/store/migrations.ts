@@ -368,4 +368,44 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX extents_pool ON extents (pool_id, pool_offset) WHERE pool_id IS NOT NULL;
     `,
   },
+  {
+    version: 7,
+    description:
+      'ONTAP: annotations (what a dialect keeps on an object and the domain never reads), portal groups that can be off, a tenant that can be stopped, a tenant-wide target, volumes holding extents, and LUN maps per initiator group',
+    sql: `
+      CREATE TABLE annotations (
+        owner_uuid TEXT PRIMARY KEY,
+        data       TEXT NOT NULL
+      );
+      ALTER TABLE portal_groups ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE tenants ADD COLUMN running INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE targets ADD COLUMN tenant_wide INTEGER NOT NULL DEFAULT 0;
+      CREATE UNIQUE INDEX targets_tenant_wide ON targets (tenant_id) WHERE tenant_wide = 1;
+      CREATE TABLE volumes (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        uuid       TEXT NOT NULL UNIQUE,
+        tenant_id  INTEGER NOT NULL REFERENCES tenants(id),
+        name       TEXT NOT NULL,
+        pool_id    INTEGER NOT NULL REFERENCES pools(id),
+        size_bytes INTEGER NOT NULL,
+        comment    TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        UNIQUE (tenant_id, name)
+      );
+      ALTER TABLE extents ADD COLUMN volume_id INTEGER REFERENCES volumes(id);
+      CREATE TABLE lun_maps (
+        id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+        uuid               TEXT NOT NULL UNIQUE,
+        tenant_id          INTEGER NOT NULL REFERENCES tenants(id),
+        extent_id          INTEGER NOT NULL REFERENCES extents(id),
+        initiator_group_id INTEGER NOT NULL REFERENCES initiator_groups(id),
+        lun                INTEGER NOT NULL,
+        UNIQUE (initiator_group_id, lun),
+        UNIQUE (initiator_group_id, extent_id)
+      );
+${['tenants', 'portal_groups', 'initiator_groups', 'auth_credentials', 'targets', 'extents', 'luns', 'target_groups', 'volumes', 'lun_maps']
+  .map((t) => `      CREATE TRIGGER ${t}_annotations AFTER DELETE ON ${t} BEGIN DELETE FROM annotations WHERE owner_uuid = old.uuid; END;`)
+  .join('\n')}
+    `,
+  },
 ];

@@ -1,5 +1,5 @@
 /** Row <-> entity conversions: the only place that knows column names. */
-import type { AuthCredential, Extent, ExtentType, InitiatorGroup, Lun, Target, TargetGroup, Tenant } from '../domain/entities.js';
+import type { AuthCredential, Extent, ExtentType, InitiatorGroup, Lun, LunMap, Target, TargetGroup, Tenant, Volume } from '../domain/entities.js';
 
 /** Columns every configuration row has besides its id. */
 interface OwnedRow {
@@ -21,6 +21,7 @@ export interface TargetRow extends OwnedRow {
   queue_depth: number;
   block_size: number;
   type: string;
+  tenant_wide: number;
 }
 
 export function targetFromRow(r: TargetRow): Target {
@@ -40,6 +41,7 @@ export function targetFromRow(r: TargetRow): Target {
     queueDepth: r.queue_depth,
     blockSize: r.block_size as Target['blockSize'],
     type: 'Disk',
+    tenantWide: r.tenant_wide === 1,
   };
 }
 
@@ -59,6 +61,7 @@ export function targetToRow(t: Omit<Target, 'id'>): Omit<TargetRow, 'id'> {
     queue_depth: t.queueDepth,
     block_size: t.blockSize,
     type: t.type,
+    tenant_wide: t.tenantWide ? 1 : 0,
   };
 }
 
@@ -81,6 +84,7 @@ export interface ExtentRow extends OwnedRow {
   naa: string;
   pool_id: number | null;
   pool_offset: number | null;
+  volume_id: number | null;
 }
 
 export function extentFromRow(r: ExtentRow): Extent {
@@ -105,6 +109,7 @@ export function extentFromRow(r: ExtentRow): Extent {
   };
   if (r.display_path !== null) extent.displayPath = r.display_path;
   if (r.pool_id !== null && r.pool_offset !== null) extent.poolRange = { poolId: r.pool_id, offset: r.pool_offset };
+  if (r.volume_id !== null) extent.volumeId = r.volume_id;
   return extent;
 }
 
@@ -129,6 +134,7 @@ export function extentToRow(e: Omit<Extent, 'id'>): Omit<ExtentRow, 'id'> {
     naa: e.naa,
     pool_id: e.poolRange?.poolId ?? null,
     pool_offset: e.poolRange?.offset ?? null,
+    volume_id: e.volumeId ?? null,
   };
 }
 
@@ -236,14 +242,49 @@ export interface TenantRow {
   uuid: string;
   name: string;
   iscsi_enabled: number;
+  running: number;
 }
 
 export function tenantFromRow(r: TenantRow): Tenant {
-  return { id: r.id, uuid: r.uuid, name: r.name, iscsiEnabled: r.iscsi_enabled === 1 };
+  return { id: r.id, uuid: r.uuid, name: r.name, iscsiEnabled: r.iscsi_enabled === 1, running: r.running === 1 };
 }
 
 export interface PortalGroupRow extends OwnedRow {
   id: number;
   tag: number;
   comment: string;
+  enabled: number;
+}
+
+export interface VolumeRow extends OwnedRow {
+  id: number;
+  name: string;
+  pool_id: number;
+  size_bytes: number;
+  comment: string;
+  created_at: number;
+}
+
+export function volumeFromRow(r: VolumeRow): Volume {
+  return {
+    id: r.id,
+    uuid: r.uuid,
+    tenantId: r.tenant_id,
+    name: r.name,
+    poolId: r.pool_id,
+    sizeBytes: r.size_bytes,
+    comment: r.comment,
+    createdAt: r.created_at,
+  };
+}
+
+export interface LunMapRow extends OwnedRow {
+  id: number;
+  extent_id: number;
+  initiator_group_id: number;
+  lun: number;
+}
+
+export function lunMapFromRow(r: LunMapRow): LunMap {
+  return { id: r.id, uuid: r.uuid, tenantId: r.tenant_id, extentId: r.extent_id, initiatorGroupId: r.initiator_group_id, lun: r.lun };
 }

@@ -124,6 +124,16 @@ const EXAMPLES: { [C in ErrorCode]: ParamsOf<C> } = {
   'pool.device-in-use': { device: '/dev/sdb', extent: 'raw1' },
   'pool.device-mounted': { device: '/dev/sdb', mountPoint: '/srv' },
   'pool.device-unusable': { device: '/dev/sdb', reason: 'EACCES' },
+  'iscsi-service.exists': { tenant: 'svm1' },
+  'iscsi-service.missing': { tenant: 'svm1' },
+  'iscsi-service.enabled': {},
+  'iscsi-service.alias-invalid': {},
+  'volume.name-invalid': {},
+  'initiators.duplicate': { name: 'iqn.2026-01.org.example:host1' },
+  'volume.full': { volume: 'vol1', freeBytes: 0, neededBytes: 1048576 },
+  'volume.smaller-than-contents': { volume: 'vol1', usedBytes: 1048576 },
+  'lun-map.exists': { extentId: 1, initiatorGroupId: 2 },
+  'lun-map.number-taken': { lun: 0, initiatorGroupId: 2 },
 };
 
 /** FreeNAS's own words where they differ from the domain's (Django's wording, FreeNAS's names). */

@@ -35,7 +35,7 @@ test('a failure after a file was created removes the file and the rows', async (
   const file = path.join(pool, 'img');
   await assert.rejects(
     services.mutations.run((onRollback) => {
-      store.insertPortalGroup({ uuid: crypto.randomUUID(), tenantId: 1, tag: 1, listen: ['0.0.0.0:3260'], comment: '' });
+      store.insertPortalGroup({ uuid: crypto.randomUUID(), tenantId: 1, tag: 1, listen: ['0.0.0.0:3260'], comment: '', enabled: true });
       onRollback(createSparseFile('path', file, 1 << 20));
       throw new Error('boom');
     }),

@@ -45,7 +45,7 @@ test('a database from a newer sanbox is refused, not touched', () => {
 test('entities round-trip through rows; a failed transaction leaves nothing behind', () => {
   const store = new ConfigStore(openDatabase(path.join(dir, 'd.db')));
   store.putGlobals(defaultGlobals());
-  const pg = store.insertPortalGroup({ ...owned(), tag: 1, listen: ['0.0.0.0:3260', '[::]:3260'], comment: 'c' });
+  const pg = store.insertPortalGroup({ ...owned(), tag: 1, listen: ['0.0.0.0:3260', '[::]:3260'], comment: 'c', enabled: true });
   const tid = store.insertTarget({
     ...owned(),
     name: 't',
@@ -59,7 +59,7 @@ test('entities round-trip through rows; a failed transaction leaves nothing behi
     digest: 'CRC32C',
     queueDepth: 64,
     blockSize: 4096,
-    type: 'Disk',
+    type: 'Disk', tenantWide: false
   });
   const eid = store.insertExtent({
     ...owned(),
@@ -82,7 +82,7 @@ test('entities round-trip through rows; a failed transaction leaves nothing behi
   store.insertLun({ ...owned(), targetId: tid, extentId: eid, lun: 3, autoNumbered: false });
   const snap = store.snapshot();
   const [group] = snap.portalGroups;
-  assert.deepEqual(snap.portalGroups, [{ id: pg, uuid: group!.uuid, tenantId: 1, tag: 1, listen: ['0.0.0.0:3260', '[::]:3260'], comment: 'c' }]);
+  assert.deepEqual(snap.portalGroups, [{ id: pg, uuid: group!.uuid, tenantId: 1, tag: 1, listen: ['0.0.0.0:3260', '[::]:3260'], comment: 'c', enabled: true }]);
   assert.deepEqual(store.getPortalGroupByUuid(group!.uuid), group);
   assert.equal(snap.targets[0]!.readOnly, true);
   assert.equal(snap.targets[0]!.digest, 'CRC32C');
@@ -94,8 +94,8 @@ test('entities round-trip through rows; a failed transaction leaves nothing behi
 
   assert.throws(() =>
     store.transaction(() => {
-      store.insertPortalGroup({ ...owned(), tag: 2, listen: ['1.1.1.1:3260'], comment: '' });
-      store.insertPortalGroup({ ...owned(), tag: 3, listen: ['0.0.0.0:3260'], comment: '' }); // address taken: UNIQUE
+      store.insertPortalGroup({ ...owned(), tag: 2, listen: ['1.1.1.1:3260'], comment: '', enabled: true });
+      store.insertPortalGroup({ ...owned(), tag: 3, listen: ['0.0.0.0:3260'], comment: '', enabled: true }); // address taken: UNIQUE
     }),
   );
   assert.equal(store.listPortalGroups().total, 1);
@@ -107,7 +107,7 @@ test('entities round-trip through rows; a failed transaction leaves nothing behi
 test('the target list and the store version follow every change: insert, update, delete, rolled-back transaction, pages', () => {
   const store = new ConfigStore(openDatabase(path.join(dir, 'cache.db')));
   store.putGlobals(defaultGlobals());
-  const pg = store.insertPortalGroup({ ...owned(), tag: 1, listen: ['0.0.0.0:3260'], comment: '' });
+  const pg = store.insertPortalGroup({ ...owned(), tag: 1, listen: ['0.0.0.0:3260'], comment: '', enabled: true });
   const target = (name: string) => ({
     ...owned(),
     name,
@@ -122,6 +122,7 @@ test('the target list and the store version follow every change: insert, update,
     queueDepth: 32,
     blockSize: 512 as const,
     type: 'Disk' as const,
+    tenantWide: false,
   });
   const names = () => store.listTargets().items.map((t) => `${t.name}${t.alias ? '/' + t.alias : ''}`);
   assert.deepEqual(names(), []);
@@ -249,7 +250,7 @@ test('migration 4 keeps a version 3 database: every row, each with a valid uniqu
     assert.deepEqual(store.db.pragma('foreign_key_check'), []);
     assert.deepEqual(
       store.listTenants(),
-      [{ id: 1, uuid: store.getTenant(1)!.uuid, name: 'default', iscsiEnabled: false }],
+      [{ id: 1, uuid: store.getTenant(1)!.uuid, name: 'default', iscsiEnabled: false, running: true }],
       'the switch was off and stays off',
     );
     assert.match(store.getTenant(1)!.uuid, UUID_V4);
@@ -259,10 +260,14 @@ test('migration 4 keeps a version 3 database: every row, each with a valid uniqu
       const rows = store.db.prepare(`SELECT * FROM ${table} ORDER BY id`).all() as Record<string, unknown>[];
       assert.equal(rows.length, old[table]!.length, `${table}: every row kept`);
       rows.forEach((row, i) => {
-        const { uuid, tenant_id, pool_id, pool_offset, ...rest } = row;
+        const { uuid, tenant_id, pool_id, pool_offset, volume_id, enabled, tenant_wide, ...rest } = row;
         const { tenant: _tenant, ...was } = old[table]![i]!;
         // Migration 6 carves extents out of iscsi pools: no extent of before is carved.
         if (table === 'extents') assert.deepEqual([pool_id, pool_offset], [null, null], `extents row ${row.id}: not carved`);
+        // Migration 7: in no volume, every portal group on, no target tenant-wide.
+        if (table === 'extents') assert.equal(volume_id, null);
+        if (table === 'portal_groups') assert.equal(enabled, 1);
+        if (table === 'targets') assert.equal(tenant_wide, 0);
         assert.deepEqual(rest, table === 'api_keys' ? was : old[table]![i], `${table} row ${row.id}: every column kept`);
         assert.match(String(uuid), UUID_V4, `${table} row ${row.id}`);
         assert.ok(!uuids.has(String(uuid)), 'uuids are unique');
@@ -299,15 +304,15 @@ test('a new database has the default tenant, switched on', () => {
   const store = new ConfigStore(openDatabase(path.join(dir, 'fresh.db')));
   try {
     const [tenant] = store.listTenants();
-    assert.deepEqual(tenant, { id: 1, uuid: tenant!.uuid, name: 'default', iscsiEnabled: true });
+    assert.deepEqual(tenant, { id: 1, uuid: tenant!.uuid, name: 'default', iscsiEnabled: true, running: true });
     assert.match(tenant!.uuid, UUID_V4);
     assert.deepEqual(store.tenantByUuid(tenant!.uuid), tenant);
     assert.deepEqual(store.tenantByName('default'), tenant);
-    const two = store.insertTenant({ uuid: crypto.randomUUID(), name: 'two', iscsiEnabled: true });
+    const two = store.insertTenant({ uuid: crypto.randomUUID(), name: 'two', iscsiEnabled: true, running: true });
     assert.equal(two, 2);
     // Names and tags are per tenant: the same tag and name in two tenants are two rows.
-    const pg1 = store.insertPortalGroup({ ...owned(), tag: 1, listen: ['127.0.0.1:3260'], comment: '' });
-    const pg2 = store.insertPortalGroup({ uuid: crypto.randomUUID(), tenantId: two, tag: 1, listen: ['127.0.0.1:3261'], comment: '' });
+    const pg1 = store.insertPortalGroup({ ...owned(), tag: 1, listen: ['127.0.0.1:3260'], comment: '', enabled: true });
+    const pg2 = store.insertPortalGroup({ uuid: crypto.randomUUID(), tenantId: two, tag: 1, listen: ['127.0.0.1:3261'], comment: '', enabled: true });
     assert.equal(store.portalGroupByTag(1, 1), pg1);
     assert.equal(store.portalGroupByTag(two, 1), pg2);
     assert.deepEqual(store.tenantHoldings(two), { 'portal groups': 1 });
@@ -331,15 +336,15 @@ test('a new database has the default tenant, switched on', () => {
       digest: 'Auto',
       queueDepth: 32,
       blockSize: 512,
-      type: 'Disk',
+      type: 'Disk', tenantWide: false
     });
     const tg = store.getTargetGroup(
       store.insertTargetGroup({ ...owned(), targetId: t, portalGroupId: pg1, initiatorGroupId: null, authMethod: 'None', authGroup: null, digest: 'Auto' }),
     )!;
     assert.deepEqual(store.getTargetGroupByUuid(tg.uuid), tg);
     assert.equal(store.getTargetByUuid('00000000-0000-4000-8000-000000000000'), null);
-    assert.throws(() => store.insertPortalGroup({ uuid: crypto.randomUUID(), tenantId: two, tag: 1, listen: ['127.0.0.1:3262'], comment: '' }), /UNIQUE/);
-    assert.throws(() => store.insertPortalGroup({ uuid: crypto.randomUUID(), tenantId: 99, tag: 1, listen: ['127.0.0.1:3263'], comment: '' }), /FOREIGN KEY/);
+    assert.throws(() => store.insertPortalGroup({ uuid: crypto.randomUUID(), tenantId: two, tag: 1, listen: ['127.0.0.1:3262'], comment: '', enabled: true }), /UNIQUE/);
+    assert.throws(() => store.insertPortalGroup({ uuid: crypto.randomUUID(), tenantId: 99, tag: 1, listen: ['127.0.0.1:3263'], comment: '', enabled: true }), /FOREIGN KEY/);
   } finally {
     store.close();
   }

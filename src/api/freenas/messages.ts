@@ -25,6 +25,8 @@ const ENTITY: Record<EntityKind, string> = {
   'api-key': 'API key',
   pool: 'volume',
   tenant: 'tenant',
+  volume: 'dataset',
+  'lun-map': 'LUN map',
 };
 
 const entity = (e: EntityKind) => ENTITY[e];

@@ -116,6 +116,16 @@ export const SCODES: Readonly<Record<ErrorCode, number>> = {
   'pool.device-in-use': 8121,
   'pool.device-mounted': 8122,
   'pool.device-unusable': 8123,
+  'iscsi-service.exists': 8201,
+  'iscsi-service.missing': 8202,
+  'iscsi-service.enabled': 8203,
+  'iscsi-service.alias-invalid': 8204,
+  'volume.full': 8205,
+  'initiators.duplicate': 8210,
+  'volume.name-invalid': 8209,
+  'volume.smaller-than-contents': 8206,
+  'lun-map.exists': 8207,
+  'lun-map.number-taken': 8208,
 };
 
 const ENTITY_CN: Record<EntityKind, string> = {
@@ -131,6 +141,8 @@ const ENTITY_CN: Record<EntityKind, string> = {
   'api-key': 'API 密钥',
   pool: '存储池',
   tenant: '租户',
+  volume: '卷',
+  'lun-map': 'LUN 映射表项',
 };
 
 const e = (k: EntityKind) => ENTITY_CN[k];
@@ -242,6 +254,16 @@ const CN: Words = {
   'pool.device-in-use': (p) => `设备 ${p.device} 已被设备存储卷“${p.extent}”使用。`,
   'pool.device-mounted': (p) => `设备 ${p.device} 已挂载在 ${p.mountPoint}。`,
   'pool.device-unusable': (p) => `设备 ${p.device} 不能用作存储池：${p.reason}。`,
+  'iscsi-service.exists': (p) => `租户“${p.tenant}”已有 iSCSI 服务。`,
+  'iscsi-service.missing': (p) => `租户“${p.tenant}”没有 iSCSI 服务。`,
+  'iscsi-service.enabled': () => '须先停用 iSCSI 服务才能删除它。',
+  'iscsi-service.alias-invalid': () => '目标别名为 1 到 128 个可打印字符，不含空格。',
+  'volume.name-invalid': () => '卷名以字母或下划线开头，最多 203 个字母、数字或下划线。',
+  'initiators.duplicate': (p) => `启动器 ${p.name} 已在该组中。`,
+  'volume.full': (p) => `卷“${p.volume}”剩余 ${p.freeBytes} 字节，需要 ${p.neededBytes} 字节。`,
+  'volume.smaller-than-contents': (p) => `卷“${p.volume}”不能小于其中 LUN 的 ${p.usedBytes} 字节。`,
+  'lun-map.exists': (p) => `存储卷 ${p.extentId} 已映射到启动器组 ${p.initiatorGroupId}。`,
+  'lun-map.number-taken': (p) => `启动器组 ${p.initiatorGroupId} 中的 LUN ${p.lun} 已被使用。`,
 };
 
 export function chineseMessage(error: DomainError): string {
