@@ -18,6 +18,8 @@ import { DEFAULT_THROTTLE, FailureThrottle, type ThrottleOptions } from './auth/
 import { registerDialect } from './http/dialect.js';
 import { freenasDialects } from './freenas/dialect.js';
 import { poolDialect } from './pools/dialect.js';
+import { ontapDialect } from './ontap/dialect.js';
+import { DEFAULT_ISCSI_PORT } from '../domain/addresses.js';
 import { statusRoutes } from './status.js';
 import { keyRoutes } from './keys.js';
 
@@ -32,6 +34,8 @@ export interface ApiDeps {
   throttle?: Partial<ThrottleOptions>;
   /** Password checks that may wait for the checker's worker (default 32). */
   maxQueuedPasswordChecks?: number;
+  /** The port ONTAP LIFs listen on (default 3260). */
+  lifPort?: number;
 }
 
 export const OPENAPI_PATH = '/api/openapi.json';
@@ -78,6 +82,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   for (const dialect of freenasDialects) await registerDialect(app, dialect, { services: deps.services });
   await registerDialect(app, poolDialect, { services: deps.services });
+  await registerDialect(app, ontapDialect, { services: deps.services, status: deps.status, lifPort: deps.lifPort ?? DEFAULT_ISCSI_PORT });
   const site = () => ({
     ...deps.services.site.identity(),
     tenants: deps.services.tenants.list().map((t) => ({ uuid: t.uuid, name: t.name })),

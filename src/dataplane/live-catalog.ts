@@ -94,12 +94,7 @@ function targetNode(plan: TargetPlan, luns: ReadonlyMap<number, LogicalUnit>): T
  * first view naming a number winning. Kept per initiator for this catalog's life, so a
  * command's lookup costs one map read.
  */
-function maskedNode(
-  plan: TargetPlan,
-  own: ReadonlyMap<number, LogicalUnit>,
-  views: LunView[],
-  resolved: ReadonlyMap<number, LogicalUnit>[],
-): TargetNode {
+function maskedNode(plan: TargetPlan, own: ReadonlyMap<number, LogicalUnit>, views: LunView[], resolved: ReadonlyMap<number, LogicalUnit>[]): TargetNode {
   const rules = views.map((v) => admission({ initiators: v.initiators, networks: v.networks }));
   const base = targetNode(plan, own);
   const seen = new Map<string, TargetNode>();

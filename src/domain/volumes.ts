@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Volume } from './entities.js';
+import { putAnnotations, type AnnotationChanges } from './annotations.js';
 import { fail, notFound } from './errors.js';
 import type { Mutations } from './mutations.js';
 import type { Referrer } from './referrers.js';
@@ -19,6 +20,7 @@ export interface VolumeInput {
   poolId?: number;
   sizeBytes?: number;
   comment?: string;
+  annotations?: AnnotationChanges;
 }
 
 /** A volume name: ONTAP's rule (a letter or underscore first, then letters, digits and underscores). */
@@ -57,7 +59,9 @@ export class VolumeService {
         comment: text('comment', input.comment ?? '', 1023),
         createdAt: Math.floor(Date.now() / 1000),
       };
-      return { id: this.m.store.insertVolume(volume), ...volume };
+      const id = this.m.store.insertVolume(volume);
+      putAnnotations(this.m.store, volume.uuid, input.annotations);
+      return { id, ...volume };
     });
   }
 
@@ -73,6 +77,7 @@ export class VolumeService {
         if (next.sizeBytes < used) throw fail('volume.smaller-than-contents', 'sizeBytes', { volume: current.name, usedBytes: used });
       }
       this.m.store.updateVolume(next);
+      putAnnotations(this.m.store, next.uuid, input.annotations);
       return next;
     });
   }

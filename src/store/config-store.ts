@@ -345,8 +345,7 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
     const id = Number(
       this.db
         .prepare('INSERT INTO portal_groups (uuid, tenant_id, tag, comment, enabled) VALUES (?, ?, ?, ?, ?)')
-        .run(group.uuid, group.tenantId, group.tag, group.comment, group.enabled ? 1 : 0)
-        .lastInsertRowid,
+        .run(group.uuid, group.tenantId, group.tag, group.comment, group.enabled ? 1 : 0).lastInsertRowid,
     );
     this.replaceListen(id, group.listen);
     return id;
@@ -779,7 +778,10 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
 
   setAnnotations(ownerUuid: string, data: Record<string, string>): void {
     if (Object.keys(data).length === 0) this.db.prepare('DELETE FROM annotations WHERE owner_uuid = ?').run(ownerUuid);
-    else this.db.prepare('INSERT INTO annotations (owner_uuid, data) VALUES (?, ?) ON CONFLICT (owner_uuid) DO UPDATE SET data = excluded.data').run(ownerUuid, JSON.stringify(data));
+    else
+      this.db
+        .prepare('INSERT INTO annotations (owner_uuid, data) VALUES (?, ?) ON CONFLICT (owner_uuid) DO UPDATE SET data = excluded.data')
+        .run(ownerUuid, JSON.stringify(data));
   }
 
   // ---- everything -------------------------------------------------------------------

@@ -59,7 +59,8 @@ test('entities round-trip through rows; a failed transaction leaves nothing behi
     digest: 'CRC32C',
     queueDepth: 64,
     blockSize: 4096,
-    type: 'Disk', tenantWide: false
+    type: 'Disk',
+    tenantWide: false,
   });
   const eid = store.insertExtent({
     ...owned(),
@@ -336,15 +337,22 @@ test('a new database has the default tenant, switched on', () => {
       digest: 'Auto',
       queueDepth: 32,
       blockSize: 512,
-      type: 'Disk', tenantWide: false
+      type: 'Disk',
+      tenantWide: false,
     });
     const tg = store.getTargetGroup(
       store.insertTargetGroup({ ...owned(), targetId: t, portalGroupId: pg1, initiatorGroupId: null, authMethod: 'None', authGroup: null, digest: 'Auto' }),
     )!;
     assert.deepEqual(store.getTargetGroupByUuid(tg.uuid), tg);
     assert.equal(store.getTargetByUuid('00000000-0000-4000-8000-000000000000'), null);
-    assert.throws(() => store.insertPortalGroup({ uuid: crypto.randomUUID(), tenantId: two, tag: 1, listen: ['127.0.0.1:3262'], comment: '', enabled: true }), /UNIQUE/);
-    assert.throws(() => store.insertPortalGroup({ uuid: crypto.randomUUID(), tenantId: 99, tag: 1, listen: ['127.0.0.1:3263'], comment: '', enabled: true }), /FOREIGN KEY/);
+    assert.throws(
+      () => store.insertPortalGroup({ uuid: crypto.randomUUID(), tenantId: two, tag: 1, listen: ['127.0.0.1:3262'], comment: '', enabled: true }),
+      /UNIQUE/,
+    );
+    assert.throws(
+      () => store.insertPortalGroup({ uuid: crypto.randomUUID(), tenantId: 99, tag: 1, listen: ['127.0.0.1:3263'], comment: '', enabled: true }),
+      /FOREIGN KEY/,
+    );
   } finally {
     store.close();
   }
