@@ -105,6 +105,31 @@ export function interfaceRoutes(app: FastifyInstance, ctx: OntapContext): void {
   const nameTaken = (tenantId: number, name: string, selfId: number | null) =>
     lifs().some((l) => l.tenantId === tenantId && l.pg.id !== selfId && record(l).name === name);
 
+  // sanbox has no Fibre Channel: the collection exists, empty (Ansible's interface module asks
+  // it when a task does not say which kind of interface it means).
+  const fcResource: Resource = {
+    path: '/api/network/fc/interfaces',
+    fields: [
+      'uuid',
+      'name',
+      'svm',
+      'svm.name',
+      'svm.uuid',
+      'wwpn',
+      'wwnn',
+      'data_protocol',
+      'enabled',
+      'state',
+      'location',
+      'location.home_port',
+      'location.home_node',
+    ],
+    collectionDefaults: ['uuid', 'name'],
+    keys: ['uuid', 'name'],
+    expensive: [],
+  };
+  app.get('/network/fc/interfaces', async (request) => collection(request, fcResource, []));
+
   app.get('/network/ip/interfaces', async (request) => collection(request, resource(), ctx.inScope(request, lifs()).map(record)));
   app.get<{ Params: { uuid: string } }>('/network/ip/interfaces/:uuid', async (request) => instance(request, resource(), record(lifOf(request.params.uuid))));
 
