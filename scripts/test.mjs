@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Runs the whole suite against real peers. The end-to-end tests drive libiscsi, qemu-img
-// and tgt from Debian's packages; a missing one is installed when we are root (CI is) and
-// otherwise named in a failure: a test that silently skips checks nothing.
+// Runs the whole suite against real peers. The end-to-end tests drive libiscsi, qemu-img,
+// tgt and Ansible's netapp.ontap from Debian's packages; a missing one is installed when
+// we are root (CI is) and otherwise named in a failure: a test that silently skips checks nothing.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +11,8 @@ const needs = [
   { pkg: 'qemu-utils', has: () => onPath('qemu-img') },
   { pkg: 'qemu-block-extra', has: () => qemuHasIscsi() },
   { pkg: 'tgt', has: () => onPath('tgtd') },
+  // NetApp's Ansible collection, netapp.ontap, ships inside Debian's ansible package.
+  { pkg: 'ansible', has: () => onPath('ansible-playbook') && existsSync('/usr/lib/python3/dist-packages/ansible_collections/netapp/ontap') },
 ];
 
 function onPath(cmd) {
