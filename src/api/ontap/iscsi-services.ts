@@ -38,7 +38,7 @@ export function iscsiServiceRoutes(app: FastifyInstance, ctx: OntapContext): voi
   };
   const serviceOf = (uuid: string) => {
     const svm = ctx.svmByUuid(uuid, 'svm.uuid');
-    return inDomain({}, () => ctx.services.iscsiServices.get(svm.id));
+    return inDomain({ fields: { svm: 'svm.uuid' } }, () => ctx.services.iscsiServices.get(svm.id));
   };
 
   app.get('/protocols/san/iscsi/services', async (request) => {
@@ -86,7 +86,7 @@ export function iscsiServiceRoutes(app: FastifyInstance, ctx: OntapContext): voi
         'target.name',
       );
     }
-    await inDomain({ fields: { alias: 'target.alias' } }, () =>
+    await inDomain({ fields: { alias: 'target.alias', svm: 'svm.uuid' } }, () =>
       ctx.services.iscsiServices.update(service.tenant.id, {
         enabled: flat.enabled as boolean | undefined,
         alias: flat['target.alias'] as string | undefined,
@@ -98,7 +98,7 @@ export function iscsiServiceRoutes(app: FastifyInstance, ctx: OntapContext): voi
   app.delete<{ Params: { svm: string } }>('/protocols/san/iscsi/services/:svm', async (request) => {
     checkWriteParams(request);
     const service = await serviceOf(request.params.svm);
-    await inDomain({}, () => ctx.services.iscsiServices.delete(service.tenant.id));
+    await inDomain({ fields: { svm: 'svm.uuid' } }, () => ctx.services.iscsiServices.delete(service.tenant.id));
     return {};
   });
 }
