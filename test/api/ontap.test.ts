@@ -110,6 +110,10 @@ test('the seed: an SVM by its job, its iSCSI service created, the example PATCH 
   // "A PATCH request with an empty alias ("") clears the alias": read back as "".
   await expect('PATCH', `${S}/${svm1.uuid}`, { 'target.alias': '' }, 200, {});
   await expect('GET', `${S}/${svm1.uuid}`, undefined, 200, service(''));
+  // One to 128 printable characters, the seed says: 128 is taken.
+  const longest = `${'x'.repeat(127)}!`;
+  await expect('PATCH', `${S}/${svm1.uuid}`, { target: { alias: longest } }, 200, {});
+  await expect('GET', `${S}/${svm1.uuid}`, undefined, 200, service(longest));
   await expect('PATCH', `${S}/${svm1.uuid}`, { target: { alias: 'svm1' } }, 200, {});
 
   // The SVM itself shows its service.
@@ -178,6 +182,18 @@ test('the iSCSI service collection: default and named fields, counts, paging, fi
   const scoped = await call('GET', S, undefined, { 'X-Dot-SVM-Name': 'svm2' });
   assert.equal(scoped.status, 200);
   assert.deepEqual(scoped.body, list(S, [key(svm2)]));
+  // Scoped to svm2, svm1's service is not there, to read or to change.
+  const hidden = err('2621462', `SVM "${svm1.uuid}" does not exist.`, 'svm.uuid');
+  for (const [method, body] of [
+    ['GET', undefined],
+    ['PATCH', { enabled: false }],
+    ['DELETE', undefined],
+  ] as const) {
+    const r = await call(method, `${S}/${svm1.uuid}`, body, { 'X-Dot-SVM-Name': 'svm2' });
+    assert.equal(r.status, 404, `${method}: ${JSON.stringify(r.body)}`);
+    assert.deepEqual(r.body, hidden);
+  }
+  await expect('GET', `${S}/${svm1.uuid}?fields=enabled`, undefined, 200, { svm: svmRef(svm1), enabled: true, _links: serviceLink(svm1.uuid) });
   const nowhere = await call('GET', S, undefined, { 'X-Dot-SVM-Name': 'nosuch' });
   assert.equal(nowhere.status, 404);
   assert.deepEqual(nowhere.body, err('2621462', 'SVM "nosuch" does not exist.', 'X-Dot-SVM-Name'));
