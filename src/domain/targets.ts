@@ -109,7 +109,8 @@ export class TargetService {
     const twin = this.servedAs(served, selfId);
     if (twin) throw fail('target.served-name-taken', 'name', { id: twin.id, tenantId: twin.tenantId, served });
     t.name = name;
-    if (t.alias !== null) text('alias', t.alias, 120);
+    // FreeNAS caps a target's alias at 120 characters; ONTAP lets an SVM's target (its iSCSI service's) have 128.
+    if (t.alias !== null) text('alias', t.alias, t.tenantWide ? 128 : 120);
     if (!/^[A-Za-z0-9_.-]{1,16}$/.test(t.serial)) {
       throw fail('serial.invalid', 'serial');
     }

@@ -98,11 +98,21 @@ const SPECIFIC: Partial<Record<ErrorCode, string>> = {
   'tenant.not-empty': ONTAP_CODES.svmNotEmpty,
 };
 
+/**
+ * ONTAP's words for errors whose domain message names sanbox's own objects (tenants,
+ * extents, row ids), which an ONTAP client has never heard of; the seed documents 5374078's.
+ */
+const MESSAGES: Partial<Record<ErrorCode, string>> = {
+  'iscsi-service.exists': 'The SVM already has an iSCSI service.',
+  'iscsi-service.missing': 'The SVM does not have an iSCSI service.',
+  'lun-map.exists': 'The LUN is already mapped to the igroup.',
+};
+
 export function fromDomain(e: DomainError, ctx: DomainContext = {}): OntapError {
   const target = ctx.fields?.[e.field] ?? (e.field === '__all__' ? undefined : e.field);
   const status = ONTAP_STATUS[e.code];
   const specific = SPECIFIC[e.code];
-  if (specific) return new OntapError(status, specific, e.message, target);
+  if (specific) return new OntapError(status, specific, MESSAGES[e.code] ?? e.message, target);
   if (e.code === 'entity.not-found' || e.code === 'reference.missing') {
     const entity = (e.params as { entity: EntityKind }).entity;
     return new OntapError(e.code === 'entity.not-found' ? 404 : 400, NOT_FOUND_CODES[entity] ?? ONTAP_CODES.entryMissing, e.message, target);

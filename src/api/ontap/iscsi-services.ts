@@ -10,7 +10,7 @@ import type { IscsiService } from '../../domain/iscsi-services.js';
 import { type BodySpec, readBody } from './body.js';
 import { type Resource, collection, fieldPaths, instance, wantsRecords } from './collection.js';
 import { type OntapContext, checkWriteParams, svmRef } from './context.js';
-import { OntapError, inDomain, notSettable } from './errors.js';
+import { OntapError, inDomain, notSettable, svmMissing } from './errors.js';
 import { IoCounters } from './statistics.js';
 import { iscsiTargetName } from './svms.js';
 
@@ -36,9 +36,12 @@ export function iscsiServiceRoutes(app: FastifyInstance, ctx: OntapContext): voi
     keys: ['svm'],
     expensive: ['statistics', 'metric'],
   };
-  const serviceOf = (uuid: string) => {
+  const serviceOf = (request: FastifyRequest, uuid: string) => {
     const svm = ctx.svmByUuid(uuid, 'svm.uuid');
-    return inDomain({}, () => ctx.services.iscsiServices.get(svm.id));
+    // An SVM-scoped request sees its own SVM only: another's service is not there for it.
+    const scoped = ctx.scopedSvm(request);
+    if (scoped && scoped.id !== svm.id) throw svmMissing(uuid, 'svm.uuid');
+    return inDomain({ fields: { svm: 'svm.uuid' } }, () => ctx.services.iscsiServices.get(svm.id));
   };
 
   app.get('/protocols/san/iscsi/services', async (request) => {
@@ -52,7 +55,7 @@ export function iscsiServiceRoutes(app: FastifyInstance, ctx: OntapContext): voi
   });
 
   app.get<{ Params: { svm: string } }>('/protocols/san/iscsi/services/:svm', async (request) =>
-    instance(request, resource, record(await serviceOf(request.params.svm), figuresAsked(request))),
+    instance(request, resource, record(await serviceOf(request, request.params.svm), figuresAsked(request))),
   );
 
   app.post('/protocols/san/iscsi/services', async (request, reply) => {
@@ -73,7 +76,7 @@ export function iscsiServiceRoutes(app: FastifyInstance, ctx: OntapContext): voi
 
   app.patch<{ Params: { svm: string } }>('/protocols/san/iscsi/services/:svm', async (request) => {
     checkWriteParams(request);
-    const service = await serviceOf(request.params.svm);
+    const service = await serviceOf(request, request.params.svm);
     const flat = readBody(request.body, MODIFY);
     // The seed's example PATCH body carries the SVM and the target name as read: the same values are no change.
     if (flat['svm.uuid'] !== undefined && flat['svm.uuid'] !== service.tenant.uuid) throw notSettable('svm.uuid');
@@ -86,7 +89,7 @@ export function iscsiServiceRoutes(app: FastifyInstance, ctx: OntapContext): voi
         'target.name',
       );
     }
-    await inDomain({ fields: { alias: 'target.alias' } }, () =>
+    await inDomain({ fields: { alias: 'target.alias', svm: 'svm.uuid' } }, () =>
       ctx.services.iscsiServices.update(service.tenant.id, {
         enabled: flat.enabled as boolean | undefined,
         alias: flat['target.alias'] as string | undefined,
@@ -97,8 +100,8 @@ export function iscsiServiceRoutes(app: FastifyInstance, ctx: OntapContext): voi
 
   app.delete<{ Params: { svm: string } }>('/protocols/san/iscsi/services/:svm', async (request) => {
     checkWriteParams(request);
-    const service = await serviceOf(request.params.svm);
-    await inDomain({}, () => ctx.services.iscsiServices.delete(service.tenant.id));
+    const service = await serviceOf(request, request.params.svm);
+    await inDomain({ fields: { svm: 'svm.uuid' } }, () => ctx.services.iscsiServices.delete(service.tenant.id));
     return {};
   });
 }

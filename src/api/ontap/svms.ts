@@ -160,9 +160,7 @@ export function svmRoutes(app: FastifyInstance, ctx: OntapContext): void {
     if (typeof name !== 'string' || name === '') throw new OntapError(400, ONTAP_CODES.missingArgument, 'Missing value for required field "name".', 'name');
     if (!SVM_NAME.test(name)) throw invalidValue('name', name, 'string');
     const annotations = annotationsOf(ctx, flat, true);
-    const tenant = await inDomain({ duplicate: '13434920' }, () =>
-      ctx.services.tenants.create({ name, iscsiEnabled: false, running: runningOf(flat) ?? true, annotations }),
-    );
+    const tenant = await namedUniquely(name, () => ctx.services.tenants.create({ name, iscsiEnabled: false, running: runningOf(flat) ?? true, annotations }));
     if (flat['iscsi.enabled'] === true) await ctx.services.iscsiServices.create(tenant.id, { name: iscsiTargetName(ctx, tenant) });
     const job = ctx.jobs.done(`POST /api/svm/svms/${tenant.uuid}`);
     reply.code(202).header('Location', `/api/svm/svms/${tenant.uuid}`);
@@ -177,7 +175,7 @@ export function svmRoutes(app: FastifyInstance, ctx: OntapContext): void {
     const name = flat.name as string | undefined;
     if (name !== undefined && !SVM_NAME.test(name)) throw invalidValue('name', name, 'string');
     const annotations = annotationsOf(ctx, flat, false);
-    await inDomain({ duplicate: '13434920' }, () => ctx.services.tenants.update(svm.id, { name, running: runningOf(flat), annotations }));
+    await namedUniquely(name, () => ctx.services.tenants.update(svm.id, { name, running: runningOf(flat), annotations }));
     const enabled = flat['iscsi.enabled'];
     if (typeof enabled === 'boolean') {
       if (ctx.services.iscsiServices.of(svm.id)) await ctx.services.iscsiServices.update(svm.id, { enabled });
@@ -190,10 +188,35 @@ export function svmRoutes(app: FastifyInstance, ctx: OntapContext): void {
   app.delete<{ Params: { uuid: string } }>('/svm/svms/:uuid', async (request, reply) => {
     checkWriteParams(request);
     const svm = ctx.svmByUuid(request.params.uuid, 'uuid');
+    // The domain's refusal counts portal groups, targets and extents: ONTAP's client knows LIFs, a service, LUNs.
+    const holds = [
+      [ctx.services.volumes.list(svm.id).length, 'volume(s)'],
+      [ctx.services.initiatorGroups.list().items.filter((g) => g.tenantId === svm.id).length, 'igroup(s)'],
+      [ctx.services.portalGroups.list().items.filter((pg) => pg.tenantId === svm.id).length, 'LIF(s)'],
+      [ctx.services.iscsiServices.of(svm.id) ? 1 : 0, 'iSCSI service'],
+    ].filter(([n]) => n !== 0);
+    if (holds.length) {
+      throw new OntapError(
+        400,
+        ONTAP_CODES.svmNotEmpty,
+        `SVM "${svm.name}" cannot be deleted while it holds ${holds.map(([n, what]) => `${n} ${what}`).join(', ')}.`,
+        'uuid',
+      );
+    }
     await inDomain({ referenced: ONTAP_CODES.svmNotEmpty }, () => ctx.services.tenants.delete(svm.id));
     reply.code(202);
     return jobReference(ctx.jobs.done(`DELETE /api/svm/svms/${svm.uuid}`));
   });
+}
+
+/** A create or rename, its duplicate name refused in ONTAP's words (the domain's speak of a tenant). */
+async function namedUniquely<T>(name: string | undefined, work: () => Promise<T>): Promise<T> {
+  try {
+    return await inDomain({ duplicate: '13434920' }, work);
+  } catch (e) {
+    if (e instanceof OntapError && e.code === '13434920') throw new OntapError(400, '13434920', `Duplicate SVM name "${name}".`, 'name');
+    throw e;
+  }
 }
 
 /** ONTAP's target name for an SVM: the cluster's serial number (its uuid's hex) and the SVM's number. */

@@ -11,6 +11,7 @@ import { type Resource, collection, fieldPaths, instance } from './collection.js
 import { type OntapContext, checkWriteParams, svmRef } from './context.js';
 import { ONTAP_CODES, OntapError, inDomain, invalidValue, missingArgument, notSettable } from './errors.js';
 import { jobReference } from './jobs.js';
+import { lunViews } from './luns.js';
 
 const A = 'ontap.';
 const ECHOED: Record<string, string> = {
@@ -162,6 +163,16 @@ export function volumeRoutes(app: FastifyInstance, ctx: OntapContext): void {
   app.delete<{ Params: { uuid: string } }>('/storage/volumes/:uuid', async (request, reply) => {
     checkWriteParams(request);
     const volume = volumeOf(request.params.uuid);
+    // The domain's refusal names an extent by its row id; an ONTAP client knows the LUN by its path.
+    const luns = lunViews(ctx).filter((l) => l.volume.id === volume.id);
+    if (luns.length) {
+      throw new OntapError(
+        400,
+        ONTAP_CODES.volumeNotEmpty,
+        `Volume "${volume.name}" holds ${luns.length} LUN(s) (${luns.map((l) => l.path).join(', ')}); delete them first.`,
+        'uuid',
+      );
+    }
     await inDomain({ referenced: ONTAP_CODES.volumeNotEmpty }, () => ctx.services.volumes.delete(volume.id));
     reply.code(202);
     return jobReference(ctx.jobs.done(`DELETE /api/storage/volumes/${volume.uuid}`));
