@@ -39,7 +39,7 @@ test('the applier gets every committed change before the client gets its answer'
     assert.equal(res.status, 201);
     assert.equal(applied.length, 2);
     const uuid = applied[1]!.portalGroups[0]?.uuid;
-    assert.deepEqual(applied[1]!.portalGroups, [{ id: 1, uuid, tenantId: 1, tag: 1, listen: ['0.0.0.0:3260'], comment: '' }]);
+    assert.deepEqual(applied[1]!.portalGroups, [{ id: 1, uuid, tenantId: 1, tag: 1, listen: ['0.0.0.0:3260'], comment: '', enabled: true }]);
     assert.equal(applied[1]!.pools.length, 1);
     const bad = await sb.api('POST', `${FREENAS}/portal/`, { iscsi_target_portal_ips: ['nope'] });
     assert.equal(bad.status, 400);
