@@ -656,3 +656,27 @@ test('bad inputs across the SAN resources: exact refusals, and nothing changed b
     assert.deepEqual(await snapshot(), before, `${b.what}: changed nothing`);
   }
 });
+
+test('an X-Dot-SVM-Name scope hides the other SVMs objects by uuid too', async () => {
+  const a = await createSvm('scopea');
+  const b = await createSvm('scopeb');
+  const made = await call('POST', '/api/storage/volumes', {
+    name: 'scoped_vol',
+    svm: { name: a.name },
+    aggregates: [{ name: 'default' }],
+    size: 20 * 1024 * 1024,
+  });
+  assert.equal(made.status, 202, JSON.stringify(made.body));
+  const vol = made.location!.replace('/api/storage/volumes/', '');
+  const own = await call('GET', `/api/storage/volumes/${vol}?fields=name`, undefined, { 'X-Dot-SVM-Name': a.name });
+  assert.deepEqual([own.status, own.body.name], [200, 'scoped_vol']);
+  const other = await call('GET', `/api/storage/volumes/${vol}`, undefined, { 'X-Dot-SVM-Name': b.name });
+  assert.equal(other.status, 404);
+  assert.deepEqual(other.body, err('917927', `Volume with UUID "${vol}" was not found.`, 'uuid'));
+  const del = await call('DELETE', `/api/storage/volumes/${vol}`, undefined, { 'X-Dot-SVM-Name': b.name });
+  assert.equal(del.status, 404);
+  const listed = await call('GET', '/api/storage/volumes', undefined, { 'X-Dot-SVM-Name': b.name });
+  assert.deepEqual(listed.body.records, []);
+  assert.equal((await call('DELETE', `/api/storage/volumes/${vol}`)).status, 202);
+  for (const s of [a, b]) assert.equal((await call('DELETE', `/api/svm/svms/${s.uuid}`)).status, 202);
+});

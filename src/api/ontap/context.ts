@@ -67,6 +67,12 @@ export class OntapContext {
     return svm;
   }
 
+  /** False when the request is scoped to another SVM than `tenantId`'s: the object is not there for it. */
+  visibleTo(request: FastifyRequest, tenantId: number): boolean {
+    const scoped = this.scopedSvm(request);
+    return !scoped || scoped.id === tenantId;
+  }
+
   /** Only the scope's SVM, when the request has one. */
   inScope<T extends { tenantId: number }>(request: FastifyRequest, items: T[]): T[] {
     const scoped = this.scopedSvm(request);

@@ -81,9 +81,9 @@ export function igroupRoutes(app: FastifyInstance, ctx: OntapContext): void {
     keys: ['uuid', 'name'],
     expensive: [],
   };
-  const groupOf = (uuid: string) => {
+  const groupOf = (uuid: string, request: FastifyRequest) => {
     const g = ctx.services.initiatorGroups.list().items.find((x) => x.uuid === uuid.toLowerCase());
-    if (!g) throw entryMissing('uuid');
+    if (!g || !ctx.visibleTo(request, g.tenantId)) throw entryMissing('uuid');
     return g;
   };
   const nameTaken = (tenantId: number, name: string, selfId: number | null) =>
@@ -104,7 +104,9 @@ export function igroupRoutes(app: FastifyInstance, ctx: OntapContext): void {
   app.get('/protocols/san/igroups', async (request) =>
     collection(request, resource, ctx.inScope(request, ctx.services.initiatorGroups.list().items).map(record)),
   );
-  app.get<{ Params: { uuid: string } }>('/protocols/san/igroups/:uuid', async (request) => instance(request, resource, record(groupOf(request.params.uuid))));
+  app.get<{ Params: { uuid: string } }>('/protocols/san/igroups/:uuid', async (request) =>
+    instance(request, resource, record(groupOf(request.params.uuid, request))),
+  );
 
   app.post('/protocols/san/igroups', async (request, reply) => {
     checkWriteParams(request);
@@ -141,7 +143,7 @@ export function igroupRoutes(app: FastifyInstance, ctx: OntapContext): void {
 
   app.patch<{ Params: { uuid: string } }>('/protocols/san/igroups/:uuid', async (request) => {
     checkWriteParams(request);
-    const g = groupOf(request.params.uuid);
+    const g = groupOf(request.params.uuid, request);
     const flat = readBody(request.body, MODIFY);
     const a = ctx.services.annotations.of(g.uuid);
     if (flat.protocol !== undefined && flat.protocol !== (a[`${A}protocol`] ?? 'iscsi')) throw notSettable('protocol');
@@ -163,7 +165,7 @@ export function igroupRoutes(app: FastifyInstance, ctx: OntapContext): void {
 
   app.delete<{ Params: { uuid: string } }>('/protocols/san/igroups/:uuid', async (request) => {
     checkWriteParams(request, ['allow_delete_while_mapped']);
-    const g = groupOf(request.params.uuid);
+    const g = groupOf(request.params.uuid, request);
     const maps = mappedRefusal(g, request, 'Cannot delete');
     for (const m of maps) await ctx.services.lunMaps.delete(m.id);
     await inDomain({ referenced: ONTAP_CODES.igroupMapped }, () => ctx.services.initiatorGroups.delete(g.id));
@@ -194,7 +196,7 @@ export function igroupRoutes(app: FastifyInstance, ctx: OntapContext): void {
   };
 
   app.get<{ Params: { uuid: string } }>('/protocols/san/igroups/:uuid/initiators', async (request) => {
-    const g = groupOf(request.params.uuid);
+    const g = groupOf(request.params.uuid, request);
     return collection(
       request,
       { ...initiatorResource, path: `/api/protocols/san/igroups/${g.uuid}/initiators` },
@@ -202,13 +204,13 @@ export function igroupRoutes(app: FastifyInstance, ctx: OntapContext): void {
     );
   });
   app.get<{ Params: { uuid: string; name: string } }>('/protocols/san/igroups/:uuid/initiators/:name', async (request) => {
-    const g = groupOf(request.params.uuid);
+    const g = groupOf(request.params.uuid, request);
     return instance(request, initiatorResource, initiatorRecord(g, memberOf(g, request.params.name)));
   });
 
   app.post<{ Params: { uuid: string } }>('/protocols/san/igroups/:uuid/initiators', async (request, reply) => {
     checkWriteParams(request);
-    const g = groupOf(request.params.uuid);
+    const g = groupOf(request.params.uuid, request);
     const flat = readBody(request.body, { records: 'array', name: 'string', comment: 'string' });
     const adding = flat.records !== undefined ? initiatorsOf('records', flat.records) : initiatorsOf('name', [{ name: flat.name, comment: flat.comment }]);
     const current = g.initiators.filter((n) => n.toUpperCase() !== 'ALL');
@@ -226,7 +228,7 @@ export function igroupRoutes(app: FastifyInstance, ctx: OntapContext): void {
 
   app.patch<{ Params: { uuid: string; name: string } }>('/protocols/san/igroups/:uuid/initiators/:name', async (request) => {
     checkWriteParams(request);
-    const g = groupOf(request.params.uuid);
+    const g = groupOf(request.params.uuid, request);
     const name = memberOf(g, request.params.name);
     const flat = readBody(request.body, { comment: 'string' });
     await inDomain({}, () =>
@@ -237,7 +239,7 @@ export function igroupRoutes(app: FastifyInstance, ctx: OntapContext): void {
 
   app.delete<{ Params: { uuid: string; name: string } }>('/protocols/san/igroups/:uuid/initiators/:name', async (request) => {
     checkWriteParams(request, ['allow_delete_while_mapped']);
-    const g = groupOf(request.params.uuid);
+    const g = groupOf(request.params.uuid, request);
     const name = memberOf(g, request.params.name);
     mappedRefusal(g, request, `Cannot remove initiator ${name}`);
     await inDomain({}, () =>

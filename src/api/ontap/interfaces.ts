@@ -7,7 +7,7 @@
  * is whether it listens now. The netmask is answered, as ONTAP does, as a prefix length.
  */
 import net from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { formatListenAddress, parseListenAddress } from '../../domain/addresses.js';
 import type { PortalGroup } from '../../domain/entities.js';
 import { type BodySpec, type FlatBody, readBody } from './body.js';
@@ -97,9 +97,9 @@ export function interfaceRoutes(app: FastifyInstance, ctx: OntapContext): void {
       keys: ['uuid', 'name'],
       expensive: [],
     });
-  const lifOf = (uuid: string) => {
+  const lifOf = (uuid: string, request: FastifyRequest) => {
     const l = lifs().find((x) => x.pg.uuid === uuid.toLowerCase());
-    if (!l) throw entryMissing('uuid');
+    if (!l || !ctx.visibleTo(request, l.tenantId)) throw entryMissing('uuid');
     return l;
   };
   const nameTaken = (tenantId: number, name: string, selfId: number | null) =>
@@ -131,7 +131,9 @@ export function interfaceRoutes(app: FastifyInstance, ctx: OntapContext): void {
   app.get('/network/fc/interfaces', async (request) => collection(request, fcResource, []));
 
   app.get('/network/ip/interfaces', async (request) => collection(request, resource(), ctx.inScope(request, lifs()).map(record)));
-  app.get<{ Params: { uuid: string } }>('/network/ip/interfaces/:uuid', async (request) => instance(request, resource(), record(lifOf(request.params.uuid))));
+  app.get<{ Params: { uuid: string } }>('/network/ip/interfaces/:uuid', async (request) =>
+    instance(request, resource(), record(lifOf(request.params.uuid, request))),
+  );
 
   app.post('/network/ip/interfaces', async (request, reply) => {
     checkWriteParams(request);
@@ -160,12 +162,12 @@ export function interfaceRoutes(app: FastifyInstance, ctx: OntapContext): void {
       }),
     );
     reply.code(201).header('Location', `/api/network/ip/interfaces/${group.uuid}`);
-    return wantsRecords(request) ? { num_records: 1, records: [record(lifOf(group.uuid))] } : {};
+    return wantsRecords(request) ? { num_records: 1, records: [record(lifOf(group.uuid, request))] } : {};
   });
 
   app.patch<{ Params: { uuid: string } }>('/network/ip/interfaces/:uuid', async (request) => {
     checkWriteParams(request);
-    const lif = lifOf(request.params.uuid);
+    const lif = lifOf(request.params.uuid, request);
     const flat = readBody(request.body, MODIFY);
     const current = record(lif);
     const annotations: Record<string, string> = locationAnnotations(flat);
@@ -192,7 +194,7 @@ export function interfaceRoutes(app: FastifyInstance, ctx: OntapContext): void {
 
   app.delete<{ Params: { uuid: string } }>('/network/ip/interfaces/:uuid', async (request) => {
     checkWriteParams(request);
-    const lif = lifOf(request.params.uuid);
+    const lif = lifOf(request.params.uuid, request);
     await inDomain({}, () => ctx.services.portalGroups.delete(lif.pg.id));
     return {};
   });

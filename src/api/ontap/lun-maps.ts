@@ -3,7 +3,7 @@
  * under its number, to the initiators of one igroup on the SVM's target; without a number
  * the igroup's lowest free one is taken. Identified by the LUN's and the igroup's uuids.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { InitiatorGroup, LunMap } from '../../domain/entities.js';
 import { type BodySpec, readBody } from './body.js';
 import { type Resource, collection, fieldPaths, instance, wantsRecords } from './collection.js';
@@ -52,15 +52,15 @@ export function lunMapRoutes(app: FastifyInstance, ctx: OntapContext): void {
     keys: ['svm', 'lun', 'igroup'],
     expensive: [],
   };
-  const mapOf = (lunUuid: string, igroupUuid: string) => {
+  const mapOf = (lunUuid: string, igroupUuid: string, request: FastifyRequest) => {
     const found = maps().find((m) => m.lun.extent.uuid === lunUuid.toLowerCase() && m.group.uuid === igroupUuid.toLowerCase());
-    if (!found) throw new OntapError(404, ONTAP_CODES.mapMissing, 'The LUN map does not exist.', 'lun.uuid');
+    if (!found || !ctx.visibleTo(request, found.tenantId)) throw new OntapError(404, ONTAP_CODES.mapMissing, 'The LUN map does not exist.', 'lun.uuid');
     return found;
   };
 
   app.get('/protocols/san/lun-maps', async (request) => collection(request, resource, ctx.inScope(request, maps()).map(record)));
   app.get<{ Params: { lun: string; igroup: string } }>('/protocols/san/lun-maps/:lun/:igroup', async (request) =>
-    instance(request, resource, record(mapOf(request.params.lun, request.params.igroup))),
+    instance(request, resource, record(mapOf(request.params.lun, request.params.igroup, request))),
   );
 
   app.post('/protocols/san/lun-maps', async (request, reply) => {
@@ -105,7 +105,7 @@ export function lunMapRoutes(app: FastifyInstance, ctx: OntapContext): void {
 
   app.delete<{ Params: { lun: string; igroup: string } }>('/protocols/san/lun-maps/:lun/:igroup', async (request) => {
     checkWriteParams(request);
-    const found = mapOf(request.params.lun, request.params.igroup);
+    const found = mapOf(request.params.lun, request.params.igroup, request);
     await inDomain({}, () => ctx.services.lunMaps.delete(found.map.id));
     return {};
   });

@@ -134,9 +134,9 @@ export function lunRoutes(app: FastifyInstance, ctx: OntapContext): void {
       keys: ['uuid', 'name'],
       expensive: [],
     });
-  const lunOf = (uuid: string) => {
+  const lunOf = (uuid: string, request: FastifyRequest) => {
     const l = lunViews(ctx).find((x) => x.extent.uuid === uuid.toLowerCase());
-    if (!l) throw entryMissing('uuid');
+    if (!l || !ctx.visibleTo(request, l.extent.tenantId)) throw entryMissing('uuid');
     return l;
   };
   const visible = (request: FastifyRequest) =>
@@ -146,7 +146,7 @@ export function lunRoutes(app: FastifyInstance, ctx: OntapContext): void {
     );
 
   app.get('/storage/luns', async (request) => collection(request, resource(), visible(request).map(record)));
-  app.get<{ Params: { uuid: string } }>('/storage/luns/:uuid', async (request) => instance(request, resource(), record(lunOf(request.params.uuid))));
+  app.get<{ Params: { uuid: string } }>('/storage/luns/:uuid', async (request) => instance(request, resource(), record(lunOf(request.params.uuid, request))));
 
   app.post('/storage/luns', async (request, reply) => {
     checkWriteParams(request);
@@ -182,14 +182,14 @@ export function lunRoutes(app: FastifyInstance, ctx: OntapContext): void {
         },
       }),
     );
-    const made = lunOf(extent.uuid);
+    const made = lunOf(extent.uuid, request);
     reply.code(201).header('Location', `/api/storage/luns/${extent.uuid}`);
     return wantsRecords(request) ? { num_records: 1, records: [record(made)] } : {};
   });
 
   app.patch<{ Params: { uuid: string } }>('/storage/luns/:uuid', async (request) => {
     checkWriteParams(request);
-    const l = lunOf(request.params.uuid);
+    const l = lunOf(request.params.uuid, request);
     const flat = readBody(request.body, MODIFY);
     const a = ctx.services.annotations.of(l.extent.uuid);
     if (flat.os_type !== undefined && flat.os_type !== (a[`${A}os_type`] ?? 'linux')) throw notSettable('os_type');
@@ -224,7 +224,7 @@ export function lunRoutes(app: FastifyInstance, ctx: OntapContext): void {
 
   app.delete<{ Params: { uuid: string } }>('/storage/luns/:uuid', async (request) => {
     checkWriteParams(request, ['allow_delete_while_mapped']);
-    const l = lunOf(request.params.uuid);
+    const l = lunOf(request.params.uuid, request);
     const maps = ctx.services.lunMaps.list(l.extent.tenantId).filter((m) => m.extentId === l.extent.id);
     if (maps.length && !boolParam(request, 'allow_delete_while_mapped')) {
       throw new OntapError(

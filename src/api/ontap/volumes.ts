@@ -4,7 +4,7 @@
  * echoed), always online, never mounted for NAS. Create and modify answer 202 with a done
  * job, as ONTAP's asynchronous volume operations do. Deleting a volume holding LUNs is refused.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Volume } from '../../domain/entities.js';
 import { type BodySpec, type FlatBody, namedRefs, readBody } from './body.js';
 import { type Resource, collection, fieldPaths, instance } from './collection.js';
@@ -105,14 +105,16 @@ export function volumeRoutes(app: FastifyInstance, ctx: OntapContext): void {
       keys: ['uuid', 'name'],
       expensive: [],
     });
-  const volumeOf = (uuid: string) => {
+  const volumeOf = (uuid: string, request: FastifyRequest) => {
     const v = ctx.services.volumes.list().find((x) => x.uuid === uuid.toLowerCase());
-    if (!v) throw new OntapError(404, ONTAP_CODES.volumeMissing, `Volume with UUID "${uuid}" was not found.`, 'uuid');
+    if (!v || !ctx.visibleTo(request, v.tenantId)) throw new OntapError(404, ONTAP_CODES.volumeMissing, `Volume with UUID "${uuid}" was not found.`, 'uuid');
     return v;
   };
 
   app.get('/storage/volumes', async (request) => collection(request, resource(), ctx.inScope(request, ctx.services.volumes.list()).map(record)));
-  app.get<{ Params: { uuid: string } }>('/storage/volumes/:uuid', async (request) => instance(request, resource(), record(volumeOf(request.params.uuid))));
+  app.get<{ Params: { uuid: string } }>('/storage/volumes/:uuid', async (request) =>
+    instance(request, resource(), record(volumeOf(request.params.uuid, request))),
+  );
 
   app.post('/storage/volumes', async (request, reply) => {
     checkWriteParams(request);
@@ -145,7 +147,7 @@ export function volumeRoutes(app: FastifyInstance, ctx: OntapContext): void {
 
   app.patch<{ Params: { uuid: string } }>('/storage/volumes/:uuid', async (request, reply) => {
     checkWriteParams(request, ['sizing_method']);
-    const volume = volumeOf(request.params.uuid);
+    const volume = volumeOf(request.params.uuid, request);
     const flat = readBody(request.body, MODIFY);
     checkState(flat);
     await inDomain({ fields: FIELDS }, () =>
@@ -162,7 +164,7 @@ export function volumeRoutes(app: FastifyInstance, ctx: OntapContext): void {
 
   app.delete<{ Params: { uuid: string } }>('/storage/volumes/:uuid', async (request, reply) => {
     checkWriteParams(request);
-    const volume = volumeOf(request.params.uuid);
+    const volume = volumeOf(request.params.uuid, request);
     // The domain's refusal names an extent by its row id; an ONTAP client knows the LUN by its path.
     const luns = lunViews(ctx).filter((l) => l.volume.id === volume.id);
     if (luns.length) {
