@@ -4,7 +4,7 @@
  */
 import type { BackstoreSpec } from '../backstore/backstore.js';
 import type { AuthPolicy } from '../iscsi/catalog.js';
-import type { AuthCredential, ConfigSnapshot, Extent, Target, TargetGroup } from '../domain/entities.js';
+import type { AccessRule, AuthCredential, ConfigSnapshot, Extent, Target, TargetGroup } from '../domain/entities.js';
 import { servedTargetName } from '../domain/served-name.js';
 import { DEFAULT_TENANT_ID } from '../domain/tenants.js';
 import type { WantedLu } from './logical-units.js';
@@ -33,7 +33,7 @@ export interface TargetPlan {
    * FreeNAS 9.3+ does for a target whose initiator group is None. Authentication, when
    * the target asks for it, still applies.
    */
-  admission: { initiators: string[]; networks: string[] } | null;
+  admission: { initiators: string[]; networks: string[]; rules: AccessRule[] } | null;
   tenantId: number;
   /** The target's tenant has its iSCSI service on: off, every login to it is refused. */
   available: boolean;
@@ -52,6 +52,7 @@ export interface LunView {
   groupId: number;
   initiators: string[];
   networks: string[];
+  rules: AccessRule[];
   /** LUN number -> LU key. */
   luns: Map<number, string>;
 }
@@ -110,7 +111,7 @@ export function desiredState(snap: ConfigSnapshot): DesiredState {
     const access: Omit<TargetGroup, 'id' | 'targetId'>[] = [];
     if (t.portalGroupId !== null) access.push({ ...t, portalGroupId: t.portalGroupId });
     access.push(...(targetGroups.get(t.id) ?? []));
-    if (t.tenantWide) access.push(...tenantWideAccess(snap, t, access));
+    if (t.tenantWide || t.allTenantPortals) access.push(...tenantWideAccess(snap, t, access));
     const served = access.filter((a) => tagOfGroup.has(a.portalGroupId));
     if (served.length === 0) continue;
     const luns = new Map<number, string>();
@@ -129,7 +130,7 @@ export function desiredState(snap: ConfigSnapshot): DesiredState {
     for (const a of served) {
       const tag = tagOfGroup.get(a.portalGroupId)!;
       const group = a.initiatorGroupId === null ? undefined : groups.get(a.initiatorGroupId);
-      const admission = group ? { initiators: group.initiators, networks: group.networks } : null;
+      const admission = group ? { initiators: group.initiators, networks: group.networks, rules: group.rules } : null;
       const auth = authPolicy(a.authMethod, a.authGroup, t.tenantId, snap.authCredentials);
       targets.push({
         key: planKey(name, a.portalGroupId),
@@ -154,8 +155,9 @@ export function desiredState(snap: ConfigSnapshot): DesiredState {
 }
 
 /**
- * A tenant-wide target is reachable through every portal group of its tenant that its own
- * settings do not already name, without authentication (ONTAP's default security, none).
+ * A tenant-wide target (or one served on all its tenant's portals) is reachable through
+ * every portal group of its tenant that its own settings do not already name, with its
+ * own initiator group, authentication and digest.
  */
 function tenantWideAccess(snap: ConfigSnapshot, t: Target, named: Omit<TargetGroup, 'id' | 'targetId'>[]): Omit<TargetGroup, 'id' | 'targetId'>[] {
   const taken = new Set(named.map((a) => a.portalGroupId));
@@ -165,10 +167,10 @@ function tenantWideAccess(snap: ConfigSnapshot, t: Target, named: Omit<TargetGro
       uuid: t.uuid,
       tenantId: t.tenantId,
       portalGroupId: pg.id,
-      initiatorGroupId: null,
-      authMethod: 'None' as const,
-      authGroup: null,
-      digest: 'Auto' as const,
+      initiatorGroupId: t.initiatorGroupId,
+      authMethod: t.authMethod,
+      authGroup: t.authGroup,
+      digest: t.digest,
     }));
 }
 
@@ -182,7 +184,7 @@ function lunViews(
 ): LunView[] {
   const views = new Map<number, LunView>();
   for (const g of snap.initiatorGroups) {
-    if (g.tenantId === t.tenantId) views.set(g.id, { groupId: g.id, initiators: g.initiators, networks: g.networks, luns: new Map() });
+    if (g.tenantId === t.tenantId) views.set(g.id, { groupId: g.id, initiators: g.initiators, networks: g.networks, rules: g.rules, luns: new Map() });
   }
   for (const m of snap.lunMaps) {
     const view = views.get(m.initiatorGroupId);

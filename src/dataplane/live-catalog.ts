@@ -6,6 +6,7 @@ import type { AuthPolicy, PortalAddress, TargetCatalog, TargetGlobals, TargetNod
 import type { LogicalUnit } from '../scsi/types.js';
 import type { GlobalSettings } from '../domain/entities.js';
 import { addressInNetworks, initiatorNameMatches, parseNetworks } from '../domain/network-match.js';
+import { accessFor } from '../domain/network-access.js';
 import { planKey, type DesiredState, type LunView, type TargetPlan } from './desired-state.js';
 import { splitListenAddress } from './portal-address.js';
 
@@ -32,7 +33,7 @@ export class LiveCatalog implements TargetCatalog {
     for (const plan of state.targets) {
       const luns = lunsOf.get(plan.key) ?? new Map();
       const views = viewsOf.get(plan.key);
-      const node = plan.views && views ? maskedNode(plan, luns, plan.views, views) : targetNode(plan, luns);
+      const node = plan.views && views ? maskedNode(plan, luns, plan.views, views) : withReadOnlyViews(plan, targetNode(plan, luns));
       this.byName.set(plan.key, node);
       const inGroup = this.byGroup.get(node.portalGroup) ?? [];
       inGroup.push(node);
@@ -95,7 +96,7 @@ function targetNode(plan: TargetPlan, luns: ReadonlyMap<number, LogicalUnit>): T
  * command's lookup costs one map read.
  */
 function maskedNode(plan: TargetPlan, own: ReadonlyMap<number, LogicalUnit>, views: LunView[], resolved: ReadonlyMap<number, LogicalUnit>[]): TargetNode {
-  const rules = views.map((v) => admission({ initiators: v.initiators, networks: v.networks }));
+  const rules = views.map((v) => admission({ initiators: v.initiators, networks: v.networks, rules: v.rules }));
   const base = targetNode(plan, own);
   const seen = new Map<string, TargetNode>();
   const viewFor = (initiatorName: string, address: string): TargetNode => {
@@ -115,8 +116,33 @@ function maskedNode(plan: TargetPlan, own: ReadonlyMap<number, LogicalUnit>, vie
   return { ...base, admits: (name, address) => rules.some((admits) => admits(name, address)), viewFor };
 }
 
+/**
+ * A target whose access rules admit some addresses read-only: those initiators get a node
+ * marked read-only (their session's writes are DATA PROTECT); the others the node itself.
+ */
+function withReadOnlyViews(plan: TargetPlan, node: TargetNode): TargetNode {
+  const rules = plan.admission?.rules ?? [];
+  if (!rules.some((r) => r.access === 'ro')) return node;
+  const readOnly: TargetNode = { ...node, readOnly: true, viewFor: undefined };
+  // Looked up at every command: the verdict is kept per address for this catalog's life.
+  const seen = new Map<string, TargetNode>();
+  const viewFor = (_name: string, address: string): TargetNode => {
+    let view = seen.get(address);
+    if (!view) {
+      view = accessFor(rules, address) === 'ro' ? readOnly : node;
+      seen.set(address, view);
+    }
+    return view;
+  };
+  return { ...node, viewFor };
+}
+
 function admission(rule: TargetPlan['admission']): TargetNode['admits'] {
   if (!rule) return () => true;
+  if (rule.rules.length > 0) {
+    const names = rule.initiators.some((n) => n.toUpperCase() === 'ALL') ? 'ALL' : rule.initiators;
+    return (initiatorName, address) => (names === 'ALL' || initiatorNameMatches(initiatorName, names)) && accessFor(rule.rules, address) !== 'none';
+  }
   const names = rule.initiators.some((n) => n.toUpperCase() === 'ALL') ? 'ALL' : rule.initiators;
   const parsed = parseNetworks(rule.networks.join(' '));
   const networks = parsed.ok ? parsed.value : [];

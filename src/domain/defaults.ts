@@ -54,6 +54,7 @@ export const TARGET_DEFAULTS = {
   blockSize: 512,
   type: 'Disk',
   tenantWide: false,
+  allTenantPortals: false,
 } as const;
 
 /** Highest LUN number a mapping may ask for (FreeNAS's limit). */

@@ -76,6 +76,17 @@ export interface InitiatorGroup extends Owned {
   /** 'ALL' or IPs / CIDRs. */
   networks: string[];
   comment: string;
+  /**
+   * Access by address, when not empty (HNAS's accessConfig): it decides, instead of
+   * `networks`, whether an address is admitted and whether read-only (network-access.ts).
+   */
+  rules: AccessRule[];
+}
+
+/** What an address matching `network` ('ALL', an IP or a CIDR network) may do. */
+export interface AccessRule {
+  network: string;
+  access: 'rw' | 'ro' | 'none';
 }
 
 /** One CHAP credential; credentials sharing a tag form an auth group. */
@@ -116,6 +127,11 @@ export interface Target extends Owned {
    * At most one per tenant.
    */
   tenantWide: boolean;
+  /**
+   * Served through every portal group of its tenant (an HNAS target, on its virtual
+   * server's addresses) with its own access settings; no masking. A tenant-wide target is too.
+   */
+  allTenantPortals: boolean;
 }
 
 /**

@@ -4,7 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ListQuery, ListResult } from './repository.js';
-import type { InitiatorGroup } from './entities.js';
+import type { AccessRule, InitiatorGroup } from './entities.js';
+import { checkAccessRules } from './network-access.js';
 import { putAnnotations, type AnnotationChanges } from './annotations.js';
 import { fail, notFound } from './errors.js';
 import type { Referrer } from './referrers.js';
@@ -25,6 +26,8 @@ export interface InitiatorGroupInput {
   comment?: string;
   /** Instead of `initiators`: exactly these iSCSI names, where an empty list admits nobody (ONTAP's igroup). */
   initiatorNames?: string[];
+  /** Access by address (network-access.ts); when not empty it decides instead of `networks`. */
+  rules?: AccessRule[];
   annotations?: AnnotationChanges;
 }
 
@@ -100,6 +103,7 @@ export class InitiatorGroupService {
         initiators: input.initiatorNames ? parseNames(input.initiatorNames) : parseInitiatorList(input.initiators ?? 'ALL'),
         networks: parseNetworkList(input.networks ?? 'ALL'),
         comment: text('comment', input.comment ?? '', 120),
+        rules: checkAccessRules('rules', input.rules ?? []),
       };
       this.checkTag(tenantId, group.tag, null);
       const id = this.m.store.insertInitiatorGroup(group);
@@ -122,6 +126,7 @@ export class InitiatorGroupService {
             : parseInitiatorList(input.initiators),
         networks: input.networks === undefined ? current.networks : parseNetworkList(input.networks),
         comment: input.comment === undefined ? current.comment : text('comment', input.comment, 120),
+        rules: input.rules === undefined ? current.rules : checkAccessRules('rules', input.rules),
       };
       this.checkTag(next.tenantId, next.tag, id);
       this.m.store.updateInitiatorGroup(next);

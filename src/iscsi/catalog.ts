@@ -67,6 +67,8 @@ export interface TargetNode {
    * Absent: every admitted initiator sees `luns`.
    */
   readonly viewFor?: ((initiatorName: string, address: string) => TargetNode) | undefined;
+  /** The initiator this node is the view of was admitted read-only: its writes are refused. */
+  readonly readOnly?: boolean;
   /**
    * False while this target's service is switched off (its owner's switch): a login to it
    * gets SERVICE UNAVAILABLE (0x0301), and SendTargets does not report it. Absent means

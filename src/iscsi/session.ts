@@ -62,6 +62,7 @@ export function makeNexus(initiatorName: string, isidHex: string, target: Target
     relativeTargetPortId: target.portalGroupTag,
     targetPortGroupId: target.portalGroupTag,
     key: `${initiatorPort}|${targetPort}`,
+    ...(target.readOnly ? { readOnly: true } : {}),
   };
 }
 

@@ -98,7 +98,7 @@ async function writeData(lu: BlockLogicalUnit, cmd: ScsiCommand, lba: number, by
 }
 
 export async function writeBlocks(lu: BlockLogicalUnit, cmd: ScsiCommand, task: Task): Promise<ScsiResult> {
-  lu.checkWritable();
+  lu.checkWritable(cmd.nexus);
   const op = cmd.cdb[0]!;
   const io = decodeBlockIo(cmd.cdb);
   checkTransfer(lu, op, io);
@@ -256,7 +256,7 @@ export async function writeSame(lu: BlockLogicalUnit, cmd: ScsiCommand, task: Ta
   const cdb = cmd.cdb;
   const op = cdb[0]!;
   const ws = decodeWriteSame(cdb);
-  lu.checkWritable();
+  lu.checkWritable(cmd.nexus);
   if (ws.anchor) throw invalidFieldInCdb(1, 4); // ANC_SUP is 0
   if (ws.unmap && !lu.spec.thin) throw invalidFieldInCdb(1, 3);
   lu.checkRange(ws.lba, ws.blocks);
@@ -294,7 +294,7 @@ export async function writeSame(lu: BlockLogicalUnit, cmd: ScsiCommand, task: Ta
 
 export async function unmap(lu: BlockLogicalUnit, cmd: ScsiCommand, task: Task): Promise<ScsiResult> {
   const cdb = cmd.cdb;
-  lu.checkWritable();
+  lu.checkWritable(cmd.nexus);
   if (cdb[1]! & 0x01) throw invalidFieldInCdb(1, 0); // ANCHOR: ANC_SUP is 0
   const listLength = cdb.readUInt16BE(7);
   if (listLength === 0) return GOOD;
@@ -373,7 +373,7 @@ export async function getLbaStatus(lu: BlockLogicalUnit, cmd: ScsiCommand): Prom
 export async function compareAndWrite(lu: BlockLogicalUnit, cmd: ScsiCommand, task: Task): Promise<ScsiResult> {
   const cdb = cmd.cdb;
   if (cdb[1]! & 0xe0) throw invalidFieldInCdb(1, 7);
-  lu.checkWritable();
+  lu.checkWritable(cmd.nexus);
   const lba = readU64(cdb, 2);
   const blocks = cdb[13]!;
   lu.checkRange(lba, blocks);
@@ -396,7 +396,7 @@ export async function compareAndWrite(lu: BlockLogicalUnit, cmd: ScsiCommand, ta
 }
 
 export async function orWrite(lu: BlockLogicalUnit, cmd: ScsiCommand, task: Task): Promise<ScsiResult> {
-  lu.checkWritable();
+  lu.checkWritable(cmd.nexus);
   const io = decodeBlockIo(cmd.cdb);
   checkTransfer(lu, Op.OrWrite16, io);
   if (io.blocks === 0) return GOOD;
@@ -420,7 +420,7 @@ export async function orWrite(lu: BlockLogicalUnit, cmd: ScsiCommand, task: Task
 export async function writeAtomic16(lu: BlockLogicalUnit, cmd: ScsiCommand, task: Task): Promise<ScsiResult> {
   const cdb = cmd.cdb;
   if (cdb[1]! & 0xe0) throw invalidFieldInCdb(1, 7); // WRPROTECT: no protection information
-  lu.checkWritable();
+  lu.checkWritable(cmd.nexus);
   const lba = readU64(cdb, 2);
   const blocks = cdb.readUInt16BE(12);
   lu.checkRange(lba, blocks);

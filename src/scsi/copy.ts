@@ -202,7 +202,7 @@ function plan(lu: BlockLogicalUnit, nexus: ItNexus, list: ParsedList): Plan[] {
     if (s.srcLba + s.blocks > src.blocks || s.dstLba + s.blocks > dst.blocks) throw copyAborted();
     src.reservations.check(nexus, 'read');
     dst.reservations.check(nexus, 'write');
-    dst.checkWritable();
+    dst.checkWritable(nexus);
     return { src, dst, srcLba: s.srcLba, dstLba: s.dstLba, blocks: s.blocks };
   });
 }

@@ -363,8 +363,9 @@ export class BlockLogicalUnit implements LogicalUnit {
     if (lba > this.blocks || lba + blocks > this.blocks) throw lbaOutOfRange();
   }
 
-  checkWritable(): void {
-    if (this.spec.readOnly) throw writeProtected();
+  /** Refuses a write to a read-only LU, or from a nexus given read-only access (DATA PROTECT). */
+  checkWritable(nexus: ItNexus): void {
+    if (this.spec.readOnly || nexus.readOnly) throw writeProtected();
     if (this.mode.swp) throw writeProtectedBySoftware();
   }
 

@@ -48,7 +48,7 @@ async function erase(lu: BlockLogicalUnit): Promise<void> {
 export async function sanitizeBlockErase(lu: BlockLogicalUnit, cmd: ScsiCommand): Promise<ScsiResult> {
   const { immed, listLength } = checkCdb(cmd);
   if (listLength !== 0) throw invalidFieldInCdb(7); // BLOCK ERASE takes no parameter list
-  lu.checkWritable();
+  lu.checkWritable(cmd.nexus);
   // From here on new commands get SANITIZE IN PROGRESS; the erase starts once the writes
   // already in flight have landed, so none of them survives it. It runs under a task of
   // its own: aborting the SANITIZE command does not stop it.

@@ -31,6 +31,8 @@ export interface ItNexus {
   readonly targetPortGroupId: number;
   /** Stable key: initiatorPort + '|' + targetPort. */
   readonly key: string;
+  /** The initiator was admitted read-only (an access rule's `ro`): every write is DATA PROTECT. */
+  readonly readOnly?: boolean;
 }
 
 export interface ScsiCommand {

@@ -399,15 +399,15 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
   insertInitiatorGroup(g: Omit<InitiatorGroup, 'id'>): number {
     return Number(
       this.db
-        .prepare('INSERT INTO initiator_groups (uuid, tenant_id, tag, initiators, networks, comment) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(g.uuid, g.tenantId, g.tag, JSON.stringify(g.initiators), JSON.stringify(g.networks), g.comment).lastInsertRowid,
+        .prepare('INSERT INTO initiator_groups (uuid, tenant_id, tag, initiators, networks, comment, rules) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(g.uuid, g.tenantId, g.tag, JSON.stringify(g.initiators), JSON.stringify(g.networks), g.comment, JSON.stringify(g.rules)).lastInsertRowid,
     );
   }
 
   updateInitiatorGroup(g: InitiatorGroup): void {
     this.db
-      .prepare('UPDATE initiator_groups SET tag = ?, initiators = ?, networks = ?, comment = ? WHERE id = ?')
-      .run(g.tag, JSON.stringify(g.initiators), JSON.stringify(g.networks), g.comment, g.id);
+      .prepare('UPDATE initiator_groups SET tag = ?, initiators = ?, networks = ?, comment = ?, rules = ? WHERE id = ?')
+      .run(g.tag, JSON.stringify(g.initiators), JSON.stringify(g.networks), g.comment, JSON.stringify(g.rules), g.id);
   }
 
   deleteInitiatorGroup(id: number): void {
@@ -525,9 +525,9 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
       this.db
         .prepare(
           `INSERT INTO targets (uuid, tenant_id, name, alias, serial, read_only, portal_group_id, initiator_group_id,
-             auth_method, auth_group, digest, queue_depth, block_size, type, tenant_wide)
+             auth_method, auth_group, digest, queue_depth, block_size, type, tenant_wide, all_tenant_portals)
            VALUES (@uuid, @tenant_id, @name, @alias, @serial, @read_only, @portal_group_id, @initiator_group_id,
-             @auth_method, @auth_group, @digest, @queue_depth, @block_size, @type, @tenant_wide)`,
+             @auth_method, @auth_group, @digest, @queue_depth, @block_size, @type, @tenant_wide, @all_tenant_portals)`,
         )
         .run(row).lastInsertRowid,
     );

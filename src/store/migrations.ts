@@ -408,4 +408,12 @@ ${['tenants', 'portal_groups', 'initiator_groups', 'auth_credentials', 'targets'
   .join('\n')}
     `,
   },
+  {
+    version: 8,
+    description: 'HNAS: access rules by address on initiator groups (rw, ro, none), and targets served on every portal group of their tenant',
+    sql: `
+      ALTER TABLE initiator_groups ADD COLUMN rules TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE targets ADD COLUMN all_tenant_portals INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

@@ -22,6 +22,7 @@ export interface TargetRow extends OwnedRow {
   block_size: number;
   type: string;
   tenant_wide: number;
+  all_tenant_portals: number;
 }
 
 export function targetFromRow(r: TargetRow): Target {
@@ -42,6 +43,7 @@ export function targetFromRow(r: TargetRow): Target {
     blockSize: r.block_size as Target['blockSize'],
     type: 'Disk',
     tenantWide: r.tenant_wide === 1,
+    allTenantPortals: r.all_tenant_portals === 1,
   };
 }
 
@@ -62,6 +64,7 @@ export function targetToRow(t: Omit<Target, 'id'>): Omit<TargetRow, 'id'> {
     block_size: t.blockSize,
     type: t.type,
     tenant_wide: t.tenantWide ? 1 : 0,
+    all_tenant_portals: t.allTenantPortals ? 1 : 0,
   };
 }
 
@@ -144,6 +147,7 @@ export interface InitiatorGroupRow extends OwnedRow {
   initiators: string;
   networks: string;
   comment: string;
+  rules: string;
 }
 
 export function initiatorGroupFromRow(r: InitiatorGroupRow): InitiatorGroup {
@@ -155,6 +159,7 @@ export function initiatorGroupFromRow(r: InitiatorGroupRow): InitiatorGroup {
     initiators: JSON.parse(r.initiators) as string[],
     networks: JSON.parse(r.networks) as string[],
     comment: r.comment,
+    rules: JSON.parse(r.rules) as InitiatorGroup['rules'],
   };
 }
 

@@ -60,7 +60,7 @@ test('entities round-trip through rows; a failed transaction leaves nothing behi
     queueDepth: 64,
     blockSize: 4096,
     type: 'Disk',
-    tenantWide: false,
+    tenantWide: false, allTenantPortals: false,
   });
   const eid = store.insertExtent({
     ...owned(),
@@ -123,7 +123,7 @@ test('the target list and the store version follow every change: insert, update,
     queueDepth: 32,
     blockSize: 512 as const,
     type: 'Disk' as const,
-    tenantWide: false,
+    tenantWide: false, allTenantPortals: false,
   });
   const names = () => store.listTargets().items.map((t) => `${t.name}${t.alias ? '/' + t.alias : ''}`);
   assert.deepEqual(names(), []);
@@ -261,14 +261,16 @@ test('migration 4 keeps a version 3 database: every row, each with a valid uniqu
       const rows = store.db.prepare(`SELECT * FROM ${table} ORDER BY id`).all() as Record<string, unknown>[];
       assert.equal(rows.length, old[table]!.length, `${table}: every row kept`);
       rows.forEach((row, i) => {
-        const { uuid, tenant_id, pool_id, pool_offset, volume_id, enabled, tenant_wide, ...rest } = row;
+        const { uuid, tenant_id, pool_id, pool_offset, volume_id, enabled, tenant_wide, all_tenant_portals, rules, ...rest } = row;
         const { tenant: _tenant, ...was } = old[table]![i]!;
         // Migration 6 carves extents out of iscsi pools: no extent of before is carved.
         if (table === 'extents') assert.deepEqual([pool_id, pool_offset], [null, null], `extents row ${row.id}: not carved`);
         // Migration 7: in no volume, every portal group on, no target tenant-wide.
         if (table === 'extents') assert.equal(volume_id, null);
         if (table === 'portal_groups') assert.equal(enabled, 1);
-        if (table === 'targets') assert.equal(tenant_wide, 0);
+        if (table === 'targets') assert.deepEqual([tenant_wide, all_tenant_portals], [0, 0]);
+        // Migration 8: no access rules.
+        if (table === 'initiator_groups') assert.equal(rules, '[]');
         assert.deepEqual(rest, table === 'api_keys' ? was : old[table]![i], `${table} row ${row.id}: every column kept`);
         assert.match(String(uuid), UUID_V4, `${table} row ${row.id}`);
         assert.ok(!uuids.has(String(uuid)), 'uuids are unique');
@@ -317,7 +319,7 @@ test('a new database has the default tenant, switched on', () => {
     assert.equal(store.portalGroupByTag(1, 1), pg1);
     assert.equal(store.portalGroupByTag(two, 1), pg2);
     assert.deepEqual(store.tenantHoldings(two), { 'portal groups': 1 });
-    const ig = store.getInitiatorGroup(store.insertInitiatorGroup({ ...owned(), tag: 1, initiators: ['ALL'], networks: ['ALL'], comment: '' }))!;
+    const ig = store.getInitiatorGroup(store.insertInitiatorGroup({ ...owned(), tag: 1, initiators: ['ALL'], networks: ['ALL'], comment: '', rules: [] }))!;
     assert.deepEqual(store.getInitiatorGroupByUuid(ig.uuid), ig);
     const cred = store.getAuthCredential(store.insertAuthCredential({ ...owned(), tag: 1, user: 'u', secret: 's', peerUser: '', peerSecret: '' }))!;
     assert.deepEqual(store.getAuthCredentialByUuid(cred.uuid), cred);
@@ -338,7 +340,7 @@ test('a new database has the default tenant, switched on', () => {
       queueDepth: 32,
       blockSize: 512,
       type: 'Disk',
-      tenantWide: false,
+      tenantWide: false, allTenantPortals: false,
     });
     const tg = store.getTargetGroup(
       store.insertTargetGroup({ ...owned(), targetId: t, portalGroupId: pg1, initiatorGroupId: null, authMethod: 'None', authGroup: null, digest: 'Auto' }),

@@ -65,7 +65,7 @@ export function igroupRoutes(app: FastifyInstance, ctx: OntapContext): void {
   };
   const resource: Resource = {
     path: '/api/protocols/san/igroups',
-    fields: fieldPaths(record({ uuid: '', tenantId: 1, tag: 0, initiators: [], networks: [], comment: '', id: 0 }), [
+    fields: fieldPaths(record({ uuid: '', tenantId: 1, tag: 0, initiators: [], networks: [], comment: '', rules: [], id: 0 }), [
       'initiators.name',
       'initiators.comment',
       'lun_maps.logical_unit_number',
