@@ -19,6 +19,7 @@ import { Annotations } from './annotations.js';
 import { IscsiServices } from './iscsi-services.js';
 import { LunMapService } from './lun-maps.js';
 import { VolumeService } from './volumes.js';
+import { TargetAccessService } from './target-access.js';
 
 export interface DomainServices {
   mutations: Mutations;
@@ -39,6 +40,7 @@ export interface DomainServices {
   volumes: VolumeService;
   lunMaps: LunMapService;
   annotations: Annotations;
+  targetAccess: TargetAccessService;
 }
 
 /**
@@ -74,6 +76,7 @@ export function createDomainServices(
     volumes: new VolumeService(mutations),
     lunMaps: new LunMapService(mutations),
     annotations: new Annotations(store),
+    targetAccess: new TargetAccessService(mutations, targets),
     extents: new ExtentService(mutations, pools),
     luns: new LunService(mutations),
     apiKeys: new ApiKeyService(store),
