@@ -104,7 +104,7 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
       tls: tls && { fingerprintSha256: tls.fingerprintSha256, generated: tls.generated },
       throttle: ports.throttle,
       maxQueuedPasswordChecks: ports.maxQueuedPasswordChecks,
-      lifPort: config.lifPort,
+      portalPort: config.portalPort,
     });
     const bound = await listenApi(http, { http: config.http, https: config.https && tls ? { ...config.https, tls } : null });
     const url = bound.http && urlOf('http', bound.http);

@@ -33,8 +33,8 @@ export interface SanboxConfig {
   logLevel: string;
   /** Process-wide iSCSI limits (the shape of iscsi/limits.ts), from SANBOX_ISCSI_*. */
   iscsi: IscsiSettings;
-  /** The TCP port an ONTAP iSCSI LIF listens on (SANBOX_LIF_PORT, default 3260). */
-  lifPort: number;
+  /** The TCP port of the addresses ONTAP LIFs and HNAS virtual servers name (SANBOX_PORTAL_PORT, default 3260). */
+  portalPort: number;
 }
 
 export interface IscsiSettings {
@@ -68,15 +68,15 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     adminPassword: nonEmpty(env.SANBOX_ADMIN_PASSWORD) ?? null,
     logLevel: nonEmpty(env.SANBOX_LOG_LEVEL) ?? 'info',
     iscsi: parseIscsiSettings(env),
-    lifPort: parseLifPort(env),
+    portalPort: parsePortalPort(env),
   };
 }
 
-function parseLifPort(env: Env): number {
-  const v = nonEmpty(env.SANBOX_LIF_PORT);
+function parsePortalPort(env: Env): number {
+  const v = nonEmpty(env.SANBOX_PORTAL_PORT);
   if (v === undefined) return 3260;
   const n = /^\d{1,5}$/.test(v) ? Number(v) : NaN;
-  if (!(n >= 1 && n <= 65535)) throw new ConfigError(`SANBOX_LIF_PORT must be a port from 1 to 65535, got "${v}"`);
+  if (!(n >= 1 && n <= 65535)) throw new ConfigError(`SANBOX_PORTAL_PORT must be a port from 1 to 65535, got "${v}"`);
   return n;
 }
 

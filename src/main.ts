@@ -30,7 +30,7 @@ Environment:
                          one made on first start in <data dir>/tls (its SHA-256 fingerprint is
                          printed then, logged at every start and shown in /api/status)
   SANBOX_TLS_KEY         PEM private key file
-  SANBOX_LIF_PORT        TCP port an ONTAP iSCSI LIF listens on at its address (default 3260)
+  SANBOX_PORTAL_PORT     TCP port of the addresses ONTAP LIFs and HNAS virtual servers name (default 3260)
   SANBOX_LOG_LEVEL       trace, debug, info (default), warn, error
   SANBOX_ISCSI_LOGIN_TIMEOUT               seconds from connect to logged in (default 15)
   SANBOX_ISCSI_PENDING_LOGINS              connections logging in at once, in all (default 256)

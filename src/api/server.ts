@@ -19,6 +19,7 @@ import { registerDialect } from './http/dialect.js';
 import { freenasDialects } from './freenas/dialect.js';
 import { poolDialect } from './pools/dialect.js';
 import { ontapDialect } from './ontap/dialect.js';
+import { hnasDialect } from './hnas/dialect.js';
 import { DEFAULT_ISCSI_PORT } from '../domain/addresses.js';
 import { statusRoutes } from './status.js';
 import { keyRoutes } from './keys.js';
@@ -35,7 +36,7 @@ export interface ApiDeps {
   /** Password checks that may wait for the checker's worker (default 32). */
   maxQueuedPasswordChecks?: number;
   /** The port ONTAP LIFs listen on (default 3260). */
-  lifPort?: number;
+  portalPort?: number;
 }
 
 export const OPENAPI_PATH = '/api/openapi.json';
@@ -82,7 +83,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   for (const dialect of freenasDialects) await registerDialect(app, dialect, { services: deps.services });
   await registerDialect(app, poolDialect, { services: deps.services });
-  await registerDialect(app, ontapDialect, { services: deps.services, status: deps.status, lifPort: deps.lifPort ?? DEFAULT_ISCSI_PORT });
+  await registerDialect(app, hnasDialect, { services: deps.services, portalPort: deps.portalPort ?? DEFAULT_ISCSI_PORT });
+  await registerDialect(app, ontapDialect, { services: deps.services, status: deps.status, portalPort: deps.portalPort ?? DEFAULT_ISCSI_PORT });
   const site = () => ({
     ...deps.services.site.identity(),
     tenants: deps.services.tenants.list().map((t) => ({ uuid: t.uuid, name: t.name })),

@@ -15,7 +15,7 @@ test('defaults: ./var, HTTP 127.0.0.1:8080, HTTPS 127.0.0.1:8443 (self-signed), 
     adminPassword: null,
     logLevel: 'info',
     iscsi: defaultIscsiSettings(),
-    lifPort: 3260,
+    portalPort: 3260,
   });
 });
 
@@ -45,7 +45,7 @@ test('every SANBOX_* variable overrides its default', () => {
       SANBOX_ISCSI_PENDING_LOGINS: '40',
       SANBOX_ISCSI_MAX_CONNECTIONS: '100',
       SANBOX_ISCSI_IO_MEMORY_MB: '64',
-      SANBOX_LIF_PORT: '13260',
+      SANBOX_PORTAL_PORT: '13260',
     },
     '/srv',
   );
@@ -62,7 +62,7 @@ test('every SANBOX_* variable overrides its default', () => {
     adminPassword: 'pw',
     logLevel: 'debug',
     iscsi: { loginDeadlineMs: 5000, pendingLoginsPerAddress: 4, pendingLogins: 40, maxConnections: 100, ioBufferBytes: 64 * 1024 * 1024 },
-    lifPort: 13260,
+    portalPort: 13260,
   });
   assert.deepEqual(loadConfig({ SANBOX_HTTP: '0.0.0.0:0' }).http, { host: '0.0.0.0', port: 0 });
   assert.equal(loadConfig({ SANBOX_HTTPS: 'off' }).https, null);

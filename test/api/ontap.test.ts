@@ -75,7 +75,7 @@ let target1: string;
 let target2: string;
 
 before(async () => {
-  sb = await startSanbox({ env: { SANBOX_LIF_PORT: String(await freePort()) } });
+  sb = await startSanbox({ env: { SANBOX_PORTAL_PORT: String(await freePort()) } });
 });
 
 after(async () => {

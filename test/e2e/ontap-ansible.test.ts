@@ -98,8 +98,8 @@ async function loginRefusal(port: number, iqn: string, initiator: string): Promi
 }
 
 test('netapp.ontap provisions, re-runs unchanged, modifies and removes an SVM whose LUN is served to its igroup alone', { timeout: 900_000 }, async () => {
-  const lifPort = await freePort(LIF_ADDRESS);
-  const sb = await startSanbox({ env: { SANBOX_LIF_PORT: String(lifPort) } });
+  const portalPort = await freePort(LIF_ADDRESS);
+  const sb = await startSanbox({ env: { SANBOX_PORTAL_PORT: String(portalPort) } });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sanbox-ontap-data-'));
   try {
     assertPlay(await playbook(sb, 'provision.yml', {}), 7, 'first run creates all seven');
@@ -111,17 +111,17 @@ test('netapp.ontap provisions, re-runs unchanged, modifies and removes an SVM wh
     const src = path.join(work, 'src.img');
     const back = path.join(work, 'back.img');
     fs.writeFileSync(src, randomBytes(20 * MiB));
-    const into = await run('qemu-img', ['convert', '-n', '-f', 'raw', '--target-image-opts', src, imageOpts(lifPort, iqn, HOST1)], { timeoutMs: 120_000 });
+    const into = await run('qemu-img', ['convert', '-n', '-f', 'raw', '--target-image-opts', src, imageOpts(portalPort, iqn, HOST1)], { timeoutMs: 120_000 });
     assert.equal(into.code, 0, into.stderr);
-    const out = await run('qemu-img', ['convert', '--image-opts', imageOpts(lifPort, iqn, HOST1), '-O', 'raw', back], { timeoutMs: 120_000 });
+    const out = await run('qemu-img', ['convert', '--image-opts', imageOpts(portalPort, iqn, HOST1), '-O', 'raw', back], { timeoutMs: 120_000 });
     assert.equal(out.code, 0, out.stderr);
     assert.ok(fs.readFileSync(back).equals(fs.readFileSync(src)), 'the bytes read back are the bytes written');
     // Not in the igroup: refused (AUTHORIZATION FAILURE), by libiscsi and by qemu-img.
-    const inq = await run('iscsi-inq', ['-i', STRANGER, `iscsi://${LIF_ADDRESS}:${lifPort}/${iqn}/0`]);
+    const inq = await run('iscsi-inq', ['-i', STRANGER, `iscsi://${LIF_ADDRESS}:${portalPort}/${iqn}/0`]);
     assert.notEqual(inq.code, 0);
     assert.match(inq.stdout + inq.stderr, /Authorization failure/);
-    assert.equal(await loginRefusal(lifPort, iqn, STRANGER), 0x0202);
-    const ok = await run('iscsi-inq', ['-i', HOST1, `iscsi://${LIF_ADDRESS}:${lifPort}/${iqn}/0`]);
+    assert.equal(await loginRefusal(portalPort, iqn, STRANGER), 0x0202);
+    const ok = await run('iscsi-inq', ['-i', HOST1, `iscsi://${LIF_ADDRESS}:${portalPort}/${iqn}/0`]);
     assert.equal(ok.code, 0, ok.stderr);
 
     // Modified: a comment, a bigger volume and LUN, a second initiator; then no change again.
@@ -132,7 +132,7 @@ test('netapp.ontap provisions, re-runs unchanged, modifies and removes an SVM wh
     assert.equal(svm.body.records[0].comment, 'changed by ansible');
 
     // HOST2 now logs in, and sees the grown LUN; the service stopped ends its session.
-    const ini = await IscsiInitiator.connect(LIF_ADDRESS, lifPort);
+    const ini = await IscsiInitiator.connect(LIF_ADDRESS, portalPort);
     try {
       await ini.login({ initiatorName: HOST2, targetName: iqn });
       await ini.scsi(0, Buffer.alloc(6)); // past the POWER ON unit attention
@@ -146,9 +146,9 @@ test('netapp.ontap provisions, re-runs unchanged, modifies and removes an SVM wh
     } finally {
       ini.socket.destroy();
     }
-    assert.equal(await loginRefusal(lifPort, iqn, HOST1), 0x0301, 'SERVICE UNAVAILABLE while stopped');
+    assert.equal(await loginRefusal(portalPort, iqn, HOST1), 0x0301, 'SERVICE UNAVAILABLE while stopped');
     assertPlay(await playbook(sb, 'provision.yml', { ...grown, service_state: 'started' }), 1, 'service started');
-    assert.equal(await loginRefusal(lifPort, iqn, HOST1), null, 'admitted again');
+    assert.equal(await loginRefusal(portalPort, iqn, HOST1), null, 'admitted again');
 
     assertPlay(await playbook(sb, 'remove.yml', grown), 7, 'removal');
     assertPlay(await playbook(sb, 'remove.yml', grown), 0, 'removal re-run');

@@ -15,7 +15,7 @@ export interface OntapOptions {
   services: DomainServices;
   status: LiveStatusSource;
   /** The TCP port an iSCSI LIF listens on (3260; tests take another). */
-  lifPort: number;
+  portalPort: number;
 }
 
 export const CLUSTER_NAME = 'sanbox';

@@ -44,7 +44,7 @@ const CREATE: BodySpec = { ...COMMON, 'svm.name': 'string', 'svm.uuid': 'string'
 const MODIFY: BodySpec = COMMON;
 
 export function interfaceRoutes(app: FastifyInstance, ctx: OntapContext): void {
-  const port = ctx.options.lifPort;
+  const port = ctx.options.portalPort;
   const node = () => ({ uuid: ctx.services.site.identity().machineUuid, name: NODE_NAME });
   const lifs = () =>
     ctx.services.portalGroups
