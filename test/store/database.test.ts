@@ -60,7 +60,8 @@ test('entities round-trip through rows; a failed transaction leaves nothing behi
     queueDepth: 64,
     blockSize: 4096,
     type: 'Disk',
-    tenantWide: false, allTenantPortals: false,
+    tenantWide: false,
+    allTenantPortals: false,
   });
   const eid = store.insertExtent({
     ...owned(),
@@ -123,7 +124,8 @@ test('the target list and the store version follow every change: insert, update,
     queueDepth: 32,
     blockSize: 512 as const,
     type: 'Disk' as const,
-    tenantWide: false, allTenantPortals: false,
+    tenantWide: false,
+    allTenantPortals: false,
   });
   const names = () => store.listTargets().items.map((t) => `${t.name}${t.alias ? '/' + t.alias : ''}`);
   assert.deepEqual(names(), []);
@@ -340,7 +342,8 @@ test('a new database has the default tenant, switched on', () => {
       queueDepth: 32,
       blockSize: 512,
       type: 'Disk',
-      tenantWide: false, allTenantPortals: false,
+      tenantWide: false,
+      allTenantPortals: false,
     });
     const tg = store.getTargetGroup(
       store.insertTargetGroup({ ...owned(), targetId: t, portalGroupId: pg1, initiatorGroupId: null, authMethod: 'None', authGroup: null, digest: 'Auto' }),

@@ -59,7 +59,8 @@ export function readBody(body: unknown, spec: Readonly<Record<string, FieldType>
           : type === 'integer'
             ? typeof value === 'number' && Number.isSafeInteger(value)
             : Array.isArray(value) && value.every((v) => typeof v === 'string');
-    if (!ok) throw invalidParameter(key, `the parameter must be ${type === 'integer' ? 'an integer' : type === 'string-array' ? 'a list of strings' : `a ${type}`}`);
+    if (!ok)
+      throw invalidParameter(key, `the parameter must be ${type === 'integer' ? 'an integer' : type === 'string-array' ? 'a list of strings' : `a ${type}`}`);
     out[key] = value;
   }
   return out;

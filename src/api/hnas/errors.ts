@@ -75,8 +75,7 @@ export class HnasError extends Error {
 export const forbidden = () => new HnasError(403, null, FORBIDDEN);
 
 /** A bad value for a body or query parameter, in HNAS's words. */
-export const invalidParameter = (name: string, rule: string) =>
-  new HnasError(400, HNAS_CODES.invalidParameter, `Invalid ${name} parameter - ${rule}`);
+export const invalidParameter = (name: string, rule: string) => new HnasError(400, HNAS_CODES.invalidParameter, `Invalid ${name} parameter - ${rule}`);
 
 /** An object the path names that does not exist. */
 export const notFound = (what: string, where: { fileName: string; function: string }) =>
@@ -87,14 +86,28 @@ export const notFound = (what: string, where: { fileName: string; function: stri
   });
 
 /** Wire names of domain fields, for the words of a domain error. */
-const WIRE: Record<string, string> = { alias: 'alias', name: 'name', sizeBytes: 'size', secret: 'secret', accessConfig: 'accessConfig', path: 'path', lun: 'logicalUnit' };
+const WIRE: Record<string, string> = {
+  alias: 'alias',
+  name: 'name',
+  sizeBytes: 'size',
+  secret: 'secret',
+  accessConfig: 'accessConfig',
+  path: 'path',
+  lun: 'logicalUnit',
+};
 
 export function fromDomain(e: DomainError, where: { fileName: string; function: string } = { fileName: '', function: '' }): HnasError {
   const status = HNAS_STATUS[e.code];
   const code = DOMAIN_BASE + ERROR_NUMBERS[e.code];
   const field = WIRE[e.field] ?? e.field;
   const message = e.field === '__all__' ? e.message : `Invalid ${field} parameter - ${e.message}`;
-  if (status === 404) return new HnasError(404, code, 'Cannot find the object of the operation on the device', { ...where, message: e.message, reason: e.message, subCode: ERROR_NUMBERS[e.code] });
+  if (status === 404)
+    return new HnasError(404, code, 'Cannot find the object of the operation on the device', {
+      ...where,
+      message: e.message,
+      reason: e.message,
+      subCode: ERROR_NUMBERS[e.code],
+    });
   return new HnasError(status, code, message);
 }
 
@@ -110,7 +123,8 @@ export function hnasErrorHandler(error: FastifyError, request: FastifyRequest, r
     const e = fromDomain(error);
     return reply.code(e.status).send(e.body());
   }
-  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.code(415).send({ errorCode: HNAS_CODES.malformed, errorMsg: 'Unsupported media type - send application/json' });
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return reply.code(415).send({ errorCode: HNAS_CODES.malformed, errorMsg: 'Unsupported media type - send application/json' });
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ errorCode: HNAS_CODES.malformed, errorMsg: 'The request body is too large' });
   if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
     return reply.code(400).send({ errorCode: HNAS_CODES.malformed, errorMsg: 'Malformed request - the body is not valid JSON' });

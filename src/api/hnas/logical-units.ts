@@ -20,7 +20,7 @@ const LU_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export function logicalUnitRoutes(app: FastifyInstance, ctx: HnasContext): void {
   const record = (e: Extent) => ({
-    objectId: objectId(e.tenantId, 'lu', e.uuid),
+    objectId: objectId(e.tenantId, 'lu', e.id),
     name: e.name,
     path: e.displayPath ?? e.path,
     size: e.sizeBytes,
@@ -33,7 +33,7 @@ export function logicalUnitRoutes(app: FastifyInstance, ctx: HnasContext): void 
       .items.filter((l) => l.extentId === e.id)
       .map((l) => {
         const t = ctx.services.targets.get(l.targetId);
-        return { logicalUnit: l.lun, objectId: objectId(t.tenantId, 'target', t.uuid), globalUniqueName: t.name };
+        return { logicalUnit: l.lun, objectId: objectId(t.tenantId, 'target', t.id), globalUniqueName: t.name };
       }),
   });
   const answer = (e: Extent) => {
@@ -56,7 +56,8 @@ export function logicalUnitRoutes(app: FastifyInstance, ctx: HnasContext): void 
     const body = readBody(request.body, { name: 'string', virtualServerId: 'integer', size: 'integer', path: 'string', comment: 'string' });
     const evs = evsById(ctx, request, body.virtualServerId);
     const name = boundedText('name', body.name, 1, 64);
-    if (!LU_NAME.test(name)) throw invalidParameter('name', 'the name starts with a letter or digit and has up to 64 letters, digits, dots, dashes or underscores');
+    if (!LU_NAME.test(name))
+      throw invalidParameter('name', 'the name starts with a letter or digit and has up to 64 letters, digits, dots, dashes or underscores');
     if (body.size === undefined || (body.size as number) < 1) throw invalidParameter('size', 'the size is a positive number of bytes');
     const path = (body.path as string | undefined) ?? `/mnt/default/${evs.name}-${name}.iscsi`;
     const extent = await inDomain('createIscsiLogicalUnit', () =>
@@ -98,7 +99,7 @@ export function logicalUnitRoutes(app: FastifyInstance, ctx: HnasContext): void 
 /** The extent an LU object id names, visible to the request. */
 export function logicalUnitOf(ctx: HnasContext, request: FastifyRequest, id: string, fn: string): Extent {
   const parsed = parseObjectId(id);
-  const extent = parsed?.kind === 'lu' ? ctx.services.extents.list().items.find((e) => e.uuid === parsed.uuid) : undefined;
+  const extent = parsed?.kind === 'lu' ? ctx.services.extents.list().items.find((e) => e.id === parsed.id) : undefined;
   if (!extent || extent.tenantId !== parsed!.evs) throw notFound('logical unit', { fileName: FILE, function: fn });
   ctx.assertMay(request, extent.tenantId);
   return extent;

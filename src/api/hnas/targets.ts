@@ -23,8 +23,22 @@ const A = 'hnas.';
 const SECRET_MIN = 10;
 const SECRET_MAX = 16;
 
-const CREATE = { alias: 'string', comment: 'string', virtualServerId: 'integer', accessConfig: 'string', enableAuthentication: 'boolean', secret: 'string' } as const;
-const MODIFY = { alias: 'string', comment: 'string', accessConfig: 'string', enableAuthentication: 'boolean', secret: 'string', regenerateGUN: 'boolean' } as const;
+const CREATE = {
+  alias: 'string',
+  comment: 'string',
+  virtualServerId: 'integer',
+  accessConfig: 'string',
+  enableAuthentication: 'boolean',
+  secret: 'string',
+} as const;
+const MODIFY = {
+  alias: 'string',
+  comment: 'string',
+  accessConfig: 'string',
+  enableAuthentication: 'boolean',
+  secret: 'string',
+  regenerateGUN: 'boolean',
+} as const;
 
 export function targetRoutes(app: FastifyInstance, ctx: HnasContext): void {
   const record = (t: Target) => {
@@ -43,9 +57,9 @@ export function targetRoutes(app: FastifyInstance, ctx: HnasContext): void {
         .sort((x, y) => x.lun - y.lun)
         .flatMap((l) => {
           const e = extents.get(l.extentId);
-          return e ? [{ logicalUnit: l.lun, logicalUnitAlias: e.name, objectId: objectId(e.tenantId, 'lu', e.uuid) }] : [];
+          return e ? [{ logicalUnit: l.lun, logicalUnitAlias: e.name, objectId: objectId(e.tenantId, 'lu', e.id) }] : [];
         }),
-      objectId: objectId(t.tenantId, 'target', t.uuid),
+      objectId: objectId(t.tenantId, 'target', t.id),
       secret: access.chap?.secret ?? a[`${A}secret`] ?? '',
       virtualServerId: t.tenantId,
     };
@@ -62,7 +76,9 @@ export function targetRoutes(app: FastifyInstance, ctx: HnasContext): void {
     return { iscsiTargets: items.map(record) };
   });
 
-  app.get<{ Params: { id: string } }>('/iscsi-targets/:id', async (request) => ({ iscsiTarget: record(targetOf(ctx, request, request.params.id, 'getIscsiTarget')) }));
+  app.get<{ Params: { id: string } }>('/iscsi-targets/:id', async (request) => ({
+    iscsiTarget: record(targetOf(ctx, request, request.params.id, 'getIscsiTarget')),
+  }));
 
   app.post('/iscsi-targets', async (request, reply) => {
     const body = readBody(request.body, CREATE);
@@ -146,9 +162,7 @@ export function targetRoutes(app: FastifyInstance, ctx: HnasContext): void {
   app.delete<{ Params: { id: string; lun: string } }>('/iscsi-targets/:id/iscsi-logical-units/:lun', async (request, reply) => {
     const target = targetOf(ctx, request, request.params.id, 'removeIscsiLogicalUnit');
     if (!/^\d{1,3}$/.test(request.params.lun)) throw invalidParameter('logicalUnit', 'the LUN must be between 0 and 255');
-    const lun = ctx.services.luns
-      .list()
-      .items.find((l) => l.targetId === target.id && l.lun === Number(request.params.lun));
+    const lun = ctx.services.luns.list().items.find((l) => l.targetId === target.id && l.lun === Number(request.params.lun));
     if (!lun) throw notFound('logical unit mapping', { fileName: FILE, function: 'removeIscsiLogicalUnit' });
     await inDomain('removeIscsiLogicalUnit', () => ctx.services.luns.delete(lun.id));
     return reply.code(204).send();
@@ -158,7 +172,7 @@ export function targetRoutes(app: FastifyInstance, ctx: HnasContext): void {
 /** An HNAS target the id names, visible to the request. */
 function targetOf(ctx: HnasContext, request: FastifyRequest, id: string, fn: string): Target {
   const parsed = parseObjectId(id);
-  const target = parsed?.kind === 'target' ? ctx.services.targets.list().items.find((t) => t.uuid === parsed.uuid && t.allTenantPortals) : undefined;
+  const target = parsed?.kind === 'target' ? ctx.services.targets.list().items.find((t) => t.id === parsed.id && t.allTenantPortals) : undefined;
   if (!target || target.tenantId !== parsed!.evs) throw notFound('iSCSI target', { fileName: FILE, function: fn });
   ctx.assertMay(request, target.tenantId);
   return target;

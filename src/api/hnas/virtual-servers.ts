@@ -21,7 +21,7 @@ const EVS_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export function virtualServerRoutes(app: FastifyInstance, ctx: HnasContext): void {
   const record = (t: Tenant) => ({
     virtualServerId: t.id,
-    objectId: objectId(t.id, 'evs', t.uuid),
+    objectId: objectId(t.id, 'evs', t.id),
     name: t.name,
     status: t.iscsiEnabled && t.running ? 'ONLINE' : 'DISABLED',
     isEnabled: t.iscsiEnabled && t.running,
@@ -33,13 +33,16 @@ export function virtualServerRoutes(app: FastifyInstance, ctx: HnasContext): voi
     virtualServers: ctx.visible(request, ctx.services.tenants.list(), (t) => t.id).map(record),
   }));
 
-  app.get<{ Params: { id: string } }>('/virtual-servers/:id', async (request) => ({ virtualServer: record(evsOf(ctx, request, request.params.id, 'getVirtualServer')) }));
+  app.get<{ Params: { id: string } }>('/virtual-servers/:id', async (request) => ({
+    virtualServer: record(evsOf(ctx, request, request.params.id, 'getVirtualServer')),
+  }));
 
   app.post('/virtual-servers', async (request, reply) => {
     if (ctx.scope(request)) throw new HnasError(403, null, 'Forbidden request - the client does not have the required permissions to perform the operation');
     const body = readBody(request.body, { name: 'string', ipAddresses: 'string-array' });
     const name = boundedText('name', body.name, 1, 64);
-    if (!EVS_NAME.test(name)) throw invalidParameter('name', 'the name starts with a letter or digit and has up to 64 letters, digits, dots, dashes or underscores');
+    if (!EVS_NAME.test(name))
+      throw invalidParameter('name', 'the name starts with a letter or digit and has up to 64 letters, digits, dots, dashes or underscores');
     const listen = listenOf(ctx, (body.ipAddresses as string[] | undefined) ?? []);
     if (ctx.services.tenants.list().length >= 254) throw invalidParameter('name', 'no virtual server id is free (1 to 254)');
     const tenant = await inDomain(() => ctx.services.tenants.create({ name, iscsiEnabled: true }));
@@ -59,7 +62,8 @@ export function virtualServerRoutes(app: FastifyInstance, ctx: HnasContext): voi
     const evs = evsOf(ctx, request, request.params.id, 'updateVirtualServer');
     const body = readBody(request.body, { name: 'string', ipAddresses: 'string-array' });
     const name = body.name === undefined ? undefined : boundedText('name', body.name, 1, 64);
-    if (name !== undefined && !EVS_NAME.test(name)) throw invalidParameter('name', 'the name starts with a letter or digit and has up to 64 letters, digits, dots, dashes or underscores');
+    if (name !== undefined && !EVS_NAME.test(name))
+      throw invalidParameter('name', 'the name starts with a letter or digit and has up to 64 letters, digits, dots, dashes or underscores');
     const listen = body.ipAddresses === undefined ? undefined : listenOf(ctx, body.ipAddresses as string[]);
     if (name !== undefined) await inDomain(() => ctx.services.tenants.update(evs.id, { name }));
     if (listen !== undefined) {
@@ -100,7 +104,7 @@ export function virtualServerRoutes(app: FastifyInstance, ctx: HnasContext): voi
 /** The virtual server an object id names, visible to the request; 404 or 403 otherwise. */
 export function evsOf(ctx: HnasContext, request: FastifyRequest, id: string, fn: string): Tenant {
   const parsed = parseObjectId(id);
-  const tenant = parsed?.kind === 'evs' ? ctx.services.tenants.byUuid(parsed.uuid) : null;
+  const tenant = parsed?.kind === 'evs' ? (ctx.services.tenants.list().find((t) => t.id === parsed.id) ?? null) : null;
   if (!tenant || tenant.id !== parsed!.evs) throw notFound('virtual server', { fileName: FILE, function: fn });
   ctx.assertMay(request, tenant.id);
   return tenant;
