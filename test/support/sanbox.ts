@@ -89,7 +89,8 @@ export class TestSanbox {
     if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
       headers['content-type'] = 'application/json';
     }
-    const res = await fetch(this.baseUrl + urlPath, { method, headers, body });
+    // Redirects are answers to check (HNAS's PATCH is 303 See Other), not to follow.
+    const res = await fetch(this.baseUrl + urlPath, { method, headers, body, redirect: 'manual' });
     const text = await res.text();
     return { status: res.status, headers: res.headers, body: text === '' ? null : JSON.parse(text), text };
   }
