@@ -82,6 +82,7 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
       dataPlane ? (tenantId) => dataPlane.iscsiRunning(tenantId) : null,
       dataPlane?.arrays ?? null,
       dataPlane?.devices ?? null,
+      `127.0.0.1:${config.portalPort}`,
     );
     services.globals.ensureDefaults();
     const admin = store.transaction(() => settleAdminCredential(store, config.dataDir, config.adminUser, config.adminPassword));

@@ -233,6 +233,50 @@ export interface Volume extends Owned {
   createdAt: number;
 }
 
+/** A bare-metal machine (Ironic's node), as far as attaching volumes to it needs. */
+export interface BareMetalNode extends Owned {
+  id: number;
+  name: string | null;
+  driver: string;
+  /** 'power on', 'power off' (Ironic's words); volumes change only while it is off. */
+  powerState: 'power on' | 'power off';
+  provisionState: string;
+  /** ISO 8601 times, as Ironic writes them; updatedAt null until first changed. */
+  createdAt: string;
+  updatedAt: string | null;
+}
+
+export const CONNECTOR_TYPES = ['iqn', 'ip', 'mac', 'wwnn', 'wwpn', 'port', 'portgroup'] as const;
+
+/** One of a node's initiator identities (its iSCSI name, an address, a WWPN...). */
+export interface VolumeConnector extends Owned {
+  id: number;
+  nodeId: number;
+  type: (typeof CONNECTOR_TYPES)[number];
+  connectorId: string;
+  extra: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string | null;
+}
+
+/**
+ * A remote volume a node attaches (boots from, with boot_index 0). When it is an iSCSI
+ * volume naming one of sanbox's extents, sanbox exports that extent to the node
+ * (node-exports.ts): `exportTargetId` is the target made for it.
+ */
+export interface VolumeTarget extends Owned {
+  id: number;
+  nodeId: number;
+  volumeType: string;
+  properties: Record<string, unknown>;
+  bootIndex: number;
+  volumeId: string;
+  extra: Record<string, unknown>;
+  exportTargetId: number | null;
+  createdAt: string;
+  updatedAt: string | null;
+}
+
 /** What a pool's storage is (the share-pool API numbers them; see api/pools). */
 export type PoolType = 'iscsi' | 'nfs' | 'samba' | 'disk' | 'fc' | 'rbd';
 

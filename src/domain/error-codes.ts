@@ -23,7 +23,10 @@ export type EntityKind =
   | 'pool'
   | 'tenant'
   | 'volume'
-  | 'lun-map';
+  | 'lun-map'
+  | 'node'
+  | 'volume-connector'
+  | 'volume-target';
 
 export const ENTITY_LABELS: Record<EntityKind, string> = {
   'portal-group': 'portal group',
@@ -40,6 +43,9 @@ export const ENTITY_LABELS: Record<EntityKind, string> = {
   tenant: 'tenant',
   volume: 'volume',
   'lun-map': 'LUN map',
+  node: 'node',
+  'volume-connector': 'volume connector',
+  'volume-target': 'volume target',
 };
 
 interface Spec<P> {
@@ -260,6 +266,19 @@ export const ERROR_CODES = {
     'conflict',
     (p) => `LUN ${p.lun} is already used in initiator group ${p.initiatorGroupId}.`,
   ),
+
+  // Bare-metal nodes and their volumes (Ironic's).
+  'uuid.taken': spec<{ entity: EntityKind; uuid: string }>('conflict', (p) => `${capital(aOrAn(label(p.entity)))} with UUID ${p.uuid} already exists.`),
+  'node.name-invalid': spec<{ name: string }>('invalid', (p) => `Expected a logical name but received ${p.name}.`),
+  'node.powered-on': spec<{ action: string; node: string; state: string }>(
+    'conflict',
+    (p) => `The requested action "${p.action}" can not be performed on node "${p.node}" while it is in state "${p.state}".`,
+  ),
+  'volume-connector.exists': spec<{ type: string; connectorId: string }>(
+    'conflict',
+    (p) => `A volume connector with type ${p.type} and connector ID ${p.connectorId} already exists.`,
+  ),
+  'volume-target.boot-index-taken': spec<{ bootIndex: number }>('conflict', (p) => `A volume target with boot index '${p.bootIndex}' for the same node already exists.`),
 
   // Lists.
   'list.filter-unknown': spec<{ field: string }>('invalid', (p) => `Cannot filter on "${p.field}".`),

@@ -20,6 +20,9 @@ import { IscsiServices } from './iscsi-services.js';
 import { LunMapService } from './lun-maps.js';
 import { VolumeService } from './volumes.js';
 import { TargetAccessService } from './target-access.js';
+import { NodeExports } from './node-exports.js';
+import { type BareMetalRepository, NodeService } from './nodes.js';
+import { VolumeConnectorService, VolumeTargetService } from './volume-attachments.js';
 
 export interface DomainServices {
   mutations: Mutations;
@@ -41,24 +44,31 @@ export interface DomainServices {
   lunMaps: LunMapService;
   annotations: Annotations;
   targetAccess: TargetAccessService;
+  nodes: NodeService;
+  volumeConnectors: VolumeConnectorService;
+  volumeTargets: VolumeTargetService;
 }
 
 /**
  * `storage`: the host's storage, which measures pools and says what pool types it can make;
  * `iscsiRunning`: whether the data plane serves a tenant's iSCSI targets now (absent: as switched);
  * `arrays`: the data plane's sessions to the arrays behind iscsi pools (absent: none served);
- * `devices`: the block devices it keeps open behind device pools (absent: none served).
+ * `devices`: the block devices it keeps open behind device pools (absent: none served);
+ * `exportListen`: where exports to bare-metal nodes listen until an export portal group exists.
  */
 export function createDomainServices(
-  store: ConfigRepository & ApiKeyRepository & PoolRepository & SiteRepository,
+  store: ConfigRepository & ApiKeyRepository & PoolRepository & SiteRepository & { readonly bareMetal: BareMetalRepository },
   applier: ConfigApplier,
   log: DomainLog,
   storage: PoolStorage,
   iscsiRunning: ((tenantId: number) => boolean) | null = null,
   arrays: ArrayLinks | null = null,
   devices: DeviceLinks | null = null,
+  exportListen = '127.0.0.1:3260',
 ): DomainServices {
   const mutations = new Mutations(store, applier, log);
+  const bm = store.bareMetal;
+  const exports = new NodeExports(mutations, bm, exportListen);
   const site = new SiteService(store);
   const pools = new PoolService(mutations, store, storage, site, arrays, devices);
   const targets = new TargetService(mutations);
@@ -77,6 +87,9 @@ export function createDomainServices(
     lunMaps: new LunMapService(mutations),
     annotations: new Annotations(store),
     targetAccess: new TargetAccessService(mutations, targets),
+    nodes: new NodeService(mutations, bm, exports),
+    volumeConnectors: new VolumeConnectorService(mutations, bm, exports),
+    volumeTargets: new VolumeTargetService(mutations, bm, exports),
     extents: new ExtentService(mutations, pools),
     luns: new LunService(mutations),
     apiKeys: new ApiKeyService(store),

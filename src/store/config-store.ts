@@ -34,6 +34,7 @@ import {
 } from '../domain/list-query.js';
 import type { Db } from './database.js';
 import { PoolTable } from './pool-table.js';
+import { BareMetalTable } from './bare-metal-table.js';
 import type { PoolRepository } from '../domain/pools.js';
 import type { SiteIdentity, SiteRepository } from '../domain/site.js';
 type Statement = { get(): unknown };
@@ -91,9 +92,12 @@ const REFERENCE_COLUMN = {
 /** The repository ports of the domain (domain/repository.ts) on SQLite. */
 export class ConfigStore implements ConfigRepository, CredentialRepository, ApiKeyRepository, PoolRepository, SiteRepository {
   private readonly pools: PoolTable;
+  /** Ironic's nodes and volumes, kept in their own table class: the store is their repository too. */
+  readonly bareMetal: BareMetalTable;
 
   constructor(readonly db: Db) {
     this.pools = new PoolTable(db);
+    this.bareMetal = new BareMetalTable(db);
   }
 
   /** Runs `fn` in one SQLite transaction (IMMEDIATE: the write lock is taken up front). */

@@ -416,4 +416,51 @@ ${['tenants', 'portal_groups', 'initiator_groups', 'auth_credentials', 'targets'
       ALTER TABLE targets ADD COLUMN all_tenant_portals INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 9,
+    description: "Ironic: bare-metal nodes, their volume connectors and volume targets (a target's export is a sanbox target)",
+    sql: `
+      CREATE TABLE nodes (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        uuid            TEXT NOT NULL UNIQUE,
+        tenant_id       INTEGER NOT NULL REFERENCES tenants(id),
+        name            TEXT UNIQUE,
+        driver          TEXT NOT NULL,
+        power_state     TEXT NOT NULL,
+        provision_state TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        updated_at      TEXT
+      );
+      CREATE TABLE volume_connectors (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        uuid         TEXT NOT NULL UNIQUE,
+        tenant_id    INTEGER NOT NULL REFERENCES tenants(id),
+        node_id      INTEGER NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,
+        type         TEXT NOT NULL,
+        connector_id TEXT NOT NULL,
+        extra        TEXT NOT NULL DEFAULT '{}',
+        created_at   TEXT NOT NULL,
+        updated_at   TEXT,
+        UNIQUE (type, connector_id)
+      );
+      CREATE TABLE volume_targets (
+        id               INTEGER PRIMARY KEY AUTOINCREMENT,
+        uuid             TEXT NOT NULL UNIQUE,
+        tenant_id        INTEGER NOT NULL REFERENCES tenants(id),
+        node_id          INTEGER NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,
+        volume_type      TEXT NOT NULL,
+        properties       TEXT NOT NULL DEFAULT '{}',
+        boot_index       INTEGER NOT NULL,
+        volume_id        TEXT NOT NULL,
+        extra            TEXT NOT NULL DEFAULT '{}',
+        export_target_id INTEGER REFERENCES targets(id) ON DELETE SET NULL,
+        created_at       TEXT NOT NULL,
+        updated_at       TEXT,
+        UNIQUE (node_id, boot_index)
+      );
+${['nodes', 'volume_connectors', 'volume_targets']
+  .map((t) => `      CREATE TRIGGER ${t}_annotations AFTER DELETE ON ${t} BEGIN DELETE FROM annotations WHERE owner_uuid = old.uuid; END;`)
+  .join('\n')}
+    `,
+  },
 ];

@@ -27,6 +27,9 @@ const ENTITY: Record<EntityKind, string> = {
   tenant: 'tenant',
   volume: 'dataset',
   'lun-map': 'LUN map',
+  node: 'node',
+  'volume-connector': 'volume connector',
+  'volume-target': 'volume target',
 };
 
 const entity = (e: EntityKind) => ENTITY[e];

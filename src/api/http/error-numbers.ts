@@ -124,4 +124,9 @@ export const ERROR_NUMBERS: Readonly<Record<ErrorCode, number>> = {
   'volume.smaller-than-contents': 8306,
   'lun-map.exists': 5201,
   'lun-map.number-taken': 5202,
+  'uuid.taken': 2010,
+  'node.name-invalid': 8401,
+  'node.powered-on': 8402,
+  'volume-connector.exists': 8403,
+  'volume-target.boot-index-taken': 8404,
 };

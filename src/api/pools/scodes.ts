@@ -27,6 +27,9 @@ const ENTITY_CN: Record<EntityKind, string> = {
   tenant: '租户',
   volume: '卷',
   'lun-map': 'LUN 映射表项',
+  node: '节点',
+  'volume-connector': '卷连接器',
+  'volume-target': '卷目标',
 };
 
 const e = (k: EntityKind) => ENTITY_CN[k];
@@ -147,6 +150,11 @@ const CN: Words = {
   'volume.full': (p) => `卷“${p.volume}”剩余 ${p.freeBytes} 字节，需要 ${p.neededBytes} 字节。`,
   'volume.smaller-than-contents': (p) => `卷“${p.volume}”不能小于其中 LUN 的 ${p.usedBytes} 字节。`,
   'lun-map.exists': (p) => `存储卷 ${p.extentId} 已映射到启动器组 ${p.initiatorGroupId}。`,
+  'uuid.taken': (p) => `UUID 为 ${p.uuid} 的${e(p.entity)}已存在。`,
+  'node.name-invalid': (p) => `“${p.name}”不是有效的节点名称。`,
+  'node.powered-on': (p) => `节点“${p.node}”处于“${p.state}”状态，不能执行“${p.action}”。`,
+  'volume-connector.exists': (p) => `类型为 ${p.type}、连接器 ID 为 ${p.connectorId} 的卷连接器已存在。`,
+  'volume-target.boot-index-taken': (p) => `同一节点上启动序号为 ${p.bootIndex} 的卷目标已存在。`,
   'lun-map.number-taken': (p) => `启动器组 ${p.initiatorGroupId} 中的 LUN ${p.lun} 已被使用。`,
 };
 
