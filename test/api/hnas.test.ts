@@ -315,6 +315,24 @@ test('virtual servers: get, disable and enable, and delete refused while it hold
   await expect('GET', `${V}/virtual-servers`, undefined, 200, { virtualServers: [evs(1, 'default', []), evs2] });
 });
 
+test('a global unique name is never one another target holds: a renamed target keeps its name, and aliases alike in case slug alike', async () => {
+  const a = await createTarget({ alias: 'x', virtualServerId: 2 });
+  assert.equal(a.globalUniqueName, gun('evs2', 'x', 0));
+  const renamed = { ...a, alias: 'y' };
+  await expect('PATCH', `${V}/iscsi-targets/${a.objectId}`, { alias: 'y' }, 303, { iscsiTarget: renamed, uri: `${V}/iscsi-targets/${a.objectId}` });
+  // The alias x is free again; the name ...x-0 is still a's.
+  const b = await createTarget({ alias: 'x', virtualServerId: 2 });
+  assert.equal(b.globalUniqueName, gun('evs2', 'x', 1));
+  const c = await createTarget({ alias: 'X', virtualServerId: 2 });
+  assert.equal(c.globalUniqueName, gun('evs2', 'x', 2));
+  const regenerated = { ...b, globalUniqueName: gun('evs2', 'x', 3) };
+  await expect('PATCH', `${V}/iscsi-targets/${b.objectId}`, { regenerateGUN: true }, 303, {
+    iscsiTarget: regenerated,
+    uri: `${V}/iscsi-targets/${b.objectId}`,
+  });
+  for (const t of [a, b, c]) await expect('DELETE', `${V}/iscsi-targets/${t.objectId}`, undefined, 204, null);
+});
+
 test('logical units: create, get, list, grow, offered by a target at LUN 3, delete refused while offered, removed, deleted', async () => {
   const mib = 1 << 20;
   const made = await call('POST', `${V}/iscsi-logical-units`, { name: 'lu1', virtualServerId: 2, size: mib, comment: 'one MiB' });
