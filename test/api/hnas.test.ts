@@ -581,6 +581,22 @@ test('bad inputs: each answered exactly, each changing nothing', async () => {
       error: param('size', 'the size is a positive number of bytes'),
     },
     {
+      what: 'an LU grown to size 0',
+      method: 'PATCH',
+      path: `${V}/iscsi-logical-units/${luId}`,
+      body: { size: 0 },
+      status: 400,
+      error: param('size', 'the size is a positive number of bytes'),
+    },
+    {
+      what: 'an LU grown to a negative size',
+      method: 'PATCH',
+      path: `${V}/iscsi-logical-units/${luId}`,
+      body: { size: -1 },
+      status: 400,
+      error: param('size', 'the size is a positive number of bytes'),
+    },
+    {
       what: "an LU offered by another server's target",
       method: 'POST',
       path: `${T}/${oneTarget.objectId}/iscsi-logical-units`,
