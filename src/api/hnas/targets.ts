@@ -194,6 +194,7 @@ function virtualServerFilter(query: { virtualServerId?: string }): number | null
 
 function checkAlias(ctx: HnasContext, tenantId: number, value: unknown, selfId: number | null): string {
   const alias = boundedText('alias', value, 1, 64);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters (and spaces) is the point
   if (/[\x00-\x20\x7f]/.test(alias)) throw invalidParameter('alias', 'the alias has printable characters and no spaces');
   const twin = ctx.services.targets.list().items.find((t) => t.tenantId === tenantId && t.id !== selfId && t.alias === alias);
   if (twin) throw invalidParameter('alias', `a target with alias "${alias}" already exists on this virtual server`);
@@ -202,6 +203,7 @@ function checkAlias(ctx: HnasContext, tenantId: number, value: unknown, selfId: 
 
 function checkSecret(value: unknown): string {
   const secret = boundedText('secret', value, SECRET_MIN, SECRET_MAX);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
   if (/[\x00-\x1f\x7f]/.test(secret)) throw invalidParameter('secret', 'the secret has printable characters only');
   return secret;
 }
