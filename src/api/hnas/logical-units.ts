@@ -78,6 +78,8 @@ export function logicalUnitRoutes(app: FastifyInstance, ctx: HnasContext): void 
   app.patch<{ Params: { id: string } }>('/iscsi-logical-units/:id', async (request, reply) => {
     const extent = logicalUnitOf(ctx, request, request.params.id, 'updateIscsiLogicalUnit');
     const body = readBody(request.body, { size: 'integer', comment: 'string' });
+    // As in create: a positive size (0 was taken as "no change", a negative one answered in FreeNAS's words).
+    if (body.size !== undefined && (body.size as number) < 1) throw invalidParameter('size', 'the size is a positive number of bytes');
     const updated = await inDomain('updateIscsiLogicalUnit', () =>
       ctx.services.extents.update(extent.id, {
         ...(body.size !== undefined ? { size: String(body.size) } : {}),

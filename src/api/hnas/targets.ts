@@ -89,12 +89,17 @@ export function targetRoutes(app: FastifyInstance, ctx: HnasContext): void {
     const rules = parseAccessConfig(accessText);
     const secret = body.secret === undefined ? undefined : checkSecret(body.secret);
     if (body.enableAuthentication === true && secret === undefined) throw invalidParameter('secret', 'a secret is required to enable authentication');
-    const name = guniqueName(ctx, evs.name, alias, 0);
+    const { name, generation } = guniqueName(ctx, evs.name, alias, 0);
     const target = await inDomain('createIscsiTarget', () =>
       ctx.services.targetAccess.create(
         { tenantId: evs.id, name, alias, allTenantPortals: true },
         { rules, chap: body.enableAuthentication === true ? { user: alias, secret: secret! } : null },
-        { [`${A}accessConfig`]: accessText, [`${A}comment`]: comment, [`${A}generation`]: '0', ...(secret !== undefined ? { [`${A}secret`]: secret } : {}) },
+        {
+          [`${A}accessConfig`]: accessText,
+          [`${A}comment`]: comment,
+          [`${A}generation`]: String(generation),
+          ...(secret !== undefined ? { [`${A}secret`]: secret } : {}),
+        },
       ),
     );
     const made = answer(target);
@@ -114,9 +119,11 @@ export function targetRoutes(app: FastifyInstance, ctx: HnasContext): void {
     const current = ctx.services.targetAccess.accessOf(target);
     const authOn = (body.enableAuthentication as boolean | undefined) ?? current.chap !== null;
     if (authOn && secret === undefined) throw invalidParameter('secret', 'a secret is required to enable authentication');
-    const generation = Number(a[`${A}generation`] ?? '0') + (body.regenerateGUN === true ? 1 : 0);
     const evs = ctx.services.tenants.get(target.tenantId);
-    const name = body.regenerateGUN === true ? guniqueName(ctx, evs.name, alias, generation) : undefined;
+    const generationNow = Number(a[`${A}generation`] ?? '0');
+    const fresh = body.regenerateGUN === true ? guniqueName(ctx, evs.name, alias, generationNow + 1) : undefined;
+    const name = fresh?.name;
+    const generation = fresh?.generation ?? generationNow;
     const updated = await inDomain('updateIscsiTarget', () =>
       ctx.services.targetAccess.update(
         target.id,
@@ -187,6 +194,7 @@ function virtualServerFilter(query: { virtualServerId?: string }): number | null
 
 function checkAlias(ctx: HnasContext, tenantId: number, value: unknown, selfId: number | null): string {
   const alias = boundedText('alias', value, 1, 64);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters (and spaces) is the point
   if (/[\x00-\x20\x7f]/.test(alias)) throw invalidParameter('alias', 'the alias has printable characters and no spaces');
   const twin = ctx.services.targets.list().items.find((t) => t.tenantId === tenantId && t.id !== selfId && t.alias === alias);
   if (twin) throw invalidParameter('alias', `a target with alias "${alias}" already exists on this virtual server`);
@@ -195,15 +203,24 @@ function checkAlias(ctx: HnasContext, tenantId: number, value: unknown, selfId: 
 
 function checkSecret(value: unknown): string {
   const secret = boundedText('secret', value, SECRET_MIN, SECRET_MAX);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
   if (/[\x00-\x1f\x7f]/.test(secret)) throw invalidParameter('secret', 'the secret has printable characters only');
   return secret;
 }
 
-/** `<basename>:<server>.<alias>-<generation>`, lower-cased, with what an IQN cannot hold as '-'. */
-function guniqueName(ctx: HnasContext, server: string, alias: string, generation: number): string {
+/**
+ * `<basename>:<server>.<alias>-<generation>`, lower-cased, with what an IQN cannot hold as
+ * '-', at the first generation from `from` that no target holds: a renamed target keeps its
+ * old name, and aliases differing in case or punctuation slug alike, so a free alias alone
+ * does not make a free name.
+ */
+function guniqueName(ctx: HnasContext, server: string, alias: string, from: number): { name: string; generation: number } {
   const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9.-]/g, '-');
   const basename = ctx.services.globals.get().basename;
-  return `${basename}:${slug(server)}.${slug(alias)}-${generation}`;
+  const taken = new Set(ctx.services.targets.list().items.map((t) => t.name));
+  let generation = from;
+  while (taken.has(`${basename}:${slug(server)}.${slug(alias)}-${generation}`)) generation++;
+  return { name: `${basename}:${slug(server)}.${slug(alias)}-${generation}`, generation };
 }
 
 async function inDomain<T>(fn: string, work: () => Promise<T>): Promise<T> {
