@@ -278,7 +278,10 @@ export const ERROR_CODES = {
     'conflict',
     (p) => `A volume connector with type ${p.type} and connector ID ${p.connectorId} already exists.`,
   ),
-  'volume-target.boot-index-taken': spec<{ bootIndex: number }>('conflict', (p) => `A volume target with boot index '${p.bootIndex}' for the same node already exists.`),
+  'volume-target.boot-index-taken': spec<{ bootIndex: number }>(
+    'conflict',
+    (p) => `A volume target with boot index '${p.bootIndex}' for the same node already exists.`,
+  ),
 
   // Lists.
   'list.filter-unknown': spec<{ field: string }>('invalid', (p) => `Cannot filter on "${p.field}".`),

@@ -22,7 +22,18 @@ import { isUuid } from './uuid.js';
 const OWNER = 'sanbox.export-of';
 const EXPORT_PORTAL = 'sanbox.export-portal';
 /** The properties an export fills; a client's own keys beside them are kept. */
-const FILLED = ['target_discovered', 'target_iqn', 'target_portal', 'target_portals', 'target_lun', 'auth_method', 'auth_username', 'auth_password', 'access_mode', 'volume_id'];
+const FILLED = [
+  'target_discovered',
+  'target_iqn',
+  'target_portal',
+  'target_portals',
+  'target_lun',
+  'auth_method',
+  'auth_username',
+  'auth_password',
+  'access_mode',
+  'volume_id',
+];
 const SECRET_CHARS = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
 
 export class NodeExports {
@@ -85,7 +96,15 @@ export class NodeExports {
     const tenantId = extent.tenantId;
     const portal = this.exportPortal(tenantId);
     const groupUuid = randomUUID();
-    const groupId = store.insertInitiatorGroup({ uuid: groupUuid, tenantId, tag: store.maxInitiatorTag(tenantId) + 1, initiators: [], networks: ['ALL'], comment: `export of volume target ${vt.uuid}`, rules: [] });
+    const groupId = store.insertInitiatorGroup({
+      uuid: groupUuid,
+      tenantId,
+      tag: store.maxInitiatorTag(tenantId) + 1,
+      initiators: [],
+      networks: ['ALL'],
+      comment: `export of volume target ${vt.uuid}`,
+      rules: [],
+    });
     putAnnotations(store, groupUuid, { [OWNER]: vt.uuid });
     const credUuid = randomUUID();
     const tag = store.maxAuthTag(tenantId) + 1;
@@ -136,7 +155,9 @@ export class NodeExports {
   /** The volume a target's volume_id names: an extent by uuid, or by name in the node's tenant. */
   private extentNamed(vt: VolumeTarget): Extent | null {
     const extents = this.m.store.listExtents().items;
-    const e = isUuid(vt.volumeId) ? extents.find((x) => x.uuid === vt.volumeId.toLowerCase()) : extents.find((x) => x.tenantId === vt.tenantId && x.name === vt.volumeId);
+    const e = isUuid(vt.volumeId)
+      ? extents.find((x) => x.uuid === vt.volumeId.toLowerCase())
+      : extents.find((x) => x.tenantId === vt.tenantId && x.name === vt.volumeId);
     return e && e.tenantId === vt.tenantId ? e : null;
   }
 
@@ -150,7 +171,14 @@ export class NodeExports {
       const group = store.getPortalGroup(existing)!;
       if (group.tenantId === tenantId) return group;
     }
-    const group: Omit<PortalGroup, 'id'> = { uuid: randomUUID(), tenantId, tag: store.maxPortalTag(tenantId) + 1, listen: [this.defaultListen], comment: 'exports to bare-metal nodes', enabled: true };
+    const group: Omit<PortalGroup, 'id'> = {
+      uuid: randomUUID(),
+      tenantId,
+      tag: store.maxPortalTag(tenantId) + 1,
+      listen: [this.defaultListen],
+      comment: 'exports to bare-metal nodes',
+      enabled: true,
+    };
     const id = store.insertPortalGroup(group);
     putAnnotations(store, group.uuid, { [EXPORT_PORTAL]: 'true' });
     return { id, ...group };

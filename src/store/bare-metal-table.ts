@@ -142,8 +142,19 @@ export class BareMetalTable implements BareMetalRepository {
           `INSERT INTO volume_targets (uuid, tenant_id, node_id, volume_type, properties, boot_index, volume_id, extra, export_target_id, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(t.uuid, t.tenantId, t.nodeId, t.volumeType, JSON.stringify(t.properties), t.bootIndex, t.volumeId, JSON.stringify(t.extra), t.exportTargetId, t.createdAt, t.updatedAt)
-        .lastInsertRowid,
+        .run(
+          t.uuid,
+          t.tenantId,
+          t.nodeId,
+          t.volumeType,
+          JSON.stringify(t.properties),
+          t.bootIndex,
+          t.volumeId,
+          JSON.stringify(t.extra),
+          t.exportTargetId,
+          t.createdAt,
+          t.updatedAt,
+        ).lastInsertRowid,
     );
   }
 

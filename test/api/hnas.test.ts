@@ -307,7 +307,7 @@ test('virtual servers: get, disable and enable, and delete refused while it hold
   await expect('GET', `${V}/virtual-servers/${evs3.objectId}`, undefined, 200, { virtualServer: evs3 });
 
   const t = await createTarget({ alias: 'held', virtualServerId: 3 });
-  await expect('DELETE', `${V}/virtual-servers/${evs3.objectId}`, undefined, 400, bad('Tenant "evs3" still owns 1 targets.', 1098203));
+  await expect('DELETE', `${V}/virtual-servers/${evs3.objectId}`, undefined, 400, bad('Virtual server "evs3" still holds 1 targets', 1098203));
   await expect('GET', `${V}/virtual-servers/${evs3.objectId}`, undefined, 200, { virtualServer: evs3 });
   await expect('DELETE', `${V}/iscsi-targets/${t.objectId}`, undefined, 204, null);
   await expect('DELETE', `${V}/virtual-servers/${evs3.objectId}`, undefined, 204, null);
@@ -367,13 +367,10 @@ test('logical units: create, get, list, grow, offered by a target at LUN 3, dele
   const offered = lu(2 * mib, [{ logicalUnit: 3, objectId: seedTarget.objectId, globalUniqueName: seedTarget.globalUniqueName }]);
   await expect('GET', `${V}/iscsi-logical-units/${id}`, undefined, 200, { iscsiLogicalUnit: offered });
 
-  // Refused in the domain's words (its extent and mapping row ids, not HNAS's object ids).
-  const lr = rowOf(id, 2, 'lu');
-  const tr = rowOf(seedTarget.objectId, 2, 'target');
+  // Refused in HNAS's words: an LU a target offers.
   const del = await call('DELETE', `${V}/iscsi-logical-units/${id}`);
   assert.equal(del.status, 400, JSON.stringify(del.body));
-  assert.match(del.body.errorMsg, new RegExp(`^Extent ${lr} is used by target ${tr} as LUN 3 \\(mapping \\d+\\)\\.$`));
-  assert.deepEqual(del.body, bad(del.body.errorMsg, 1092003));
+  assert.deepEqual(del.body, bad('The logical unit is offered by an iSCSI target: remove it from the target first', 1092003));
   await expect('GET', `${V}/iscsi-logical-units/${id}`, undefined, 200, { iscsiLogicalUnit: offered });
 
   await expect('DELETE', `${tpath}/iscsi-logical-units/3`, undefined, 204, null);
@@ -673,14 +670,14 @@ test('bad inputs: each answered exactly, each changing nothing', async () => {
       method: 'DELETE',
       path: `${V}/virtual-servers/${oid(1, 'evs', 1)}`,
       status: 400,
-      error: bad('The default tenant cannot be deleted.', 1098202),
+      error: bad('Virtual server 1 (the default) cannot be deleted', 1098202),
     },
     {
       what: 'deleting a server that holds targets',
       method: 'DELETE',
       path: `${V}/virtual-servers/${evs2.objectId}`,
       status: 400,
-      error: bad('Tenant "evs2" still owns 1 portal groups, 1 targets, 1 extents, 1 LUN mappings.', 1098203),
+      error: bad('Virtual server "evs2" still holds 1 portal groups, 1 targets, 1 logical units, 1 target logical units', 1098203),
     },
   ];
   assert.ok(cases.length >= 20);

@@ -94,13 +94,34 @@ const WIRE: Record<string, string> = {
   accessConfig: 'accessConfig',
   path: 'path',
   lun: 'logicalUnit',
+  extentId: 'logicalUnitObjectId',
 };
+
+/** HNAS's names for what the domain calls tenants and extents, where its words name them. */
+function words(e: DomainError): string {
+  const p = e.params as Record<string, unknown>;
+  switch (e.code) {
+    case 'tenant.not-empty':
+      return `Virtual server "${String(p.tenant)}" still holds ${(p.holds as string[])
+        .join(', ')
+        .replace(/extents/g, 'logical units')
+        .replace(/LUN mappings/g, 'target logical units')}`;
+    case 'tenant.default-kept':
+      return 'Virtual server 1 (the default) cannot be deleted';
+    case 'reference.in-use':
+      return p.entity === 'extent' ? 'The logical unit is offered by an iSCSI target: remove it from the target first' : e.message;
+    case 'lun.taken':
+      return `LUN ${String(p.lun)} of the target is already in use`;
+    default:
+      return e.message;
+  }
+}
 
 export function fromDomain(e: DomainError, where: { fileName: string; function: string } = { fileName: '', function: '' }): HnasError {
   const status = HNAS_STATUS[e.code];
   const code = DOMAIN_BASE + ERROR_NUMBERS[e.code];
   const field = WIRE[e.field] ?? e.field;
-  const message = e.field === '__all__' ? e.message : `Invalid ${field} parameter - ${e.message}`;
+  const message = e.field === '__all__' ? words(e) : `Invalid ${field} parameter - ${words(e)}`;
   if (status === 404)
     return new HnasError(404, code, 'Cannot find the object of the operation on the device', {
       ...where,
