@@ -106,6 +106,7 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
       throttle: ports.throttle,
       maxQueuedPasswordChecks: ports.maxQueuedPasswordChecks,
       portalPort: config.portalPort,
+      ironicNoAuth: config.ironicNoAuth,
     });
     const bound = await listenApi(http, { http: config.http, https: config.https && tls ? { ...config.https, tls } : null });
     const url = bound.http && urlOf('http', bound.http);

@@ -35,6 +35,8 @@ export interface SanboxConfig {
   iscsi: IscsiSettings;
   /** The TCP port of the addresses ONTAP LIFs and HNAS virtual servers name (SANBOX_PORTAL_PORT, default 3260). */
   portalPort: number;
+  /** SANBOX_IRONIC_NOAUTH=true: Ironic's API takes requests without credentials, as Ironic's noauth. */
+  ironicNoAuth: boolean;
 }
 
 export interface IscsiSettings {
@@ -69,7 +71,15 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel: nonEmpty(env.SANBOX_LOG_LEVEL) ?? 'info',
     iscsi: parseIscsiSettings(env),
     portalPort: parsePortalPort(env),
+    ironicNoAuth: parseFlag(env, 'SANBOX_IRONIC_NOAUTH'),
   };
+}
+
+function parseFlag(env: Env, name: string): boolean {
+  const v = nonEmpty(env[name])?.toLowerCase();
+  if (v === undefined || v === 'false' || v === '0' || v === 'no') return false;
+  if (v === 'true' || v === '1' || v === 'yes') return true;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
 }
 
 function parsePortalPort(env: Env): number {

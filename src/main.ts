@@ -31,6 +31,7 @@ Environment:
                          printed then, logged at every start and shown in /api/status)
   SANBOX_TLS_KEY         PEM private key file
   SANBOX_PORTAL_PORT     TCP port of the addresses ONTAP LIFs and HNAS virtual servers name (default 3260)
+  SANBOX_IRONIC_NOAUTH   true: Ironic's API takes requests without credentials (default false)
   SANBOX_LOG_LEVEL       trace, debug, info (default), warn, error
   SANBOX_ISCSI_LOGIN_TIMEOUT               seconds from connect to logged in (default 15)
   SANBOX_ISCSI_PENDING_LOGINS              connections logging in at once, in all (default 256)

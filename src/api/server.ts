@@ -20,6 +20,7 @@ import { freenasDialects } from './freenas/dialect.js';
 import { poolDialect } from './pools/dialect.js';
 import { ontapDialect } from './ontap/dialect.js';
 import { hnasDialect } from './hnas/dialect.js';
+import { ironicDialects, ironicRoot } from './ironic/dialect.js';
 import { DEFAULT_ISCSI_PORT } from '../domain/addresses.js';
 import { statusRoutes } from './status.js';
 import { keyRoutes } from './keys.js';
@@ -37,6 +38,8 @@ export interface ApiDeps {
   maxQueuedPasswordChecks?: number;
   /** The port ONTAP LIFs listen on (default 3260). */
   portalPort?: number;
+  /** SANBOX_IRONIC_NOAUTH: serve Ironic's API without credentials (default false). */
+  ironicNoAuth?: boolean;
 }
 
 export const OPENAPI_PATH = '/api/openapi.json';
@@ -84,6 +87,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   for (const dialect of freenasDialects) await registerDialect(app, dialect, { services: deps.services });
   await registerDialect(app, poolDialect, { services: deps.services });
+  for (const dialect of ironicDialects(deps.ironicNoAuth === true)) {
+    await registerDialect(app, dialect, { services: deps.services, noAuth: deps.ironicNoAuth === true });
+  }
+  ironicRoot(app);
   await registerDialect(app, hnasDialect, { services: deps.services, portalPort: deps.portalPort ?? DEFAULT_ISCSI_PORT });
   await registerDialect(app, ontapDialect, { services: deps.services, status: deps.status, portalPort: deps.portalPort ?? DEFAULT_ISCSI_PORT });
   const site = () => ({

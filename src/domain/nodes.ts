@@ -37,9 +37,9 @@ export interface NodeInput {
 /** Ironic's node names: host-name-like, 1 to 255 characters (its "logical name" rule, loosely). */
 const NODE_NAME = /^[A-Za-z0-9_.~-]{1,255}$/;
 
-/** Now as Ironic writes it: datetime.isoformat() in UTC. */
+/** Now as Ironic writes it: datetime.isoformat() in UTC, to the microsecond. */
 export function isoNow(): string {
-  return new Date().toISOString().replace('Z', '+00:00');
+  return new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00');
 }
 
 export class NodeService {
@@ -92,6 +92,16 @@ export class NodeService {
     return this.m.run(() => {
       const node = this.get(ident);
       const next: BareMetalNode = { ...node, powerState: on ? 'power on' : 'power off', updatedAt: isoNow() };
+      this.repo.updateNode(next);
+      return next;
+    });
+  }
+
+  /** Moves the node to a provision state at once (sanbox does no cleaning or inspection). */
+  setProvisionState(ident: string, state: string): Promise<BareMetalNode> {
+    return this.m.run(() => {
+      const node = this.get(ident);
+      const next: BareMetalNode = { ...node, provisionState: text('provision_state', state, 32), updatedAt: isoNow() };
       this.repo.updateNode(next);
       return next;
     });

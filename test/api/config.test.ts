@@ -16,6 +16,7 @@ test('defaults: ./var, HTTP 127.0.0.1:8080, HTTPS 127.0.0.1:8443 (self-signed), 
     logLevel: 'info',
     iscsi: defaultIscsiSettings(),
     portalPort: 3260,
+    ironicNoAuth: false,
   });
 });
 
@@ -46,6 +47,7 @@ test('every SANBOX_* variable overrides its default', () => {
       SANBOX_ISCSI_MAX_CONNECTIONS: '100',
       SANBOX_ISCSI_IO_MEMORY_MB: '64',
       SANBOX_PORTAL_PORT: '13260',
+      SANBOX_IRONIC_NOAUTH: 'true',
     },
     '/srv',
   );
@@ -63,6 +65,7 @@ test('every SANBOX_* variable overrides its default', () => {
     logLevel: 'debug',
     iscsi: { loginDeadlineMs: 5000, pendingLoginsPerAddress: 4, pendingLogins: 40, maxConnections: 100, ioBufferBytes: 64 * 1024 * 1024 },
     portalPort: 13260,
+    ironicNoAuth: true,
   });
   assert.deepEqual(loadConfig({ SANBOX_HTTP: '0.0.0.0:0' }).http, { host: '0.0.0.0', port: 0 });
   assert.equal(loadConfig({ SANBOX_HTTPS: 'off' }).https, null);

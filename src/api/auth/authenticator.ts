@@ -38,6 +38,11 @@ declare module 'fastify' {
     authSchemes?: readonly AuthScheme[];
     /** The bodies of this route's 401, 429 and 503, in its dialect's error shape (default: FreeNAS's). */
     authRefusals?: AuthRefusals;
+    /**
+     * Served without credentials (Ironic's version documents, which clients read before
+     * they authenticate): credentials presented are still checked and, when good, used.
+     */
+    publicRoute?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -81,6 +86,7 @@ export class Authenticator {
         request.principal = verdict.principal;
         return;
       }
+      if (request.routeOptions.config?.publicRoute === true && verdict.kind === 'wrong') return;
       reply.header('Vary', 'Accept');
       const bodies = request.routeOptions.config?.authRefusals ?? DEFAULT_REFUSALS;
       // A refusal is held a moment before it is sent: a client that keeps many requests in
