@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs the whole suite against real peers. The end-to-end tests drive libiscsi, qemu-img,
-// tgt and Ansible's netapp.ontap from Debian's packages; a missing one is installed when
-// we are root (CI is) and otherwise named in a failure: a test that silently skips checks nothing.
+// tgt, Ansible's netapp.ontap and OpenStack's clients from Debian's packages; a missing
+// one is installed when we are root (CI is) and otherwise named in a failure: a test that
+// silently skips checks nothing.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,9 @@ const needs = [
   { pkg: 'tgt', has: () => onPath('tgtd') },
   // NetApp's Ansible collection, netapp.ontap, ships inside Debian's ansible package.
   { pkg: 'ansible', has: () => onPath('ansible-playbook') && existsSync('/usr/lib/python3/dist-packages/ansible_collections/netapp/ontap') },
+  // OpenStack's own Ironic clients: the baremetal CLI and openstacksdk.
+  { pkg: 'python3-ironicclient', has: () => onPath('baremetal') },
+  { pkg: 'python3-openstacksdk', has: () => existsSync('/usr/lib/python3/dist-packages/openstack/baremetal') },
 ];
 
 function onPath(cmd) {

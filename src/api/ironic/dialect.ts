@@ -28,6 +28,14 @@ function common(app: FastifyInstance, options: IronicOptions): IronicContext {
   return new IronicContext(options);
 }
 
+/** ironicclient sends its DELETEs as an empty application/octet-stream: no body, no refusal. */
+function emptyOctetStream(app: FastifyInstance): void {
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => {
+    if ((body as Buffer).length === 0) return done(null, undefined);
+    done(new IronicError(415, 'The request media type is not supported: send application/json.'), undefined);
+  });
+}
+
 function mount(prefix: string, routes: (app: FastifyInstance, ctx: IronicContext) => void, noAuthFlag: boolean): Dialect<IronicOptions> {
   return defineDialect<IronicOptions>({
     name: `ironic${prefix}`,
@@ -36,6 +44,7 @@ function mount(prefix: string, routes: (app: FastifyInstance, ctx: IronicContext
     authRefusals: IRONIC_AUTH_REFUSALS,
     errorHandler: ironicErrorHandler,
     notFound: (_request, reply) => reply.code(404).send(errorBody(404, 'The resource could not be found.')),
+    contentTypes: emptyOctetStream,
     routes: (app, options) => routes(app, common(app, options)),
   });
 }
