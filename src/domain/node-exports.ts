@@ -15,7 +15,7 @@ import { TARGET_DEFAULTS } from './defaults.js';
 import type { Extent, PortalGroup, Target, VolumeTarget } from './entities.js';
 import { servedTargetName } from './served-name.js';
 import type { Mutations } from './mutations.js';
-import type { BareMetalRepository } from './nodes.js';
+import type { BareMetalRepository } from './repository.js';
 import { isUuid } from './uuid.js';
 
 /** Marks the objects an export owns (by the volume target's uuid), and the export portal group. */

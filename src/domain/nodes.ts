@@ -5,7 +5,8 @@
  * Deleting one deletes its connectors and volume targets, and their exports.
  */
 import { randomUUID } from 'node:crypto';
-import type { BareMetalNode, VolumeConnector, VolumeTarget } from './entities.js';
+import type { BareMetalNode } from './entities.js';
+import type { BareMetalRepository } from './repository.js';
 import { fail, notFound } from './errors.js';
 import type { Mutations } from './mutations.js';
 import type { NodeExports } from './node-exports.js';
@@ -13,20 +14,7 @@ import { text } from './rules.js';
 import { DEFAULT_TENANT_ID } from './tenants.js';
 import { isUuid } from './uuid.js';
 
-export interface BareMetalRepository {
-  listNodes(): BareMetalNode[];
-  insertNode(n: Omit<BareMetalNode, 'id'>): number;
-  updateNode(n: BareMetalNode): void;
-  deleteNode(id: number): void;
-  listVolumeConnectors(): VolumeConnector[];
-  insertVolumeConnector(c: Omit<VolumeConnector, 'id'>): number;
-  updateVolumeConnector(c: VolumeConnector): void;
-  deleteVolumeConnector(id: number): void;
-  listVolumeTargets(): VolumeTarget[];
-  insertVolumeTarget(t: Omit<VolumeTarget, 'id'>): number;
-  updateVolumeTarget(t: VolumeTarget): void;
-  deleteVolumeTarget(id: number): void;
-}
+export type { BareMetalRepository } from './repository.js';
 
 export interface NodeInput {
   uuid?: string;

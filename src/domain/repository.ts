@@ -18,6 +18,9 @@ import type {
   TargetGroup,
   Tenant,
   Volume,
+  BareMetalNode,
+  VolumeConnector,
+  VolumeTarget,
 } from './entities.js';
 
 /** A scalar a list may be filtered on: the entity's domain field must equal it. */
@@ -180,4 +183,20 @@ export interface ConfigRepository {
 export interface CredentialRepository {
   getPasswordHash(user: string): string | null;
   setPasswordHash(user: string, hash: string): void;
+}
+
+/** Bare-metal nodes and their volume connectors and targets (Ironic's), on the same store. */
+export interface BareMetalRepository {
+  listNodes(): BareMetalNode[];
+  insertNode(n: Omit<BareMetalNode, 'id'>): number;
+  updateNode(n: BareMetalNode): void;
+  deleteNode(id: number): void;
+  listVolumeConnectors(): VolumeConnector[];
+  insertVolumeConnector(c: Omit<VolumeConnector, 'id'>): number;
+  updateVolumeConnector(c: VolumeConnector): void;
+  deleteVolumeConnector(id: number): void;
+  listVolumeTargets(): VolumeTarget[];
+  insertVolumeTarget(t: Omit<VolumeTarget, 'id'>): number;
+  updateVolumeTarget(t: VolumeTarget): void;
+  deleteVolumeTarget(id: number): void;
 }
