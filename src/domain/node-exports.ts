@@ -68,6 +68,8 @@ export class NodeExports {
 
   /** Removes a volume target's export, keeping the record (its filled properties go). */
   drop(vt: VolumeTarget): void {
+    // No export, nothing filled: the properties are the client's own (a volume managed elsewhere), kept as Ironic keeps them.
+    if (vt.exportTargetId === null) return;
     const owned = (uuid: string) => this.m.store.annotations(uuid)[OWNER] === vt.uuid;
     if (vt.exportTargetId !== null) {
       const target = this.m.store.getTarget(vt.exportTargetId);

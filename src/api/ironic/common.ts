@@ -31,19 +31,22 @@ function one(query: Query, name: string): string | undefined {
 const TRUE = ['1', 't', 'true', 'on', 'y', 'yes'];
 const FALSE = ['0', 'f', 'false', 'off', 'n', 'no'];
 
-/** oslo's strict bool_from_string. */
-export function strictBool(value: string): boolean {
+/** oslo's strict bool_from_string, with Ironic's args.boolean words ("Invalid detail: ..."). */
+export function strictBool(name: string, value: string): boolean {
   const v = value.trim().toLowerCase();
   if (TRUE.includes(v)) return true;
   if (FALSE.includes(v)) return false;
-  throw new IronicError(400, `Unrecognized value '${value}', acceptable values are: '0', '1', 'f', 'false', 'n', 'no', 'off', 'on', 't', 'true', 'y', 'yes'`);
+  throw new IronicError(
+    400,
+    `Invalid ${name}: Unrecognized value '${value}', acceptable values are: '0', '1', 'f', 'false', 'n', 'no', 'off', 'on', 't', 'true', 'y', 'yes'`,
+  );
 }
 
 export function checkQuery(request: FastifyRequest, allowed: readonly string[]): Query {
   const query = request.query as Query;
-  for (const name of Object.keys(query)) {
-    if (!allowed.includes(name)) throw new IronicError(400, `Unknown argument: "${name}"`);
-  }
+  // Ironic's args.validate: every unexpected argument, in one message.
+  const extra = Object.keys(query).filter((name) => !allowed.includes(name));
+  if (extra.length) throw new IronicError(400, `Unexpected arguments: ${extra.join(', ')}`);
   return query;
 }
 
@@ -61,22 +64,24 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function listOptions(query: Query, fieldsKnown: readonly string[], unsortable: readonly string[]): ListOptions {
   const detailText = one(query, 'detail');
-  const detail = detailText === undefined ? false : strictBool(detailText);
+  const detail = detailText === undefined ? false : strictBool('detail', detailText);
   const fieldsText = one(query, 'fields');
   const fields = fieldsText === undefined ? null : fieldsOf(fieldsText, fieldsKnown);
-  if (detail && fields) throw new IronicError(400, 'Can not specify ?detail=True and fields in the same request.');
+  if (detail && fields) throw new IronicError(400, "Can't fetch a subset of fields with 'detail' set");
   const limitText = one(query, 'limit');
   let limit = MAX_LIMIT;
   if (limitText !== undefined) {
-    if (!/^-?\d+$/.test(limitText)) throw new IronicError(400, `Invalid input for field/attribute limit. Value: '${limitText}'. unable to convert to int`);
+    if (!/^\s*[-+]?\d+\s*$/.test(limitText)) throw new IronicError(400, `Expected an integer for limit: ${limitText}`);
     const n = Number(limitText);
     if (n <= 0) throw new IronicError(400, 'Limit must be positive');
     limit = Math.min(n, MAX_LIMIT);
   }
   const marker = one(query, 'marker') ?? null;
-  if (marker !== null && !UUID.test(marker)) throw new IronicError(400, `Expected a UUID but received ${marker}.`);
+  if (marker !== null && !UUID.test(marker)) throw new IronicError(400, `Expected UUID for marker: ${marker}`);
   const sortKey = one(query, 'sort_key') ?? 'id';
-  if (sortKey !== 'id' && (!fieldsKnown.includes(sortKey) || unsortable.includes(sortKey))) {
+  // Ironic's words differ: its controllers refuse their unsortable fields unquoted, its database unknown ones quoted.
+  if (unsortable.includes(sortKey)) throw new IronicError(400, `The sort_key value ${sortKey} is an invalid field for sorting`);
+  if (sortKey !== 'id' && !fieldsKnown.includes(sortKey)) {
     throw new IronicError(400, `The sort_key value "${sortKey}" is an invalid field for sorting`);
   }
   const sortDirText = one(query, 'sort_dir') ?? 'asc';
@@ -141,16 +146,14 @@ export function page<T extends { id: number; uuid: string }>(
  * Applies an RFC 6902 patch to `record` where only `allowed` top-level paths (and what is
  * under them) may change, with Ironic's words for the others.
  */
-export function applyPatch(record: Record<string, unknown>, patch: unknown, allowed: readonly string[], internal: readonly string[]): Record<string, unknown> {
+export function applyPatch(record: Record<string, unknown>, patch: unknown, allowed: readonly string[]): Record<string, unknown> {
   if (!Array.isArray(patch)) throw new IronicError(400, 'Invalid patch: a JSON Patch document is a list of operations.');
   for (const op of patch) {
     const path = typeof op === 'object' && op !== null ? (op as { path?: unknown }).path : undefined;
     if (typeof path !== 'string' || !path.startsWith('/')) throw new IronicError(400, "Invalid patch: every operation needs a 'path' starting with '/'.");
+    // Ironic's patch_validate_allowed_fields, which runs before anything else looks at the patch.
     const root = path.split('/')[1]!;
-    if (internal.includes(root)) throw new IronicError(400, `'/${root}' is an internal attribute and can not be updated`);
-    if (!allowed.includes(root)) {
-      throw new IronicError(400, `Adding a new attribute (${path}) to the root of the resource is not allowed.`);
-    }
+    if (!allowed.includes(root)) throw new IronicError(400, `Cannot patch ${path}. Only the following can be updated: ${allowed.join(', ')}`);
   }
   try {
     return jsonPatch(record, patch) as Record<string, unknown>;

@@ -19,6 +19,8 @@ interface Spec<T extends { id: number; uuid: string; nodeId: number }, I> {
   /** Ironic's name for one, in messages ("Volume connector"), and in bodies' errors ("volume_connector"). */
   label: string;
   argument: string;
+  /** The name Ironic's controller gives the request body ("connector"), in schema errors. */
+  body: string;
   fields: readonly string[];
   defaults: readonly string[];
   /** Body keys of a create. */
@@ -35,12 +37,11 @@ interface Spec<T extends { id: number; uuid: string; nodeId: number }, I> {
   delete(ctx: IronicContext, uuid: string): Promise<void>;
 }
 
-const INTERNAL = ['uuid', 'created_at', 'updated_at', 'links', 'id'];
-
 const connectorSpec: Spec<VolumeConnector, ConnectorInput> = {
   kind: 'connectors',
   label: 'Volume connector',
   argument: 'volume_connector',
+  body: 'connector',
   fields: ['uuid', 'type', 'connector_id', 'node_uuid', 'extra', 'created_at', 'updated_at', 'links'],
   defaults: ['uuid', 'node_uuid', 'type', 'connector_id', 'links'],
   creatable: ['uuid', 'node_uuid', 'type', 'connector_id', 'extra'],
@@ -74,6 +75,7 @@ const targetSpec: Spec<VolumeTarget, VolumeTargetInput> = {
   kind: 'targets',
   label: 'Volume target',
   argument: 'volume_target',
+  body: 'target',
   fields: ['uuid', 'volume_type', 'properties', 'boot_index', 'volume_id', 'extra', 'node_uuid', 'created_at', 'updated_at', 'links'],
   defaults: ['uuid', 'node_uuid', 'volume_type', 'boot_index', 'volume_id', 'links'],
   creatable: ['uuid', 'node_uuid', 'volume_type', 'properties', 'boot_index', 'volume_id', 'extra'],
@@ -212,8 +214,17 @@ function resourceRoutes(app: FastifyInstance, ctx: IronicContext, spec: Spec<{ i
     requireVolumeVersion(request);
     checkQuery(request, []);
     const body = objectBody(request.body, spec.argument);
-    for (const key of Object.keys(body))
-      if (!spec.creatable.includes(key)) throw new IronicError(400, `Unknown attribute for argument ${spec.argument}: ${key}`);
+    // Ironic validates the body with a JSON schema of additionalProperties: false, and says so in jsonschema's words.
+    const unknown = Object.keys(body)
+      .filter((key) => !spec.creatable.includes(key))
+      .sort();
+    if (unknown.length) {
+      const names = unknown.map((k) => `'${k}'`).join(', ');
+      throw new IronicError(
+        400,
+        `Schema error for ${spec.body}: Additional properties are not allowed (${names} ${unknown.length === 1 ? 'was' : 'were'} unexpected)`,
+      );
+    }
     for (const key of ['extra', 'properties']) {
       if (body[key] !== undefined && (typeof body[key] !== 'object' || body[key] === null || Array.isArray(body[key]))) {
         throw new IronicError(400, `Invalid input for field/attribute ${key}. Value: '${JSON.stringify(body[key])}'. Value should be a dictionary`);
@@ -233,7 +244,7 @@ function resourceRoutes(app: FastifyInstance, ctx: IronicContext, spec: Spec<{ i
     requireVolumeVersion(request);
     checkQuery(request, []);
     const item = await one(request.params.uuid);
-    const patched = applyPatch(spec.document(ctx, request, item), request.body, spec.patchable, INTERNAL);
+    const patched = applyPatch(spec.document(ctx, request, item), request.body, spec.patchable);
     const nodeIdent = patched.node_uuid;
     if (typeof nodeIdent !== 'string') throw new IronicError(400, 'Invalid input for field/attribute node_uuid. Value: None. Mandatory field missing.');
     const node = ctx.node(nodeIdent, 400);
