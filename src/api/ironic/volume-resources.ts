@@ -195,7 +195,13 @@ function listOf(
 
 function resourceRoutes(app: FastifyInstance, ctx: IronicContext, spec: Spec<{ id: number; uuid: string; nodeId: number }, unknown>, at: string): void {
   const base = `${at}/${spec.kind}`;
-  const one = (uuid: string) => inDomain(uuid, async () => spec.get(ctx, uuid));
+  const one = (uuid: string) => {
+    // Ironic reads the path's id as a UUID: anything else is a bad request, not a missing object.
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(uuid)) {
+      throw new IronicError(400, `Expected UUID for ${spec.kind.slice(0, -1)}_uuid: ${uuid}`);
+    }
+    return inDomain(uuid, async () => spec.get(ctx, uuid));
+  };
 
   app.get(base, async (request) => {
     requireVolumeVersion(request);
