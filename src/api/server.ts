@@ -24,6 +24,9 @@ import { ironicDialects, ironicRoot } from './ironic/dialect.js';
 import { DEFAULT_ISCSI_PORT } from '../domain/addresses.js';
 import { statusRoutes } from './status.js';
 import { keyRoutes } from './keys.js';
+import { consoleRoutes } from './console/routes.js';
+import { ConsoleSessions, DEFAULT_SESSION_OPTIONS } from './console/sessions.js';
+import { ConsoleStreams } from './console/streams.js';
 
 export interface ApiDeps {
   services: DomainServices;
@@ -40,6 +43,8 @@ export interface ApiDeps {
   portalPort?: number;
   /** SANBOX_IRONIC_NOAUTH: serve Ironic's API without credentials (default false). */
   ironicNoAuth?: boolean;
+  /** Where the web console's built bundle is (default dist/ui). */
+  uiDir?: string;
 }
 
 export const OPENAPI_PATH = '/api/openapi.json';
@@ -56,6 +61,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   };
   const app = Fastify(options) as unknown as FastifyInstance;
 
+  // The console's event streams never go idle: they end before the listeners' close waits for them.
+  const streams = new ConsoleStreams();
+  app.addHook('preClose', async () => streams.endAll());
   installJsonParser(app);
   installRequestLog(app);
   installDrainOnClose(app);
@@ -65,7 +73,16 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   );
   const checker = new PasswordChecker(deps.maxQueuedPasswordChecks);
   const verifyKey = (token: string) => deps.services.apiKeys.verify(token);
-  new Authenticator({ user: deps.adminUser, passwordHash: deps.passwordHash, throttle, checker, verifyKey }).install(app);
+  const sessions = new ConsoleSessions({ ...DEFAULT_SESSION_OPTIONS, verifyKey });
+  const authenticator = new Authenticator({
+    user: deps.adminUser,
+    passwordHash: deps.passwordHash,
+    throttle,
+    checker,
+    verifyKey,
+    consoleSession: (request) => sessions.principalFor(request),
+  });
+  authenticator.install(app);
 
   await app.register(swagger, {
     openapi: {
@@ -100,6 +117,15 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const tls = deps.tls;
   await app.register(statusRoutes, { status: deps.status, site, tls: () => tls });
   await app.register(keyRoutes, { keys: deps.services.apiKeys, tenants: deps.services.tenants });
+  await app.register(consoleRoutes, {
+    sessions,
+    streams,
+    check: (address, presented) => authenticator.check(address, presented),
+    status: deps.status,
+    pools: deps.services.pools,
+    maxAgeMs: DEFAULT_SESSION_OPTIONS.maxAgeMs,
+    ...(deps.uiDir ? { uiDir: deps.uiDir } : {}),
+  });
   app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
   // sanbox's own routes and paths under no dialect's prefix; each dialect has its own.
   app.setErrorHandler((error: FastifyError, request, reply) => {

@@ -17,7 +17,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CheckerBusyError, type PasswordChecker } from './password-checker.js';
 import type { FailureThrottle } from './throttle.js';
 import type { ApiKey } from '../../domain/api-keys.js';
-import { OWN_SCHEMES, challengeFor, extractCredentials, type AuthScheme } from './credentials.js';
+import { OWN_SCHEMES, challengeFor, extractCredentials, type AuthScheme, type Presented } from './credentials.js';
 
 export interface AuthDeps {
   user: string;
@@ -27,6 +27,11 @@ export interface AuthDeps {
   checker: PasswordChecker;
   /** The API key a token is, or null. */
   verifyKey: (token: string) => ApiKey | null;
+  /**
+   * The web console's session behind the request's cookie (scheme 'console-session'), or
+   * null; a change (not GET/HEAD) counts only with the session's CSRF header.
+   */
+  consoleSession?: (request: FastifyRequest) => Principal | null;
 }
 
 /** Who a request is, for the routes (tenant scoping to come). */
@@ -67,7 +72,7 @@ const MAX_REMEMBERED = 64;
 
 const hold = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-type Verdict = { kind: 'ok'; principal: Principal } | { kind: 'wrong' } | { kind: 'throttled'; retryAfterMs: number } | { kind: 'busy' };
+export type Verdict = { kind: 'ok'; principal: Principal } | { kind: 'wrong' } | { kind: 'throttled'; retryAfterMs: number } | { kind: 'busy' };
 
 export class Authenticator {
   private readonly cacheKey = randomBytes(32);
@@ -100,23 +105,37 @@ export class Authenticator {
         return reply.code(429).header('Retry-After', String(seconds)).send(bodies.throttled);
       }
       if (verdict.kind === 'busy') return reply.code(503).header('Retry-After', String(BUSY_RETRY_AFTER_S)).send(bodies.busy);
-      return reply.code(401).header('WWW-Authenticate', challengeFor(schemes)).send(bodies.unauthorized);
+      // The console's page sends its CSRF header on every call: its 401 (session ended) must
+      // not make the browser pop up its own Basic login dialog.
+      const challenge = request.headers['x-csrf-token'] !== undefined ? 'Bearer realm="sanbox"' : challengeFor(schemes);
+      return reply.code(401).header('WWW-Authenticate', challenge).send(bodies.unauthorized);
     });
     app.addHook('onClose', async () => this.deps.checker.close());
   }
 
   private async authenticate(request: FastifyRequest, schemes: readonly AuthScheme[]): Promise<Verdict> {
     const presented = extractCredentials(request.headers, schemes);
-    // Nothing presented is no guess: the 401 challenge itself is never throttled.
-    if (!presented) return { kind: 'wrong' };
-    if (presented.kind === 'token') return this.token(request.ip, presented.token);
+    if (!presented) {
+      const session = schemes.includes('console-session') ? (this.deps.consoleSession?.(request) ?? null) : null;
+      // Nothing presented is no guess: the 401 challenge itself is never throttled.
+      return session ? { kind: 'ok', principal: session } : { kind: 'wrong' };
+    }
+    return this.check(request.ip, presented);
+  }
+
+  /**
+   * Checks credentials presented some other way than headers (the console's login form)
+   * exactly as a request's: the same throttle, cache and password checker.
+   */
+  async check(address: string, presented: Presented): Promise<Verdict> {
+    if (presented.kind === 'token') return this.token(address, presented.token);
     const user = presented.user ?? this.deps.user;
     const admin: Verdict = { kind: 'ok', principal: { kind: 'admin', user } };
     const hash = this.deps.passwordHash();
     const mac = createHmac('sha256', this.cacheKey).update(user).update('\0').update(presented.password).digest('hex');
     if (hash !== null && this.verified.get(mac) === hash) return admin;
     try {
-      const matches = await (this.running.get(mac) ?? this.admitted(request.ip, { user, password: presented.password }, hash, mac));
+      const matches = await (this.running.get(mac) ?? this.admitted(address, { user, password: presented.password }, hash, mac));
       return matches ? admin : { kind: 'wrong' };
     } catch (err) {
       if (err instanceof ThrottledError) {

@@ -9,17 +9,19 @@
  * - auth-token: `X-Auth-Token` (OpenStack Ironic, a Keystone token: here an API key)
  * - bearer: `Authorization: Bearer` (an API key)
  * - apikey-header: `ApiKey: <key>` (the share-pool platform's header; an API key)
+ * - console-session: the web console's session cookie (api/console), checked by the
+ *   authenticator's session check, with the CSRF header on every change
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { looksLikeApiKey } from '../../domain/api-keys.js';
 
-export type AuthScheme = 'basic' | 'api-key' | 'subsystem' | 'auth-token' | 'bearer' | 'apikey-header';
+export type AuthScheme = 'basic' | 'api-key' | 'subsystem' | 'auth-token' | 'bearer' | 'apikey-header' | 'console-session';
 
 /** A user and password to check against the API users, or a token to check against the API keys. */
 export type Presented = { kind: 'password'; user: string | null; password: string } | { kind: 'token'; token: string };
 
 /** The schemes of sanbox's own routes (/api/status, /api/keys, the OpenAPI document). */
-export const OWN_SCHEMES: readonly AuthScheme[] = ['basic', 'api-key', 'bearer'];
+export const OWN_SCHEMES: readonly AuthScheme[] = ['basic', 'api-key', 'bearer', 'console-session'];
 
 type Extractor = (headers: IncomingHttpHeaders) => Presented | null;
 
@@ -53,6 +55,8 @@ const EXTRACTORS: Record<AuthScheme, Extractor> = {
     const token = single(headers.apikey)?.trim();
     return token ? { kind: 'token', token } : null;
   },
+  // A cookie is no password or token: the authenticator's session check reads it.
+  'console-session': () => null,
 };
 
 /** The first credential presented in one of `schemes`, or null when none is. */

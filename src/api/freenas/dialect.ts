@@ -23,7 +23,7 @@ interface FreenasOptions {
 
 const FREENAS = {
   name: 'freenas',
-  authSchemes: ['basic', 'api-key'] as const,
+  authSchemes: ['basic', 'api-key', 'console-session'] as const,
   errorHandler: freenasErrorHandler,
   notFound: (request: FastifyRequest, reply: FastifyReply) =>
     reply.code(404).send(notFoundBody(`No route for ${request.method} ${request.url.split('?')[0]}.`)),
