@@ -89,6 +89,7 @@ module.exports = {
     parser: 'swc',
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    exclude: { path: '^(dist|node_modules|build)/' },
+    // src/console is the browser's bundle (TSX, its own tsconfig), built apart by scripts/build-ui.mjs.
+    exclude: { path: '^(dist|node_modules|build)/|^src/console/' },
   },
 };
