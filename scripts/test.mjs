@@ -17,6 +17,8 @@ const needs = [
   // OpenStack's own Ironic clients: the baremetal CLI and openstacksdk.
   { pkg: 'python3-ironicclient', has: () => onPath('baremetal') },
   { pkg: 'python3-openstacksdk', has: () => existsSync('/usr/lib/python3/dist-packages/openstack/baremetal') },
+  // The web console's browser test: playwright-core drives Debian's chromium.
+  { pkg: 'chromium', has: () => existsSync('/usr/bin/chromium') },
 ];
 
 function onPath(cmd) {
