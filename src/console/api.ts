@@ -56,7 +56,12 @@ export async function call<T = unknown>(method: string, path: string, body?: unk
   } catch {
     parsed = { error_message: text };
   }
-  if (res.status === 401 && path !== '/ui/session') onLoggedOut();
+  // A 401 may be a route that does not take the console's session (or none at that path):
+  // the page logs out only when its own session has ended.
+  if (res.status === 401 && path !== '/ui/session') {
+    const still = await fetch('/ui/session', { credentials: 'same-origin' }).catch(() => null);
+    if (still?.status === 401) onLoggedOut();
+  }
   if (!res.ok) throw new ApiError(res.status, parsed);
   return parsed as T;
 }

@@ -205,7 +205,10 @@ function Dashboard(_: { tick: number }) {
                 <td>
                   {luns
                     .filter((l) => l.iscsi_target === t.id)
-                    .map((l) => `LUN ${l.iscsi_lunid}: ${String(extents.find((e) => e.id === l.iscsi_extent)?.iscsi_target_extent_name ?? l.iscsi_extent)}`)
+                    .map(
+                      (l) =>
+                        `LUN ${l.iscsi_lunid ?? 'auto'}: ${String(extents.find((e) => e.id === l.iscsi_extent)?.iscsi_target_extent_name ?? l.iscsi_extent)}`,
+                    )
                     .join(', ') || '—'}
                 </td>
                 <td>{sessions.filter((s) => s.target === iqn(t)).length}</td>
@@ -289,7 +292,7 @@ function Sessions(_: { tick: number }) {
       setMessage(`Session ${s.tsih} ended.`);
     } catch (err) {
       const e = err as ApiError;
-      setMessage(e.status === 404 ? `Could not end session ${s.tsih}: ${e.message} (HTTP 404)` : `Could not end session ${s.tsih}: ${e.message}`);
+      setMessage(`Could not end session ${s.tsih}: ${e.message} (HTTP ${e.status ?? '?'})`);
     }
   };
   return (
@@ -458,14 +461,16 @@ function FieldInput({ field, value, errors }: { field: Field; value: unknown; er
   useEffect(() => {
     if (ref) list<Row>(ref.ref).then(setRefRows, () => {});
   }, [ref?.ref]);
+  // Uncontrolled: the page re-renders on every live snapshot, which must not reset what is typed.
+  const current = toInput(field, value);
   let input: JSX.Element;
-  if (k === 'bool') input = <input type="checkbox" name={field.name} checked={value === true} />;
+  if (k === 'bool') input = <input type="checkbox" name={field.name} defaultChecked={value === true} />;
   else if (ref)
     input = (
-      <select name={field.name} value={toInput(field, value)}>
+      <select name={field.name} key={refRows.length}>
         {ref.optional || value === undefined ? <option value="">{ref.optional ? '(none)' : '(choose)'}</option> : null}
         {refRows.map((r) => (
-          <option value={String(r.id)} key={r.id}>
+          <option value={String(r.id)} key={r.id} selected={String(r.id) === current}>
             {ref.label(r)}
           </option>
         ))}
@@ -473,17 +478,17 @@ function FieldInput({ field, value, errors }: { field: Field; value: unknown; er
     );
   else if (typeof k === 'object' && 'options' in k)
     input = (
-      <select name={field.name} value={toInput(field, value)}>
+      <select name={field.name}>
         <option value="">(default)</option>
         {k.options.map((o) => (
-          <option key={o}>{o}</option>
+          <option key={o} selected={o === current}>
+            {o}
+          </option>
         ))}
       </select>
     );
   else
-    input = (
-      <input name={field.name} type={k === 'password' ? 'password' : 'text'} value={toInput(field, value)} inputMode={k === 'number' ? 'numeric' : undefined} />
-    );
+    input = <input name={field.name} type={k === 'password' ? 'password' : 'text'} defaultValue={current} inputMode={k === 'number' ? 'numeric' : undefined} />;
   return (
     // biome-ignore lint/a11y/noLabelWithoutControl: the label wraps its control, held in `input`
     <label class={errors?.length ? 'field invalid' : 'field'} data-field={field.name}>

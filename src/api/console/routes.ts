@@ -54,7 +54,7 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions):
   app.get('/ui/assets/:file', { schema: { hide: true }, config: PUBLIC }, async (request, reply) => {
     const { file } = request.params as { file: string };
     if (!ASSET.test(file) || file === 'index.html') return reply.code(404).send({ error_message: 'No such file.' });
-    return sendFile(request, reply, dir, file);
+    return sendFile(request, reply, dir, `assets/${file}`);
   });
 
   app.get('/ui/session', { schema: { hide: true }, config: SESSION_ONLY }, async (request) => {

@@ -1,0 +1,186 @@
+/**
+ * The web console end to end in a real browser: playwright-core driving Debian's chromium
+ * (scripts/test.mjs installs it). Log in, configure a target with a LUN through the forms
+ * (a bad portal address first: its error shows next to the field), reach it with libiscsi,
+ * watch the session and the chart move while qemu-img bench runs, end the session from the
+ * page; screenshots of the dashboard and the targets page go to docs/screenshots/.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startSanbox, type TestSanbox } from '../support/sanbox.js';
+import { freePort, iscsiUrl, run } from './peers.js';
+import { basename } from './provision.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = path.resolve('docs/screenshots');
+
+let sb: TestSanbox;
+let browser: Browser;
+let page: Page;
+let port: number;
+let bench: ChildProcess | null = null;
+
+before(async () => {
+  assert.ok(fs.existsSync(path.resolve('dist/ui/index.html')), 'the console is built (npm run build:ui)');
+  sb = await startSanbox();
+  port = await freePort();
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+});
+after(async () => {
+  bench?.kill('SIGKILL');
+  await browser?.close();
+  await sb?.stop();
+});
+
+async function openForm(resource: string): Promise<void> {
+  await page.goto(`${sb.baseUrl}/ui/#${resource}`);
+  await page.locator(`section[data-resource="${resource}"] h2 button`).click();
+  await page.locator(`form[data-form="${resource}"]`).waitFor();
+}
+
+function field(resource: string, name: string) {
+  return page.locator(`form[data-form="${resource}"] [data-field="${name}"]`);
+}
+
+async function create(resource: string, rowsBefore: number): Promise<void> {
+  await page.locator(`form[data-form="${resource}"] button[type=submit]`).click();
+  const form = page.locator(`form[data-form="${resource}"]`);
+  await form.waitFor({ state: 'detached', timeout: 10_000 }).catch(async (err) => {
+    throw new Error(`the ${resource} form stayed: ${await form.innerText().catch(() => '?')}`, { cause: err });
+  });
+  await page.waitForFunction(
+    ([r, n]) => document.querySelectorAll(`section[data-resource="${r}"] tbody tr`).length > Number(n),
+    [resource, String(rowsBefore)],
+  );
+}
+
+test('the login page refuses a wrong password and lets the admin in', async () => {
+  await page.goto(`${sb.baseUrl}/ui/`);
+  await page.fill('input[name=password]', 'wrong');
+  await page.click('form.login button[type=submit]');
+  await page.locator('form.login .error').waitFor();
+  assert.match(await page.locator('form.login .error').innerText(), /Wrong user, password or key/);
+  await page.fill('input[name=password]', sb.auth.password);
+  await page.click('form.login button[type=submit]');
+  await page.locator('header .who').waitFor();
+  assert.match(await page.locator('header .who').innerText(), /admin/);
+  const cookies = await page.context().cookies();
+  const session = cookies.find((c) => c.name === 'sanbox_console');
+  assert.ok(session?.httpOnly, 'HttpOnly');
+  assert.equal(session?.sameSite, 'Strict');
+});
+
+test('a bad portal address shows its error next to the field; a good one creates the portal', async () => {
+  await openForm('portal');
+  await field('portal', 'iscsi_target_portal_ips').locator('input').fill('999.1.1.1:3260');
+  await page.locator('form[data-form="portal"] button[type=submit]').click();
+  const error = field('portal', 'iscsi_target_portal_ips').locator('.field-error');
+  await error.first().waitFor();
+  const text = await error.first().innerText();
+  const api = await sb.api('POST', '/api/v1.0/services/iscsi/portal/', { iscsi_target_portal_ips: ['999.1.1.1:3260'] });
+  assert.equal(api.status, 400);
+  assert.equal(text, api.body.iscsi_target_portal_ips[0], "the domain's own words, next to the field");
+  await field('portal', 'iscsi_target_portal_ips').locator('input').fill(`127.0.0.1:${port}`);
+  await create('portal', 0);
+  assert.match(await page.locator('section[data-resource="portal"] tbody').innerText(), new RegExp(`127\\.0\\.0\\.1:${port}`));
+});
+
+test('an initiator group, an extent, a target and a LUN through the forms', async () => {
+  await openForm('authorizedinitiator');
+  await field('authorizedinitiator', 'iscsi_target_initiator_initiators').locator('input').fill('ALL');
+  await field('authorizedinitiator', 'iscsi_target_initiator_auth_network').locator('input').fill('ALL');
+  await create('authorizedinitiator', 0);
+
+  await openForm('extent');
+  await field('extent', 'iscsi_target_extent_name').locator('input').fill('disk0');
+  await field('extent', 'iscsi_target_extent_type').locator('select').selectOption('File');
+  await field('extent', 'iscsi_target_extent_path')
+    .locator('input')
+    .fill(path.join(sb.dataDir, 'pools', 'default', 'disk0.img'));
+  await field('extent', 'iscsi_target_extent_filesize').locator('input').fill('64MB');
+  await create('extent', 0);
+
+  await openForm('target');
+  await field('target', 'iscsi_target_name').locator('input').fill('disk0');
+  await page.waitForFunction(() => document.querySelectorAll('[data-field="iscsi_target_portalgroup"] option').length > 1);
+  await field('target', 'iscsi_target_portalgroup').locator('select').selectOption({ index: 1 });
+  await page.waitForFunction(() => document.querySelectorAll('[data-field="iscsi_target_initiatorgroup"] option').length > 1);
+  await field('target', 'iscsi_target_initiatorgroup').locator('select').selectOption({ index: 1 });
+  await create('target', 0);
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, 'targets.png') });
+
+  await openForm('targettoextent');
+  await page.waitForFunction(() => document.querySelectorAll('[data-field="iscsi_target"] option').length > 1);
+  await field('targettoextent', 'iscsi_target').locator('select').selectOption({ index: 1 });
+  await page.waitForFunction(() => document.querySelectorAll('[data-field="iscsi_extent"] option').length > 1);
+  await field('targettoextent', 'iscsi_extent').locator('select').selectOption({ index: 1 });
+  await create('targettoextent', 0);
+
+  const luns = await sb.api('GET', '/api/v1.0/services/iscsi/targettoextent/');
+  assert.equal(luns.body.length, 1, luns.text);
+  assert.equal(luns.body[0].iscsi_target, 1, luns.text);
+  assert.equal(luns.body[0].iscsi_extent, 1, luns.text);
+});
+
+test('libiscsi reaches the target made in the page; its session, the chart and the end-session button', async () => {
+  const iqn = `${await basename(sb)}:disk0`;
+  const url = iscsiUrl(port, iqn, 0);
+  const inq = await run('iscsi-inq', [url]);
+  assert.equal(inq.code, 0, inq.stderr);
+  assert.match(inq.stdout, /DIRECT_ACCESS/);
+
+  await page.goto(`${sb.baseUrl}/ui/#dashboard`);
+  // A long bench: the session stays while the page watches it.
+  bench = spawn('qemu-img', ['bench', '-f', 'raw', '-t', 'none', '-c', '100000000', '-d', '8', '-s', '4096', url], { stdio: 'ignore' });
+  const chart = page.locator(`.chart[data-target="${iqn}"]`);
+  await chart.waitFor({ timeout: 20_000 });
+  await page.waitForFunction((t) => Number(document.querySelector(`.chart[data-target="${t}"] .iops`)?.textContent ?? 0) > 0, iqn, { timeout: 20_000 });
+  const points1 = Number(await chart.locator('.points').innerText());
+  await page.waitForFunction(
+    ([t, n]) => Number(document.querySelector(`.chart[data-target="${t}"] .points`)?.textContent ?? 0) >= Number(n) + 2,
+    [iqn, String(points1)],
+    { timeout: 10_000 },
+  );
+  assert.ok(Number(await chart.locator('.iops').innerText()) > 0, 'IOPS while qemu-img bench runs');
+  await page.screenshot({ path: path.join(SHOTS, 'dashboard.png'), fullPage: true });
+
+  await page.goto(`${sb.baseUrl}/ui/#sessions`);
+  const row = page.locator('table.sessions tbody tr', { hasText: iqn });
+  await row.first().waitFor({ timeout: 10_000 });
+  assert.match(await row.first().innerText(), /iqn\.2008-11\.org\.linux-kvm/);
+  await row.first().locator('button', { hasText: 'End session' }).click();
+  const notice = page.locator('.notice');
+  await notice.waitFor();
+  const said = await notice.innerText();
+  if (/Could not end session/.test(said)) {
+    // DELETE /api/sessions/{tsih} is another change's work: until it lands the page says so
+    // (today ONTAP's /api catch-all answers it), and the console stays logged in.
+    assert.match(said, /Could not end session \d+: .+ \(HTTP (404|401)\)/);
+    assert.equal(await page.locator('form.login').count(), 0);
+  } else {
+    assert.match(said, /Session \d+ ended/);
+    await page.waitForFunction(() => document.querySelectorAll('table.sessions tbody tr').length === 0, undefined, { timeout: 15_000 });
+  }
+});
+
+test('at phone width the dashboard fits the screen', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${sb.baseUrl}/ui/#dashboard`);
+  await page.locator('.dashboard').waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `page wider than the phone by ${overflow}px`);
+  await page.setViewportSize({ width: 1280, height: 800 });
+});
+
+test('the listeners page shows the portal listening', async () => {
+  await page.goto(`${sb.baseUrl}/ui/#listeners`);
+  const row = page.locator('tbody tr', { hasText: `127.0.0.1:${port}` });
+  await row.waitFor({ timeout: 10_000 });
+  assert.match(await row.innerText(), /listening/);
+});
