@@ -112,8 +112,6 @@ test('an initiator group, an extent, a target and a LUN through the forms', asyn
   await page.waitForFunction(() => document.querySelectorAll('[data-field="iscsi_target_initiatorgroup"] option').length > 1);
   await field('target', 'iscsi_target_initiatorgroup').locator('select').selectOption({ index: 1 });
   await create('target', 0);
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, 'targets.png') });
 
   await openForm('targettoextent');
   await page.waitForFunction(() => document.querySelectorAll('[data-field="iscsi_target"] option').length > 1);
@@ -121,6 +119,13 @@ test('an initiator group, an extent, a target and a LUN through the forms', asyn
   await page.waitForFunction(() => document.querySelectorAll('[data-field="iscsi_extent"] option').length > 1);
   await field('targettoextent', 'iscsi_extent').locator('select').selectOption({ index: 1 });
   await create('targettoextent', 0);
+
+  // The target page, with the target's form open as an operator edits it.
+  await page.goto(`${sb.baseUrl}/ui/#target`);
+  await page.locator('section[data-resource="target"] tbody tr button', { hasText: 'Edit' }).first().click();
+  await page.locator('form[data-form="target"]').waitFor();
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, 'targets.png') });
 
   const luns = await sb.api('GET', '/api/v1.0/services/iscsi/targettoextent/');
   assert.equal(luns.body.length, 1, luns.text);
