@@ -57,7 +57,7 @@ export const RESOURCES: Resource[] = [
     fields: [
       { name: 'iscsi_target_auth_tag', label: 'Group', kind: 'number', column: true },
       { name: 'iscsi_target_auth_user', label: 'User', kind: 'text', column: true },
-      { name: 'iscsi_target_auth_secret', label: 'Secret', kind: 'password', hint: '12 to 16 characters' },
+      { name: 'iscsi_target_auth_secret', label: 'Secret', kind: 'password' },
       { name: 'iscsi_target_auth_peeruser', label: 'Peer user (mutual)', kind: 'text', column: true },
       { name: 'iscsi_target_auth_peersecret', label: 'Peer secret', kind: 'password' },
     ],

@@ -127,10 +127,36 @@ test('an initiator group, an extent, a target and a LUN through the forms', asyn
   fs.mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, 'targets.png') });
 
+  // Edit: the form saves with PUT and the list shows the change.
+  await field('target', 'iscsi_target_alias').locator('input').fill('boot disk');
+  await page.locator('form[data-form="target"] button[type=submit]').click();
+  await page.locator('form[data-form="target"]').waitFor({ state: 'detached' });
+  await page.locator('section[data-resource="target"] tbody tr', { hasText: 'boot disk' }).waitFor();
+  assert.equal((await sb.api('GET', '/api/v1.0/services/iscsi/target/1/')).body.iscsi_target_alias, 'boot disk');
+
   const luns = await sb.api('GET', '/api/v1.0/services/iscsi/targettoextent/');
   assert.equal(luns.body.length, 1, luns.text);
   assert.equal(luns.body[0].iscsi_target, 1, luns.text);
   assert.equal(luns.body[0].iscsi_extent, 1, luns.text);
+});
+
+test('a CHAP credential made and deleted from its page; the domain refuses a peer secret equal to the secret, next to that field', async () => {
+  await openForm('authcredential');
+  await field('authcredential', 'iscsi_target_auth_tag').locator('input').fill('1');
+  await field('authcredential', 'iscsi_target_auth_user').locator('input').fill('chapuser');
+  await field('authcredential', 'iscsi_target_auth_secret').locator('input').fill('secret-0123456');
+  await field('authcredential', 'iscsi_target_auth_peeruser').locator('input').fill('peer');
+  await field('authcredential', 'iscsi_target_auth_peersecret').locator('input').fill('secret-0123456');
+  await page.locator('form[data-form="authcredential"] button[type=submit]').click();
+  const error = field('authcredential', 'iscsi_target_auth_peersecret').locator('.field-error').first();
+  await error.waitFor();
+  assert.equal(await error.innerText(), 'The peer secret must differ from the secret.');
+  await field('authcredential', 'iscsi_target_auth_peersecret').locator('input').fill('other-secret-99');
+  await create('authcredential', 0);
+  page.once('dialog', (d) => void d.accept());
+  await page.locator('section[data-resource="authcredential"] tbody tr button', { hasText: 'Delete' }).first().click();
+  await page.waitForFunction(() => document.querySelectorAll('section[data-resource="authcredential"] tbody tr').length === 0);
+  assert.deepEqual((await sb.api('GET', '/api/v1.0/services/iscsi/authcredential/')).body, []);
 });
 
 test('libiscsi reaches the target made in the page; its session, the chart and the end-session button', async () => {
