@@ -51,7 +51,13 @@ function App() {
     await call('DELETE', '/ui/session').catch(() => {});
     setMe(null);
   };
-  const nav = [['dashboard', 'Dashboard'], ...RESOURCES.map((r) => [r.path, r.title]), ['sessions', 'Sessions'], ['listeners', 'Listeners']];
+  const nav = [
+    ['dashboard', 'Dashboard'],
+    ...RESOURCES.map((r) => [r.path, r.title]),
+    ['sessions', 'Sessions'],
+    ['listeners', 'Listeners'],
+    ['keys', 'API keys'],
+  ];
   const resource = RESOURCES.find((r) => r.path === page);
   return (
     <div class="shell">
@@ -76,6 +82,7 @@ function App() {
         {resource && <ResourcePage resource={resource} key={resource.path} />}
         {page === 'sessions' && <Sessions tick={tick} />}
         {page === 'listeners' && <Listeners tick={tick} />}
+        {page === 'keys' && <Keys />}
       </main>
     </div>
   );
@@ -336,6 +343,129 @@ function Listeners(_: { tick: number }) {
         </tbody>
       </table>
       {listeners.length === 0 && <p class="muted">No portal listens yet.</p>}
+    </section>
+  );
+}
+
+interface KeyRow {
+  id: number;
+  name: string;
+  prefix: string;
+  tenant: string | null;
+  created: string;
+}
+
+/** sanbox's own API keys (/api/keys): the secret is shown once, when made. */
+function Keys() {
+  const [keys, setKeys] = useState<KeyRow[]>([]);
+  const [tenants, setTenants] = useState<Array<{ uuid: string; name: string }>>([]);
+  const [errors, setErrors] = useState<Record<string, string[]>>({});
+  const [made, setMade] = useState('');
+  const load = useCallback(() => {
+    call<KeyRow[]>('GET', '/api/keys').then(setKeys, (e) => setErrors({ __all__: [(e as Error).message] }));
+  }, []);
+  useEffect(() => {
+    load();
+    call<{ site: { tenants: Array<{ uuid: string; name: string }> } }>('GET', '/api/status').then(
+      (s) => setTenants(s.site.tenants),
+      () => {},
+    );
+  }, [load]);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const form = new FormData(e.target as HTMLFormElement);
+    const tenant = String(form.get('tenant') ?? '');
+    try {
+      const key = await call<{ key: string }>('POST', '/api/keys', { name: String(form.get('name') ?? ''), ...(tenant ? { tenant } : {}) });
+      setMade(key.key);
+      setErrors({});
+      (e.target as HTMLFormElement).reset();
+      load();
+    } catch (err) {
+      setErrors(err instanceof ApiError ? err.fields : { __all__: [(err as Error).message] });
+    }
+  };
+  const revoke = async (k: KeyRow) => {
+    if (!confirm(`Revoke key ${k.name}?`)) return;
+    await call('DELETE', `/api/keys/${k.id}`).catch((err) => setErrors({ __all__: [(err as Error).message] }));
+    load();
+  };
+  const tenantName = (uuid: string | null) => (uuid === null ? 'all tenants' : (tenants.find((t) => t.uuid === uuid)?.name ?? uuid));
+  return (
+    <section class="resource" data-resource="keys">
+      <h2>API keys</h2>
+      <form class="editor" onSubmit={submit} data-form="keys">
+        <label class={errors.name ? 'field invalid' : 'field'} data-field="name">
+          <span>Name</span>
+          <input name="name" />
+          {(errors.name ?? []).map((m) => (
+            <span class="field-error" key={m}>
+              {m}
+            </span>
+          ))}
+        </label>
+        <label class={errors.tenant ? 'field invalid' : 'field'} data-field="tenant">
+          <span>Tenant</span>
+          <select name="tenant">
+            <option value="">(every tenant)</option>
+            {tenants.map((t) => (
+              <option value={t.uuid} key={t.uuid}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+          {(errors.tenant ?? []).map((m) => (
+            <span class="field-error" key={m}>
+              {m}
+            </span>
+          ))}
+        </label>
+        {(errors.__all__ ?? []).map((m) => (
+          <p class="error" key={m}>
+            {m}
+          </p>
+        ))}
+        <div class="buttons">
+          <button type="submit">Create key</button>
+        </div>
+      </form>
+      {made && (
+        <p class="notice" data-testid="new-key">
+          New key (shown once): <code>{made}</code>
+        </p>
+      )}
+      <div class="scroll">
+        <table>
+          <thead>
+            <tr>
+              <th>id</th>
+              <th>Name</th>
+              <th>Prefix</th>
+              <th>Tenant</th>
+              <th>Created</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {keys.map((k) => (
+              <tr key={k.id}>
+                <td>{k.id}</td>
+                <td>{k.name}</td>
+                <td>
+                  <code>{k.prefix}</code>
+                </td>
+                <td>{tenantName(k.tenant)}</td>
+                <td>{k.created}</td>
+                <td>
+                  <button type="button" class="danger" onClick={() => revoke(k)}>
+                    Revoke
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }

@@ -200,6 +200,29 @@ test('libiscsi reaches the target made in the page; its session, the chart and t
   }
 });
 
+test('an API key made on the keys page logs a second browser in; a duplicate name is refused next to the field', async () => {
+  await page.goto(`${sb.baseUrl}/ui/#keys`);
+  await page.fill('form[data-form="keys"] input[name=name]', 'ops');
+  await page.click('form[data-form="keys"] button[type=submit]');
+  const key = (await page.locator('[data-testid="new-key"] code').innerText()).trim();
+  assert.match(key, /^sbx_\d+_/);
+  await page.fill('form[data-form="keys"] input[name=name]', 'ops');
+  await page.click('form[data-form="keys"] button[type=submit]');
+  await page.locator('form[data-form="keys"] [data-field="name"] .field-error').waitFor();
+
+  const other = await browser.newPage();
+  try {
+    await other.goto(`${sb.baseUrl}/ui/`);
+    await other.click('.tabs button:has-text("API key")');
+    await other.fill('input[name=key]', key);
+    await other.click('form.login button[type=submit]');
+    await other.locator('header .who').waitFor();
+    assert.match(await other.locator('header .who').innerText(), /key ops/);
+  } finally {
+    await other.close();
+  }
+});
+
 test('at phone width the dashboard fits the screen', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${sb.baseUrl}/ui/#dashboard`);
