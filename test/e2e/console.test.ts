@@ -232,9 +232,17 @@ test('at phone width the dashboard fits the screen', async () => {
   await page.setViewportSize({ width: 1280, height: 800 });
 });
 
-test('the listeners page shows the portal listening', async () => {
+test('the listeners page shows the portal listening, and a portal on an address not on this host failed with its error', async () => {
+  const made = await sb.api('POST', '/api/v1.0/services/iscsi/portal/', { iscsi_target_portal_ips: ['192.0.2.1:3260'] });
+  assert.equal(made.status, 201, made.text);
   await page.goto(`${sb.baseUrl}/ui/#listeners`);
   const row = page.locator('tbody tr', { hasText: `127.0.0.1:${port}` });
   await row.waitFor({ timeout: 10_000 });
   assert.match(await row.innerText(), /listening/);
+  const failed = page.locator('tbody tr.failed', { hasText: '192.0.2.1:3260' });
+  await failed.waitFor({ timeout: 10_000 });
+  const status = await sb.api('GET', '/api/status');
+  const listener = status.body.listeners.find((l: { address: string }) => l.address === '192.0.2.1:3260');
+  assert.ok(listener?.error, JSON.stringify(status.body.listeners));
+  assert.equal(await failed.locator('td.error').innerText(), listener.error);
 });
