@@ -136,6 +136,24 @@ test('GET /ui/events streams snapshots with sessions, listeners and pools; it ne
   controller.abort();
 });
 
+test('closing sanbox ends an open event stream instead of waiting for it', async () => {
+  const own = await startSanbox();
+  try {
+    const login = await own.request('POST', '/ui/session', { body: { user: own.auth.user, password: own.auth.password }, auth: false });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const res = await fetch(`${own.baseUrl}/ui/events`, { headers: { cookie } });
+    assert.equal(res.status, 200);
+    const reader = res.body!.getReader();
+    await reader.read();
+    const started = Date.now();
+    await own.sanbox.close();
+    assert.ok(Date.now() - started < 3000, `close took ${Date.now() - started} ms`);
+    for (;;) if ((await reader.read()).done) break;
+  } finally {
+    await own.stop();
+  }
+});
+
 test('/ui/ is served without credentials (the login page) and assets outside the bundle are not', async () => {
   const page = await fetch(`${sb.baseUrl}/ui/`);
   assert.ok(page.status === 200 || page.status === 503, `${page.status}`);
