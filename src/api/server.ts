@@ -24,6 +24,7 @@ import { ironicDialects, ironicRoot } from './ironic/dialect.js';
 import { DEFAULT_ISCSI_PORT } from '../domain/addresses.js';
 import { statusRoutes } from './status.js';
 import { keyRoutes } from './keys.js';
+import { jobRoutes } from './jobs.js';
 
 export interface ApiDeps {
   services: DomainServices;
@@ -100,6 +101,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const tls = deps.tls;
   await app.register(statusRoutes, { status: deps.status, site, tls: () => tls });
   await app.register(keyRoutes, { keys: deps.services.apiKeys, tenants: deps.services.tenants });
+  await app.register(jobRoutes, { jobs: deps.services.jobs });
   app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
   // sanbox's own routes and paths under no dialect's prefix; each dialect has its own.
   app.setErrorHandler((error: FastifyError, request, reply) => {
