@@ -274,14 +274,14 @@ export class JobService {
     }
   }
 
-  /** Moves the finished image to its place and creates the extent on it (adopting its size). */
+  /** Moves the finished image to its place and creates the extent on it (the file's size, adopted). */
   private async complete(job: Job): Promise<number> {
     const displayPath = job.params.path as string;
     const { realPath } = resolvePoolPath('path', displayPath, this.store.listPools());
     this.runner.commit(job.workPath, realPath);
     job.workPath = '';
     try {
-      const extent = await this.extents.create({ name: job.params.name as string, type: 'File', path: displayPath, size: '0' });
+      const extent = await this.extents.create({ name: job.params.name as string, type: 'File', path: displayPath, size: String(job.totalBytes) });
       return extent.id;
     } catch (err) {
       this.removeQuietly(realPath);
