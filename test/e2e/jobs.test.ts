@@ -170,6 +170,24 @@ test('cancelling a running import stops it and removes its partial file; a finis
     await waitFor(sb, job.uuid, (j) => j.state === 'running' && j.progress.done > 0);
     const running = await sb.api('GET', `/api/jobs/${job.uuid}`);
     assert.ok(running.body.rate > 0, 'a running job has a rate');
+    // One job at a time: the next waits, and a waiting job is cancelled at once.
+    const next = await submit(sb, { kind: 'extent.create-thick', name: 'next', size: '1MB' });
+    assert.equal(next.state, 'queued');
+    const dropped = await sb.api('POST', `/api/jobs/${next.uuid}/cancel`);
+    assert.equal(dropped.status, 202);
+    assert.equal(dropped.body.state, 'cancelled');
+    assert.equal(dropped.body.startedAt, null);
+    // The name a running job will give its extent is promised.
+    const same = await sb.api('POST', '/api/jobs', { kind: 'extent.create-thick', name: 'big', size: '1MB', path: '/mnt/default/other.img' });
+    assert.equal(same.status, 409);
+    assert.deepEqual(same.body, {
+      error: {
+        code: 'job.target-pending',
+        field: 'name',
+        message: `Job ${job.uuid} is already making an extent with this name or path.`,
+        params: { uuid: job.uuid },
+      },
+    });
     const r = await sb.api('POST', `/api/jobs/${job.uuid}/cancel`);
     assert.equal(r.status, 202, r.text);
     assert.equal(r.body.state, 'cancelled');
