@@ -38,9 +38,18 @@ export class HttpError extends CliError {
 
   /** A 404 for the route itself (an older sanbox), not for a missing object. */
   get noRoute(): boolean {
-    const b = this.body as { error_message?: unknown } | null;
-    return this.status === 404 && typeof b?.error_message === 'string' && b.error_message.startsWith('No route for');
+    return this.status === 404 && isNoRoute(this.body);
   }
+}
+
+/**
+ * The body of a 404 for an unknown path: the server's own (`No route for ...`) or, under
+ * /api/, ONTAP's (its prefix is /api): `{"error": {"code": "4", "message": "API not found: ..."}}`.
+ */
+export function isNoRoute(body: unknown): boolean {
+  const b = body as { error_message?: unknown; error?: { message?: unknown } } | null;
+  if (typeof b?.error_message === 'string') return b.error_message.startsWith('No route for');
+  return typeof b?.error?.message === 'string' && b.error.message.startsWith('API not found');
 }
 
 type Env = Record<string, string | undefined>;
