@@ -69,6 +69,7 @@ export async function waitForJob(client: Client, first: Job, json: boolean): Pro
   const bar = json ? { update() {}, stop() {} } : progressBar(first.kind);
   let job = first;
   let cancelling = false;
+  let rate: number | null = null;
   const onSigint = () => {
     if (cancelling) process.exit(130);
     cancelling = true;
@@ -78,7 +79,9 @@ export async function waitForJob(client: Client, first: Job, json: boolean): Pro
   process.on('SIGINT', onSigint);
   try {
     for (;;) {
-      bar.update(job.progress?.done ?? 0, job.progress?.total ?? 0, job.rate);
+      // An ended job has no rate any more: the bar keeps the last one it showed.
+      if (job.rate) rate = job.rate;
+      bar.update(job.progress?.done ?? 0, job.progress?.total ?? 0, rate);
       if (ENDED.has(job.state)) break;
       await new Promise((r) => setTimeout(r, POLL_MS));
       job = await client.call<Job>('GET', jobPath(job.uuid));

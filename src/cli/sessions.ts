@@ -23,7 +23,9 @@ const HEAD = ['TSIH', 'INITIATOR', 'ADDRESS', 'TARGET', 'PORTAL', 'BYTES IN', 'B
 
 async function sessions(client: Client): Promise<Session[]> {
   try {
-    return (await client.call<{ sessions: Session[] }>('GET', '/api/sessions')).sessions;
+    // The contract is {"sessions": [...]}; a bare array (an early build of the route) is read too.
+    const answer = await client.call<{ sessions: Session[] } | Session[]>('GET', '/api/sessions');
+    return Array.isArray(answer) ? answer : answer.sessions;
   } catch (e) {
     if (!(e instanceof HttpError && e.noRoute)) throw e;
     return (await client.call<{ sessions: Session[] }>('GET', '/api/status')).sessions;
