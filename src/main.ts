@@ -9,9 +9,9 @@ import { createSanbox } from './app.js';
 import { tuneMallocForIo } from './backstore/native.js';
 import { runCli } from './cli/program.js';
 
-const SERVE_HELP = `Runs sanbox: the iSCSI target and its storage-management REST APIs.
+const SERVE_HELP = `sanbox serve runs sanbox: the iSCSI target and its storage-management REST APIs.
 
-Environment:
+Server environment (sanbox serve):
   SANBOX_DATA_DIR        data directory (default ./var): database, default pool, admin password copy
   SANBOX_HTTP            plain HTTP API address host:port (default 127.0.0.1:8080; port 0 picks a
                          free one; off disables it)

@@ -36,7 +36,7 @@ export async function runCli(argv: string[], serve: () => Promise<number>, serve
     .option('--insecure', 'accept any HTTPS certificate (a self-signed one)')
     .option('--url <url>', 'sanbox to talk to (overrides SANBOX_URL)')
     .showSuggestionAfterError()
-    .addHelpText('after', CLIENT_HELP);
+    .addHelpText('after', `${CLIENT_HELP}\n${serveHelp}`);
   program
     .command('serve')
     .description('run the service (the default)')
