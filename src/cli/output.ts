@@ -79,15 +79,16 @@ export interface ProgressView {
   stop(): void;
 }
 
-/** A bar with bytes done/total, rate and time left; nothing when stderr is not a terminal. */
+/** A bar with bytes done/total, rate and time left; a line every 5 s when stderr is not a terminal (a log). */
 export function progressBar(label: string): ProgressView {
-  if (!process.stderr.isTTY) return { update() {}, stop() {} };
   const bar = new cliProgress.SingleBar(
     {
       format: `${label} {bar} {percentage}% | {doneH} / {totalH} | {rateH} | {left} left`,
       hideCursor: true,
       clearOnComplete: false,
       stream: process.stderr,
+      noTTYOutput: true,
+      notTTYSchedule: 5000,
     },
     cliProgress.Presets.shades_classic,
   );
