@@ -85,12 +85,18 @@ export function extentCommands(program: Command): void {
       const json = globals(cmd).json === true;
       const body: Record<string, unknown> = { kind: 'extent.import', name: o.name, source: path.resolve(file), pool: o.pool };
       if (o.format !== undefined) body.format = o.format;
-      const job = await client.call<Job>('POST', '/api/jobs', body);
+      // A Ctrl-C while the job is being created is kept, and cancels it once it exists.
+      let early = false;
+      const latch = () => {
+        early = true;
+      };
+      if (!o.detach) process.on('SIGINT', latch);
+      const job = await client.call<Job>('POST', '/api/jobs', body).finally(() => process.off('SIGINT', latch));
       if (o.detach) {
         if (json) printJson(job);
         else printLine(`job ${job.uuid} ${job.state} (sanbox jobs wait ${job.uuid})`);
         return;
       }
-      reportEnded(await waitForJob(client, job, json), json);
+      reportEnded(await waitForJob(client, job, json, early), json);
     });
 }

@@ -65,7 +65,7 @@ function jobPath(uuid: string): string {
  * (a second Ctrl-C leaves at once). Resolves with the ended job; a job that did not
  * succeed is exit 1 with its error on stderr, after the job (JSON) has been printed.
  */
-export async function waitForJob(client: Client, first: Job, json: boolean): Promise<Job> {
+export async function waitForJob(client: Client, first: Job, json: boolean, interrupted = false): Promise<Job> {
   const bar = json ? { update() {}, stop() {} } : progressBar(first.kind);
   let job = first;
   let cancelling = false;
@@ -77,6 +77,7 @@ export async function waitForJob(client: Client, first: Job, json: boolean): Pro
     client.call('POST', `${jobPath(job.uuid)}/cancel`).catch((e: Error) => process.stderr.write(`sanbox: could not cancel: ${e.message}\n`));
   };
   process.on('SIGINT', onSigint);
+  if (interrupted) onSigint();
   try {
     for (;;) {
       // An ended job has no rate any more: the bar keeps the last one it showed.
