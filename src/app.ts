@@ -13,6 +13,7 @@ import { ConfigStore } from './store/config-store.js';
 import { createDomainServices, type DomainServices } from './domain/services.js';
 import type { ConfigApplier, LiveStatusSource } from './domain/ports.js';
 import { HostStorage } from './backstore/host-storage.js';
+import { JobWorker } from './backstore/job-work.js';
 import { settleAdminCredential } from './api/auth/admin-credential.js';
 import { type HostPort, buildApi, listenApi } from './api/server.js';
 import { type TlsMaterial, settleTlsCertificate } from './api/tls.js';
@@ -83,8 +84,10 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
       dataPlane?.arrays ?? null,
       dataPlane?.devices ?? null,
       `127.0.0.1:${config.portalPort}`,
+      new JobWorker(),
     );
     services.globals.ensureDefaults();
+    services.jobs.recover();
     const admin = store.transaction(() => settleAdminCredential(store, config.dataDir, config.adminUser, config.adminPassword));
     if (admin.generated) {
       (ports.announce ?? ((t) => process.stdout.write(t)))(
@@ -127,6 +130,7 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
       close: () =>
         (closing ??= (async () => {
           await app.close(); // stops accepting, lets in-flight requests finish
+          await services.jobs.stop(); // the next start fails what did not finish
           await services.mutations.drain();
           await dataPlane?.stop();
           store.close();

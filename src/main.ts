@@ -1,23 +1,17 @@
 #!/usr/bin/env node
 /**
- * The `sanbox` command. `sanbox serve` runs the service until SIGINT/SIGTERM, then
- * stops cleanly: in-flight requests finish, the database closes.
+ * The `sanbox` command. `sanbox serve` (also with no arguments) runs the service until
+ * SIGINT/SIGTERM, then stops cleanly: in-flight requests finish, the database closes.
+ * Every other command is a client of a running sanbox (src/cli/).
  */
 import { ConfigError, loadConfig, type SanboxConfig } from './config.js';
 import { createSanbox } from './app.js';
 import { tuneMallocForIo } from './backstore/native.js';
+import { runCli } from './cli/program.js';
 
-const HELP = `Usage: sanbox serve [--help]
+const SERVE_HELP = `sanbox serve runs sanbox: the iSCSI target and its storage-management REST APIs.
 
-Runs sanbox: the iSCSI target and its storage-management REST APIs.
-
-Commands:
-  serve        start the service (the default)
-
-Options:
-  -h, --help   show this help
-
-Environment:
+Server environment (sanbox serve):
   SANBOX_DATA_DIR        data directory (default ./var): database, default pool, admin password copy
   SANBOX_HTTP            plain HTTP API address host:port (default 127.0.0.1:8080; port 0 picks a
                          free one; off disables it)
@@ -45,16 +39,11 @@ OpenAPI at /api/openapi.json. Authenticate with HTTP Basic or X-Api-Key: <passwo
 
 async function main(argv: string[]): Promise<number> {
   const args = argv.slice(2);
-  if (args.includes('--help') || args.includes('-h') || args[0] === 'help') {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  return args.length === 0 ? serve() : runCli(args, serve, SERVE_HELP);
+}
+
+async function serve(): Promise<number> {
   tuneMallocForIo();
-  const command = args[0] ?? 'serve';
-  if (command !== 'serve' || args.length > 1) {
-    process.stderr.write(`sanbox: unknown arguments: ${args.join(' ')}\n\n${HELP}`);
-    return 2;
-  }
   let config: SanboxConfig;
   try {
     config = loadConfig();

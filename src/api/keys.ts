@@ -4,11 +4,11 @@
  * created) and never a secret; DELETE revokes at once. Errors are sanbox's own shape,
  * `{"error": {"code", "field", "message"}}`.
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ApiKey, ApiKeyService } from '../domain/api-keys.js';
 import { DomainError, fail } from '../domain/errors.js';
 import type { TenantService } from '../domain/tenants.js';
-import { requestErrorBody, sendNotFound, sendSanboxError } from './sanbox-errors.js';
+import { errorView, sanboxErrorHandler, sendNotFound, sendSanboxError } from './sanbox-errors.js';
 
 const keyView = {
   type: 'object',
@@ -18,21 +18,6 @@ const keyView = {
     prefix: { type: 'string', description: 'What every token of this key starts with' },
     tenant: { type: ['string', 'null'] },
     created: { type: 'string', format: 'date-time' },
-  },
-};
-
-const errorView = {
-  type: 'object',
-  properties: {
-    error: {
-      type: 'object',
-      properties: {
-        code: { type: 'string', description: 'stable: a domain error code (name.taken, entity.not-found, ...) or request.invalid' },
-        field: { type: 'string' },
-        message: { type: 'string' },
-        params: { type: 'object', additionalProperties: true },
-      },
-    },
   },
 };
 
@@ -46,19 +31,7 @@ function keyId(raw: string): number | null {
 
 export async function keyRoutes(app: FastifyInstance, opts: { keys: ApiKeyService; tenants: TenantService }): Promise<void> {
   const { keys, tenants } = opts;
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error.validation) {
-      const v = error.validation[0];
-      const missing = (v?.params as { missingProperty?: string; additionalProperty?: string } | undefined) ?? {};
-      const field = missing.missingProperty ?? missing.additionalProperty ?? (v?.instancePath.replace(/^\//, '') || '__all__');
-      const message = missing.additionalProperty ? `Unknown field "${missing.additionalProperty}".` : `The body ${v?.message ?? 'is not valid'}.`;
-      return reply.code(400).send(requestErrorBody(field, message));
-    }
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    if (status === 500) request.log.error({ err: error }, 'request failed');
-    if (status === 500) return reply.code(500).send({ error: { code: 'internal', field: '__all__', message: 'Internal error.' } });
-    return reply.code(status).send(requestErrorBody('__all__', error.message));
-  });
+  app.setErrorHandler(sanboxErrorHandler);
   app.get('/api/keys', {
     schema: { tags: ['sanbox'], summary: 'API keys (never their secrets)', response: { 200: { type: 'array', items: keyView } } },
     handler: async () => keys.list().map(view),

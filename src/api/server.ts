@@ -27,6 +27,7 @@ import { keyRoutes } from './keys.js';
 import { consoleRoutes } from './console/routes.js';
 import { ConsoleSessions, DEFAULT_SESSION_OPTIONS } from './console/sessions.js';
 import { ConsoleStreams } from './console/streams.js';
+import { jobRoutes } from './jobs.js';
 
 export interface ApiDeps {
   services: DomainServices;
@@ -126,6 +127,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     maxAgeMs: DEFAULT_SESSION_OPTIONS.maxAgeMs,
     ...(deps.uiDir ? { uiDir: deps.uiDir } : {}),
   });
+  await app.register(jobRoutes, { jobs: deps.services.jobs });
   app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
   // sanbox's own routes and paths under no dialect's prefix; each dialect has its own.
   app.setErrorHandler((error: FastifyError, request, reply) => {

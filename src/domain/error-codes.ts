@@ -26,7 +26,8 @@ export type EntityKind =
   | 'lun-map'
   | 'node'
   | 'volume-connector'
-  | 'volume-target';
+  | 'volume-target'
+  | 'job';
 
 export const ENTITY_LABELS: Record<EntityKind, string> = {
   'portal-group': 'portal group',
@@ -46,6 +47,7 @@ export const ENTITY_LABELS: Record<EntityKind, string> = {
   node: 'node',
   'volume-connector': 'volume connector',
   'volume-target': 'volume target',
+  job: 'job',
 };
 
 interface Spec<P> {
@@ -190,6 +192,20 @@ export const ERROR_CODES = {
     'invalid',
     (p) => `The extent's range of pool "${p.pool}" could not be zeroed before use: ${p.reason}.`,
   ),
+
+  // Jobs: long work that makes an extent (domain/jobs.ts).
+  'job.source-not-absolute': spec('invalid', () => 'The source must be the absolute path of a file on this host.'),
+  'job.source-unreadable': spec<{ path: string; reason: string }>('invalid', (p) => `The source ${p.path} cannot be read: ${p.reason}.`),
+  'job.format-unsupported': spec<{ format: string }>('invalid', (p) => `Images in ${p.format} format cannot be imported (raw and qcow2 can).`),
+  'job.format-mismatch': spec<{ format: string; detected: string }>('invalid', (p) => `The source is a ${p.detected} image, not ${p.format}.`),
+  'job.path-exists': spec<{ path: string }>('conflict', (p) => `The file ${p.path} already exists: a job writes a new image and never adopts one.`),
+  'job.target-pending': spec<{ uuid: string }>('conflict', (p) => `Job ${p.uuid} is already making an extent with this name or path.`),
+  'job.pool-carved': spec<{ pool: string }>(
+    'invalid',
+    (p) => `Pool "${p.pool}" is carved out of an array's LUN: jobs write image files, in directory pools only.`,
+  ),
+  'job.clone-unsupported': spec<{ kind: string }>('invalid', (p) => `Only extents with an image file in a directory pool can be cloned, not ${p.kind}.`),
+  'job.finished': spec<{ state: string }>('conflict', (p) => `The job is already ${p.state}: only a queued or running job can be cancelled.`),
 
   // Pools and the site they belong to.
   'site.cluster-unknown': spec<{ uuid: string }>('invalid', (p) => `Cluster ${p.uuid} is not this one.`),

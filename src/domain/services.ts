@@ -3,6 +3,7 @@ import type { ConfigRepository } from './repository.js';
 import { ApiKeyService, type ApiKeyRepository } from './api-keys.js';
 import { AuthCredentialService } from './auth-credentials.js';
 import { ExtentService } from './extents.js';
+import { type JobRepository, type JobRunner, JobService } from './jobs.js';
 import { GlobalsService } from './globals-service.js';
 import { InitiatorGroupService } from './initiator-groups.js';
 import { LunService } from './luns.js';
@@ -47,6 +48,7 @@ export interface DomainServices {
   nodes: NodeService;
   volumeConnectors: VolumeConnectorService;
   volumeTargets: VolumeTargetService;
+  jobs: JobService;
 }
 
 /**
@@ -54,10 +56,11 @@ export interface DomainServices {
  * `iscsiRunning`: whether the data plane serves a tenant's iSCSI targets now (absent: as switched);
  * `arrays`: the data plane's sessions to the arrays behind iscsi pools (absent: none served);
  * `devices`: the block devices it keeps open behind device pools (absent: none served);
- * `exportListen`: where exports to bare-metal nodes listen until an export portal group exists.
+ * `exportListen`: where exports to bare-metal nodes listen until an export portal group exists;
+ * `jobRunner`: what moves the bytes of jobs (absent: every job fails, saying so).
  */
 export function createDomainServices(
-  store: ConfigRepository & ApiKeyRepository & PoolRepository & SiteRepository & { readonly bareMetal: BareMetalRepository },
+  store: ConfigRepository & ApiKeyRepository & PoolRepository & SiteRepository & { readonly bareMetal: BareMetalRepository; readonly jobs: JobRepository },
   applier: ConfigApplier,
   log: DomainLog,
   storage: PoolStorage,
@@ -65,6 +68,7 @@ export function createDomainServices(
   arrays: ArrayLinks | null = null,
   devices: DeviceLinks | null = null,
   exportListen = '127.0.0.1:3260',
+  jobRunner: JobRunner = NO_JOB_RUNNER,
 ): DomainServices {
   const mutations = new Mutations(store, applier, log);
   const bm = store.bareMetal;
@@ -72,6 +76,7 @@ export function createDomainServices(
   const site = new SiteService(store);
   const pools = new PoolService(mutations, store, storage, site, arrays, devices);
   const targets = new TargetService(mutations);
+  const extents = new ExtentService(mutations, pools);
   return {
     pools,
     site,
@@ -90,10 +95,23 @@ export function createDomainServices(
     nodes: new NodeService(mutations, bm, exports),
     volumeConnectors: new VolumeConnectorService(mutations, bm, exports),
     volumeTargets: new VolumeTargetService(mutations, bm, exports),
-    extents: new ExtentService(mutations, pools),
+    extents,
+    jobs: new JobService(store.jobs, store, extents, pools, jobRunner, log),
     luns: new LunService(mutations),
     apiKeys: new ApiKeyService(store),
     targetGroups: new TargetGroupService(mutations),
     serviceSwitch: new ServiceSwitch(mutations, iscsiRunning),
   };
 }
+
+const noRunner = async (): Promise<never> => {
+  throw new Error('this sanbox has no job runner');
+};
+const NO_JOB_RUNNER: JobRunner = {
+  probe: async () => ({ unreadable: 'this sanbox has no job runner' }),
+  run: noRunner,
+  commit: () => {
+    throw new Error('this sanbox has no job runner');
+  },
+  remove: () => {},
+};

@@ -35,6 +35,7 @@ import {
 import type { Db } from './database.js';
 import { PoolTable } from './pool-table.js';
 import { BareMetalTable } from './bare-metal-table.js';
+import { JobTable } from './job-table.js';
 import type { PoolRepository } from '../domain/pools.js';
 import type { SiteIdentity, SiteRepository } from '../domain/site.js';
 type Statement = { get(): unknown };
@@ -94,10 +95,13 @@ export class ConfigStore implements ConfigRepository, CredentialRepository, ApiK
   private readonly pools: PoolTable;
   /** Ironic's nodes and volumes, kept in their own table class: the store is their repository too. */
   readonly bareMetal: BareMetalTable;
+  /** Jobs (domain/jobs.ts), in their own table class too. */
+  readonly jobs: JobTable;
 
   constructor(readonly db: Db) {
     this.pools = new PoolTable(db);
     this.bareMetal = new BareMetalTable(db);
+    this.jobs = new JobTable(db);
   }
 
   /** Runs `fn` in one SQLite transaction (IMMEDIATE: the write lock is taken up front). */

@@ -463,4 +463,26 @@ ${['nodes', 'volume_connectors', 'volume_targets']
   .join('\n')}
     `,
   },
+  {
+    version: 10,
+    description: 'jobs: long work (thick extents, image imports, clones) with its state and progress, kept across restarts',
+    sql: `
+      CREATE TABLE jobs (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        uuid         TEXT NOT NULL UNIQUE,
+        kind         TEXT NOT NULL,
+        state        TEXT NOT NULL,
+        done_bytes   INTEGER NOT NULL DEFAULT 0,
+        total_bytes  INTEGER NOT NULL DEFAULT 0,
+        error        TEXT,
+        params       TEXT NOT NULL DEFAULT '{}',
+        extent_id    INTEGER,
+        work_path    TEXT NOT NULL DEFAULT '',
+        created_at   TEXT NOT NULL,
+        started_at   TEXT,
+        finished_at  TEXT
+      );
+      CREATE INDEX jobs_unfinished ON jobs (state) WHERE state IN ('queued', 'running');
+    `,
+  },
 ];

@@ -17,7 +17,8 @@ const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../s
 test('sanbox --help describes serve and the environment', () => {
   const res = spawnSync(process.execPath, [MAIN, '--help'], { encoding: 'utf8' });
   assert.equal(res.status, 0);
-  assert.match(res.stdout, /^Usage: sanbox serve/);
+  assert.match(res.stdout, /^Usage: sanbox \[options\] \[command\]/);
+  assert.match(res.stdout, /^ {2}serve {2,}run the service \(the default\)/m);
   for (const name of [
     'SANBOX_DATA_DIR',
     'SANBOX_HTTP',

@@ -30,6 +30,7 @@ const ENTITY_CN: Record<EntityKind, string> = {
   node: '节点',
   'volume-connector': '卷连接器',
   'volume-target': '卷目标',
+  job: '任务',
 };
 
 const e = (k: EntityKind) => ENTITY_CN[k];
@@ -103,6 +104,15 @@ const CN: Words = {
   'extent.no-room-to-grow': (p) => `存储卷只能扩展到存储池“${p.pool}”中紧随其后的空闲空间：最多 ${p.room} 字节，而不是 ${p.size} 字节。`,
   'extent.pool-change-refused': () => '从 iSCSI 存储池划分的存储卷不能移出该池，其他存储卷也不能移入：数据不会随之迁移。',
   'extent.range-zero-failed': (p) => `无法在使用前将存储池“${p.pool}”中该存储卷的区间清零：${p.reason}。`,
+  'job.source-not-absolute': () => '源必须是本机上某个文件的绝对路径。',
+  'job.source-unreadable': (p) => `无法读取源 ${p.path}：${p.reason}。`,
+  'job.format-unsupported': (p) => `无法导入 ${p.format} 格式的镜像（可导入 raw 和 qcow2）。`,
+  'job.format-mismatch': (p) => `源是 ${p.detected} 镜像，而不是 ${p.format}。`,
+  'job.path-exists': (p) => `文件 ${p.path} 已存在：任务只写入新镜像，从不接管已有镜像。`,
+  'job.target-pending': (p) => `任务 ${p.uuid} 已在创建同名或同路径的存储卷。`,
+  'job.pool-carved': (p) => `存储池“${p.pool}”划分自阵列的 LUN：任务只在目录型存储池中写入镜像文件。`,
+  'job.clone-unsupported': (p) => `只能克隆目录型存储池中带镜像文件的存储卷，不能克隆${p.kind}。`,
+  'job.finished': (p) => `该任务已处于 ${p.state} 状态：只能取消排队中或运行中的任务。`,
   'globals.basename-invalid': () => '基础名称必须是 iSCSI 名称：iqn.yyyy-mm.反向域名[:id]、eui. 或 naa.。',
   'globals.first-burst-too-large': () => 'FirstBurstLength 不能超过 MaxBurstLength。',
   'globals.networks-invalid': () => '请输入 ALL、IP 地址或 CIDR 网络。',
