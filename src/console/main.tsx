@@ -83,6 +83,7 @@ function App() {
         {page === 'sessions' && <Sessions tick={tick} />}
         {page === 'listeners' && <Listeners tick={tick} />}
         {page === 'keys' && <Keys />}
+        {page === 'jobs' && <Jobs />}
       </main>
     </div>
   );
@@ -343,6 +344,139 @@ function Listeners(_: { tick: number }) {
         </tbody>
       </table>
       {listeners.length === 0 && <p class="muted">No portal listens yet.</p>}
+    </section>
+  );
+}
+
+interface JobRow {
+  uuid: string;
+  kind: string;
+  state: string;
+  progress: { done: number; total: number };
+  rate: number;
+  error: string | null;
+  params: Record<string, unknown>;
+  createdAt: string;
+}
+
+const JOB_FIELDS: Record<string, string[]> = {
+  'extent.create-thick': ['name', 'size', 'path'],
+  'extent.import': ['name', 'source', 'format', 'pool'],
+  'extent.clone': ['name', 'extentId'],
+};
+
+/** Long work (/api/jobs): progress bars, re-read every second while any job runs; cancel; new jobs. */
+function Jobs() {
+  const [jobs, setJobs] = useState<JobRow[]>([]);
+  const [kind, setKind] = useState('extent.create-thick');
+  const [errors, setErrors] = useState<Record<string, string[]>>({});
+  const load = useCallback(() => {
+    call<JobRow[] | { jobs: JobRow[] }>('GET', '/api/jobs').then(
+      (r) => setJobs(Array.isArray(r) ? r : r.jobs),
+      (e) => setErrors({ __all__: [(e as Error).message] }),
+    );
+  }, []);
+  useEffect(() => {
+    load();
+    const timer = setInterval(load, 1000);
+    return () => clearInterval(timer);
+  }, [load]);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const form = new FormData(e.target as HTMLFormElement);
+    const body: Record<string, unknown> = { kind };
+    for (const f of JOB_FIELDS[kind] ?? []) {
+      const v = String(form.get(f) ?? '');
+      if (v !== '') body[f] = f === 'extentId' ? Number(v) : v;
+    }
+    try {
+      await call('POST', '/api/jobs', body);
+      setErrors({});
+      load();
+    } catch (err) {
+      setErrors(err instanceof ApiError ? err.fields : { __all__: [(err as Error).message] });
+    }
+  };
+  const cancel = (j: JobRow) => call('POST', `/api/jobs/${j.uuid}/cancel`).then(load, (err) => setErrors({ __all__: [(err as Error).message] }));
+  return (
+    <section class="resource" data-resource="jobs">
+      <h2>Jobs</h2>
+      <form class="editor" onSubmit={submit} data-form="jobs">
+        <label class="field" data-field="kind">
+          <span>Kind</span>
+          <select name="kind" onChange={(e) => setKind((e.target as HTMLSelectElement).value)}>
+            {Object.keys(JOB_FIELDS).map((k) => (
+              <option key={k} selected={k === kind}>
+                {k}
+              </option>
+            ))}
+          </select>
+        </label>
+        {(JOB_FIELDS[kind] ?? []).map((f) => (
+          <label class={errors[f] ? 'field invalid' : 'field'} data-field={f} key={`${kind}-${f}`}>
+            <span>{f}</span>
+            <input name={f} />
+            {(errors[f] ?? []).map((m) => (
+              <span class="field-error" key={m}>
+                {m}
+              </span>
+            ))}
+          </label>
+        ))}
+        {Object.entries(errors)
+          .filter(([k]) => k === '__all__' || !(JOB_FIELDS[kind] ?? []).includes(k))
+          .flatMap(([, v]) => v)
+          .map((m) => (
+            <p class="error" key={m}>
+              {m}
+            </p>
+          ))}
+        <div class="buttons">
+          <button type="submit">Start job</button>
+        </div>
+      </form>
+      <div class="scroll">
+        <table>
+          <thead>
+            <tr>
+              <th>Kind</th>
+              <th>Extent</th>
+              <th>State</th>
+              <th>Progress</th>
+              <th>Rate</th>
+              <th>Error</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {jobs.map((j) => (
+              <tr key={j.uuid} data-job={j.uuid} data-state={j.state}>
+                <td>{j.kind}</td>
+                <td>{String(j.params.name ?? '')}</td>
+                <td class={`state ${j.state}`}>{j.state}</td>
+                <td>
+                  <div class="bar" title={`${j.progress.done} / ${j.progress.total}`}>
+                    <div class="used" style={{ width: pct(j.progress.done, j.progress.total) }} />
+                  </div>
+                  <small>
+                    {bytes(j.progress.done)} / {bytes(j.progress.total)}
+                  </small>
+                </td>
+                <td>{j.state === 'running' ? `${bytes(j.rate)}/s` : ''}</td>
+                <td class="error">{j.error ?? ''}</td>
+                <td>
+                  {(j.state === 'queued' || j.state === 'running') && (
+                    <button type="button" class="danger" onClick={() => cancel(j)}>
+                      Cancel
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {jobs.length === 0 && <p class="muted">No jobs.</p>}
     </section>
   );
 }

@@ -223,6 +223,21 @@ test('an API key made on the keys page logs a second browser in; a duplicate nam
   }
 });
 
+test('a thick extent made as a job from the jobs page runs to 100%; a bad size is refused next to its field', async () => {
+  await page.goto(`${sb.baseUrl}/ui/#jobs`);
+  await page.fill('form[data-form="jobs"] input[name=name]', 'thick1');
+  await page.fill('form[data-form="jobs"] input[name=size]', 'lots');
+  await page.click('form[data-form="jobs"] button[type=submit]');
+  const refused = page.locator('form[data-form="jobs"] [data-field="size"] .field-error');
+  await refused.waitFor();
+  assert.equal(await refused.innerText(), 'Enter a size in bytes, or a number with a KB, MB, GB or TB suffix.');
+  await page.fill('form[data-form="jobs"] input[name=size]', '16MB');
+  await page.click('form[data-form="jobs"] button[type=submit]');
+  const row = page.locator('tr[data-state="succeeded"]', { hasText: 'thick1' });
+  await row.waitFor({ timeout: 30_000 });
+  assert.match(await row.innerText(), /16\.0 MiB \/ 16\.0 MiB/);
+});
+
 test('at phone width the dashboard fits the screen', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${sb.baseUrl}/ui/#dashboard`);
