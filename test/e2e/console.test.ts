@@ -3,12 +3,14 @@
  * (scripts/test.mjs installs it). Log in, configure a target with a LUN through the forms
  * (a bad portal address first: its error shows next to the field), reach it with libiscsi,
  * watch the session and the chart move while qemu-img bench runs, end the session from the
- * page; screenshots of the dashboard and the targets page go to docs/screenshots/.
+ * page; screenshots of the dashboard and the targets page go to docs/screenshots/ when
+ * SANBOX_SCREENSHOTS=1 (to refresh the README's), else to a temporary directory.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startSanbox, type TestSanbox } from '../support/sanbox.js';
@@ -16,7 +18,8 @@ import { freePort, iscsiUrl, run } from './peers.js';
 import { basename } from './provision.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = path.resolve('docs/screenshots');
+// A test run leaves the checkout as it found it unless asked to refresh the README's pictures.
+const SHOTS = process.env.SANBOX_SCREENSHOTS === '1' ? path.resolve('docs/screenshots') : fs.mkdtempSync(path.join(os.tmpdir(), 'sanbox-shots-'));
 
 let sb: TestSanbox;
 let browser: Browser;
