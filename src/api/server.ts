@@ -24,6 +24,8 @@ import { ironicDialects, ironicRoot } from './ironic/dialect.js';
 import { DEFAULT_ISCSI_PORT } from '../domain/addresses.js';
 import { statusRoutes } from './status.js';
 import { keyRoutes } from './keys.js';
+import { installMetrics, metricsRoutes } from './metrics.js';
+import { sessionRoutes } from './sessions.js';
 
 export interface ApiDeps {
   services: DomainServices;
@@ -60,6 +62,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   installRequestLog(app);
   installDrainOnClose(app);
   installListenerClose(app);
+  // Before any route: the request-duration hook times every route.
+  const metrics = installMetrics(app, { status: deps.status, pools: () => deps.services.pools.list().items });
   const throttle = new FailureThrottle({ ...DEFAULT_THROTTLE, ...deps.throttle }, (notice) =>
     deps.logger.warn({ source: notice.source, failures: notice.failures, delayMs: notice.delayMs }, 'repeated authentication failures'),
   );
@@ -99,6 +103,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   const tls = deps.tls;
   await app.register(statusRoutes, { status: deps.status, site, tls: () => tls });
+  await app.register(metricsRoutes, { metrics });
+  await app.register(sessionRoutes, { status: deps.status });
   await app.register(keyRoutes, { keys: deps.services.apiKeys, tenants: deps.services.tenants });
   app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
   // sanbox's own routes and paths under no dialect's prefix; each dialect has its own.

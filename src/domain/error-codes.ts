@@ -26,7 +26,8 @@ export type EntityKind =
   | 'lun-map'
   | 'node'
   | 'volume-connector'
-  | 'volume-target';
+  | 'volume-target'
+  | 'session';
 
 export const ENTITY_LABELS: Record<EntityKind, string> = {
   'portal-group': 'portal group',
@@ -46,6 +47,7 @@ export const ENTITY_LABELS: Record<EntityKind, string> = {
   node: 'node',
   'volume-connector': 'volume connector',
   'volume-target': 'volume target',
+  session: 'iSCSI session',
 };
 
 interface Spec<P> {

@@ -30,6 +30,7 @@ const ENTITY: Record<EntityKind, string> = {
   node: 'node',
   'volume-connector': 'volume connector',
   'volume-target': 'volume target',
+  session: 'iSCSI session',
 };
 
 const entity = (e: EntityKind) => ENTITY[e];

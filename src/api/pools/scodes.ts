@@ -30,6 +30,7 @@ const ENTITY_CN: Record<EntityKind, string> = {
   node: '节点',
   'volume-connector': '卷连接器',
   'volume-target': '卷目标',
+  session: 'iSCSI 会话',
 };
 
 const e = (k: EntityKind) => ENTITY_CN[k];
