@@ -5,6 +5,7 @@
  * writev; StatSN/ExpCmdSN/MaxCmdSN are stamped into each header at send time.
  */
 import type net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { PortalContext, TargetCatalog, TargetNode } from './catalog.js';
 import { sendTargets } from './discovery.js';
@@ -108,6 +109,11 @@ export class Connection implements SessionConnection {
   private ttt = 1;
   readonly nop: NopState = { pendingTtt: null, sentAt: 0 };
   lastReceived = Date.now();
+  /**
+   * When the last chunk arrived (performance.now(), ms): the arrival time of every command
+   * parsed from it, so commands cost no clock read of their own on the way in.
+   */
+  chunkAt = 0;
   private timer: NodeJS.Timeout | null = null;
   private dropped = 0;
   /** Text response still to deliver in pieces (C bit), keyed by our TTT. */
@@ -194,6 +200,7 @@ export class Connection implements SessionConnection {
     if (this.phase === Phase.Closing) return;
     this.bytesIn += chunk.length;
     this.lastReceived = Date.now();
+    this.chunkAt = performance.now();
     try {
       this.parser.feed(chunk, this.onPdu);
     } catch (e) {

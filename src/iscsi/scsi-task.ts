@@ -5,6 +5,7 @@
  * Response, with residual counts. Commands run concurrently; responses go out as they
  * complete, each getting its StatSN when sent.
  */
+import { performance } from 'node:perf_hooks';
 import type { LogicalUnit, ScsiCommand, ScsiResult } from '../scsi/types.js';
 import { ScsiStatus } from '../scsi/types.js';
 import { ioBuffers } from '../backstore/buffer-pool.js';
@@ -81,8 +82,8 @@ export class ScsiTask implements SessionTask {
   waiter: BudgetWaiter | null = null;
   /** Handed to the logical unit: its buffers are the LU's until execute() settles. */
   executing = false;
-  /** When the command arrived (performance.now(), ms): its latency runs to its answer. */
-  readonly started: number;
+  /** When the command arrived (its chunk's performance.now(), ms): its latency runs to its answer. */
+  started = 0;
   /** The counters of its logical unit (null: no LU, or nothing keeps them). */
   io: IoCounters | null = null;
   /** Solicited Data-Out is outstanding (an R2T not yet fully answered). */
@@ -101,7 +102,6 @@ export class ScsiTask implements SessionTask {
     this.attribute = c.attribute;
     this.immediate = c.immediate;
     this.lu = lu;
-    this.started = performance.now();
   }
 }
 
@@ -237,6 +237,7 @@ export function onScsiCommand(conn: Connection, pdu: Pdu): void {
   const imm = pdu.data.length;
   const lu = c.lun >= 0 ? target.luns.get(c.lun) : undefined;
   const task = new ScsiTask(c, lu);
+  task.started = conn.chunkAt;
   task.luns = target.luns;
   if (lu !== undefined) task.io = session.luIo(c.lun);
   session.tasks.set(task.itt, task);
