@@ -28,6 +28,8 @@ import { consoleRoutes } from './console/routes.js';
 import { ConsoleSessions, DEFAULT_SESSION_OPTIONS } from './console/sessions.js';
 import { ConsoleStreams } from './console/streams.js';
 import { jobRoutes } from './jobs.js';
+import { installMetrics, metricsRoutes } from './metrics.js';
+import { sessionRoutes } from './sessions.js';
 
 export interface ApiDeps {
   services: DomainServices;
@@ -69,6 +71,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   installRequestLog(app);
   installDrainOnClose(app);
   installListenerClose(app);
+  // Before any route: the request-duration hook times every route.
+  const metrics = installMetrics(app, { status: deps.status, pools: () => deps.services.pools.list().items });
   const throttle = new FailureThrottle({ ...DEFAULT_THROTTLE, ...deps.throttle }, (notice) =>
     deps.logger.warn({ source: notice.source, failures: notice.failures, delayMs: notice.delayMs }, 'repeated authentication failures'),
   );
@@ -117,6 +121,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   const tls = deps.tls;
   await app.register(statusRoutes, { status: deps.status, site, tls: () => tls });
+  await app.register(metricsRoutes, { metrics });
+  await app.register(sessionRoutes, { status: deps.status });
   await app.register(keyRoutes, { keys: deps.services.apiKeys, tenants: deps.services.tenants });
   await app.register(consoleRoutes, {
     sessions,

@@ -91,12 +91,17 @@ export function extentCommands(program: Command): void {
         early = true;
       };
       if (!o.detach) process.on('SIGINT', latch);
-      const job = await client.call<Job>('POST', '/api/jobs', body).finally(() => process.off('SIGINT', latch));
+      // The latch stays until waitForJob has its own handler: a signal with no listener would kill the CLI.
+      const release = () => process.off('SIGINT', latch);
+      const job = await client.call<Job>('POST', '/api/jobs', body).catch((err: unknown) => {
+        release();
+        throw err;
+      });
       if (o.detach) {
         if (json) printJson(job);
         else printLine(`job ${job.uuid} ${job.state} (sanbox jobs wait ${job.uuid})`);
         return;
       }
-      reportEnded(await waitForJob(client, job, json, early), json);
+      reportEnded(await waitForJob(client, job, json, { interrupted: () => early, release }), json);
     });
 }

@@ -65,7 +65,13 @@ function jobPath(uuid: string): string {
  * (a second Ctrl-C leaves at once). Resolves with the ended job; a job that did not
  * succeed is exit 1 with its error on stderr, after the job (JSON) has been printed.
  */
-export async function waitForJob(client: Client, first: Job, json: boolean, interrupted = false): Promise<Job> {
+export async function waitForJob(
+  client: Client,
+  first: Job,
+  json: boolean,
+  /** A caller's earlier SIGINT listener, handed over once this one listens. */
+  latch?: { interrupted: () => boolean; release: () => void },
+): Promise<Job> {
   const bar = json ? { update() {}, stop() {} } : progressBar(first.kind);
   let job = first;
   let cancelling = false;
@@ -77,7 +83,8 @@ export async function waitForJob(client: Client, first: Job, json: boolean, inte
     client.call('POST', `${jobPath(job.uuid)}/cancel`).catch((e: Error) => process.stderr.write(`sanbox: could not cancel: ${e.message}\n`));
   };
   process.on('SIGINT', onSigint);
-  if (interrupted) onSigint();
+  latch?.release();
+  if (latch?.interrupted()) onSigint();
   try {
     for (;;) {
       // An ended job has no rate any more: the bar keeps the last one it showed.

@@ -6,7 +6,7 @@
 import type net from 'node:net';
 import type { Logger } from 'pino';
 import type { ConfigSnapshot } from '../domain/entities.js';
-import type { ConfigApplier, LiveStatus, LiveStatusSource } from '../domain/ports.js';
+import type { ConfigApplier, LiveCounters, LiveStatus, LiveStatusSource } from '../domain/ports.js';
 import type { PortalContext } from '../iscsi/catalog.js';
 import { IscsiTargetServer } from '../iscsi/target-server.js';
 import type { IscsiLimits } from '../iscsi/limits.js';
@@ -40,6 +40,8 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
   /** Tenants whose iSCSI service is off, as last applied; a fresh data plane serves nothing until then. */
   private tenantsOff: ReadonlySet<number> = new Set();
   private reconciled = false;
+  /** Each served target's tenant's name, by target name (the counters' tenant label). */
+  private tenantOf: ReadonlyMap<string, string> = new Map();
 
   /**
    * `limits`: the iSCSI target's process-wide limits. `mediumRecheckMs`: how often offline
@@ -78,6 +80,20 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
 
   status(): LiveStatus {
     return { listeners: this.listeners.status(), sessions: this.iscsi.sessions(), extents: this.lus.extents(), load: this.iscsi.load() };
+  }
+
+  counters(): LiveCounters {
+    const c = this.iscsi.countersSnapshot();
+    const tenant = (target: string | null) => (target === null ? null : (this.tenantOf.get(target) ?? null));
+    return {
+      lus: c.lus.map((l) => ({ ...l, tenant: tenant(l.target) })),
+      initiators: c.initiators.map((i) => ({ ...i, tenant: tenant(i.target) })),
+      portals: c.portals,
+    };
+  }
+
+  endSession(tsih: number): boolean {
+    return this.iscsi.dropSession(tsih, 'ended through the API');
   }
 
   /** The tenant's iSCSI targets are served now: switched on, and that configuration applied. */
@@ -175,6 +191,11 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
     for (const tenant of wasOff) {
       if (!state.tenantsOff.has(tenant) && snapshot.tenants.some((t) => t.id === tenant)) this.log.info({ tenant }, 'iSCSI service switched on');
     }
+    this.previous = next;
+    const tenantNames = new Map(snapshot.tenants.map((t) => [t.id, t.name] as const));
+    this.tenantOf = new Map(state.targets.map((p) => [p.name, tenantNames.get(p.tenantId) ?? String(p.tenantId)] as const));
+    // A deleted target's LUs stop being reported (a target of the same name later starts from zero).
+    this.iscsi.counters.forgetTargets((name) => this.tenantOf.has(name));
     this.previous = next;
     this.reconciled = true;
     await this.listeners.reconcile(state.listeners);

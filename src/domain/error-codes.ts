@@ -27,7 +27,8 @@ export type EntityKind =
   | 'node'
   | 'volume-connector'
   | 'volume-target'
-  | 'job';
+  | 'job'
+  | 'session';
 
 export const ENTITY_LABELS: Record<EntityKind, string> = {
   'portal-group': 'portal group',
@@ -48,6 +49,7 @@ export const ENTITY_LABELS: Record<EntityKind, string> = {
   'volume-connector': 'volume connector',
   'volume-target': 'volume target',
   job: 'job',
+  session: 'iSCSI session',
 };
 
 interface Spec<P> {

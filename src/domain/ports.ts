@@ -17,6 +17,46 @@ export interface ConfigApplier {
 /** Live state for GET /api/status: listeners and sessions, shaped by the data plane. */
 export interface LiveStatusSource {
   status(): LiveStatus;
+  /** The live counters (GET /metrics); absent when no data plane runs (API-only tests). */
+  counters?(): LiveCounters;
+  /** Ends the session with this TSIH at once; false when there is none. Absent without a data plane. */
+  endSession?(tsih: number): boolean;
+}
+
+/** Latency observations in fixed buckets: `counts[i]` fell at or under `bounds[i]` seconds (not cumulative); the last is above them all. */
+export interface LatencySnapshot {
+  bounds: readonly number[];
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+/** A logical unit's or a session's I/O since it started. */
+export interface IoCountersSnapshot {
+  reads: number;
+  writes: number;
+  others: number;
+  /** Data-Out bytes (written). */
+  bytesIn: number;
+  /** Data-In bytes (read). */
+  bytesOut: number;
+  aborts: number;
+  /** CHECK CONDITION answers by sense key name (e.g. illegal_request); only the keys seen. */
+  errorsBySenseKey: Record<string, number>;
+  readLatency: LatencySnapshot;
+  writeLatency: LatencySnapshot;
+}
+
+export type LoginRefusalReason = 'bad_chap' | 'initiator_not_allowed' | 'target_not_found' | 'service_disabled' | 'too_many_sessions' | 'other';
+
+/** The data plane's counters, for as long as it runs (monotonic, except a deleted target's LUs go). */
+export interface LiveCounters {
+  /** Per target and LUN. `tenant`: the target's tenant's name. */
+  lus: Array<{ target: string; lun: number; tenant: string | null; io: IoCountersSnapshot }>;
+  /** Per initiator, target and portal: the sessions that ended plus the live ones. */
+  initiators: Array<{ initiator: string; target: string | null; portal: string; tenant: string | null; sessions: number; io: IoCountersSnapshot }>;
+  /** Logins per listener (its configured address). */
+  portals: Array<{ portal: string; accepted: number; refused: Record<LoginRefusalReason, number> }>;
 }
 
 export interface ListenerStatus {
@@ -39,6 +79,8 @@ export interface SessionStatus {
   bytesIn: number;
   bytesOut: number;
   commands: number;
+  /** Its commands by kind, bytes, latency, errors and aborts (absent from API-only fakes). */
+  io?: IoCountersSnapshot;
 }
 
 /**

@@ -5,11 +5,13 @@
  * writev; StatSN/ExpCmdSN/MaxCmdSN are stamped into each header at send time.
  */
 import type net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { PortalContext, TargetCatalog, TargetNode } from './catalog.js';
 import { sendTargets } from './discovery.js';
 import { ioBuffers } from '../backstore/buffer-pool.js';
 import { IscsiProtocolError, LoginStatus, RejectReason, loginError } from './errors.js';
+import type { TargetCounters } from './counters.js';
 import { LoginMachine, type AuthExchangeFactory, type LoginReply, type LoginState } from './login.js';
 import { announceWindow, nopTick, onNopOut, type NopState } from './nop.js';
 import type { Negotiated } from './params.js';
@@ -54,6 +56,8 @@ export interface ConnectionHost {
   readonly limits: IscsiLimits;
   /** The process-wide budget for buffered Data-Out and unsent Data-In. */
   readonly budget: IoBudget;
+  /** Logins accepted and refused, per portal (counters.ts). */
+  readonly counters: TargetCounters;
   admit(conn: Connection, state: LoginState): { inherit?: Negotiated };
   /** The connection reached full feature phase: it no longer counts as logging in. */
   loggedIn(conn: Connection): void;
@@ -105,6 +109,11 @@ export class Connection implements SessionConnection {
   private ttt = 1;
   readonly nop: NopState = { pendingTtt: null, sentAt: 0 };
   lastReceived = Date.now();
+  /**
+   * When the last chunk arrived (performance.now(), ms): the arrival time of every command
+   * parsed from it, so commands cost no clock read of their own on the way in.
+   */
+  chunkAt = 0;
   private timer: NodeJS.Timeout | null = null;
   private dropped = 0;
   /** Text response still to deliver in pieces (C bit), keyed by our TTT. */
@@ -191,6 +200,7 @@ export class Connection implements SessionConnection {
     if (this.phase === Phase.Closing) return;
     this.bytesIn += chunk.length;
     this.lastReceived = Date.now();
+    this.chunkAt = performance.now();
     try {
       this.parser.feed(chunk, this.onPdu);
     } catch (e) {
@@ -241,6 +251,7 @@ export class Connection implements SessionConnection {
     } catch (e) {
       if (e instanceof IscsiProtocolError && e.loginStatus !== undefined) {
         this.logger.info({ status: e.loginStatus.toString(16), reason: e.message }, 'login failed');
+        this.host.counters.loginRefused(this.portalName(), e.loginStatus);
         this.sendLoginResponse(pdu, { transit: false, csg: req.csg, nsg: 0, tsih: 0, status: e.loginStatus, data: EMPTY }, req.cmdSN, false);
         this.close('login failed');
         return;
@@ -290,7 +301,14 @@ export class Connection implements SessionConnection {
     this.phase = Phase.FullFeature;
     this.clearLoginDeadline();
     this.host.loggedIn(this);
+    this.host.counters.loginAccepted(this.portalName());
     this.logger.info({ tsih: s.tsih, type: s.type, target: s.target?.name ?? null, initiator: s.initiatorName }, 'login complete');
+  }
+
+  /** The listener's configured address, as the login counters name the portal. */
+  private portalName(): string {
+    const l = this.portal.listen;
+    return l.host.includes(':') ? `[${l.host}]:${l.port}` : `${l.host}:${l.port}`;
   }
 
   private sendLoginResponse(
@@ -688,6 +706,7 @@ export class Connection implements SessionConnection {
         statusDetail: e.loginStatus & 0xff,
       });
       this.write(resp, null, false, false);
+      this.host.counters.loginRefused(this.portalName(), e.loginStatus);
     } else if (e.reject !== undefined) {
       this.reject(bhs, e.reject);
     }

@@ -5,6 +5,7 @@
  * Response, with residual counts. Commands run concurrently; responses go out as they
  * complete, each getting its StatSN when sent.
  */
+import { performance } from 'node:perf_hooks';
 import type { LogicalUnit, ScsiCommand, ScsiResult } from '../scsi/types.js';
 import { ScsiStatus } from '../scsi/types.js';
 import { ioBuffers } from '../backstore/buffer-pool.js';
@@ -13,6 +14,7 @@ import { RejectReason } from './errors.js';
 import { RESERVED_TAG, parseDataOut, parseScsiCommand, serializeDataIn, serializeR2T, serializeScsiResponse, type Pdu } from './pdu.js';
 import type { SessionTask } from './session.js';
 import type { BudgetWaiter } from './io-budget.js';
+import { type IoCounters, ioKind, senseKeyOf } from './counters.js';
 
 /**
  * Data-Out longer than this (the LU's 8 MiB maximum transfer, VPD B0h) is refused before
@@ -80,6 +82,10 @@ export class ScsiTask implements SessionTask {
   waiter: BudgetWaiter | null = null;
   /** Handed to the logical unit: its buffers are the LU's until execute() settles. */
   executing = false;
+  /** When the command arrived (its chunk's performance.now(), ms): its latency runs to its answer. */
+  started = 0;
+  /** The counters of its logical unit (null: no LU, or nothing keeps them). */
+  io: IoCounters | null = null;
   /** Solicited Data-Out is outstanding (an R2T not yet fully answered). */
   get awaitingR2T(): boolean {
     return this.r2tMap !== null && this.r2tMap.size !== 0;
@@ -231,7 +237,9 @@ export function onScsiCommand(conn: Connection, pdu: Pdu): void {
   const imm = pdu.data.length;
   const lu = c.lun >= 0 ? target.luns.get(c.lun) : undefined;
   const task = new ScsiTask(c, lu);
+  task.started = conn.chunkAt;
   task.luns = target.luns;
+  if (lu !== undefined) task.io = session.luIo(c.lun);
   session.tasks.set(task.itt, task);
   session.commands++;
   if (task.immediate) session.immediateOutstanding++;
@@ -547,7 +555,20 @@ function finish(conn: Connection, task: ScsiTask, result: ScsiResult): void {
     return;
   }
   forget(session, conn, task);
+  count(session.io, task, result);
   sendResult(conn, task, result);
+}
+
+/** One answered command into its session's and its LU's counters: numbers only, nothing allocated. */
+function count(sessionIo: IoCounters, task: ScsiTask, result: ScsiResult): void {
+  const kind = ioKind(task.cdb[0]!);
+  const bytesIn = task.write ? task.received : 0;
+  const data = result.data;
+  const bytesOut = task.read && data ? Math.min(data.length, task.expectedLength) : 0;
+  const seconds = (performance.now() - task.started) / 1000;
+  const key = result.status === ScsiStatus.CheckCondition ? senseKeyOf(result.sense) : -1;
+  sessionIo.record(kind, bytesIn, bytesOut, seconds, key);
+  if (task.io !== null) task.io.record(kind, bytesIn, bytesOut, seconds, key);
 }
 
 function forget(session: NonNullable<Connection['session']>, conn: Connection, task: ScsiTask): void {

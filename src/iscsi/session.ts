@@ -8,6 +8,7 @@ import type { ItNexus } from '../scsi/types.js';
 import type { SessionType } from './login.js';
 import type { Negotiated } from './params.js';
 import { BudgetAccount } from './io-budget.js';
+import { IoCounters, type IoSnapshot, type TargetCounters } from './counters.js';
 
 /** Serial number arithmetic (RFC 1982, 32 bits): a < b. */
 export function snLt(a: number, b: number): boolean {
@@ -41,6 +42,8 @@ export interface SessionInfo {
   bytesIn: number;
   bytesOut: number;
   commands: number;
+  /** This session's commands by kind, bytes, latency, errors and aborts. */
+  io: IoSnapshot;
 }
 
 /** A task as the session tracks it, for task management. */
@@ -92,6 +95,11 @@ export class Session {
   /** What this session's commands hold of the process-wide I/O budget (its share is bounded). */
   readonly ioAccount = new BudgetAccount();
   commands = 0;
+  /** This session's I/O counters (counters.ts). */
+  readonly io = new IoCounters();
+  /** The target's LUs' counters, by LUN, looked up once per session and LUN. */
+  private readonly luIoByLun = new Map<number, IoCounters>();
+  private readonly counters: TargetCounters | null;
   /** Traffic of connections that already left. */
   private pastBytesIn = 0;
   private pastBytesOut = 0;
@@ -111,7 +119,10 @@ export class Session {
     initiatorAddress: string;
     portal: string;
     initialCmdSN: number;
+    /** Where the LUs' counters live; none: only the session counts. */
+    counters?: TargetCounters;
   }) {
+    this.counters = o.counters ?? null;
     this.tsih = o.tsih;
     this.type = o.type;
     this.initiatorName = o.initiatorName;
@@ -169,6 +180,16 @@ export class Session {
     }
   }
 
+  /** The counters of this session's target's LUN `lun` (one that exists), or null when nothing keeps them. */
+  luIo(lun: number): IoCounters | null {
+    const c = this.luIoByLun.get(lun);
+    if (c !== undefined) return c;
+    if (this.counters === null || this.target === null) return null;
+    const made = this.counters.lu(this.target.name, lun);
+    this.luIoByLun.set(lun, made);
+    return made;
+  }
+
   connectionLeft(conn: SessionConnection): void {
     if (this.connections.get(conn.cid) === conn) this.connections.delete(conn.cid);
     this.pastBytesIn += conn.bytesIn;
@@ -196,6 +217,7 @@ export class Session {
       bytesIn,
       bytesOut,
       commands: this.commands,
+      io: this.io.snapshot(),
     };
   }
 }

@@ -17,6 +17,7 @@ import { DEFAULT_ISCSI_LIMITS, type IscsiLimits } from './limits.js';
 import { IoBudget } from './io-budget.js';
 import { RefusalLog } from './refusals.js';
 import { unmapAddress } from './address.js';
+import { TargetCounters, type TargetCountersSnapshot } from './counters.js';
 
 export type { SessionInfo } from './session.js';
 
@@ -62,6 +63,8 @@ export class IscsiTargetServer {
   readonly limits: IscsiLimits;
   /** Buffered Data-Out and unsent Data-In of every session (limits.ioBufferBytes). */
   readonly budget: IoBudget;
+  /** Per LU, per initiator and per portal, for as long as the server runs. */
+  readonly counters = new TargetCounters();
 
   constructor(opts: IscsiTargetServerOptions) {
     this.catalog = opts.catalog;
@@ -73,6 +76,7 @@ export class IscsiTargetServer {
       logger: opts.logger,
       limits: this.limits,
       budget: this.budget,
+      counters: this.counters,
       loggedIn: (conn) => this.leavePending(conn),
       authExchange: opts.authExchange ?? chapAuthExchange,
       admit: (conn, st) => this.admit(conn, st),
@@ -154,6 +158,21 @@ export class IscsiTargetServer {
     const n = this.dropSessions(() => true, reason);
     for (const c of [...this.pending]) c.destroy(reason);
     return n;
+  }
+
+  /** The counters now, live sessions included. */
+  countersSnapshot(): TargetCountersSnapshot {
+    return this.counters.snapshot(this.sessionsByTsih.values());
+  }
+
+  /** Ends the session with this TSIH now (an operator's request); false when there is none. */
+  dropSession(tsih: number, reason: string): boolean {
+    const s = this.sessionsByTsih.get(tsih);
+    if (!s) return false;
+    this.logger.info({ tsih, initiator: s.initiatorName, target: s.target?.name ?? null, reason }, 'dropping session');
+    for (const c of [...s.connections.values()]) (c as Connection).destroy(reason);
+    this.endSession(s);
+    return true;
   }
 
   sessions(): SessionInfo[] {
@@ -267,6 +286,7 @@ export class IscsiTargetServer {
       initiatorAddress: conn.initiatorAddress,
       portal: conn.localAddress.includes(':') ? `[${conn.localAddress}]:${localPort}` : `${conn.localAddress}:${localPort}`,
       initialCmdSN: st.initialCmdSN,
+      counters: this.counters,
     });
     s.connections.set(st.cid, conn);
     this.sessionsByTsih.set(tsih, s);
@@ -306,6 +326,7 @@ export class IscsiTargetServer {
   private endSession(s: Session): void {
     if (s.ended) return;
     s.ended = true;
+    this.counters.sessionEnded(s);
     if (this.sessionsByTsih.get(s.tsih) === s) this.sessionsByTsih.delete(s.tsih);
     const nexus = s.nexus;
     for (const t of [...s.tasks.values()] as ScsiTask[]) {

@@ -18,12 +18,18 @@ export function onTaskMgmt(conn: Connection, pdu: Pdu): void {
   }
 }
 
+function countAbort(conn: Connection, t: ScsiTask): void {
+  conn.session!.io.aborts++;
+  if (t.io !== null) t.io.aborts++;
+}
+
 function abortLocal(conn: Connection, match: (t: ScsiTask) => boolean): number {
   const session = conn.session!;
   let n = 0;
   for (const t of [...session.tasks.values()] as ScsiTask[]) {
     if (match(t)) {
       t.aborted = true;
+      countAbort(conn, t);
       dropTask(conn, t);
       n++;
     }
@@ -50,6 +56,7 @@ function perform(conn: Connection, req: ReturnType<typeof parseTaskMgmtRequest>)
         return TmfResponse.TaskDoesNotExist;
       }
       t.aborted = true;
+      countAbort(conn, t);
       if (t.lu) t.lu.abortTasks(nexus, t.itt);
       dropTask(conn, t);
       return TmfResponse.FunctionComplete;

@@ -188,6 +188,7 @@ test('libiscsi reaches the target made in the page; its session, the chart and t
   const row = page.locator('table.sessions tbody tr', { hasText: iqn });
   await row.first().waitFor({ timeout: 10_000 });
   assert.match(await row.first().innerText(), /iqn\.2008-11\.org\.linux-kvm/);
+  const tsih = await row.first().getAttribute('data-tsih');
   await row.first().locator('button', { hasText: 'End session' }).click();
   const notice = page.locator('.notice');
   await notice.waitFor();
@@ -199,7 +200,8 @@ test('libiscsi reaches the target made in the page; its session, the chart and t
     assert.equal(await page.locator('form.login').count(), 0);
   } else {
     assert.match(said, /Session \d+ ended/);
-    await page.waitForFunction(() => document.querySelectorAll('table.sessions tbody tr').length === 0, undefined, { timeout: 15_000 });
+    // That session is gone from the page (qemu-img reconnects with a new one, as initiators do).
+    await page.waitForFunction((t) => document.querySelector(`table.sessions tbody tr[data-tsih="${t}"]`) === null, tsih, { timeout: 15_000 });
   }
 });
 

@@ -31,6 +31,7 @@ const ENTITY: Record<EntityKind, string> = {
   'volume-connector': 'volume connector',
   'volume-target': 'volume target',
   job: 'job',
+  session: 'iSCSI session',
 };
 
 const entity = (e: EntityKind) => ENTITY[e];

@@ -8,6 +8,18 @@ import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyPluginOp
 import type { AuthRefusals } from '../auth/authenticator.js';
 import type { AuthScheme } from '../auth/credentials.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The dialect family a route belongs to (freenas, ontap, hnas, ironic, pools): the API timings' label. */
+    dialect?: string;
+  }
+}
+
+/** A dialect's name up to its first non-letter (ironic/v1 -> ironic). */
+function family(name: string): string {
+  return /^[a-z]+/.exec(name)?.[0] ?? name;
+}
+
 export interface DialectSpec<O extends FastifyPluginOptions> {
   name: string;
   prefix: string;
@@ -34,12 +46,19 @@ export function defineDialect<O extends FastifyPluginOptions>(spec: DialectSpec<
   const plugin: FastifyPluginAsync<O> = async (app, opts) => {
     spec.contentTypes?.(app);
     app.addHook('onRoute', (route) => {
-      route.config = { ...route.config, authSchemes: spec.authSchemes, ...(spec.authRefusals ? { authRefusals: spec.authRefusals } : {}) };
+      route.config = {
+        ...route.config,
+        dialect: family(spec.name),
+        authSchemes: spec.authSchemes,
+        ...(spec.authRefusals ? { authRefusals: spec.authRefusals } : {}),
+      };
     });
     app.setErrorHandler(spec.errorHandler);
     // fastify keeps a 404 handler's `config` as it keeps a route's (four-oh-four.js),
     // though its types leave it out: the authenticator reads the schemes from it.
-    const notFoundOptions: object = { config: { authSchemes: spec.authSchemes, ...(spec.authRefusals ? { authRefusals: spec.authRefusals } : {}) } };
+    const notFoundOptions: object = {
+      config: { dialect: family(spec.name), authSchemes: spec.authSchemes, ...(spec.authRefusals ? { authRefusals: spec.authRefusals } : {}) },
+    };
     app.setNotFoundHandler(notFoundOptions, spec.notFound);
     await spec.routes(app, opts);
   };

@@ -76,7 +76,7 @@ export function ironicDialects(noAuth: boolean): Dialect<IronicOptions>[] {
 
 /** GET /: Ironic's root document, public, with the version headers. */
 export function ironicRoot(app: FastifyInstance): void {
-  app.get('/', { config: { publicRoute: true, authSchemes: SCHEMES } }, async (request, reply) => {
+  app.get('/', { config: { publicRoute: true, authSchemes: SCHEMES, dialect: 'ironic' } }, async (request, reply) => {
     try {
       negotiate(request, reply);
     } catch (err) {

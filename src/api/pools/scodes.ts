@@ -31,6 +31,7 @@ const ENTITY_CN: Record<EntityKind, string> = {
   'volume-connector': '卷连接器',
   'volume-target': '卷目标',
   job: '任务',
+  session: 'iSCSI 会话',
 };
 
 const e = (k: EntityKind) => ENTITY_CN[k];
