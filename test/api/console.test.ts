@@ -170,3 +170,12 @@ test('/ui/ is served without credentials (the login page) and assets outside the
   const outside = await fetch(`${sb.baseUrl}/ui/assets/..%2Fsrc%2Fmain.js`);
   assert.equal(outside.status, 404);
 });
+
+test('a browser at the root is sent to the console; an Ironic client asking for JSON gets the version document', async () => {
+  const browser = await sb.request('GET', '/', { auth: false, headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+  assert.equal(browser.status, 302);
+  assert.equal(browser.headers.get('location'), '/ui/');
+  const client = await sb.request('GET', '/', { auth: false, headers: { accept: 'application/json' } });
+  assert.equal(client.status, 200);
+  assert.equal(client.body.name, 'OpenStack Ironic API');
+});

@@ -77,6 +77,9 @@ export function ironicDialects(noAuth: boolean): Dialect<IronicOptions>[] {
 /** GET /: Ironic's root document, public, with the version headers. */
 export function ironicRoot(app: FastifyInstance): void {
   app.get('/', { config: { publicRoute: true, authSchemes: SCHEMES, dialect: 'ironic' } }, async (request, reply) => {
+    // A browser at sanbox's root wants the console; Ironic's clients ask for JSON.
+    const accept = String(request.headers.accept ?? '');
+    if (accept.includes('text/html') && !accept.includes('application/json')) return reply.redirect('/ui/', 302);
     try {
       negotiate(request, reply);
     } catch (err) {
