@@ -92,7 +92,7 @@ export class NodeExports {
     for (const vt of this.repo.listVolumeTargets().filter((t) => t.nodeId === nodeId)) this.drop(vt);
   }
 
-  /** The export's CHAP secret as generated, for a dialect that must not show it (Ironic masks it). */
+  /** Makes a volume target's export: its initiator group, CHAP credential, target and LUN 0. */
   private create(vt: VolumeTarget, extent: Extent): Target {
     const store = this.m.store;
     const tenantId = extent.tenantId;

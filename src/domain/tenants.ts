@@ -84,16 +84,21 @@ export class TenantService {
     return trimmed;
   }
 
-  /** Refused for the default tenant, and while the tenant owns anything. */
-  delete(id: number): Promise<void> {
+  /**
+   * Refused for the default tenant, and while the tenant owns anything but `ownPortalGroups`
+   * (its own addresses, as an HNAS virtual server's), which go with it.
+   */
+  delete(id: number, ownPortalGroups: readonly number[] = []): Promise<void> {
     return this.m.run(() => {
       const tenant = this.get(id);
       if (id === DEFAULT_TENANT_ID) throw fail('tenant.default-kept', '__all__');
-      const holdings = Object.entries(this.m.store.tenantHoldings(id));
-      if (holdings.length) {
-        const holds = holdings.map(([kind, n]) => `${n} ${kind}`);
+      const all = this.m.store.tenantHoldings(id);
+      const held = { ...all, 'portal groups': (all['portal groups'] ?? 0) - ownPortalGroups.length };
+      if (Object.values(held).some((n) => n > 0)) {
+        const holds = Object.entries(all).map(([kind, n]) => `${n} ${kind}`);
         throw fail('tenant.not-empty', '__all__', { tenant: tenant.name, holds });
       }
+      for (const group of ownPortalGroups) this.m.store.deletePortalGroup(group);
       this.m.store.deleteTenant(id);
     });
   }

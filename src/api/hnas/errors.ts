@@ -154,3 +154,13 @@ export function hnasErrorHandler(error: FastifyError, request: FastifyRequest, r
   request.log.error({ err: error }, 'request failed');
   return reply.code(500).send(new HnasError(500, HNAS_CODES.internal, 'Internal error', { message: 'Internal error', reason: 'Internal error' }).body());
 }
+
+/** Runs a domain call, answering its DomainError in HNAS's shape with where it happened. */
+export async function inDomain<T>(where: { fileName: string; function: string }, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof DomainError) throw fromDomain(err, where);
+    throw err;
+  }
+}

@@ -9,9 +9,8 @@
 import fs from 'node:fs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Extent } from '../../domain/entities.js';
-import { DomainError } from '../../domain/errors.js';
 import { type HnasContext, boundedText, readBody } from './context.js';
-import { fromDomain, invalidParameter, notFound } from './errors.js';
+import { inDomain, invalidParameter, notFound } from './errors.js';
 import { objectId, parseObjectId } from './object-ids.js';
 import { evsById } from './virtual-servers.js';
 
@@ -60,7 +59,7 @@ export function logicalUnitRoutes(app: FastifyInstance, ctx: HnasContext): void 
       throw invalidParameter('name', 'the name starts with a letter or digit and has up to 64 letters, digits, dots, dashes or underscores');
     if (body.size === undefined || (body.size as number) < 1) throw invalidParameter('size', 'the size is a positive number of bytes');
     const path = (body.path as string | undefined) ?? `/mnt/default/${evs.name}-${name}.iscsi`;
-    const extent = await inDomain('createIscsiLogicalUnit', () =>
+    const extent = await inDomain({ fileName: FILE, function: 'createIscsiLogicalUnit' }, () =>
       ctx.services.extents.create({
         tenantId: evs.id,
         name,
@@ -80,7 +79,7 @@ export function logicalUnitRoutes(app: FastifyInstance, ctx: HnasContext): void 
     const body = readBody(request.body, { size: 'integer', comment: 'string' });
     // As in create: a positive size (0 was taken as "no change", a negative one answered in FreeNAS's words).
     if (body.size !== undefined && (body.size as number) < 1) throw invalidParameter('size', 'the size is a positive number of bytes');
-    const updated = await inDomain('updateIscsiLogicalUnit', () =>
+    const updated = await inDomain({ fileName: FILE, function: 'updateIscsiLogicalUnit' }, () =>
       ctx.services.extents.update(extent.id, {
         ...(body.size !== undefined ? { size: String(body.size) } : {}),
         ...(body.comment !== undefined ? { comment: boundedText('comment', body.comment, 0, 120) } : {}),
@@ -93,7 +92,7 @@ export function logicalUnitRoutes(app: FastifyInstance, ctx: HnasContext): void 
 
   app.delete<{ Params: { id: string } }>('/iscsi-logical-units/:id', async (request, reply) => {
     const extent = logicalUnitOf(ctx, request, request.params.id, 'deleteIscsiLogicalUnit');
-    await inDomain('deleteIscsiLogicalUnit', () => ctx.services.extents.delete(extent.id));
+    await inDomain({ fileName: FILE, function: 'deleteIscsiLogicalUnit' }, () => ctx.services.extents.delete(extent.id));
     return reply.code(204).send();
   });
 }
@@ -114,14 +113,5 @@ function usedBytes(e: Extent): number {
     return Math.min(e.sizeBytes, fs.statSync(e.path).blocks * 512);
   } catch {
     return 0;
-  }
-}
-
-async function inDomain<T>(fn: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof DomainError) throw fromDomain(err, { fileName: FILE, function: fn });
-    throw err;
   }
 }

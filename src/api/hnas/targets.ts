@@ -9,10 +9,9 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Target } from '../../domain/entities.js';
-import { DomainError } from '../../domain/errors.js';
 import { parseAccessConfig } from './access-config.js';
 import { type HnasContext, boundedText, readBody } from './context.js';
-import { fromDomain, invalidParameter, notFound } from './errors.js';
+import { inDomain, invalidParameter, notFound } from './errors.js';
 import { logicalUnitOf } from './logical-units.js';
 import { objectId, parseObjectId } from './object-ids.js';
 import { evsById } from './virtual-servers.js';
@@ -90,7 +89,7 @@ export function targetRoutes(app: FastifyInstance, ctx: HnasContext): void {
     const secret = body.secret === undefined ? undefined : checkSecret(body.secret);
     if (body.enableAuthentication === true && secret === undefined) throw invalidParameter('secret', 'a secret is required to enable authentication');
     const { name, generation } = guniqueName(ctx, evs.name, alias, 0);
-    const target = await inDomain('createIscsiTarget', () =>
+    const target = await inDomain({ fileName: FILE, function: 'createIscsiTarget' }, () =>
       ctx.services.targetAccess.create(
         { tenantId: evs.id, name, alias, allTenantPortals: true },
         { rules, chap: body.enableAuthentication === true ? { user: alias, secret: secret! } : null },
@@ -124,7 +123,7 @@ export function targetRoutes(app: FastifyInstance, ctx: HnasContext): void {
     const fresh = body.regenerateGUN === true ? guniqueName(ctx, evs.name, alias, generationNow + 1) : undefined;
     const name = fresh?.name;
     const generation = fresh?.generation ?? generationNow;
-    const updated = await inDomain('updateIscsiTarget', () =>
+    const updated = await inDomain({ fileName: FILE, function: 'updateIscsiTarget' }, () =>
       ctx.services.targetAccess.update(
         target.id,
         { alias, ...(name !== undefined ? { name } : {}) },
@@ -144,7 +143,7 @@ export function targetRoutes(app: FastifyInstance, ctx: HnasContext): void {
 
   app.delete<{ Params: { id: string } }>('/iscsi-targets/:id', async (request, reply) => {
     const target = targetOf(ctx, request, request.params.id, 'deleteIscsiTarget');
-    await inDomain('deleteIscsiTarget', () => ctx.services.targetAccess.delete(target.id));
+    await inDomain({ fileName: FILE, function: 'deleteIscsiTarget' }, () => ctx.services.targetAccess.delete(target.id));
     return reply.code(204).send();
   });
 
@@ -158,7 +157,7 @@ export function targetRoutes(app: FastifyInstance, ctx: HnasContext): void {
     if (body.logicalUnit !== undefined && ((body.logicalUnit as number) < 0 || (body.logicalUnit as number) > 255)) {
       throw invalidParameter('logicalUnit', 'the LUN must be between 0 and 255');
     }
-    await inDomain('addIscsiLogicalUnit', () =>
+    await inDomain({ fileName: FILE, function: 'addIscsiLogicalUnit' }, () =>
       ctx.services.luns.create({ tenantId: target.tenantId, targetId: target.id, extentId: lu.id, lun: (body.logicalUnit as number | undefined) ?? null }),
     );
     const out = answer(ctx.services.targets.get(target.id));
@@ -171,7 +170,7 @@ export function targetRoutes(app: FastifyInstance, ctx: HnasContext): void {
     if (!/^\d{1,3}$/.test(request.params.lun)) throw invalidParameter('logicalUnit', 'the LUN must be between 0 and 255');
     const lun = ctx.services.luns.list().items.find((l) => l.targetId === target.id && l.lun === Number(request.params.lun));
     if (!lun) throw notFound('logical unit mapping', { fileName: FILE, function: 'removeIscsiLogicalUnit' });
-    await inDomain('removeIscsiLogicalUnit', () => ctx.services.luns.delete(lun.id));
+    await inDomain({ fileName: FILE, function: 'removeIscsiLogicalUnit' }, () => ctx.services.luns.delete(lun.id));
     return reply.code(204).send();
   });
 }
@@ -221,13 +220,4 @@ function guniqueName(ctx: HnasContext, server: string, alias: string, from: numb
   let generation = from;
   while (taken.has(`${basename}:${slug(server)}.${slug(alias)}-${generation}`)) generation++;
   return { name: `${basename}:${slug(server)}.${slug(alias)}-${generation}`, generation };
-}
-
-async function inDomain<T>(fn: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof DomainError) throw fromDomain(err, { fileName: FILE, function: fn });
-    throw err;
-  }
 }

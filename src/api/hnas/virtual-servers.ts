@@ -9,12 +9,12 @@ import net from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PortalGroup, Tenant } from '../../domain/entities.js';
 import { formatListenAddress, parseListenAddress } from '../../domain/addresses.js';
-import { DomainError } from '../../domain/errors.js';
 import { type HnasContext, boundedText, readBody } from './context.js';
-import { HnasError, fromDomain, invalidParameter, notFound } from './errors.js';
+import { HnasError, inDomain, invalidParameter, notFound } from './errors.js';
 import { objectId, parseObjectId } from './object-ids.js';
 
 const FILE = 'api/hnas/virtual-servers.ts';
+const WHERE = { fileName: FILE, function: 'virtualServers' };
 const ADDRESSES = 'hnas.addresses';
 const EVS_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -45,13 +45,15 @@ export function virtualServerRoutes(app: FastifyInstance, ctx: HnasContext): voi
       throw invalidParameter('name', 'the name starts with a letter or digit and has up to 64 letters, digits, dots, dashes or underscores');
     const listen = listenOf(ctx, (body.ipAddresses as string[] | undefined) ?? []);
     if (ctx.services.tenants.list().length >= 254) throw invalidParameter('name', 'no virtual server id is free (1 to 254)');
-    const tenant = await inDomain(() => ctx.services.tenants.create({ name, iscsiEnabled: true }));
+    const tenant = await inDomain(WHERE, () => ctx.services.tenants.create({ name, iscsiEnabled: true }));
     if (listen.length > 0) {
-      await inDomain(() => ctx.services.portalGroups.create({ tenantId: tenant.id, listen, annotations: { [ADDRESSES]: 'true' } })).catch(async (err) => {
-        // The addresses are part of the create: refused, the virtual server is not made either.
-        await ctx.services.tenants.delete(tenant.id);
-        throw err;
-      });
+      await inDomain(WHERE, () => ctx.services.portalGroups.create({ tenantId: tenant.id, listen, annotations: { [ADDRESSES]: 'true' } })).catch(
+        async (err) => {
+          // The addresses are part of the create: refused, the virtual server is not made either.
+          await ctx.services.tenants.delete(tenant.id);
+          throw err;
+        },
+      );
     }
     const made = record(ctx.services.tenants.get(tenant.id));
     reply.code(201).header('Location', `/v9/storage/virtual-servers/${made.objectId}`);
@@ -65,12 +67,13 @@ export function virtualServerRoutes(app: FastifyInstance, ctx: HnasContext): voi
     if (name !== undefined && !EVS_NAME.test(name))
       throw invalidParameter('name', 'the name starts with a letter or digit and has up to 64 letters, digits, dots, dashes or underscores');
     const listen = body.ipAddresses === undefined ? undefined : listenOf(ctx, body.ipAddresses as string[]);
-    if (name !== undefined) await inDomain(() => ctx.services.tenants.update(evs.id, { name }));
+    if (name !== undefined) await inDomain(WHERE, () => ctx.services.tenants.update(evs.id, { name }));
     if (listen !== undefined) {
       const own = addressGroup(ctx, evs.id);
-      if (own && listen.length === 0) await inDomain(() => ctx.services.portalGroups.delete(own.id));
-      else if (own) await inDomain(() => ctx.services.portalGroups.update(own.id, { listen }));
-      else if (listen.length > 0) await inDomain(() => ctx.services.portalGroups.create({ tenantId: evs.id, listen, annotations: { [ADDRESSES]: 'true' } }));
+      if (own && listen.length === 0) await inDomain(WHERE, () => ctx.services.portalGroups.delete(own.id));
+      else if (own) await inDomain(WHERE, () => ctx.services.portalGroups.update(own.id, { listen }));
+      else if (listen.length > 0)
+        await inDomain(WHERE, () => ctx.services.portalGroups.create({ tenantId: evs.id, listen, annotations: { [ADDRESSES]: 'true' } }));
     }
     const updated = record(ctx.services.tenants.get(evs.id));
     reply.code(303).header('Location', `/v9/storage/virtual-servers/${updated.objectId}`);
@@ -80,12 +83,9 @@ export function virtualServerRoutes(app: FastifyInstance, ctx: HnasContext): voi
   app.delete<{ Params: { id: string } }>('/virtual-servers/:id', async (request, reply) => {
     if (ctx.scope(request)) throw new HnasError(403, null, 'Forbidden request - the client does not have the required permissions to perform the operation');
     const evs = evsOf(ctx, request, request.params.id, 'deleteVirtualServer');
+    // Its own addresses go with it, in the same transaction; anything else it holds refuses the delete.
     const own = addressGroup(ctx, evs.id);
-    // Its own addresses go with it; anything else it holds refuses the delete.
-    const holdings = Object.entries(ctx.services.mutations.store.tenantHoldings(evs.id)).filter(([kind, n]) => !(kind === 'portal groups' && own && n === 1));
-    if (holdings.length > 0 || evs.id === 1) await inDomain(() => ctx.services.tenants.delete(evs.id));
-    if (own) await inDomain(() => ctx.services.portalGroups.delete(own.id));
-    await inDomain(() => ctx.services.tenants.delete(evs.id));
+    await inDomain(WHERE, () => ctx.services.tenants.delete(evs.id, own ? [own.id] : []));
     return reply.code(204).send();
   });
 
@@ -95,7 +95,7 @@ export function virtualServerRoutes(app: FastifyInstance, ctx: HnasContext): voi
   ] as const) {
     app.post<{ Params: { id: string } }>(`/virtual-servers/:id/${action}`, async (request, reply) => {
       const evs = evsOf(ctx, request, request.params.id, `${action}VirtualServer`);
-      await inDomain(() => ctx.services.serviceSwitch.setEnabled('iscsitarget', enabled, evs.id));
+      await inDomain(WHERE, () => ctx.services.serviceSwitch.setEnabled('iscsitarget', enabled, evs.id));
       return reply.code(204).send();
     });
   }
@@ -139,13 +139,4 @@ function listenOf(ctx: HnasContext, addresses: string[]): string[] {
     if (!parsed) throw invalidParameter('ipAddresses', `"${a.slice(0, 60)}" is not an IP address`);
     return formatListenAddress(parsed);
   });
-}
-
-async function inDomain<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof DomainError) throw fromDomain(err, { fileName: FILE, function: 'virtualServers' });
-    throw err;
-  }
 }

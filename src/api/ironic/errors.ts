@@ -70,3 +70,13 @@ export function ironicErrorHandler(error: FastifyError, request: FastifyRequest,
   request.log.error({ err: error }, 'request failed');
   return reply.code(500).send(errorBody(500, 'Internal error.'));
 }
+
+/** Runs a domain call, answering its DomainError in Ironic's terms (`ident`: the object the request named). */
+export async function inDomain<T>(work: () => Promise<T>, ident?: string): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof DomainError) throw fromDomain(err, ident);
+    throw err;
+  }
+}

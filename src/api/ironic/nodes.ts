@@ -7,10 +7,9 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { BareMetalNode } from '../../domain/entities.js';
-import { DomainError } from '../../domain/errors.js';
 import { checkQuery, fieldsOf, links, listOptions, page, project } from './common.js';
 import type { IronicContext } from './context.js';
-import { IronicError, fromDomain } from './errors.js';
+import { IronicError, inDomain } from './errors.js';
 import { VOLUME_VERSION } from './versions.js';
 
 const FIELDS = [
@@ -184,13 +183,4 @@ export function nodeRoutes(app: FastifyInstance, ctx: IronicContext, at: string)
     reply.code(202);
     return reply.send();
   });
-}
-
-async function inDomain<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof DomainError) throw fromDomain(err);
-    throw err;
-  }
 }

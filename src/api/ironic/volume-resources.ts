@@ -5,11 +5,10 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { VolumeConnector, VolumeTarget } from '../../domain/entities.js';
-import { DomainError } from '../../domain/errors.js';
 import type { ConnectorInput, VolumeTargetInput } from '../../domain/volume-attachments.js';
 import { applyPatch, checkQuery, fieldsOf, links, listOptions, masked, page, project } from './common.js';
 import type { IronicContext } from './context.js';
-import { IronicError, fromDomain } from './errors.js';
+import { IronicError, inDomain } from './errors.js';
 import { VOLUME_VERSION } from './versions.js';
 
 type Kind = 'connectors' | 'targets';
@@ -115,7 +114,7 @@ export function volumeRoutes(app: FastifyInstance, ctx: IronicContext, at: strin
   app.get(at === '' ? '/' : at, async (request) => {
     requireVolumeVersion(request);
     return {
-      connectors: links(request, 'volume/connectors').map((l) => ({ ...l, href: `${l.href}` })),
+      connectors: links(request, 'volume/connectors'),
       targets: links(request, 'volume/targets'),
       links: links(request, 'volume/'),
     };
@@ -200,7 +199,7 @@ function resourceRoutes(app: FastifyInstance, ctx: IronicContext, spec: Spec<{ i
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(uuid)) {
       throw new IronicError(400, `Expected UUID for ${spec.kind.slice(0, -1)}_uuid: ${uuid}`);
     }
-    return inDomain(uuid, async () => spec.get(ctx, uuid));
+    return inDomain(async () => spec.get(ctx, uuid), uuid);
   };
 
   app.get(base, async (request) => {
@@ -240,7 +239,7 @@ function resourceRoutes(app: FastifyInstance, ctx: IronicContext, spec: Spec<{ i
     if (typeof nodeIdent !== 'string' || nodeIdent === '')
       throw new IronicError(400, 'Invalid input for field/attribute node_uuid. Value: None. Mandatory field missing.');
     const node = ctx.node(nodeIdent, 400);
-    const made = await inDomain(String(body.uuid ?? ''), () => spec.create(ctx, spec.input(body, node.id)));
+    const made = await inDomain(() => spec.create(ctx, spec.input(body, node.id)), String(body.uuid ?? ''));
     const record = spec.record(ctx, request, made);
     reply.code(201).header('Location', `${(record.links as { href: string }[])[0]!.href}`);
     return record;
@@ -255,7 +254,7 @@ function resourceRoutes(app: FastifyInstance, ctx: IronicContext, spec: Spec<{ i
     if (typeof nodeIdent !== 'string') throw new IronicError(400, 'Invalid input for field/attribute node_uuid. Value: None. Mandatory field missing.');
     const node = ctx.node(nodeIdent, 400);
     const input = spec.input({ ...patched, uuid: undefined }, node.id);
-    const updated = await inDomain(item.uuid, () => spec.update(ctx, item.uuid, input));
+    const updated = await inDomain(() => spec.update(ctx, item.uuid, input), item.uuid);
     return spec.record(ctx, request, updated);
   });
 
@@ -263,14 +262,14 @@ function resourceRoutes(app: FastifyInstance, ctx: IronicContext, spec: Spec<{ i
     requireVolumeVersion(request);
     checkQuery(request, []);
     const item = await one(request.params.uuid);
-    await inDomain(item.uuid, () => spec.delete(ctx, item.uuid));
+    await inDomain(() => spec.delete(ctx, item.uuid), item.uuid);
     return reply.code(204).send();
   });
   // The api-ref's delete paths are singular (/v1/volume/connector/{id}); Ironic's are plural. Both are served.
   app.delete<{ Params: { uuid: string } }>(`${at}/${spec.kind.slice(0, -1)}/:uuid`, async (request, reply: FastifyReply) => {
     requireVolumeVersion(request);
     const item = await one(request.params.uuid);
-    await inDomain(item.uuid, () => spec.delete(ctx, item.uuid));
+    await inDomain(() => spec.delete(ctx, item.uuid), item.uuid);
     return reply.code(204).send();
   });
 }
@@ -279,13 +278,4 @@ function objectBody(body: unknown, argument: string): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new IronicError(400, `Invalid input for field/attribute ${argument}. Value should be an object.`);
   return body as Record<string, unknown>;
-}
-
-async function inDomain<T>(ident: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof DomainError) throw fromDomain(err, ident);
-    throw err;
-  }
 }
