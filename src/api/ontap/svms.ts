@@ -73,16 +73,15 @@ export function svmRecord(ctx: OntapContext, t: Tenant) {
   };
 }
 
-let shapeCache: Resource | null = null;
-function resource(ctx: OntapContext): Resource {
-  shapeCache ??= {
+/** The SVM resource's shape, from a record of the default SVM (its fields do not depend on which). */
+function svmResource(ctx: OntapContext): Resource {
+  return {
     path: '/api/svm/svms',
     fields: fieldPaths(svmRecord(ctx, ctx.services.tenants.get(1)), ['iscsi._links']),
     collectionDefaults: ['uuid', 'name'],
     keys: ['uuid', 'name'],
     expensive: [],
   };
-  return shapeCache;
 }
 
 /** Annotations and tenant changes a body asks for. */
@@ -134,6 +133,9 @@ function runningOf(flat: FlatBody): boolean | undefined {
 }
 
 export function svmRoutes(app: FastifyInstance, ctx: OntapContext): void {
+  // Module state would be shared by every app in a process: the shape is the routes' own.
+  let shape: Resource | null = null;
+  const resource = () => (shape ??= svmResource(ctx));
   const SVM_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,46}$/;
   const visible = (request: FastifyRequest) => {
     const scoped = ctx.scopedSvm(request);
@@ -143,14 +145,14 @@ export function svmRoutes(app: FastifyInstance, ctx: OntapContext): void {
   app.get('/svm/svms', async (request) =>
     collection(
       request,
-      resource(ctx),
+      resource(),
       visible(request).map((t) => svmRecord(ctx, t)),
     ),
   );
 
   app.get<{ Params: { uuid: string } }>('/svm/svms/:uuid', async (request) => {
     const svm = ctx.svmByUuid(request.params.uuid, 'uuid');
-    return instance(request, resource(ctx), svmRecord(ctx, svm));
+    return instance(request, resource(), svmRecord(ctx, svm));
   });
 
   app.post('/svm/svms', async (request, reply) => {
