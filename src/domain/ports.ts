@@ -47,7 +47,14 @@ export interface IoCountersSnapshot {
   writeLatency: LatencySnapshot;
 }
 
-export type LoginRefusalReason = 'bad_chap' | 'initiator_not_allowed' | 'target_not_found' | 'service_disabled' | 'too_many_sessions' | 'other';
+export type LoginRefusalReason =
+  | 'bad_chap'
+  | 'initiator_not_allowed'
+  | 'target_not_found'
+  | 'service_disabled'
+  | 'too_many_sessions'
+  | 'connection_limit'
+  | 'other';
 
 /** The data plane's counters, for as long as it runs (monotonic, except a deleted target's LUs go). */
 export interface LiveCounters {

@@ -11,7 +11,7 @@ import type { PortalContext, TargetCatalog, TargetNode } from './catalog.js';
 import { sendTargets } from './discovery.js';
 import { ioBuffers } from '../backstore/buffer-pool.js';
 import { IscsiProtocolError, LoginStatus, RejectReason, loginError } from './errors.js';
-import type { TargetCounters } from './counters.js';
+import { portalLabel, type TargetCounters } from './counters.js';
 import { LoginMachine, type AuthExchangeFactory, type LoginReply, type LoginState } from './login.js';
 import { announceWindow, nopTick, onNopOut, type NopState } from './nop.js';
 import type { Negotiated } from './params.js';
@@ -307,8 +307,7 @@ export class Connection implements SessionConnection {
 
   /** The listener's configured address, as the login counters name the portal. */
   private portalName(): string {
-    const l = this.portal.listen;
-    return l.host.includes(':') ? `[${l.host}]:${l.port}` : `${l.host}:${l.port}`;
+    return portalLabel(this.portal.listen);
   }
 
   private sendLoginResponse(

@@ -175,7 +175,8 @@ export interface IoSnapshot {
 }
 
 /** Why a login was refused, as an operator reads it. */
-export type LoginRefusal = 'bad_chap' | 'initiator_not_allowed' | 'target_not_found' | 'service_disabled' | 'too_many_sessions' | 'other';
+/** `connection_limit`: closed at accept, before a byte was read (limits.ts: connections, logins in progress). */
+export type LoginRefusal = 'bad_chap' | 'initiator_not_allowed' | 'target_not_found' | 'service_disabled' | 'too_many_sessions' | 'connection_limit' | 'other';
 
 export const LOGIN_REFUSALS: readonly LoginRefusal[] = [
   'bad_chap',
@@ -183,6 +184,7 @@ export const LOGIN_REFUSALS: readonly LoginRefusal[] = [
   'target_not_found',
   'service_disabled',
   'too_many_sessions',
+  'connection_limit',
   'other',
 ];
 
@@ -242,6 +244,11 @@ interface InitiatorEntry {
   past: IoCounters;
 }
 
+/** How a listener's address is labelled in the counters: `host:port`, `[v6]:port`. */
+export function portalLabel(listen: { host: string; port: number }): string {
+  return listen.host.includes(':') ? `[${listen.host}]:${listen.port}` : `${listen.host}:${listen.port}`;
+}
+
 /** The counters the target server keeps for as long as it runs. */
 export class TargetCounters {
   /** By target name, then LUN number. */
@@ -275,6 +282,11 @@ export class TargetCounters {
 
   loginRefused(portal: string, status: number): void {
     this.portal(portal).refused[loginRefusal(status)]++;
+  }
+
+  /** A connection closed at accept by a limit: no login was read, but an operator counts it as one refused. */
+  connectionRefused(portal: string): void {
+    this.portal(portal).refused.connection_limit++;
   }
 
   /** A session ended: its counters go into its initiator's past. */

@@ -17,7 +17,7 @@ import { DEFAULT_ISCSI_LIMITS, type IscsiLimits } from './limits.js';
 import { IoBudget } from './io-budget.js';
 import { RefusalLog } from './refusals.js';
 import { unmapAddress } from './address.js';
-import { TargetCounters, type TargetCountersSnapshot } from './counters.js';
+import { portalLabel, TargetCounters, type TargetCountersSnapshot } from './counters.js';
 
 export type { SessionInfo } from './session.js';
 
@@ -92,6 +92,7 @@ export class IscsiTargetServer {
     if (refusal) {
       // Before any byte is read: a flood of connections costs a descriptor for an instant.
       socket.destroy();
+      this.counters.connectionRefused(portalLabel(portal.listen));
       this.refusals.note(this.logger, address, refusal);
       return;
     }

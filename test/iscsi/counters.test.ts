@@ -73,7 +73,7 @@ test("an initiator's counters are its ended sessions' plus its live ones'; a LU'
     {
       portal: '0.0.0.0:3260',
       accepted: 1,
-      refused: { bad_chap: 1, initiator_not_allowed: 0, target_not_found: 0, service_disabled: 0, too_many_sessions: 0, other: 0 },
+      refused: { bad_chap: 1, initiator_not_allowed: 0, target_not_found: 0, service_disabled: 0, too_many_sessions: 0, connection_limit: 0, other: 0 },
     },
   ]);
   counters.forgetTargets(() => false);

@@ -278,6 +278,8 @@ test('the total connection cap holds for logged-in connections too, and frees up
       new Promise<boolean>((r) => setTimeout(() => r(false), 1000)),
     ]);
     assert.ok(closed, 'past the connection cap a connection is closed at once');
+    const portal = small.server.counters.snapshot([]).portals[0]!;
+    assert.deepEqual([portal.accepted, portal.refused.connection_limit], [8, 1], 'the refusal at accept is counted');
     await logged.pop()!.logout();
     await new Promise((r) => setTimeout(r, 50));
     const again = await IscsiInitiator.connect('127.0.0.1', small.port);
