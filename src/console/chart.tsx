@@ -1,13 +1,24 @@
-/** A uPlot line chart of one target's IOPS and throughput, redrawn on every snapshot. */
+/** uPlot line charts of one target's load: IOPS and throughput, and read and write latency, redrawn on every snapshot. */
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { RatePoint } from './live.js';
 
-export function RateChart({ points, title }: { points: RatePoint[]; title: string }) {
+const HEIGHT = 160;
+
+interface Line {
+  label: string;
+  stroke: string;
+  scale: string;
+  values: (p: RatePoint) => number | null;
+}
+
+/** One uPlot over the points, made once per title and line set, then only fed new data. */
+function LineChart({ points, title, lines, testid }: { points: RatePoint[]; title: string; lines: Line[]; testid: string }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const data = (): uPlot.AlignedData => [points.map((p) => p.t), points.map((p) => p.iops), points.map((p) => p.bps / 1048576)];
+  const data = (): uPlot.AlignedData => [points.map((p) => p.t), ...lines.map((l) => points.map(l.values))];
+  const scales = [...new Set(lines.map((l) => l.scale))];
 
   useEffect(() => {
     const el = box.current!;
@@ -15,13 +26,13 @@ export function RateChart({ points, title }: { points: RatePoint[]; title: strin
     const opts: uPlot.Options = {
       title,
       width: width(),
-      height: 180,
-      series: [{}, { label: 'IOPS', stroke: '#2563eb', width: 2, scale: 'iops' }, { label: 'MiB/s', stroke: '#16a34a', width: 2, scale: 'mib' }],
-      axes: [{}, { scale: 'iops', label: 'IOPS' }, { scale: 'mib', side: 1, label: 'MiB/s', grid: { show: false } }],
+      height: HEIGHT,
+      series: [{}, ...lines.map((l) => ({ label: l.label, stroke: l.stroke, width: 2, scale: l.scale, spanGaps: false }))],
+      axes: [{}, ...scales.map((scale, i) => ({ scale, label: scale, side: i === 0 ? 3 : 1, grid: { show: i === 0 } }))],
       scales: { x: { time: true } },
     };
     plot.current = new uPlot(opts, data(), el);
-    const resize = () => plot.current?.setSize({ width: width(), height: 180 });
+    const resize = () => plot.current?.setSize({ width: width(), height: HEIGHT });
     window.addEventListener('resize', resize);
     return () => {
       window.removeEventListener('resize', resize);
@@ -34,13 +45,32 @@ export function RateChart({ points, title }: { points: RatePoint[]; title: strin
     plot.current?.setData(data());
   });
 
+  return <div ref={box} data-testid={testid} />;
+}
+
+const LOAD: Line[] = [
+  { label: 'IOPS', stroke: '#2563eb', scale: 'IOPS', values: (p) => p.iops },
+  { label: 'MiB/s', stroke: '#16a34a', scale: 'MiB/s', values: (p) => p.bps / 1048576 },
+];
+
+const LATENCY: Line[] = [
+  { label: 'read ms', stroke: '#9333ea', scale: 'ms', values: (p) => p.readMs },
+  { label: 'write ms', stroke: '#ea580c', scale: 'ms', values: (p) => p.writeMs },
+];
+
+function ms(v: number | null | undefined): string {
+  return v === null || v === undefined ? '—' : v.toFixed(v < 1 ? 3 : 1);
+}
+
+export function RateChart({ points, title }: { points: RatePoint[]; title: string }) {
   const last = points[points.length - 1];
   return (
     <div class="chart" data-target={title}>
-      <div ref={box} />
+      <LineChart points={points} title={title} lines={LOAD} testid="load-chart" />
+      <LineChart points={points} title={`${title} · latency`} lines={LATENCY} testid="latency-chart" />
       <div class="chart-now" data-testid="chart-now">
         now: <span class="iops">{last ? Math.round(last.iops) : 0}</span> IOPS, <span class="mibs">{last ? (last.bps / 1048576).toFixed(2) : '0.00'}</span>{' '}
-        MiB/s
+        MiB/s, read <span class="read-ms">{ms(last?.readMs)}</span> ms, write <span class="write-ms">{ms(last?.writeMs)}</span> ms
         {' · '}points: <span class="points">{points.length}</span>
       </div>
     </div>

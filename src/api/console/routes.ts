@@ -46,6 +46,34 @@ const SESSION_ONLY = { authSchemes: ['console-session'] } as const;
 /** Pools are measured (du) at most this often, not on every tick. */
 const POOL_MEASURE_MS = 5000;
 
+/**
+ * Each target's read and write latency so far (sums and counts of its LUs' histograms,
+ * monotonic): the page turns two of them into the mean latency over that second.
+ */
+function latencyPerTarget(status: LiveStatusSource): TargetLatency[] {
+  const out = new Map<string, TargetLatency>();
+  for (const u of status.counters?.().lus ?? []) {
+    let t = out.get(u.target);
+    if (!t) {
+      t = { target: u.target, readSeconds: 0, reads: 0, writeSeconds: 0, writes: 0 };
+      out.set(u.target, t);
+    }
+    t.readSeconds += u.io.readLatency.sum;
+    t.reads += u.io.readLatency.count;
+    t.writeSeconds += u.io.writeLatency.sum;
+    t.writes += u.io.writeLatency.count;
+  }
+  return [...out.values()];
+}
+
+interface TargetLatency {
+  target: string;
+  readSeconds: number;
+  reads: number;
+  writeSeconds: number;
+  writes: number;
+}
+
 export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions): Promise<void> {
   const dir = opts.uiDir ?? UI_DIR;
   const { sessions } = opts;
@@ -106,6 +134,7 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions):
       listeners: live.listeners,
       extents: live.extents,
       pools: pools(),
+      latency: latencyPerTarget(opts.status),
     };
   };
 
