@@ -24,6 +24,7 @@ import { ironicDialects, ironicRoot } from './ironic/dialect.js';
 import { DEFAULT_ISCSI_PORT } from '../domain/addresses.js';
 import { statusRoutes } from './status.js';
 import { keyRoutes } from './keys.js';
+import { tenantRoutes } from './tenants.js';
 import { consoleRoutes } from './console/routes.js';
 import { ConsoleSessions, DEFAULT_SESSION_OPTIONS } from './console/sessions.js';
 import { ConsoleStreams } from './console/streams.js';
@@ -124,6 +125,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(metricsRoutes, { metrics });
   await app.register(sessionRoutes, { status: deps.status });
   await app.register(keyRoutes, { keys: deps.services.apiKeys, tenants: deps.services.tenants });
+  await app.register(tenantRoutes, { tenants: deps.services.tenants });
   await app.register(consoleRoutes, {
     sessions,
     streams,

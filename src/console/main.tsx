@@ -7,6 +7,7 @@ import { type JSX, render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { ApiError, call, FREENAS, list, setSession } from './api.js';
 import { RateChart } from './chart.js';
+import { Tenants } from './tenants.js';
 import { connectEvents, LiveHistory, type Session } from './live.js';
 import { type Field, fromInput, RESOURCES, type Resource, type Row, toInput } from './resources.js';
 import './style.css';
@@ -56,6 +57,7 @@ function App() {
     ...RESOURCES.map((r) => [r.path, r.title]),
     ['sessions', 'Sessions'],
     ['listeners', 'Listeners'],
+    ['tenants', 'Tenants'],
     ['keys', 'API keys'],
   ];
   const resource = RESOURCES.find((r) => r.path === page);
@@ -82,6 +84,7 @@ function App() {
         {resource && <ResourcePage resource={resource} key={resource.path} />}
         {page === 'sessions' && <Sessions tick={tick} />}
         {page === 'listeners' && <Listeners tick={tick} />}
+        {page === 'tenants' && <Tenants />}
         {page === 'keys' && <Keys />}
         {page === 'jobs' && <Jobs />}
       </main>

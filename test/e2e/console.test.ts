@@ -182,6 +182,10 @@ test('libiscsi reaches the target made in the page; its session, the chart and t
     { timeout: 10_000 },
   );
   assert.ok(Number(await chart.locator('.iops').innerText()) > 0, 'IOPS while qemu-img bench runs');
+  // qemu-img bench reads: the latency chart has a read latency, and no writes to show.
+  await page.waitForFunction((t) => Number(document.querySelector(`.chart[data-target="${t}"] .read-ms`)?.textContent) > 0, iqn, { timeout: 10_000 });
+  assert.equal(await chart.locator('.write-ms').innerText(), '—');
+  assert.equal(await chart.locator('[data-testid="latency-chart"] canvas').count(), 1, 'the latency chart is drawn');
   await page.screenshot({ path: path.join(SHOTS, 'dashboard.png'), fullPage: true });
 
   await page.goto(`${sb.baseUrl}/ui/#sessions`);
@@ -226,6 +230,45 @@ test('an API key made on the keys page logs a second browser in; a duplicate nam
   } finally {
     await other.close();
   }
+});
+
+test('the tenants page makes a tenant (a duplicate refused next to the field); its iSCSI switch turns logins off and on', async () => {
+  bench?.kill('SIGKILL');
+  bench = null;
+  await page.goto(`${sb.baseUrl}/ui/#tenants`);
+  await page.fill('form[data-form="tenants"] input[name=name]', 'edge');
+  await page.click('form[data-form="tenants"] button[type=submit]');
+  await page.locator('tr[data-tenant="edge"]').waitFor();
+  await page.fill('form[data-form="tenants"] input[name=name]', 'edge');
+  await page.click('form[data-form="tenants"] button[type=submit]');
+  const refused = page.locator('form[data-form="tenants"] [data-field="name"] .field-error');
+  await refused.waitFor();
+  assert.match(await refused.innerText(), /edge/);
+
+  const url = iscsiUrl(port, `${await basename(sb)}:disk0`, 0);
+  const defaultRow = page.locator('tr[data-tenant="default"]');
+  await defaultRow.locator('[data-testid="iscsi-switch"]').click();
+  await page.waitForFunction(() => document.querySelector('tr[data-tenant="default"] .iscsi-state')?.textContent === 'off');
+  const tenants = async () => (await sb.api('GET', '/api/tenants')).body as Array<{ name: string; iscsiEnabled: boolean }>;
+  assert.equal((await tenants()).find((t) => t.name === 'default')?.iscsiEnabled, false);
+  assert.notEqual((await run('iscsi-inq', [url])).code, 0, 'no login while the default tenant’s iSCSI service is off');
+
+  await defaultRow.locator('[data-testid="iscsi-switch"]').click();
+  await page.waitForFunction(() => document.querySelector('tr[data-tenant="default"] .iscsi-state')?.textContent === 'on');
+  let inq = await run('iscsi-inq', [url]);
+  for (let i = 0; i < 20 && inq.code !== 0; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    inq = await run('iscsi-inq', [url]);
+  }
+  assert.equal(inq.code, 0, `logins again once it is on: ${inq.stderr}`);
+
+  page.once('dialog', (d) => void d.accept());
+  await page.locator('tr[data-tenant="edge"] button', { hasText: 'Delete' }).click();
+  await page.waitForFunction(() => document.querySelector('tr[data-tenant="edge"]') === null);
+  assert.deepEqual(
+    (await tenants()).map((t) => t.name),
+    ['default'],
+  );
 });
 
 test('a thick extent made as a job from the jobs page runs to 100%; a bad size is refused next to its field', async () => {
