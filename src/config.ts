@@ -45,6 +45,8 @@ export interface IscsiSettings {
   pendingLogins: number;
   maxConnections: number;
   ioBufferBytes: number;
+  /** SANBOX_IO_COUNTERS (default true): count each command per LU and session; off, /metrics shows no I/O (logins still count). */
+  ioCounters: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -103,6 +105,7 @@ export function defaultIscsiSettings(openFiles = openFileLimit()): IscsiSettings
     pendingLogins: d.pendingLogins,
     maxConnections: Math.max(16, Math.min(d.maxConnections, openFiles - Math.max(256, Math.floor(openFiles / 4)))),
     ioBufferBytes: d.ioBufferBytes,
+    ioCounters: true,
   };
 }
 
@@ -123,6 +126,7 @@ function parseIscsiSettings(env: Env): IscsiSettings {
     pendingLogins: int('SANBOX_ISCSI_PENDING_LOGINS', d.pendingLogins, 1, 100_000),
     maxConnections: int('SANBOX_ISCSI_MAX_CONNECTIONS', d.maxConnections, 1, 1_000_000),
     ioBufferBytes: int('SANBOX_ISCSI_IO_MEMORY_MB', d.ioBufferBytes / MiB, 16, 1_048_576) * MiB,
+    ioCounters: env.SANBOX_IO_COUNTERS === undefined || env.SANBOX_IO_COUNTERS === '' ? true : parseFlag(env, 'SANBOX_IO_COUNTERS'),
   };
 }
 

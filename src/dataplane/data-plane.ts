@@ -51,7 +51,7 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
    */
   constructor(
     private readonly log: Logger,
-    limits: Partial<IscsiLimits> = {},
+    limits: Partial<IscsiLimits> & { ioCounters?: boolean } = {},
     mediumRecheckMs = MEDIUM_RECHECK_MS,
     arrays: Partial<ArraySessionOptions> = {},
   ) {
@@ -61,7 +61,7 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
       targetsInGroup: (portalGroup: number) => this.current().targetsInGroup(portalGroup),
       portalAddresses: (portalGroup: number) => this.current().portalAddresses(portalGroup),
     };
-    this.iscsi = new IscsiTargetServer({ catalog: catalogView, logger: log.child({ layer: 'iscsi' }), limits });
+    this.iscsi = new IscsiTargetServer({ catalog: catalogView, logger: log.child({ layer: 'iscsi' }), limits, countIo: limits.ioCounters !== false });
     this.listeners = new PortalListeners((socket: net.Socket, portal: PortalContext) => this.accept(socket, portal), log.child({ layer: 'portal' }));
     // A session that comes, goes or changes health brings its extents on- or offline at once.
     this.arrays = new ArraySessions(log.child({ layer: 'array' }), () => this.recheckMedia(), arrays);

@@ -58,6 +58,8 @@ export interface ConnectionHost {
   readonly budget: IoBudget;
   /** Logins accepted and refused, per portal (counters.ts). */
   readonly counters: TargetCounters;
+  /** false: commands are not counted nor timed (SANBOX_IO_COUNTERS=false, for measuring their cost). */
+  readonly countIo: boolean;
   admit(conn: Connection, state: LoginState): { inherit?: Negotiated };
   /** The connection reached full feature phase: it no longer counts as logging in. */
   loggedIn(conn: Connection): void;
@@ -114,6 +116,8 @@ export class Connection implements SessionConnection {
    * parsed from it, so commands cost no clock read of their own on the way in.
    */
   chunkAt = 0;
+  /** Commands are counted and timed (ConnectionHost.countIo, read once). */
+  readonly countIo: boolean;
   private timer: NodeJS.Timeout | null = null;
   private dropped = 0;
   /** Text response still to deliver in pieces (C bit), keyed by our TTT. */
@@ -128,6 +132,7 @@ export class Connection implements SessionConnection {
     this.socket = socket;
     this.portal = portal;
     this.host = host;
+    this.countIo = host.countIo;
     this.initiatorAddress = unmapAddress(socket.remoteAddress ?? '');
     this.localAddress = unmapAddress(socket.localAddress ?? '');
     this.logger = host.logger.child({ peer: `${this.initiatorAddress}:${socket.remotePort}` });
@@ -200,7 +205,7 @@ export class Connection implements SessionConnection {
     if (this.phase === Phase.Closing) return;
     this.bytesIn += chunk.length;
     this.lastReceived = Date.now();
-    this.chunkAt = performance.now();
+    if (this.countIo) this.chunkAt = performance.now();
     try {
       this.parser.feed(chunk, this.onPdu);
     } catch (e) {

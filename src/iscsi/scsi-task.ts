@@ -555,7 +555,7 @@ function finish(conn: Connection, task: ScsiTask, result: ScsiResult): void {
     return;
   }
   forget(session, conn, task);
-  count(session.io, task, result);
+  if (conn.countIo) count(session.io, task, result);
   sendResult(conn, task, result);
 }
 

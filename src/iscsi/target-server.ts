@@ -39,6 +39,8 @@ export interface IscsiTargetServerOptions {
   authExchange?: AuthExchangeFactory;
   /** Process-wide limits; DEFAULT_ISCSI_LIMITS for what is not given. */
   limits?: Partial<IscsiLimits>;
+  /** Count every command per LU and session (default true); false only to measure what counting costs. */
+  countIo?: boolean;
 }
 
 export class IscsiTargetServer {
@@ -77,6 +79,7 @@ export class IscsiTargetServer {
       limits: this.limits,
       budget: this.budget,
       counters: this.counters,
+      countIo: opts.countIo !== false,
       loggedIn: (conn) => this.leavePending(conn),
       authExchange: opts.authExchange ?? chapAuthExchange,
       admit: (conn, st) => this.admit(conn, st),

@@ -29,6 +29,13 @@ test('the iSCSI connection cap leaves descriptors for the API whatever the open-
   assert.equal(defaultIscsiSettings().ioBufferBytes, 256 * 1024 * 1024);
 });
 
+test('SANBOX_IO_COUNTERS turns the per-command counters off, and takes only true or false', () => {
+  assert.equal(loadConfig({}).iscsi.ioCounters, true);
+  assert.equal(loadConfig({ SANBOX_IO_COUNTERS: 'false' }).iscsi.ioCounters, false);
+  assert.equal(loadConfig({ SANBOX_IO_COUNTERS: 'true' }).iscsi.ioCounters, true);
+  assert.throws(() => loadConfig({ SANBOX_IO_COUNTERS: 'maybe' }), /SANBOX_IO_COUNTERS must be true or false/);
+});
+
 test('every SANBOX_* variable overrides its default', () => {
   const config = loadConfig(
     {
@@ -46,6 +53,7 @@ test('every SANBOX_* variable overrides its default', () => {
       SANBOX_ISCSI_PENDING_LOGINS: '40',
       SANBOX_ISCSI_MAX_CONNECTIONS: '100',
       SANBOX_ISCSI_IO_MEMORY_MB: '64',
+      SANBOX_IO_COUNTERS: 'false',
       SANBOX_PORTAL_PORT: '13260',
       SANBOX_IRONIC_NOAUTH: 'true',
     },
@@ -63,7 +71,7 @@ test('every SANBOX_* variable overrides its default', () => {
     adminUser: 'root',
     adminPassword: 'pw',
     logLevel: 'debug',
-    iscsi: { loginDeadlineMs: 5000, pendingLoginsPerAddress: 4, pendingLogins: 40, maxConnections: 100, ioBufferBytes: 64 * 1024 * 1024 },
+    iscsi: { loginDeadlineMs: 5000, pendingLoginsPerAddress: 4, pendingLogins: 40, maxConnections: 100, ioBufferBytes: 64 * 1024 * 1024, ioCounters: false },
     portalPort: 13260,
     ironicNoAuth: true,
   });

@@ -143,6 +143,7 @@ export interface StartTargetOptions {
   host?: string;
   authExchange?: AuthExchangeFactory;
   limits?: Partial<IscsiLimits>;
+  countIo?: boolean;
 }
 
 export async function startTarget(catalog: TestCatalog, opts: StartTargetOptions = {}): Promise<Running> {
@@ -152,6 +153,7 @@ export async function startTarget(catalog: TestCatalog, opts: StartTargetOptions
     logger,
     ...(opts.authExchange ? { authExchange: opts.authExchange } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
+    ...(opts.countIo === undefined ? {} : { countIo: opts.countIo }),
   });
   const host = opts.host ?? '127.0.0.1';
   const tag = opts.portalGroupTag ?? 1;
