@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { DomainError } from '../domain/errors.js';
-import { JOB_KINDS, type JobService, type JobStatus } from '../domain/jobs.js';
+import { ALL_JOB_KINDS, JOB_KINDS, type JobService, type JobStatus } from '../domain/jobs.js';
 import { isUuid } from '../domain/uuid.js';
 import { errorView, sanboxErrorHandler, sendNotFound, sendSanboxError } from './sanbox-errors.js';
 
@@ -17,7 +17,7 @@ const jobView = {
   type: 'object',
   properties: {
     uuid: { type: 'string' },
-    kind: { type: 'string', enum: [...JOB_KINDS] },
+    kind: { type: 'string', enum: [...ALL_JOB_KINDS] },
     state: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] },
     progress: { type: 'object', properties: { done: { type: 'integer' }, total: { type: 'integer' } }, description: 'bytes' },
     rate: { type: 'integer', description: 'bytes per second; 0 when not running' },
@@ -38,7 +38,7 @@ const jobBody = {
     kind: { type: 'string', description: JOB_KINDS.join(' | ') },
     name: { type: 'string', description: 'the new extent' },
     path: { type: 'string', description: '/mnt/<pool>/<file> (default /mnt/<pool>/<name>.img)' },
-    size: { type: ['string', 'integer'], description: 'extent.create-thick: "64MB" or bytes' },
+    size: { anyOf: [{ type: 'string' }, { type: 'integer' }], description: 'extent.create-thick: "64MB" or bytes' },
     source: { type: 'string', description: 'extent.import: an absolute path on the host' },
     format: { type: 'string', description: 'extent.import: raw | qcow2 (default: detected by qemu-img info)' },
     pool: { type: 'string', description: 'extent.import: the pool (default "default")' },

@@ -455,15 +455,22 @@ function Jobs() {
             {jobs.map((j) => (
               <tr key={j.uuid} data-job={j.uuid} data-state={j.state}>
                 <td>{j.kind}</td>
-                <td>{String(j.params.name ?? '')}</td>
+                <td>{String(j.params.name ?? j.params.description ?? '')}</td>
                 <td class={`state ${j.state}`}>{j.state}</td>
                 <td>
-                  <div class="bar" title={`${j.progress.done} / ${j.progress.total}`}>
-                    <div class="used" style={{ width: pct(j.progress.done, j.progress.total) }} />
-                  </div>
-                  <small>
-                    {bytes(j.progress.done)} / {bytes(j.progress.total)}
-                  </small>
+                  {/* a dialect's request (api.request) was done before it was answered: no bytes to show */}
+                  {j.progress.total > 0 || j.kind !== 'api.request' ? (
+                    <>
+                      <div class="bar" title={`${j.progress.done} / ${j.progress.total}`}>
+                        <div class="used" style={{ width: pct(j.progress.done, j.progress.total) }} />
+                      </div>
+                      <small>
+                        {bytes(j.progress.done)} / {bytes(j.progress.total)}
+                      </small>
+                    </>
+                  ) : (
+                    '—'
+                  )}
                 </td>
                 <td>{j.state === 'running' ? `${bytes(j.rate)}/s` : ''}</td>
                 <td class="error">{j.error ?? ''}</td>

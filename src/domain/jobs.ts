@@ -27,8 +27,17 @@ import { choice, text } from './rules.js';
 import { parseSize } from './size.js';
 import { ownerTenant } from './tenants.js';
 
+/** The jobs a client asks for at /api/jobs. */
 export const JOB_KINDS = ['extent.create-thick', 'extent.import', 'extent.clone'] as const;
-export type JobKind = (typeof JOB_KINDS)[number];
+/**
+ * A request a dialect answers asynchronously (ONTAP's 202 with a job to poll) whose work was
+ * done before the answer: recorded finished, so it is listed with the others and outlives a restart.
+ */
+export const REQUEST_KIND = 'api.request';
+export const ALL_JOB_KINDS = [...JOB_KINDS, REQUEST_KIND] as const;
+export type JobKind = (typeof ALL_JOB_KINDS)[number];
+/** The newest recorded requests kept; older ones are dropped as new ones come. */
+const REQUESTS_KEPT = 1000;
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export const IMPORT_FORMATS = ['raw', 'qcow2'] as const;
 
@@ -67,6 +76,8 @@ export interface JobRepository {
   unfinishedJobs(): Job[];
   insertJob(job: Omit<Job, 'id'>): number;
   updateJob(job: Job): void;
+  /** Deletes all but the newest `keep` finished jobs of `kind`. */
+  pruneJobs(kind: JobKind, keep: number): void;
 }
 
 /** The byte work a job asks for; `dest` never exists before and is the job's partial file. */
@@ -194,6 +205,31 @@ export class JobService {
       await Promise.race([finished, new Promise((r) => setTimeout(r, CANCEL_WAIT_MS).unref())]);
     }
     return this.get(uuid);
+  }
+
+  /**
+   * A dialect's request done before its answer (`description`: "POST /api/svm/svms/<uuid>"),
+   * recorded as a finished job: succeeded, or failed with `failure`'s message and code.
+   */
+  record(description: string, failure?: { message: string; code: number }): Job {
+    const at = now();
+    const job: Omit<Job, 'id'> = {
+      uuid: randomUUID(),
+      kind: REQUEST_KIND,
+      state: failure ? 'failed' : 'succeeded',
+      doneBytes: 0,
+      totalBytes: 0,
+      error: failure?.message ?? null,
+      params: failure ? { description, code: failure.code } : { description },
+      extentId: null,
+      workPath: '',
+      createdAt: at,
+      startedAt: at,
+      finishedAt: at,
+    };
+    const id = this.jobs.insertJob(job);
+    this.jobs.pruneJobs(REQUEST_KIND, REQUESTS_KEPT);
+    return { id, ...job };
   }
 
   /**

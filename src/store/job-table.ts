@@ -72,6 +72,15 @@ export class JobTable implements JobRepository {
     return (this.db.prepare("SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY id").all() as JobRow[]).map(fromRow);
   }
 
+  pruneJobs(kind: JobKind, keep: number): void {
+    this.db
+      .prepare(
+        `DELETE FROM jobs WHERE kind = ? AND state NOT IN ('queued', 'running')
+           AND id NOT IN (SELECT id FROM jobs WHERE kind = ? ORDER BY id DESC LIMIT ?)`,
+      )
+      .run(kind, kind, keep);
+  }
+
   insertJob(j: Omit<Job, 'id'>): number {
     const info = this.db
       .prepare(

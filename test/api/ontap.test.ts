@@ -680,3 +680,22 @@ test('an X-Dot-SVM-Name scope hides the other SVMs objects by uuid too', async (
   assert.equal((await call('DELETE', `/api/storage/volumes/${vol}`)).status, 202);
   for (const s of [a, b]) assert.equal((await call('DELETE', `/api/svm/svms/${s.uuid}`)).status, 202);
 });
+
+test('an ONTAP job is one of /api/jobs (kind api.request) and outlives a restart', async () => {
+  const r = await call('POST', '/api/svm/svms', { name: 'jobs_svm' });
+  assert.equal(r.status, 202);
+  const jobUuid = r.body.job.uuid;
+  const listed = (await sb.api('GET', '/api/jobs')).body.jobs as Array<{ uuid: string; kind: string; state: string; params: { description: string } }>;
+  const mine = listed.find((j) => j.uuid === jobUuid);
+  assert.ok(mine, 'the job is listed at /api/jobs');
+  assert.deepEqual([mine.kind, mine.state, mine.params.description], ['api.request', 'succeeded', `POST ${r.location}`]);
+  // A finished job cannot be cancelled, in sanbox's shape.
+  const cancel = await sb.api('POST', `/api/jobs/${jobUuid}/cancel`);
+  assert.equal(cancel.status, 409);
+  await sb.restart();
+  const polled = await call('GET', `/api/cluster/jobs/${jobUuid}?fields=state,description`);
+  assert.equal(polled.status, 200);
+  assert.deepEqual([polled.body.state, polled.body.description], ['success', `POST ${r.location}`]);
+  const all = await call('GET', `/api/cluster/jobs?uuid=${jobUuid}`);
+  assert.equal(all.body.num_records, 1);
+});

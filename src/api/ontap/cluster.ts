@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { type Resource, collection, fieldPaths, instance } from './collection.js';
 import { CLUSTER_NAME, NODE_NAME, type OntapContext } from './context.js';
 import { entryMissing } from './errors.js';
+import { SAMPLE_JOB } from './jobs.js';
 
 export const ONTAP_VERSION = { full: 'NetApp Release 9.15.1: sanbox 0.1.0', generation: 9, major: 15, minor: 1 };
 
@@ -48,8 +49,7 @@ export function clusterRoutes(app: FastifyInstance, ctx: OntapContext): void {
     keys: ['uuid', 'name'],
     expensive: [],
   };
-  const job = ctx.jobs.done('sample');
-  const jobResource: Resource = { path: '/api/cluster/jobs', fields: fieldPaths(job), collectionDefaults: ['uuid'], keys: ['uuid'], expensive: [] };
+  const jobResource: Resource = { path: '/api/cluster/jobs', fields: fieldPaths(SAMPLE_JOB), collectionDefaults: ['uuid'], keys: ['uuid'], expensive: [] };
 
   app.get('/cluster', async (request) => instance(request, clusterResource, cluster()));
   app.get('/cluster/nodes', async (request) => collection(request, nodeResource, [node()]));

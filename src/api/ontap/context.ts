@@ -24,11 +24,12 @@ export const NODE_NAME = 'sanbox-01';
 export const IPSPACE = 'Default';
 
 export class OntapContext {
-  readonly jobs = new JobBoard();
+  readonly jobs: JobBoard;
   readonly services: DomainServices;
 
   constructor(readonly options: OntapOptions) {
     this.services = options.services;
+    this.jobs = new JobBoard(options.services.jobs);
   }
 
   /** The SVM (tenant) a request's headers scope it to, or null. */

@@ -1,52 +1,78 @@
 /**
  * ONTAP's jobs: an operation ONTAP answers asynchronously (202) names a job the client
  * polls at /api/cluster/jobs/{uuid}. sanbox finishes the work before it answers, so each
- * job it hands out is already done (success or failure); clients poll once. The most
- * recent jobs are kept in memory: a job is a receipt, not configuration.
+ * job it hands out is already done (success or failure) and clients poll once. They are
+ * the domain's jobs (domain/jobs.ts, recorded as `api.request`): /api/jobs lists them with
+ * the thick-extent, import and clone jobs, and a restart keeps them. ONTAP's view shows
+ * every domain job, each in ONTAP's states.
  */
-import { randomUUID } from 'node:crypto';
+import { DomainError } from '../../domain/errors.js';
+import type { Job as DomainJob, JobService, JobState } from '../../domain/jobs.js';
 
 export interface Job {
   uuid: string;
   description: string;
-  state: 'success' | 'failure';
+  state: 'queued' | 'running' | 'success' | 'failure';
   message: string;
   code: number;
   start_time: string;
-  end_time: string;
+  end_time?: string;
   _links: { self: { href: string } };
 }
 
-const KEPT = 1000;
+const STATES: Record<JobState, Job['state']> = { queued: 'queued', running: 'running', succeeded: 'success', failed: 'failure', cancelled: 'failure' };
+
+/** ONTAP's timestamps carry no fraction. */
+const stamp = (iso: string) => iso.replace(/\.\d+Z$/, 'Z');
+
+function ontapJob(j: DomainJob): Job {
+  const description = typeof j.params.description === 'string' ? j.params.description : j.kind;
+  const code = typeof j.params.code === 'number' ? j.params.code : j.state === 'failed' || j.state === 'cancelled' ? 1 : 0;
+  const message = j.error ?? (j.state === 'succeeded' ? 'success' : j.state === 'cancelled' ? 'cancelled' : j.state);
+  const job: Job = {
+    uuid: j.uuid,
+    description,
+    state: STATES[j.state],
+    message,
+    code,
+    start_time: stamp(j.startedAt ?? j.createdAt),
+    _links: { self: { href: `/api/cluster/jobs/${j.uuid}` } },
+  };
+  if (j.finishedAt) job.end_time = stamp(j.finishedAt);
+  return job;
+}
+
+/** A job's every field, for the fields a collection may name. */
+export const SAMPLE_JOB: Job = {
+  uuid: '00000000-0000-0000-0000-000000000000',
+  description: 'sample',
+  state: 'success',
+  message: 'success',
+  code: 0,
+  start_time: '2026-01-01T00:00:00Z',
+  end_time: '2026-01-01T00:00:00Z',
+  _links: { self: { href: '/api/cluster/jobs/00000000-0000-0000-0000-000000000000' } },
+};
 
 export class JobBoard {
-  private readonly jobs = new Map<string, Job>();
+  constructor(private readonly jobs: JobService) {}
 
   /** A finished job for `description` ("POST /api/svm/svms/..."). */
   done(description: string, failure?: { message: string; code: number }): Job {
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    const uuid = randomUUID();
-    const job: Job = {
-      uuid,
-      description,
-      state: failure ? 'failure' : 'success',
-      message: failure?.message ?? 'success',
-      code: failure?.code ?? 0,
-      start_time: now,
-      end_time: now,
-      _links: { self: { href: `/api/cluster/jobs/${uuid}` } },
-    };
-    this.jobs.set(uuid, job);
-    if (this.jobs.size > KEPT) this.jobs.delete(this.jobs.keys().next().value!);
-    return job;
+    return ontapJob(this.jobs.record(description, failure));
   }
 
   get(uuid: string): Job | undefined {
-    return this.jobs.get(uuid.toLowerCase());
+    try {
+      return ontapJob(this.jobs.get(uuid.toLowerCase()));
+    } catch (e) {
+      if (e instanceof DomainError) return undefined;
+      throw e;
+    }
   }
 
   list(): Job[] {
-    return [...this.jobs.values()];
+    return this.jobs.list().map(ontapJob);
   }
 }
 
