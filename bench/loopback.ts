@@ -47,7 +47,7 @@ async function iperf3(secs: number): Promise<LoopbackResult> {
 
 const SINK = `
 const net = require('node:net');
-const srv = net.createServer((c) => { c.on('data', () => {}); c.on('end', () => process.exit(0)); });
+const srv = net.createServer((c) => { c.on('data', () => {}); c.on('error', () => process.exit(0)); c.on('end', () => process.exit(0)); });
 srv.listen(Number(process.argv[1]), '127.0.0.1');`;
 
 async function nodeStream(secs: number): Promise<LoopbackResult> {
@@ -56,6 +56,8 @@ async function nodeStream(secs: number): Promise<LoopbackResult> {
   try {
     if (!(await waitFor(() => pidListensOn(sink.pid!, port), 5000))) return { tool: 'node', mbs: NaN, error: 'sink did not listen' };
     const sock = connect({ host: HOST, port });
+    // The sink exits once it has read the end: a reset after that is not a failure.
+    sock.on('error', () => {});
     await new Promise((r) => sock.once('connect', r));
     const chunk = Buffer.alloc(131072);
     let bytes = 0;

@@ -15,6 +15,8 @@ export interface TargetInfo {
   blockSize?: number;
   /** why this target has no numbers at all */
   error?: string;
+  /** The same sanbox LUN with SANBOX_IO_COUNTERS=false: the label of the counted one it is the baseline of. */
+  baselineOf?: string;
 }
 
 export interface Sample {
@@ -97,6 +99,35 @@ const fix = (x: number, d: number) => (Number.isFinite(x) ? x.toLocaleString('en
 const ratio = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : '—');
 const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
+/**
+ * What the I/O counters cost (issue 15: at most 2% on every row): each sanbox LUN against
+ * the same LUN of a second sanbox with SANBOX_IO_COUNTERS=false, run right after it in
+ * every cell; medians of same-round ratios.
+ */
+function counterCost(r: BenchReport): string[] {
+  const pairs = r.targets.filter((t) => t.baselineOf && !t.error);
+  if (pairs.length === 0) return [];
+  const out = ['| workload | LUN | IOPS counted ÷ uncounted | IOPS cost | CPU/IO counted ÷ uncounted | CPU/IO cost |', '|---|---|---|---|---|---|'];
+  const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '—');
+  for (const w of r.workloads) {
+    for (const off of pairs) {
+      const on = cell(r, off.baselineOf!, w.id);
+      const base = cell(r, off.label, w.id);
+      if (on.ok === 0 || base.ok === 0) continue;
+      const iops = pairedRatio(on, base, (m) => m.iops);
+      const cpu = pairedRatio(on, base, (m) => m.cpuPer10k);
+      out.push(`| ${w.title} | ${off.backing} | ${ratio(iops)} | ${pct(1 - iops)} | ${ratio(cpu)} | ${pct(cpu - 1)} |`);
+    }
+  }
+  out.push('');
+  out.push(
+    'Counters cost: each sanbox LUN against the same LUN of a second sanbox started with `SANBOX_IO_COUNTERS=false`, ' +
+      'measured right after it in every cell. A cost below zero is noise in the counted one’s favour.',
+  );
+  out.push('');
+  return out;
+}
+
 export function markdown(r: BenchReport): string {
   const out: string[] = [];
   const tgt = r.targets.find((t) => t.system === 'tgt');
@@ -162,6 +193,8 @@ export function markdown(r: BenchReport): string {
       'File LUNs: 1 GiB images in one temp dir, written once before the first round. Spread = ± half the min–max range across rounds.',
   );
   out.push('');
+
+  out.push(...counterCost(r));
 
   // memory
   const mems = Object.entries(r.memory);

@@ -2,12 +2,14 @@
  * `npm run bench`: sanbox against tgt with real initiators, on 127.0.0.1 only.
  *
  *   node dist/bench/run.js [--quick] [--rounds N] [--secs S] [--sessions N]
- *                          [--http-secs S] [--no-http] [--keep] [--save-md]
+ *                          [--http-secs S] [--no-http] [--no-counter-cost] [--keep] [--save-md]
  *   node dist/bench/run.js --render bench/results/<run>.json   (Markdown of a saved run)
  *
  * One run: tgt (1 GiB file LUN) and sanbox (1 GiB file LUN + null
- * LUN) side by side in one temp dir; memory idle and with N sessions; the I/O workloads
- * interleaved per cell (tgt, sanbox file, sanbox null) for R rounds, with the loopback TCP
+ * LUN) side by side in one temp dir, and a second sanbox with SANBOX_IO_COUNTERS=false and
+ * the same two LUNs (the baseline of what counting costs; --no-counter-cost leaves it out);
+ * memory idle and with N sessions; the I/O workloads interleaved per cell (tgt, sanbox
+ * file, its uncounted twin, sanbox null, its twin) for R rounds, with the loopback TCP
  * ceiling measured in each round right before the 128 KiB cells; the HTTP API under
  * load. Markdown on stdout, JSON in bench/results/. Every process started here is stopped
  * by PID on exit, error or Ctrl-C.
@@ -36,10 +38,23 @@ interface Options {
   saveMd: boolean;
   /** re-render the Markdown of a saved JSON result and exit */
   render: string | null;
+  /** also run a sanbox with SANBOX_IO_COUNTERS=false beside the other, to show what counting costs */
+  counterCost: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { rounds: 3, secs: 3, sessions: 64, httpSecs: 5, httpConnections: 8, http: true, keep: false, saveMd: false, render: null };
+  const o: Options = {
+    rounds: 3,
+    secs: 3,
+    sessions: 64,
+    httpSecs: 5,
+    httpConnections: 8,
+    http: true,
+    keep: false,
+    saveMd: false,
+    render: null,
+    counterCost: true,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = () => {
@@ -56,12 +71,13 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--http-secs') o.httpSecs = num();
     else if (a === '--http-connections') o.httpConnections = Math.round(num());
     else if (a === '--no-http') o.http = false;
+    else if (a === '--no-counter-cost') o.counterCost = false;
     else if (a === '--keep') o.keep = true;
     else if (a === '--save-md') o.saveMd = true;
     else if (a === '--render') o.render = argv[++i] ?? null;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: node dist/bench/run.js [--quick] [--rounds N] [--secs S] [--sessions N] [--http-secs S] [--http-connections N] [--no-http] [--keep] [--save-md] | --render RESULT.json\n',
+        'usage: node dist/bench/run.js [--quick] [--rounds N] [--secs S] [--sessions N] [--http-secs S] [--http-connections N] [--no-http] [--no-counter-cost] [--keep] [--save-md] | --render RESULT.json\n',
       );
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
@@ -76,6 +92,29 @@ interface Lane {
   /** null when the process is up; otherwise why not (after one restart attempt for sanbox) */
   ensureUp: () => Promise<string | null>;
   counts: Map<string, number>;
+}
+
+/** A second sanbox, SANBOX_IO_COUNTERS=false, with the same two LUNs (its own 1 GiB image). */
+async function startUncounted(dir: string, sessions: number): Promise<{ sanbox: Sanbox | null; file: TargetInfo; null: TargetInfo }> {
+  const file: TargetInfo = { label: 'sanbox (file, no counters)', system: 'sanbox', backing: 'file', url: null, baselineOf: 'sanbox (file)' };
+  const nul: TargetInfo = { label: 'sanbox (null, no counters)', system: 'sanbox', backing: 'null', url: null, baselineOf: 'sanbox (null)' };
+  try {
+    const s = await Sanbox.start(dir, undefined, { name: 'sanbox-nocounters', env: { SANBOX_IO_COUNTERS: 'false' } });
+    const cfg = await s.configure(join(dir, 'bench-nocounters.img'), sessions + 16);
+    for (const [info, lun] of [
+      [file, cfg.file],
+      [nul, cfg.null],
+    ] as const) {
+      if ('error' in lun) info.error = lun.error;
+      else info.url = (lun as SanboxLun).url;
+    }
+    return { sanbox: s, file, null: nul };
+  } catch (e) {
+    const msg = String(e instanceof Error ? e.message : e);
+    file.error = msg;
+    nul.error = msg;
+    return { sanbox: null, file, null: nul };
+  }
 }
 
 function makeImage(path: string, bytes: number): void {
@@ -160,10 +199,30 @@ async function main(): Promise<void> {
     }
   };
 
+  // ---- sanbox with its I/O counters off: the baseline of what counting costs (issue 15) ----
+  const uncounted: Lane[] = [];
+  if (opts.counterCost) {
+    const off = await startUncounted(dir, opts.sessions);
+    for (const [info, backing] of [
+      [off.file, 'file'],
+      [off.null, 'null'],
+    ] as const) {
+      uncounted.push({
+        info,
+        pid: () => off.sanbox?.pid ?? null,
+        ensureUp: async () => (off.sanbox?.running ? null : (info.error ?? 'sanbox (no counters) exited')),
+        counts: new Map(),
+      });
+      log(`${info.label}: ${info.error ?? info.url} (${backing})`);
+    }
+  }
+
   const lanes: Lane[] = [
     { info: tgtInfo, pid: () => tgt?.pid ?? null, ensureUp: async () => (tgt?.running ? null : (tgtInfo.error ?? 'tgtd exited')), counts: new Map() },
     { info: sbFile, pid: () => sanbox?.pid ?? null, ensureUp: sanboxUp, counts: new Map() },
+    ...uncounted.slice(0, 1),
     { info: sbNull, pid: () => sanbox?.pid ?? null, ensureUp: sanboxUp, counts: new Map() },
+    ...uncounted.slice(1),
   ];
 
   // ---- LUN check and prefill ----

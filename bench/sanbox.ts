@@ -73,23 +73,30 @@ export class Sanbox {
     }
   }
 
-  /** Start the server and wait until the API answers. `dir` holds the data dir and the pool. */
-  /** `ports` on a restart: the same data dir, so the stored portal comes back on its port. */
-  static async start(dir: string, ports?: { http: number; iscsi: number }): Promise<Sanbox> {
+  /**
+   * Start the server and wait until the API answers. `dir` holds the data dir and the pool.
+   * `ports` on a restart: the same data dir, so the stored portal comes back on its port.
+   * `variant`: a second instance beside the first (its own data dir and log), with extra settings.
+   */
+  static async start(dir: string, ports?: { http: number; iscsi: number }, variant?: { name: string; env: Record<string, string> }): Promise<Sanbox> {
     const main = join(REPO_ROOT, 'dist/src/main.js');
     if (!existsSync(main)) throw new Error(`${main} does not exist (src/main.ts not built yet)`);
     const httpPort = ports?.http ?? (await freePort());
     const iscsiPort = ports?.iscsi ?? (await freePort());
-    const logPath = join(dir, `sanbox${ports ? '-restart-' + Date.now() : ''}.log`);
+    const name = variant?.name ?? 'sanbox';
+    const logPath = join(dir, `${name}${ports ? '-restart-' + Date.now() : ''}.log`);
     const child = spawnTracked(process.execPath, [main, 'serve'], {
       cwd: REPO_ROOT,
       env: {
         ...process.env,
-        SANBOX_DATA_DIR: join(dir, 'sanbox-data'),
+        SANBOX_DATA_DIR: join(dir, `${name}-data`),
         SANBOX_HTTP: `${HOST}:${httpPort}`,
+        // Plain HTTP is all the bench calls; two instances must not both ask for 8443.
+        SANBOX_HTTPS: 'off',
         SANBOX_ADMIN_PASSWORD: Sanbox.password,
         SANBOX_POOLS: `bench:${dir}`,
         NODE_ENV: 'production',
+        ...variant?.env,
       },
     });
     const logFile = createWriteStream(logPath);
