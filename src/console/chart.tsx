@@ -9,6 +9,8 @@ const HEIGHT = 160;
 interface Line {
   label: string;
   stroke: string;
+  /** Dashed: a second line on its own scale, so it does not hide the first where they agree. */
+  dash?: number[];
   scale: string;
   values: (p: RatePoint) => number | null;
 }
@@ -27,7 +29,7 @@ function LineChart({ points, title, lines, testid }: { points: RatePoint[]; titl
       title,
       width: width(),
       height: HEIGHT,
-      series: [{}, ...lines.map((l) => ({ label: l.label, stroke: l.stroke, width: 2, scale: l.scale, spanGaps: false }))],
+      series: [{}, ...lines.map((l) => ({ label: l.label, stroke: l.stroke, width: 2, scale: l.scale, spanGaps: false, ...(l.dash ? { dash: l.dash } : {}) }))],
       axes: [{}, ...scales.map((scale, i) => ({ scale, label: scale, side: i === 0 ? 3 : 1, grid: { show: i === 0 } }))],
       scales: { x: { time: true } },
     };
@@ -50,7 +52,7 @@ function LineChart({ points, title, lines, testid }: { points: RatePoint[]; titl
 
 const LOAD: Line[] = [
   { label: 'IOPS', stroke: '#2563eb', scale: 'IOPS', values: (p) => p.iops },
-  { label: 'MiB/s', stroke: '#16a34a', scale: 'MiB/s', values: (p) => p.bps / 1048576 },
+  { label: 'MiB/s', stroke: '#16a34a', scale: 'MiB/s', dash: [6, 4], values: (p) => p.bps / 1048576 },
 ];
 
 const LATENCY: Line[] = [
@@ -66,8 +68,10 @@ export function RateChart({ points, title }: { points: RatePoint[]; title: strin
   const last = points[points.length - 1];
   return (
     <div class="chart" data-target={title}>
-      <LineChart points={points} title={title} lines={LOAD} testid="load-chart" />
-      <LineChart points={points} title={`${title} · latency`} lines={LATENCY} testid="latency-chart" />
+      <div class="pair">
+        <LineChart points={points} title={title} lines={LOAD} testid="load-chart" />
+        <LineChart points={points} title={`${title} · latency`} lines={LATENCY} testid="latency-chart" />
+      </div>
       <div class="chart-now" data-testid="chart-now">
         now: <span class="iops">{last ? Math.round(last.iops) : 0}</span> IOPS, <span class="mibs">{last ? (last.bps / 1048576).toFixed(2) : '0.00'}</span>{' '}
         MiB/s, read <span class="read-ms">{ms(last?.readMs)}</span> ms, write <span class="write-ms">{ms(last?.writeMs)}</span> ms

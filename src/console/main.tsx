@@ -58,6 +58,7 @@ function App() {
     ['sessions', 'Sessions'],
     ['listeners', 'Listeners'],
     ['tenants', 'Tenants'],
+    ['jobs', 'Jobs'],
     ['keys', 'API keys'],
   ];
   const resource = RESOURCES.find((r) => r.path === page);
