@@ -21,6 +21,8 @@ export interface Ledger {
   deletedExtents: Set<string>;
   targets: Set<string>;
   deletedTargets: Set<string>;
+  /** Names whose delete was sent and never answered: it may or may not have happened. */
+  uncertain: Set<string>;
   requests: Record<Outcome, number>;
 }
 
@@ -31,6 +33,7 @@ export function newLedger(): Ledger {
     deletedExtents: new Set(),
     targets: new Set(),
     deletedTargets: new Set(),
+    uncertain: new Set(),
     requests: { ok: 0, refused: 0, unanswered: 0 },
   };
 }
@@ -95,13 +98,20 @@ export async function burst(
     if (target) ledger.targets.add(name);
     if (extent && target) await call(sb, ledger, 'POST', `${FREENAS}/targettoextent/`, { iscsi_target: target.id, iscsi_extent: extent.id }, 201);
     if (n % 4 !== 3) {
-      if (target && (await call(sb, ledger, 'DELETE', `${FREENAS}/target/${target.id}/`, undefined, 204))) {
+      if (target) {
+        const unanswered = ledger.requests.unanswered;
         ledger.targets.delete(name);
-        ledger.deletedTargets.add(name);
+        if (await call(sb, ledger, 'DELETE', `${FREENAS}/target/${target.id}/`, undefined, 204)) ledger.deletedTargets.add(name);
+        else if (ledger.requests.unanswered === unanswered)
+          ledger.targets.add(name); // refused: still there
+        else ledger.uncertain.add(`target ${name}`);
       }
-      if (extent && (await call(sb, ledger, 'DELETE', `${FREENAS}/extent/${extent.id}/`, undefined, 204))) {
+      if (extent && ledger.requests.unanswered === before) {
+        const unanswered = ledger.requests.unanswered;
         ledger.extents.delete(name);
-        ledger.deletedExtents.add(name);
+        if (await call(sb, ledger, 'DELETE', `${FREENAS}/extent/${extent.id}/`, undefined, 204)) ledger.deletedExtents.add(name);
+        else if (ledger.requests.unanswered === unanswered) ledger.extents.add(name);
+        else ledger.uncertain.add(`extent ${name}`);
       }
     }
     if (ledger.requests.unanswered > before) return;
