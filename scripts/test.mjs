@@ -9,6 +9,8 @@ import { join } from 'node:path';
 
 const needs = [
   { pkg: 'libiscsi-bin', has: () => onPath('iscsi-ls') && onPath('iscsi-test-cu') && onPath('iscsi-inq') },
+  // The crash tests' initiator (test/reliability/fixtures/crash-writer.c) is compiled against it.
+  { pkg: 'libiscsi-dev', has: () => existsSync('/usr/include/iscsi/iscsi.h') },
   { pkg: 'qemu-utils', has: () => onPath('qemu-img') },
   { pkg: 'qemu-block-extra', has: () => qemuHasIscsi() },
   { pkg: 'tgt', has: () => onPath('tgtd') },

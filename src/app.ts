@@ -11,6 +11,7 @@ import { createLogger, type Logger } from './log.js';
 import { openDatabase } from './store/database.js';
 import { ConfigStore } from './store/config-store.js';
 import { createDomainServices, type DomainServices } from './domain/services.js';
+import { ImageJournal } from './domain/extent-files.js';
 import type { ConfigApplier, LiveStatusSource } from './domain/ports.js';
 import { HostStorage } from './backstore/host-storage.js';
 import { JobWorker } from './backstore/job-work.js';
@@ -85,7 +86,11 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
       dataPlane?.devices ?? null,
       `127.0.0.1:${config.portalPort}`,
       new JobWorker(),
+      new ImageJournal(path.join(config.dataDir, 'creating')),
     );
+    for (const image of services.extents.recoverInterruptedCreates()) {
+      logger.warn({ path: image }, 'removed an image whose create was interrupted before its extent was committed');
+    }
     services.globals.ensureDefaults();
     services.jobs.recover();
     const admin = store.transaction(() => settleAdminCredential(store, config.dataDir, config.adminUser, config.adminPassword));

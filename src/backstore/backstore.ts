@@ -38,6 +38,8 @@ export interface Backstore {
    * unreachable. Absent: the medium cannot go away.
    */
   stillAtPath?(): boolean;
+  /** True when opened read-only (its file system or device refuses writes): writes are refused before reaching it. */
+  readonly readOnly?: boolean;
   close(): Promise<void>;
 }
 

@@ -74,6 +74,11 @@ export class FdBackstore implements Backstore {
     return this.#size;
   }
 
+  /** Opened read-only: there is no O_DSYNC descriptor for writes. */
+  get readOnly(): boolean {
+    return this.dsyncFd < 0;
+  }
+
   /**
    * One promise and one callback per I/O: the callback re-issues itself on a short
    * transfer instead of looping through an async function.

@@ -11,6 +11,11 @@
  * behind sanbox's back). Nothing here creates a file. An extent carved out of an iscsi
  * pool is offline the same way while its pool has no session to the array, or the array
  * stayed away past the bound, and online again once it is back.
+ *
+ * A writable extent whose file system or device is read-only (EROFS at open: a file
+ * system remounted ro after errors, a ro mount) is served read-only rather than offline:
+ * reads work, writes get DATA PROTECT / WRITE PROTECTED, extents() gives the reason in
+ * `error`, and each recheck tries read-write again.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -47,6 +52,8 @@ interface OpenLu {
   /** The medium the LU serves; null while offline. */
   backstore: Backstore | null;
   offline: Offline | null;
+  /** Why a writable extent is served read-only (EROFS at open); null: as configured. */
+  readOnlyBecause: string | null;
 }
 
 export class LogicalUnits {
@@ -86,7 +93,7 @@ export class LogicalUnits {
         path: e.wanted.backstore.path ?? null,
         state: e.offline ? 'offline' : 'online',
         missing: e.offline?.missing ?? null,
-        error: e.offline?.error ?? null,
+        error: e.offline?.error ?? e.readOnlyBecause,
         since: e.offline?.since ?? null,
       });
     }
@@ -116,17 +123,24 @@ export class LogicalUnits {
     const entry: OpenLu = { specKey, sizeBytes: w.backstore.sizeBytes, lu, wanted: w, ...opened };
     this.open.set(w.key, entry);
     if (entry.offline) this.logOffline(entry);
+    if (entry.readOnlyBecause)
+      this.log.warn({ extent: w.extent.name, path: w.backstore.path, err: entry.readOnlyBecause }, 'extent is read-only: its file system refuses writes');
     return lu;
   }
 
-  private async tryOpen(w: WantedLu): Promise<{ backstore: Backstore | null; offline: Offline | null }> {
+  private async tryOpen(w: WantedLu): Promise<{ backstore: Backstore | null; offline: Offline | null; readOnlyBecause: string | null }> {
     try {
-      return { backstore: await openBackstore(w.backstore, this.transports), offline: null };
+      return { backstore: await openBackstore(w.backstore, this.transports), offline: null, readOnlyBecause: null };
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
+      if (e.code === 'EROFS' && !w.backstore.readOnly && (w.backstore.kind === 'file' || w.backstore.kind === 'block')) {
+        const readOnly = await openBackstore({ ...w.backstore, readOnly: true }).catch(() => null);
+        if (readOnly) return { backstore: readOnly, offline: null, readOnlyBecause: `EROFS: ${e.message}; served read-only until it is writable` };
+      }
       const target = w.backstore.path ?? null;
       return {
         backstore: null,
+        readOnlyBecause: null,
         offline: {
           missing: target && w.backstore.kind !== 'range' && (e.code === 'ENOENT' || e.code === 'ENOTDIR') ? firstMissing(target) : null,
           error: e.code ? `${e.code}: ${e.message}` : e.message,
@@ -137,6 +151,26 @@ export class LogicalUnits {
   }
 
   private async checkMedium(entry: OpenLu): Promise<void> {
+    if (entry.backstore && entry.readOnlyBecause) {
+      const writable = await openBackstore(entry.wanted.backstore, this.transports).catch(() => null);
+      if (writable) {
+        await entry.lu.changeMedium(writable);
+        entry.backstore = writable;
+        entry.readOnlyBecause = null;
+        this.log.info({ extent: entry.wanted.extent.name, path: entry.wanted.backstore.path }, 'extent is writable again');
+        return;
+      }
+    }
+    const failing = entry.backstore ? await failingMedium(entry.backstore) : null;
+    if (entry.backstore && failing) {
+      // A file system that fails I/O (EIO: a dead disk, a journal abort, a shut-down ext4)
+      // is a medium that is not there: NOT READY, and opened again at each re-check.
+      await entry.lu.changeMedium(null);
+      entry.backstore = null;
+      entry.offline = { missing: null, error: failing, since: new Date().toISOString() };
+      this.logOffline(entry);
+      return;
+    }
     if (entry.backstore) {
       if (!entry.backstore.stillAtPath || entry.backstore.stillAtPath()) {
         // One fstat per LU per re-check (never per I/O): a file truncated or grown behind
@@ -155,6 +189,7 @@ export class LogicalUnits {
       const wasOffline = entry.offline;
       entry.backstore = opened.backstore;
       entry.offline = null;
+      entry.readOnlyBecause = opened.readOnlyBecause;
       this.log.info(
         { extent: entry.wanted.extent.name, path: entry.wanted.backstore.path, offlineSince: wasOffline?.since },
         entry.wanted.backstore.kind === 'range' ? "extent is online: its pool's array is there again" : 'extent is online: its backing file is there again',
@@ -185,6 +220,22 @@ export class LogicalUnits {
     } catch (err) {
       this.log.warn({ lu: key, err: (err as Error).message }, 'closing logical unit failed');
     }
+  }
+}
+
+/**
+ * One read of an image's first block at each re-check (a page-cache hit when healthy):
+ * its EIO, as text, when the file system fails I/O; null otherwise. Block devices are not
+ * probed: one unreadable sector of a disk is that sector's MEDIUM ERROR, not an offline LU.
+ */
+async function failingMedium(backstore: Backstore): Promise<string | null> {
+  if (backstore.kind !== 'file' || backstore.sizeBytes < 512) return null;
+  try {
+    await backstore.read(Buffer.allocUnsafe(512), 0);
+    return null;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return e.code === 'EIO' ? `EIO: ${e.message}` : null;
   }
 }
 

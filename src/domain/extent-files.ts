@@ -2,11 +2,13 @@
  * The file-system side of extents: sparse image files in pools, and block devices.
  * Every change returns an undo so a failed transaction leaves the pool as it was.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fail } from './errors.js';
 
-export type Undo = () => void;
+/** Undoes a file change after a failed transaction; `committed` runs once the transaction has committed. */
+export type Undo = (() => void) & { committed?: () => void };
 const noop: Undo = () => {};
 
 export interface FileInfo {
@@ -25,32 +27,110 @@ export function inspectFile(field: string, realPath: string): FileInfo {
   return { exists: true, size: stat.size };
 }
 
-/** Creates a sparse file of `size` bytes; the parent directory must already exist. */
-export function createSparseFile(field: string, realPath: string, size: number): Undo {
+/**
+ * The images being made, one record each in a directory of the data dir: written (and
+ * synced) before the image is created, removed once its extent is committed. A process
+ * killed between the two leaves the record, and `recover` at the next start removes the
+ * image no extent took, so a create that never answered leaves no file behind.
+ */
+export class ImageJournal {
+  constructor(private readonly dir: string) {}
+
+  /** Records `realPath` as being made; returns what forgets it again. */
+  begin(realPath: string): () => void {
+    fs.mkdirSync(this.dir, { recursive: true });
+    const record = path.join(this.dir, createHash('sha256').update(realPath).digest('hex').slice(0, 32));
+    const fd = fs.openSync(record, 'w', 0o600);
+    try {
+      fs.writeSync(fd, realPath);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    syncDirectory(this.dir);
+    return () => fs.rmSync(record, { force: true });
+  }
+
+  /** Removes each recorded image that `isExtentPath` does not claim, and every record; returns the images removed. */
+  recover(isExtentPath: (realPath: string) => boolean): string[] {
+    let records: string[];
+    try {
+      records = fs.readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+    const removed: string[] = [];
+    for (const name of records) {
+      const record = path.join(this.dir, name);
+      const image = fs.readFileSync(record, 'utf8');
+      if (image && !isExtentPath(image) && fs.lstatSync(image, { throwIfNoEntry: false })?.isFile()) {
+        fs.rmSync(image, { force: true });
+        removed.push(image);
+      }
+      fs.rmSync(record, { force: true });
+    }
+    return removed;
+  }
+}
+
+/**
+ * Creates a sparse file of `size` bytes; the parent directory must already exist. With a
+ * journal, the file is recorded as being made until its extent is committed.
+ */
+export function createSparseFile(field: string, realPath: string, size: number, journal: ImageJournal | null = null): Undo {
   const dir = path.dirname(realPath);
   if (!fs.existsSync(dir)) throw fail('path.directory-missing', field, { directory: dir });
+  const forget = journal ? journal.begin(realPath) : () => {};
   let fd: number;
   try {
     fd = fs.openSync(realPath, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_RDWR, 0o600);
   } catch (err) {
+    forget();
     throw fail('file.create-failed', field, { reason: (err as NodeJS.ErrnoException).code ?? 'error' });
   }
   try {
     fs.ftruncateSync(fd, size);
+    // The image and its name are on disk before the extent is committed: a power loss
+    // after the 201 must not leave an extent whose image never reached the disk.
+    fs.fsyncSync(fd);
+    syncDirectory(dir);
   } catch (err) {
     fs.closeSync(fd);
     fs.rmSync(realPath, { force: true });
+    forget();
     throw fail('file.size-failed', field, { reason: (err as NodeJS.ErrnoException).code ?? 'error' });
   }
   fs.closeSync(fd);
-  return () => fs.rmSync(realPath, { force: true });
+  const undo: Undo = () => {
+    fs.rmSync(realPath, { force: true });
+    forget();
+  };
+  undo.committed = forget;
+  return undo;
+}
+
+/** fsync of a directory: the names made or removed in it are durable. */
+function syncDirectory(dir: string): void {
+  const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Grows a file to `size` (sparse); never shrinks. */
 export function growFile(field: string, realPath: string, from: number, size: number): Undo {
   if (size === from) return noop;
   try {
-    fs.truncateSync(realPath, size);
+    // The new size is durable before the larger extent is committed (as a create's image).
+    const fd = fs.openSync(realPath, fs.constants.O_RDWR);
+    try {
+      fs.ftruncateSync(fd, size);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch (err) {
     throw fail('file.grow-failed', field, { reason: (err as NodeJS.ErrnoException).code ?? 'error' });
   }

@@ -17,7 +17,7 @@ import type { Extent, ExtentType, Pool } from './entities.js';
 import { putAnnotations, type AnnotationChanges } from './annotations.js';
 import { fail, notFound } from './errors.js';
 import type { Referrer } from './referrers.js';
-import { blockDeviceSize, createSparseFile, growFile, inspectFile, zfsPresent, type Undo } from './extent-files.js';
+import { blockDeviceSize, createSparseFile, growFile, inspectFile, zfsPresent, type ImageJournal, type Undo } from './extent-files.js';
 import type { Mutations } from './mutations.js';
 import { generateNaa, parseNaa } from './naa.js';
 import { namesDevice, resolveDevice } from './pool-device.js';
@@ -70,7 +70,16 @@ export class ExtentService {
   constructor(
     private readonly m: Mutations,
     private readonly room: PoolRoom | null = null,
+    private readonly journal: ImageJournal | null = null,
   ) {}
+
+  /**
+   * At start, before the data plane: removes the images of creates that a killed process
+   * never committed (ImageJournal). Returns their paths.
+   */
+  recoverInterruptedCreates(): string[] {
+    return this.journal ? this.journal.recover((realPath) => this.m.store.extentByPath(realPath) !== null) : [];
+  }
 
   list(query?: ListQuery): ListResult<Extent> {
     return this.m.store.listExtents(query);
@@ -287,7 +296,7 @@ export class ExtentService {
     } else if (!file.exists) {
       if (size === 0) throw fail('extent.file-needs-size', 'sizeBytes');
       this.assertRoom(resolved.pool, size, current, resolved.realPath);
-      onRollback(createSparseFile('path', resolved.realPath, size));
+      onRollback(createSparseFile('path', resolved.realPath, size, this.journal));
       e.sizeBytes = size;
     } else if (size === 0 || size === file.size) {
       this.assertRoom(resolved.pool, file.size, current, resolved.realPath);

@@ -42,6 +42,13 @@ export class Mutations {
       }
       throw err;
     }
+    for (const undo of undos) {
+      try {
+        undo.committed?.();
+      } catch (err) {
+        this.log.warn({ err }, 'could not settle a file change after its transaction committed');
+      }
+    }
     await this.apply();
     return result;
   }

@@ -2,6 +2,7 @@
 import type { ConfigRepository } from './repository.js';
 import { ApiKeyService, type ApiKeyRepository } from './api-keys.js';
 import { AuthCredentialService } from './auth-credentials.js';
+import type { ImageJournal } from './extent-files.js';
 import { ExtentService } from './extents.js';
 import { type JobRepository, type JobRunner, JobService } from './jobs.js';
 import { GlobalsService } from './globals-service.js';
@@ -57,7 +58,8 @@ export interface DomainServices {
  * `arrays`: the data plane's sessions to the arrays behind iscsi pools (absent: none served);
  * `devices`: the block devices it keeps open behind device pools (absent: none served);
  * `exportListen`: where exports to bare-metal nodes listen until an export portal group exists;
- * `jobRunner`: what moves the bytes of jobs (absent: every job fails, saying so).
+ * `jobRunner`: what moves the bytes of jobs (absent: every job fails, saying so);
+ * `imageJournal`: where images being made are recorded until committed (absent: not recorded).
  */
 export function createDomainServices(
   store: ConfigRepository & ApiKeyRepository & PoolRepository & SiteRepository & { readonly bareMetal: BareMetalRepository; readonly jobs: JobRepository },
@@ -69,6 +71,7 @@ export function createDomainServices(
   devices: DeviceLinks | null = null,
   exportListen = '127.0.0.1:3260',
   jobRunner: JobRunner = NO_JOB_RUNNER,
+  imageJournal: ImageJournal | null = null,
 ): DomainServices {
   const mutations = new Mutations(store, applier, log);
   const bm = store.bareMetal;
@@ -76,7 +79,7 @@ export function createDomainServices(
   const site = new SiteService(store);
   const pools = new PoolService(mutations, store, storage, site, arrays, devices);
   const targets = new TargetService(mutations);
-  const extents = new ExtentService(mutations, pools);
+  const extents = new ExtentService(mutations, pools, imageJournal);
   return {
     pools,
     site,

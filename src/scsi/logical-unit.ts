@@ -365,7 +365,7 @@ export class BlockLogicalUnit implements LogicalUnit {
 
   /** Refuses a write to a read-only LU, or from a nexus given read-only access (DATA PROTECT). */
   checkWritable(nexus: ItNexus): void {
-    if (this.spec.readOnly || nexus.readOnly) throw writeProtected();
+    if (this.spec.readOnly || nexus.readOnly || this.backstore.readOnly === true) throw writeProtected();
     if (this.mode.swp) throw writeProtectedBySoftware();
   }
 
@@ -417,6 +417,7 @@ function failure(err: unknown, entry: CommandEntry | undefined): ScsiResult {
   const code = ioErrorCode(err);
   let cc: ScsiCheckCondition;
   if (code === 'ENOSPC') cc = spaceAllocationFailed();
+  else if (code === 'EROFS') cc = writeProtected();
   else if (code && /^E[A-Z]+$/.test(code)) cc = entry && entry.access === 'write' ? writeError() : unrecoveredReadError();
   else cc = new ScsiCheckCondition(SenseKey.HardwareError, 0x44, 0x00); // INTERNAL TARGET FAILURE
   return { status: ScsiStatus.CheckCondition, sense: cc.toSense() };

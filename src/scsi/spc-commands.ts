@@ -106,7 +106,13 @@ export function readCapacity16(lu: BlockLogicalUnit, cmd: ScsiCommand): ScsiResu
 
 export function modeSenseHandler(lu: BlockLogicalUnit, cmd: ScsiCommand): ScsiResult {
   const req = decodeModeSense(cmd.cdb);
-  const data = modeSense(req, lu.mode, lu.blocks, lu.blockSize, lu.spec.readOnly || lu.mode.swp || cmd.nexus.readOnly === true);
+  const data = modeSense(
+    req,
+    lu.mode,
+    lu.blocks,
+    lu.blockSize,
+    lu.spec.readOnly || lu.backstore.readOnly === true || lu.mode.swp || cmd.nexus.readOnly === true,
+  );
   return good(clip(data, req.allocationLength));
 }
 

@@ -3,16 +3,18 @@
  * MEDIUM ERROR / UNRECOVERED READ ERROR (03/11/00) with the first missing LBA in the
  * INFORMATION field, never zeros with GOOD; the LU then reports the smaller capacity
  * (CAPACITY DATA HAS CHANGED) and refuses I/O past it; growing the extent back through the
- * API brings the capacity back.
+ * API brings the capacity back. The LUN stays online in /api/status, and another LUN of
+ * the same target reads and writes on.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { IscsiInitiator } from '../../src/initiator/client.js';
 import { parseSense } from '../../src/scsi/sense.js';
 import { startSanbox } from '../support/sanbox.js';
 import { freePort } from './peers.js';
-import { provisionTarget, put } from './provision.js';
+import { post, provisionTarget, put } from './provision.js';
 
 const TUR = Buffer.alloc(6);
 const READ_CAPACITY_10 = Buffer.from([0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -28,6 +30,13 @@ test('reading past the end of an image truncated under a live session: MEDIUM ER
   const sb = await startSanbox({ ports: { mediumRecheckMs: 3_600_000 } });
   try {
     const t = await provisionTarget(sb, { port: await freePort(), size: '4MB' });
+    const other = await post(sb, 'extent', {
+      iscsi_target_extent_type: 'File',
+      iscsi_target_extent_name: 'other',
+      iscsi_target_extent_filesize: '1MB',
+      iscsi_target_extent_path: `${path.dirname(t.extentPath)}/other.img`,
+    });
+    await post(sb, 'targettoextent', { iscsi_target: t.targetId, iscsi_extent: other.id });
     const session = await IscsiInitiator.connect('127.0.0.1', t.port);
     try {
       await session.login({ initiatorName: 'iqn.2026-12.test:truncate', targetName: t.iqn });
@@ -49,6 +58,20 @@ test('reading past the end of an image truncated under a live session: MEDIUM ER
       const before = await session.read10(0, 96, 4);
       assert.equal(before.status, 0);
       assert.ok(before.data.equals(data.subarray(0, 4 * 512)), 'what is still there reads back');
+
+      // The LUN stays online at its smaller size, and another LUN of the target is untouched.
+      const status = await sb.api('GET', '/api/status');
+      assert.deepEqual(
+        status.body.extents.map((e: { name: string; state: string; error: string | null }) => [e.name, e.state, e.error]),
+        [
+          ['disk0', 'online', null],
+          ['other', 'online', null],
+        ],
+      );
+      await session.scsi(1, TUR); // POWER ON OCCURRED for LUN 1
+      const other = Buffer.alloc(16 * 512, 0x3c);
+      assert.equal((await session.write10(1, 0, other)).status, 0);
+      assert.ok((await session.read10(1, 0, 16)).data.equals(other), 'the other LUN reads back what it wrote');
 
       // Growing the extent back through the API restores the capacity (the cut bytes read as zeros).
       await put(sb, 'extent', t.extentId, { iscsi_target_extent_filesize: '4MB' });
