@@ -20,6 +20,9 @@ export class BlockModel {
   private readonly gen: Uint32Array;
   private readonly alt: Uint32Array;
   private readonly scratch: Buffer;
+  /** Blocks of unanswered writes/UNMAPs read back with the new content, or with the old. */
+  landed = 0;
+  notLanded = 0;
 
   constructor(
     readonly run: number,
@@ -85,6 +88,10 @@ export class BlockModel {
       }
       const found = this.generationOf(block, lba + k);
       if (found !== null && (found === cur || (alt !== NONE && found === alt))) {
+        if (alt !== NONE && alt !== cur) {
+          if (found === alt) this.landed++;
+          else this.notLanded++;
+        }
         this.gen[i] = found;
         this.alt[i] = NONE;
         continue;

@@ -75,7 +75,7 @@ export function formatLine(r: IntervalReport, label = clock(r.elapsedSecs)): str
   return (
     `[soak ${label}] ${Math.round(r.iops)} IOPS ${f1(r.mbPerSec)} MB/s (read ${f1(r.readMBPerSec)}, write ${f1(r.writeMBPerSec)}), ` +
     `latency p50 ${f2(r.p50Ms)} ms p99 ${f2(r.p99Ms)} ms | sanbox RSS ${f1(r.sanboxRssMiB)} MiB, ${r.sanboxFds ?? '-'} fds | ` +
-    `drops ${c.drops}, reconnects ${c.reconnects}, unexpected drops ${c.unexpectedDrops} | ` +
+    `drops ${c.drops}, reconnects ${c.reconnects}, unexpected drops ${c.unexpectedDrops}, cut-off blocks landed ${c.unackedLanded}/${c.unackedLanded + c.unackedNotLanded} | ` +
     `API changes ${c.apiOps} (${c.apiFailures} failed) | UNMAP ${c.unmaps}, PR ${c.reservationOps} (${c.reservationConflicts} conflicts), unit attentions ${c.unitAttentions} | ` +
     `mismatches ${c.mismatches}, errors ${c.errors}`
   );
@@ -83,8 +83,10 @@ export function formatLine(r: IntervalReport, label = clock(r.elapsedSecs)): str
 
 export function formatDetails(r: FinalReport): string[] {
   const out: string[] = [];
-  for (const m of r.mismatches)
+  for (const m of r.mismatches) {
     out.push(`  mismatch: session ${m.session} ${m.target} lba ${m.lba} during ${m.during}: expected ${m.expected}, found ${m.found} (${m.at})`);
+    for (const h of m.history ?? []) out.push(`    ${h}`);
+  }
   if (r.total.counts.mismatches > r.mismatches.length) out.push(`  … ${r.total.counts.mismatches - r.mismatches.length} more mismatches`);
   for (const e of r.errors) out.push(`  error: ${e}`);
   for (const d of r.unexpectedDrops) out.push(`  unexpected drop: ${d}`);

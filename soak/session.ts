@@ -43,6 +43,8 @@ export interface SessionPlan {
 
 const MAX_IO_BLOCKS = 64;
 const REQUEST_TIMEOUT_MS = 30000;
+/** Share of writes whose connection the session drops right after sending them. */
+const MID_WRITE_DROP = 0.01;
 
 export class SoakSession {
   private conn: IscsiInitiator | null = null;
@@ -60,6 +62,8 @@ export class SoakSession {
   private loginFailuresInARow = 0;
   private stopped = false;
   private readonly retries: RetryCounts;
+  /** The last commands over this session's blocks, to explain a mismatch. */
+  private readonly history: Array<{ text: string; lba: number; count: number }> = [];
 
   constructor(
     readonly plan: SessionPlan,
@@ -82,6 +86,7 @@ export class SoakSession {
     if (!this.connected) return false;
     this.dropRequested = true;
     this.stats.total.drops++;
+    this.note('connection destroyed by the soak', 0, Number.MAX_SAFE_INTEGER, performance.now());
     this.conn!.socket.destroy();
     return true;
   }
@@ -137,6 +142,7 @@ export class SoakSession {
       const r = await command(conn, this.plan.lun, reg.cdb, { dataOut: reg.data }, this.retries);
       if (r.status !== GOOD) throw new ScsiError('PR OUT REGISTER AND IGNORE EXISTING KEY', r);
       if (this.connectedOnce) this.stats.total.reconnects++;
+      this.note(`logged in, TSIH ${conn.tsih}`, 0, Number.MAX_SAFE_INTEGER, performance.now());
       this.connectedOnce = true;
       this.loginFailuresInARow = 0;
       this.conn = conn;
@@ -186,9 +192,15 @@ export class SoakSession {
     if (r.status !== GOOD) throw new ScsiError(`READ lba ${lba} x${count}`, r);
     if (r.data.length !== count * this.plan.blockSize) throw new Error(`READ lba ${lba} x${count}: ${r.data.length} bytes`);
     this.stats.io('read', r.data.length, ms);
-    for (const m of this.model.verify(lba, r.data)) {
-      this.stats.mismatch({ at: new Date().toISOString(), session: this.plan.index, target: this.plan.targetIqn, during, ...m });
+    const bad = this.model.verify(lba, r.data);
+    for (const [k, m] of bad.entries()) {
+      const history = k === 0 ? this.history.filter((h) => h.lba <= m.lba && m.lba < h.lba + h.count).map((h) => h.text) : undefined;
+      this.stats.mismatch({ at: new Date().toISOString(), session: this.plan.index, target: this.plan.targetIqn, during, ...m, history });
     }
+    this.note(`${during} ${lba}+${count} -> ${bad.length ? `${bad.length} mismatches` : 'ok'}`, lba, count, t0);
+    this.stats.total.unackedLanded += this.model.landed;
+    this.stats.total.unackedNotLanded += this.model.notLanded;
+    this.model.landed = this.model.notLanded = 0;
   }
 
   private async write(conn: IscsiInitiator, lba: number, count: number, fua: boolean): Promise<void> {
@@ -196,8 +208,17 @@ export class SoakSession {
     const data = this.model.content(lba, count, gen);
     this.model.begin(lba, count, gen);
     const t0 = performance.now();
-    const r = await command(conn, this.plan.lun, writeCdb(lba, count, fua), { dataOut: data }, this.retries);
+    const sent = command(conn, this.plan.lun, writeCdb(lba, count, fua), { dataOut: data }, this.retries);
+    // Now and then the connection goes the moment a write is on the wire: the target has
+    // the whole command (when it fits the immediate data) and is running it as the session
+    // ends. Whatever it does with it must be over before the next session reads the blocks.
+    if (this.rnd.chance(MID_WRITE_DROP)) setImmediate(() => this.drop());
+    const r = await sent.catch((e: unknown) => {
+      this.note(`write${fua ? ' FUA' : ''} ${lba}+${count} gen ${gen} -> ${e instanceof Error ? e.message : String(e)}`, lba, count, t0);
+      throw e;
+    });
     const ms = performance.now() - t0;
+    this.note(`write${fua ? ' FUA' : ''} ${lba}+${count} gen ${gen} -> 0x${r.status.toString(16)}`, lba, count, t0);
     if (r.status !== GOOD) throw new ScsiError(`WRITE lba ${lba} x${count}`, r);
     this.model.commit(lba, count);
     this.stats.io('write', data.length, ms);
@@ -207,8 +228,12 @@ export class SoakSession {
     const u = unmapCommand(lba, count);
     this.model.begin(lba, count, 0);
     const t0 = performance.now();
-    const r = await command(conn, this.plan.lun, u.cdb, { dataOut: u.parameters }, this.retries);
+    const r = await command(conn, this.plan.lun, u.cdb, { dataOut: u.parameters }, this.retries).catch((e: unknown) => {
+      this.note(`unmap ${lba}+${count} -> ${e instanceof Error ? e.message : String(e)}`, lba, count, t0);
+      throw e;
+    });
     const ms = performance.now() - t0;
+    this.note(`unmap ${lba}+${count} -> 0x${r.status.toString(16)}`, lba, count, t0);
     if (r.status !== GOOD) throw new ScsiError(`UNMAP lba ${lba} x${count}`, r);
     this.model.commit(lba, count);
     this.stats.io('unmap', 0, ms);
@@ -261,6 +286,12 @@ export class SoakSession {
     const r = await command(conn, this.plan.lun, READ_RESERVATION, { readLength: PR_IN_LENGTH }, this.retries);
     if (r.status !== GOOD) throw new ScsiError('PR IN READ RESERVATION', r);
     return parseReservation(r.data);
+  }
+
+  private note(text: string, lba: number, count: number, t0: number): void {
+    const ms = performance.now() - t0;
+    this.history.push({ text: `${new Date().toISOString().slice(11, 23)} ${text} (${ms.toFixed(1)} ms)`, lba, count });
+    if (this.history.length > 200) this.history.splice(0, 100);
   }
 
   /** After a lost connection or a failed command: learn what the unanswered command did. */

@@ -13,6 +13,8 @@ export interface Mismatch {
   found: string;
   /** What the session was doing: a normal read, a resync after a reconnect, the final sweep. */
   during: string;
+  /** The session's recent commands over this block, oldest first (the first mismatch of a read only). */
+  history?: string[];
 }
 
 /** Counters that only grow. */
@@ -30,6 +32,9 @@ export interface Counts {
   unexpectedDrops: number;
   reconnects: number;
   resyncReads: number;
+  /** Blocks of writes/UNMAPs cut off by a drop that the re-read found written, or not. */
+  unackedLanded: number;
+  unackedNotLanded: number;
   unitAttentions: number;
   busy: number;
   apiOps: number;
@@ -52,6 +57,8 @@ export function zeroCounts(): Counts {
     unexpectedDrops: 0,
     reconnects: 0,
     resyncReads: 0,
+    unackedLanded: 0,
+    unackedNotLanded: 0,
     unitAttentions: 0,
     busy: 0,
     apiOps: 0,
