@@ -1,5 +1,6 @@
 /** The soak's report: one line per interval, a summary at the end, the same as JSON. */
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { percentile, type Counts, type Mismatch } from './stats.js';
 
 export interface IntervalReport {
@@ -15,6 +16,11 @@ export interface IntervalReport {
   p99Ms: number;
   sanboxRssMiB: number | null;
   sanboxFds: number | null;
+  /** CPU time over the interval as a share of one core: sanbox, and the soak process itself. */
+  sanboxCpuPct: number | null;
+  soakCpuPct: number;
+  /** The machine's 1-minute load average at the end of the interval (the soak shares it). */
+  load1: number;
   counts: Counts;
 }
 
@@ -37,12 +43,18 @@ export interface FinalReport {
   passed: boolean;
 }
 
+export interface CpuSeconds {
+  sanbox: number | null;
+  soak: number;
+}
+
 export function intervalReport(
   counts: Counts,
   latencies: number[],
   secs: number,
   elapsedSecs: number,
   usage: { rssKiB: number; fds: number } | null,
+  cpu: CpuSeconds,
 ): IntervalReport {
   const mb = (n: number) => n / 1e6 / secs;
   return {
@@ -57,6 +69,9 @@ export function intervalReport(
     p99Ms: percentile(latencies, 99),
     sanboxRssMiB: usage ? usage.rssKiB / 1024 : null,
     sanboxFds: usage ? usage.fds : null,
+    sanboxCpuPct: cpu.sanbox === null ? null : (100 * cpu.sanbox) / secs,
+    soakCpuPct: (100 * cpu.soak) / secs,
+    load1: loadavg()[0]!,
     counts,
   };
 }
@@ -74,7 +89,7 @@ export function formatLine(r: IntervalReport, label = clock(r.elapsedSecs)): str
   const c = r.counts;
   return (
     `[soak ${label}] ${Math.round(r.iops)} IOPS ${f1(r.mbPerSec)} MB/s (read ${f1(r.readMBPerSec)}, write ${f1(r.writeMBPerSec)}), ` +
-    `latency p50 ${f2(r.p50Ms)} ms p99 ${f2(r.p99Ms)} ms | sanbox RSS ${f1(r.sanboxRssMiB)} MiB, ${r.sanboxFds ?? '-'} fds | ` +
+    `latency p50 ${f2(r.p50Ms)} ms p99 ${f2(r.p99Ms)} ms | sanbox RSS ${f1(r.sanboxRssMiB)} MiB, ${r.sanboxFds ?? '-'} fds, CPU ${r.sanboxCpuPct === null ? '-' : Math.round(r.sanboxCpuPct)}% (soak ${Math.round(r.soakCpuPct)}%, load ${r.load1.toFixed(1)}) | ` +
     `drops ${c.drops}, reconnects ${c.reconnects}, unexpected drops ${c.unexpectedDrops}, cut-off blocks landed ${c.unackedLanded}/${c.unackedLanded + c.unackedNotLanded} | ` +
     `API changes ${c.apiOps} (${c.apiFailures} failed) | UNMAP ${c.unmaps}, PR ${c.reservationOps} (${c.reservationConflicts} conflicts), unit attentions ${c.unitAttentions} | ` +
     `mismatches ${c.mismatches}, errors ${c.errors}`

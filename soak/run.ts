@@ -115,12 +115,21 @@ async function main(): Promise<number> {
   const intervals: IntervalReport[] = [];
   let peakRss: number | null = null;
   let lastReport = t0;
+  const soakCpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  const cpuAtStart = { sanbox: sanbox.usage()?.cpuSecs ?? null, soak: soakCpu() };
+  let cpuBefore = { ...cpuAtStart };
   const report = () => {
     const now = Date.now();
     const { counts, latencies } = stats.takeInterval();
     const usage = sanbox.usage();
     if (usage) peakRss = Math.max(peakRss ?? 0, usage.rssKiB / 1024);
-    const r = intervalReport(counts, latencies, (now - lastReport) / 1000, (now - t0) / 1000, usage);
+    const cpuNow = { sanbox: usage?.cpuSecs ?? null, soak: soakCpu() };
+    const cpu = { sanbox: cpuNow.sanbox === null || cpuBefore.sanbox === null ? null : cpuNow.sanbox - cpuBefore.sanbox, soak: cpuNow.soak - cpuBefore.soak };
+    cpuBefore = cpuNow;
+    const r = intervalReport(counts, latencies, (now - lastReport) / 1000, (now - t0) / 1000, usage, cpu);
     lastReport = now;
     intervals.push(r);
     say(formatLine(r));
@@ -146,7 +155,11 @@ async function main(): Promise<number> {
 
   const elapsed = (Date.now() - t0) / 1000;
   const totalLatencies = stats.runLatencies();
-  const total = intervalReport({ ...stats.total }, totalLatencies, elapsed, elapsed, sanbox.usage());
+  const endUsage = sanbox.usage();
+  const total = intervalReport({ ...stats.total }, totalLatencies, elapsed, elapsed, endUsage, {
+    sanbox: endUsage === null || cpuAtStart.sanbox === null ? null : endUsage.cpuSecs - cpuAtStart.sanbox,
+    soak: soakCpu() - cpuAtStart.soak,
+  });
   stopping = true;
   if (!died) await sanbox.stop();
   const cleanExit = sanbox.exit === 'exit code 0, signal null';

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isRunning, spawnTracked, stopChild } from '../bench/children.js';
+import { clockTicks, cpuTicks } from '../bench/proc-stats.js';
 import { FreeNasClient } from '../bench/freenas-client.js';
 import { HOST, freePort, waitFor } from '../bench/net.js';
 
@@ -79,12 +80,12 @@ export class SanboxChild {
     return s;
   }
 
-  /** Resident set (KiB) and open descriptors, from /proc; null once the process is gone. */
-  usage(): { rssKiB: number; fds: number } | null {
+  /** Resident set (KiB), open descriptors and CPU seconds so far, from /proc; null once the process is gone. */
+  usage(): { rssKiB: number; fds: number; cpuSecs: number } | null {
     try {
       const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
       const rssKiB = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN);
-      return { rssKiB, fds: readdirSync(`/proc/${this.pid}/fd`).length };
+      return { rssKiB, fds: readdirSync(`/proc/${this.pid}/fd`).length, cpuSecs: cpuTicks(this.pid) / clockTicks() };
     } catch {
       return null;
     }
