@@ -105,7 +105,7 @@ export class ApiChurn {
 
   /** The API answered, so the target must already be served with the size just set. */
   private async checkServed(extra: Extra): Promise<void> {
-    const cap = await readCapacity(this.setup.iscsiPort, `${this.setup.basename}:${extra.name}`);
+    const cap = await readCapacity(this.setup.iscsiPort, `${this.setup.basename}:${extra.name}`, this.stats.total);
     if (cap.blocks * cap.blockSize !== extra.bytes)
       throw new Error(`${extra.name}: served with ${cap.blocks * cap.blockSize} bytes, configured ${extra.bytes}`);
   }

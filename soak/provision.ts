@@ -60,12 +60,35 @@ export async function provision(
   return { basename, portalGroupId, initiatorGroupId, iscsiPort: o.iscsiPort, targets };
 }
 
-/** Log in, READ CAPACITY(16) LUN 0, log out. Also the API churn's check that a new target is served. */
-export async function readCapacity(port: number, iqn: string): Promise<Capacity> {
+/**
+ * Log in, READ CAPACITY(16) LUN 0, log out. Also the API churn's check that a new target is
+ * served. A connection closed during login is tried again: with every soak session logging
+ * in again after its drops, sanbox's cap on logins under way from one address (32) can
+ * refuse it, by design.
+ */
+export async function readCapacity(port: number, iqn: string, retries?: { loginRetries: number }): Promise<Capacity> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await readCapacityOnce(port, iqn);
+    } catch (e) {
+      if (attempt >= 10 || !(e instanceof LoginClosed)) throw e;
+      if (retries) retries.loginRetries++;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+}
+
+class LoginClosed extends Error {}
+
+async function readCapacityOnce(port: number, iqn: string): Promise<Capacity> {
   const c = await IscsiInitiator.connect(HOST, port, 5000);
   try {
     c.requestTimeoutMs = 15000;
-    await c.login({ initiatorName: 'iqn.2026-12.org.example.soak:probe', targetName: iqn, isid: Buffer.from([0x80, 0, 0x50, 0xad, 0, 0]) });
+    await c
+      .login({ initiatorName: 'iqn.2026-12.org.example.soak:probe', targetName: iqn, isid: Buffer.from([0x80, 0, 0x50, 0xad, 0, 0]) })
+      .catch((e: unknown) => {
+        throw c.isClosed ? new LoginClosed(`login to ${iqn}: connection closed (${String(e)})`) : e;
+      });
     const r = await command(c, 0, READ_CAPACITY_16, { readLength: RC16_LENGTH }, { unitAttentions: 0, busy: 0 });
     if (r.status !== GOOD) throw new Error(`READ CAPACITY(16) of ${iqn}: status 0x${r.status.toString(16)}`);
     const cap = parseCapacity16(r.data);

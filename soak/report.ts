@@ -90,7 +90,7 @@ export function formatLine(r: IntervalReport, label = clock(r.elapsedSecs)): str
   return (
     `[soak ${label}] ${Math.round(r.iops)} IOPS ${f1(r.mbPerSec)} MB/s (read ${f1(r.readMBPerSec)}, write ${f1(r.writeMBPerSec)}), ` +
     `latency p50 ${f2(r.p50Ms)} ms p99 ${f2(r.p99Ms)} ms | sanbox RSS ${f1(r.sanboxRssMiB)} MiB, ${r.sanboxFds ?? '-'} fds, CPU ${r.sanboxCpuPct === null ? '-' : Math.round(r.sanboxCpuPct)}% (soak ${Math.round(r.soakCpuPct)}%, load ${r.load1.toFixed(1)}) | ` +
-    `drops ${c.drops}, reconnects ${c.reconnects}, unexpected drops ${c.unexpectedDrops}, cut-off blocks landed ${c.unackedLanded}/${c.unackedLanded + c.unackedNotLanded} | ` +
+    `drops ${c.drops}, reconnects ${c.reconnects} (login retries ${c.loginRetries}), unexpected drops ${c.unexpectedDrops}, cut-off blocks landed ${c.unackedLanded}/${c.unackedLanded + c.unackedNotLanded} | ` +
     `API changes ${c.apiOps} (${c.apiFailures} failed) | UNMAP ${c.unmaps}, PR ${c.reservationOps} (${c.reservationConflicts} conflicts), unit attentions ${c.unitAttentions} | ` +
     `mismatches ${c.mismatches}, errors ${c.errors}`
   );

@@ -150,8 +150,10 @@ export class SoakSession {
       return conn;
     } catch (e) {
       conn?.close();
-      // A reinstatement can race the target's cleanup of the old session; a few refusals
-      // in a row are normal, a session that cannot get back in is not.
+      this.stats.total.loginRetries++;
+      // Past 32 connections logging in from one address sanbox closes new ones at once
+      // (SANBOX_ISCSI_PENDING_LOGINS_PER_ADDRESS), and on a starved machine logins are slow:
+      // a few refusals in a row are normal, a session that cannot get back in is not.
       if (++this.loginFailuresInARow === 10) this.stats.error(`session ${this.plan.index}: 10 logins in a row failed, last: ${String(e)}`);
       await sleep(Math.min(2000, 50 * this.loginFailuresInARow));
       return null;

@@ -31,6 +31,8 @@ export interface Counts {
   /** Connections that ended without the soak asking (target side, or a timeout). */
   unexpectedDrops: number;
   reconnects: number;
+  /** Logins that failed and were tried again (sanbox refuses connections past its pending-login caps). */
+  loginRetries: number;
   resyncReads: number;
   /** Blocks of writes/UNMAPs cut off by a drop that the re-read found written, or not. */
   unackedLanded: number;
@@ -56,6 +58,7 @@ export function zeroCounts(): Counts {
     drops: 0,
     unexpectedDrops: 0,
     reconnects: 0,
+    loginRetries: 0,
     resyncReads: 0,
     unackedLanded: 0,
     unackedNotLanded: 0,
