@@ -63,6 +63,16 @@ export interface Task {
   ordered: boolean;
   /** Set while the task waits behind an ORDERED task. */
   wake: (() => void) | null;
+  /** Its I_T nexus ended while it ran: later commands of that nexus wait until it is done. */
+  orphaned: boolean;
+  /** Waiting for the orphans of its nexus; it has not touched the medium. */
+  behindOrphans: boolean;
+}
+
+/** Tasks of an ended I_T nexus still running, and the commands of its next session waiting for them. */
+interface Orphans {
+  left: number;
+  waiters: Array<() => void>;
 }
 
 const enum TaskAttribute {
@@ -115,6 +125,14 @@ export class BlockLogicalUnit implements LogicalUnit {
   readonly nexuses = new Map<string, NexusState>();
   readonly tasks = new Set<Task>();
   /**
+   * Aborting a task cannot stop a pwrite already handed to the kernel or the libuv pool.
+   * When a session ends (the connection dropped, or reinstatement) with such a task, the
+   * initiator's next session of the same I_T nexus re-reads or re-issues what it never
+   * got an answer for; its commands wait here until the old ones are over, so a read
+   * cannot see the old content and then have a write of the dead session land after it.
+   */
+  private readonly orphans = new Map<string, Orphans>();
+  /**
    * COMPARE AND WRITE / ORWRITE run one at a time (atomicChain) and alone among writes:
    * while one is queued or running (atomicPending) new writes queue behind it, and it
    * starts only when the writes already in flight (writesInFlight) have finished.
@@ -161,9 +179,18 @@ export class BlockLogicalUnit implements LogicalUnit {
   async execute(cmd: ScsiCommand): Promise<ScsiResult> {
     const attr = cmd.attribute;
     const ordered = attr === TaskAttribute.Ordered;
-    const task: Task = { nexus: cmd.nexus, tag: cmd.taskTag, aborted: false, admitted: false, ordered, wake: null };
+    const task: Task = { nexus: cmd.nexus, tag: cmd.taskTag, aborted: false, admitted: false, ordered, wake: null, orphaned: false, behindOrphans: false };
     this.tasks.add(task);
     try {
+      if (this.orphans.size !== 0) {
+        const orphans = this.orphans.get(cmd.nexus.key);
+        if (orphans !== undefined) {
+          task.behindOrphans = true;
+          await new Promise<void>((resolve) => orphans.waiters.push(resolve));
+          task.behindOrphans = false;
+          if (task.aborted) return { status: ScsiStatus.TaskAborted };
+        }
+      }
       // SIMPLE tasks wait only behind an ORDERED one; ORDERED waits for everything older;
       // HEAD OF QUEUE never waits.
       const mustWait = ordered
@@ -183,6 +210,7 @@ export class BlockLogicalUnit implements LogicalUnit {
       return out === undefined ? result : { ...result, dataOutLength: out };
     } finally {
       this.tasks.delete(task);
+      if (task.orphaned) this.orphanDone(task.nexus.key);
       if (task.admitted) {
         this.active--;
         if (task.ordered) this.orderedRunning = false;
@@ -280,9 +308,28 @@ export class BlockLogicalUnit implements LogicalUnit {
 
   nexusGone(nexus: ItNexus): void {
     this.abortTasks(nexus);
+    let running = 0;
+    for (const t of this.tasks) {
+      // one waiting behind older orphans has done nothing yet and ends at once when woken
+      if (t.nexus.key !== nexus.key || t.orphaned || t.behindOrphans) continue;
+      t.orphaned = true;
+      running++;
+    }
+    if (running !== 0) {
+      const o = this.orphans.get(nexus.key);
+      if (o) o.left += running;
+      else this.orphans.set(nexus.key, { left: running, waiters: [] });
+    }
     this.nexuses.delete(nexus.key);
     forgetCopies(this, nexus);
     if (this.reservations.legacyHolder === nexus.key) this.reservations.legacyHolder = null;
+  }
+
+  private orphanDone(key: string): void {
+    const o = this.orphans.get(key);
+    if (o === undefined || --o.left !== 0) return;
+    this.orphans.delete(key);
+    for (const wake of o.waiters) wake();
   }
 
   async capacityChanged(sizeBytes?: number): Promise<void> {

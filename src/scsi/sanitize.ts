@@ -53,7 +53,7 @@ export async function sanitizeBlockErase(lu: BlockLogicalUnit, cmd: ScsiCommand)
   // already in flight have landed, so none of them survives it. It runs under a task of
   // its own: aborting the SANITIZE command does not stop it.
   lu.sanitizing = true;
-  const own: Task = { nexus: cmd.nexus, tag: -1, aborted: false, admitted: true, ordered: false, wake: null };
+  const own: Task = { nexus: cmd.nexus, tag: -1, aborted: false, admitted: true, ordered: false, wake: null, orphaned: false, behindOrphans: false };
   const done = lu
     .atomically(own, () => erase(lu))
     .then(
