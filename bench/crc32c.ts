@@ -21,7 +21,7 @@ export interface CrcReport {
   results: CrcResult[];
 }
 
-function nsPerCall(f: (b: Buffer) => number, buf: Buffer, batches = 15): number {
+function nsPerCall(f: (b: Buffer) => number, buf: Buffer, batches = 40): number {
   const iters = Math.max(200, Math.round(4e6 / (buf.length + 64)));
   let sink = 0;
   for (let i = 0; i < iters; i++) sink ^= f(buf); // warm up (JIT, caches)

@@ -18,6 +18,8 @@ export interface TargetInfo {
   error?: string;
   /** The same sanbox LUN with SANBOX_IO_COUNTERS=false: the label of the counted one it is the baseline of. */
   baselineOf?: string;
+  /** The same sanbox LUN with SANBOX_CRC32C=js (digest rows only): the label of the native one. */
+  jsCrcOf?: string;
   /** what the target agreed to when asked for HeaderDigest=CRC32C and DataDigest=CRC32C */
   digests?: { header: boolean; data: boolean } | { error: string };
 }
@@ -159,7 +161,7 @@ function counterCost(r: BenchReport): string[] {
  */
 function anchorTable(r: BenchReport): string[] {
   const anchors = r.targets.filter(isAnchor);
-  const sb = r.targets.find((t) => t.system === 'sanbox' && t.backing === 'file' && !t.baselineOf);
+  const sb = r.targets.find((t) => t.system === 'sanbox' && t.backing === 'file' && !t.baselineOf && !t.jsCrcOf);
   if (!sb || anchors.length === 0) return [];
   const cols = [...anchors, sb];
   const out = [
@@ -189,6 +191,28 @@ function anchorTable(r: BenchReport): string[] {
   return out;
 }
 
+/** The digest rows: sanbox with the CPU's CRC32C against the same LUN of a sanbox with SANBOX_CRC32C=js. */
+function crcEndToEnd(r: BenchReport): string[] {
+  const twins = r.targets.filter((t) => t.jsCrcOf && !t.error);
+  const out: string[] = [];
+  for (const js of twins) {
+    for (const w of r.workloads.filter((x) => x.headerDigest)) {
+      const hw = cell(r, js.jsCrcOf!, w.id);
+      const sw = cell(r, js.label, w.id);
+      if (hw.ok === 0 || sw.ok === 0) continue;
+      if (out.length === 0) out.push('| digest row | LUN | IOPS native ÷ JS | CPU/IO native ÷ JS |', '|---|---|---|---|');
+      out.push(`| ${w.title} | ${js.backing} | ${ratio(pairedRatio(hw, sw, (m) => m.iops))} | ${ratio(pairedRatio(hw, sw, (m) => m.cpuPer10k))} |`);
+    }
+  }
+  if (out.length)
+    out.push(
+      '',
+      'The same LUN of a sanbox started with `SANBOX_CRC32C=js`, measured right after it in every digest cell: what the CPU instruction buys end to end.',
+      '',
+    );
+  return out;
+}
+
 function crcTable(r: BenchReport): string[] {
   const c = r.crc32c;
   if (!c) return [];
@@ -200,7 +224,8 @@ function crcTable(r: BenchReport): string[] {
       `| ${x.bytes === 8192 ? '8 KiB' : `${x.bytes} B`} | ${fix(x.jsNs, 0)} ns (${fix(x.bytes / x.jsNs, 2)} GB/s) | ${Number.isFinite(x.nativeNs) ? `${fix(x.nativeNs, 0)} ns (${fix(x.bytes / x.nativeNs, 2)} GB/s)` : 'n/a'} | ${ratio(x.jsNs / x.nativeNs)} |`,
     );
   }
-  out.push('', 'Best of 15 timed batches in the bench process, before any target starts; a call from JavaScript through N-API included.', '');
+  out.push('', 'Best of 40 timed batches in the bench process, before any target starts; a call from JavaScript through N-API included.', '');
+  out.push(...crcEndToEnd(r));
   return out;
 }
 

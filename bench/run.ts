@@ -12,8 +12,9 @@
  * second sanbox with SANBOX_IO_COUNTERS=false and the same two LUNs (the baseline of what
  * counting costs; --no-counter-cost leaves it out); memory idle and with N sessions; the
  * I/O workloads interleaved per cell (tgt, istgt, sanbox file, its uncounted twin, sanbox
- * null, its twin) for R rounds, then the same cells with HeaderDigest=CRC32C (not the
- * twins; --no-digests leaves them out), with the loopback TCP ceiling measured in each
+ * null, its twin) for R rounds, then the same cells with HeaderDigest=CRC32C and the
+ * project's initiator with both digests (not the twins, but a third sanbox's null LUN with
+ * SANBOX_CRC32C=js; --no-digests leaves them out), with the loopback TCP ceiling measured in each
  * round right before the 128 KiB cells; the HTTP API under load. Markdown on stdout, JSON
  * in bench/results/. Every process started here is stopped by PID on exit, error or Ctrl-C.
  */
@@ -120,13 +121,23 @@ interface Lane {
   counts: Map<string, number>;
 }
 
-/** A second sanbox, SANBOX_IO_COUNTERS=false, with the same two LUNs (its own 1 GiB image). */
-async function startUncounted(dir: string, sessions: number): Promise<{ sanbox: Sanbox | null; file: TargetInfo; null: TargetInfo }> {
-  const file: TargetInfo = { label: 'sanbox (file, no counters)', system: 'sanbox', backing: 'file', url: null, baselineOf: 'sanbox (file)' };
-  const nul: TargetInfo = { label: 'sanbox (null, no counters)', system: 'sanbox', backing: 'null', url: null, baselineOf: 'sanbox (null)' };
+/**
+ * Another sanbox with the same two LUNs (its own 1 GiB image) and `env`: SANBOX_IO_COUNTERS=false
+ * (what counting costs) or SANBOX_CRC32C=js (what the CPU's CRC32C buys in the digest rows).
+ */
+async function startTwin(
+  dir: string,
+  sessions: number,
+  name: string,
+  env: Record<string, string>,
+  suffix: string,
+  tag: (of: string) => Partial<TargetInfo>,
+): Promise<{ sanbox: Sanbox | null; file: TargetInfo; null: TargetInfo }> {
+  const file: TargetInfo = { label: `sanbox (file, ${suffix})`, system: 'sanbox', backing: 'file', url: null, ...tag('sanbox (file)') };
+  const nul: TargetInfo = { label: `sanbox (null, ${suffix})`, system: 'sanbox', backing: 'null', url: null, ...tag('sanbox (null)') };
   try {
-    const s = await Sanbox.start(dir, undefined, { name: 'sanbox-nocounters', env: { SANBOX_IO_COUNTERS: 'false' } });
-    const cfg = await s.configure(join(dir, 'bench-nocounters.img'), sessions + 16);
+    const s = await Sanbox.start(dir, undefined, { name, env });
+    const cfg = await s.configure(join(dir, `bench-${name}.img`), sessions + 16);
     for (const [info, lun] of [
       [file, cfg.file],
       [nul, cfg.null],
@@ -253,7 +264,7 @@ async function main(): Promise<void> {
   // ---- sanbox with its I/O counters off: the baseline of what counting costs (issue 15) ----
   const uncounted: Lane[] = [];
   if (opts.counterCost) {
-    const off = await startUncounted(dir, opts.sessions);
+    const off = await startTwin(dir, opts.sessions, 'sanbox-nocounters', { SANBOX_IO_COUNTERS: 'false' }, 'no counters', (of) => ({ baselineOf: of }));
     for (const [info, backing] of [
       [off.file, 'file'],
       [off.null, 'null'],
@@ -268,6 +279,19 @@ async function main(): Promise<void> {
     }
   }
 
+  // ---- sanbox with the JavaScript CRC32C: its null LUN in the digest rows only ----
+  const jsCrc: Lane[] = [];
+  if (opts.digests) {
+    const js = await startTwin(dir, opts.sessions, 'sanbox-jscrc', { SANBOX_CRC32C: 'js' }, 'JS CRC32C', (of) => ({ jsCrcOf: of }));
+    jsCrc.push({
+      info: js.null,
+      pid: () => js.sanbox?.pid ?? null,
+      ensureUp: async () => (js.sanbox?.running ? null : (js.null.error ?? 'sanbox (JS CRC32C) exited')),
+      counts: new Map(),
+    });
+    log(`${js.null.label}: ${js.null.error ?? js.null.url}`);
+  }
+
   const lanes: Lane[] = [
     { info: tgtInfo, pid: () => tgt?.pid ?? null, ensureUp: async () => (tgt?.running ? null : (tgtInfo.error ?? 'tgtd exited')), counts: new Map() },
     { info: istgtInfo, pid: () => istgt?.pid ?? null, ensureUp: async () => (istgt?.running ? null : (istgtInfo.error ?? 'istgt exited')), counts: new Map() },
@@ -275,6 +299,7 @@ async function main(): Promise<void> {
     ...uncounted.slice(0, 1),
     { info: sbNull, pid: () => sanbox?.pid ?? null, ensureUp: sanboxUp, counts: new Map() },
     ...uncounted.slice(1),
+    ...jsCrc,
   ];
 
   // ---- LUN check and prefill ----
@@ -362,7 +387,7 @@ async function main(): Promise<void> {
     }
     samples.push({ round, target: info.label, workload: w.id, count, m });
     log(
-      `  ${info.label.padEnd(14)} ${w.id.padEnd(31)} ${m.ok ? `${Math.round(m.iops).toString().padStart(7)} IOPS ${m.mbs.toFixed(1).padStart(7)} MB/s cpu ${m.cpuPer10k.toFixed(3)} s/10k` : `ERR ${m.error}`}`,
+      `  ${info.label.padEnd(24)} ${w.id.padEnd(31)} ${m.ok ? `${Math.round(m.iops).toString().padStart(7)} IOPS ${m.mbs.toFixed(1).padStart(7)} MB/s cpu ${m.cpuPer10k.toFixed(3)} s/10k` : `ERR ${m.error}`}`,
     );
   };
   const workloads = [...WORKLOADS, ...(opts.digests ? [...DIGEST_WORKLOADS, ...BOTH_DIGEST_WORKLOADS] : [])].filter(
@@ -376,8 +401,10 @@ async function main(): Promise<void> {
         loopbacks.push({ round, ...l });
         log(`  loopback TCP ceiling ${Number.isFinite(l.mbs) ? `${l.mbs.toFixed(0)} MB/s (${l.tool})` : `ERR ${l.error}`}`);
       }
-      // the digest rows compare targets, not counting: no uncounted twins there
-      for (const lane of lanes) if (!(w.headerDigest && lane.info.baselineOf)) await runOne(lane, w, round);
+      // the digest rows compare targets, not counting: no uncounted twins there; the JS-CRC32C twin only there
+      for (const lane of lanes) {
+        if (w.headerDigest ? !lane.info.baselineOf : !lane.info.jsCrcOf) await runOne(lane, w, round);
+      }
     }
   }
 
