@@ -2,7 +2,7 @@
  * Every process the benchmark starts goes through here, so that all of them are stopped
  * (by PID, never by name) on normal exit, on error and on SIGINT/SIGTERM.
  */
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 
 const live = new Set<ChildProcess>();
 /** short-lived client tools (qemu-img, iscsi-perf, ...): killed first on abort */
@@ -24,6 +24,11 @@ export function spawnTracked(cmd: string, args: string[], opts: SpawnOptions = {
   child.once('exit', () => live.delete(child));
   child.once('error', () => live.delete(child));
   return child;
+}
+
+/** Is `cmd` an executable on PATH (a missing anchor is named, not mistaken for a start failure)? */
+export function onPath(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
 export function isRunning(child: ChildProcess): boolean {

@@ -5,10 +5,11 @@ import type { Measurement, Workload } from './clients.js';
 import type { MemoryResult } from './memory.js';
 import type { HttpResult } from './http-load.js';
 import type { LoopbackResult } from './loopback.js';
+import type { CrcReport } from './crc32c.js';
 
 export interface TargetInfo {
   label: string;
-  system: 'tgt' | 'sanbox';
+  system: 'tgt' | 'istgt' | 'sanbox';
   backing: 'file' | 'null';
   url: string | null;
   lunBytes?: number;
@@ -17,6 +18,10 @@ export interface TargetInfo {
   error?: string;
   /** The same sanbox LUN with SANBOX_IO_COUNTERS=false: the label of the counted one it is the baseline of. */
   baselineOf?: string;
+  /** The same sanbox LUN with SANBOX_CRC32C=js (digest rows only): the label of the native one. */
+  jsCrcOf?: string;
+  /** what the target agreed to when asked for HeaderDigest=CRC32C and DataDigest=CRC32C */
+  digests?: { header: boolean; data: boolean } | { error: string };
 }
 
 export interface Sample {
@@ -45,7 +50,12 @@ export interface BenchReport {
   http: HttpResult[];
   httpPopulate?: { targets: number; createsPerSec: number } | { error: string };
   notes: string[];
+  /** CRC32C micro-benchmark (absent in runs before it existed) */
+  crc32c?: CrcReport;
 }
+
+/** The C targets sanbox is measured against. */
+const isAnchor = (t: TargetInfo) => t.system === 'tgt' || t.system === 'istgt';
 
 export function median(xs: number[]): number {
   const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -94,6 +104,22 @@ function pairedRatio(a: Cell, b: Cell, pick: (m: Measurement) => number): number
   return median(rs);
 }
 
+/**
+ * Median over rounds of a's value against the best anchor of the same round: the highest
+ * IOPS (`best` = max) or the lowest CPU per I/O (`best` = min) among the anchors measured.
+ */
+function ratioToBest(a: Cell, anchors: Cell[], pick: (m: Measurement) => number, best: 'max' | 'min'): number {
+  const rs: number[] = [];
+  for (const [round, ma] of a.byRound) {
+    const vs = anchors
+      .map((c) => c.byRound.get(round))
+      .filter((m): m is Measurement => m !== undefined)
+      .map(pick);
+    if (vs.length) rs.push(pick(ma) / (best === 'max' ? Math.max(...vs) : Math.min(...vs)));
+  }
+  return median(rs);
+}
+
 const int = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '—');
 const fix = (x: number, d: number) => (Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : '—');
 const ratio = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : '—');
@@ -128,35 +154,123 @@ function counterCost(r: BenchReport): string[] {
   return out;
 }
 
+/**
+ * The issue-17 table: every row, each anchor's and sanbox (file)'s median (MB/s for the
+ * 128 KiB rows, IOPS otherwise), sanbox ÷ the best anchor of the same round, and each
+ * one's CPU per I/O with sanbox's against the cheapest anchor.
+ */
+function anchorTable(r: BenchReport): string[] {
+  const anchors = r.targets.filter(isAnchor);
+  const sb = r.targets.find((t) => t.system === 'sanbox' && t.backing === 'file' && !t.baselineOf && !t.jsCrcOf);
+  if (!sb || anchors.length === 0) return [];
+  const cols = [...anchors, sb];
+  const out = [
+    `| row | ${cols.map((t) => t.label.replace(' (file)', '')).join(' | ')} | sanbox ÷ best anchor | CPU s/10k I/O: ${cols.map((t) => t.label.replace(' (file)', '')).join(' / ')} | sanbox CPU ÷ cheapest anchor |`,
+    `|---|${cols.map(() => '---|').join('')}---|---|---|`,
+  ];
+  for (const w of r.workloads) {
+    const mbRow = w.bytes >= 131072;
+    const cells = cols.map((t) => cell(r, t.label, w.id));
+    const sc = cells.at(-1)!;
+    const ac = cells.slice(0, -1).filter((c) => c.ok > 0);
+    const v = (c: Cell, t: TargetInfo) => (t.error ? 'n/a' : c.ok === 0 ? 'ERR' : mbRow ? int(c.mbs) : int(c.iops));
+    const bestIops = sc.ok && ac.length ? ratioToBest(sc, ac, (m) => m.iops, 'max') : NaN;
+    const cpu = sc.ok && ac.length ? ratioToBest(sc, ac, (m) => m.cpuPer10k, 'min') : NaN;
+    const flag = (x: number, good: boolean) => (Number.isFinite(x) ? (good ? ratio(x) : `**${ratio(x)}**`) : '—');
+    out.push(
+      `| ${w.title}${mbRow ? ' MB/s' : ' IOPS'} | ${cells.map((c, i) => v(c, cols[i]!)).join(' | ')} | ${flag(bestIops, bestIops >= 1)} | ${cells.map((c) => fix(c.cpuPer10k, 3)).join(' / ')} | ${flag(cpu, cpu <= 1)} |`,
+    );
+  }
+  out.push('');
+  out.push(
+    'sanbox = its file LUN, counters on. Ratios are medians over rounds of same-round ratios: IOPS against the faster anchor of that round ' +
+      '(≥ 1× is the goal), CPU per I/O against the cheaper anchor of that round (≤ 1× is the goal); bold = short of it. ' +
+      'HeaderDigest rows: the initiator demands HeaderDigest=CRC32C (libiscsi never offers a data digest).',
+  );
+  out.push('');
+  return out;
+}
+
+/** The digest rows: sanbox with the CPU's CRC32C against the same LUN of a sanbox with SANBOX_CRC32C=js. */
+function crcEndToEnd(r: BenchReport): string[] {
+  const twins = r.targets.filter((t) => t.jsCrcOf && !t.error);
+  const out: string[] = [];
+  for (const js of twins) {
+    for (const w of r.workloads.filter((x) => x.headerDigest)) {
+      const hw = cell(r, js.jsCrcOf!, w.id);
+      const sw = cell(r, js.label, w.id);
+      if (hw.ok === 0 || sw.ok === 0) continue;
+      if (out.length === 0) out.push('| digest row | LUN | IOPS native ÷ JS | CPU/IO native ÷ JS |', '|---|---|---|---|');
+      out.push(`| ${w.title} | ${js.backing} | ${ratio(pairedRatio(hw, sw, (m) => m.iops))} | ${ratio(pairedRatio(hw, sw, (m) => m.cpuPer10k))} |`);
+    }
+  }
+  if (out.length)
+    out.push(
+      '',
+      'The same LUN of a sanbox started with `SANBOX_CRC32C=js`, measured right after it in every digest cell: what the CPU instruction buys end to end.',
+      '',
+    );
+  return out;
+}
+
+function crcTable(r: BenchReport): string[] {
+  const c = r.crc32c;
+  if (!c) return [];
+  const out = [`CRC32C in sanbox: **${c.implementation}**${c.fallbackReason ? ` (JavaScript because: ${esc(c.fallbackReason)})` : ''}.`, ''];
+  if (c.results.length === 0) return out;
+  out.push('| CRC32C of | JavaScript slicing-by-8 | native (CPU instruction) | JS ÷ native |', '|---|---|---|---|');
+  for (const x of c.results) {
+    out.push(
+      `| ${x.bytes === 8192 ? '8 KiB' : `${x.bytes} B`} | ${fix(x.jsNs, 0)} ns (${fix(x.bytes / x.jsNs, 2)} GB/s) | ${Number.isFinite(x.nativeNs) ? `${fix(x.nativeNs, 0)} ns (${fix(x.bytes / x.nativeNs, 2)} GB/s)` : 'n/a'} | ${ratio(x.jsNs / x.nativeNs)} |`,
+    );
+  }
+  out.push('', 'Best of 40 timed batches in the bench process, before any target starts; a call from JavaScript through N-API included.', '');
+  out.push(...crcEndToEnd(r));
+  return out;
+}
+
+function digestNote(t: TargetInfo): string {
+  const d = t.digests;
+  if (!d) return '';
+  if ('error' in d) return `; digest probe failed: ${esc(d.error.slice(0, 120))}`;
+  return `; asked for CRC32C digests it agrees to: header ${d.header ? 'yes' : 'NO'}, data ${d.data ? 'yes' : 'NO'}`;
+}
+
 export function markdown(r: BenchReport): string {
   const out: string[] = [];
-  const tgt = r.targets.find((t) => t.system === 'tgt');
-  out.push(`## sanbox vs tgt on ${r.host.hostname} (${r.host.cpus} × ${r.host.cpuModel}, Linux ${r.host.kernel}), ${r.startedAt}`);
-  out.push('');
+  const anchors = r.targets.filter(isAnchor);
   out.push(
-    `sanbox \`${r.sanboxCommit}\`; ${r.versions['tgt'] ? `tgt ${r.versions['tgt']}` : ''}; ${r.versions['qemuImg']}; libiscsi-bin ${r.versions['libiscsiBin']}; Node ${r.host.node}.`,
-  );
-  out.push(
-    `Medians of ${r.options.rounds} interleaved round(s) (tgt, sanbox file, sanbox null per cell), ~${r.options.secs} s per run. ` +
-      'Ratios are medians of same-round ratios, sanbox ÷ tgt (file): IOPS > 1× is faster, CPU/IO < 1× is cheaper.',
+    `## sanbox vs ${anchors.map((t) => t.system).join(' and ') || 'tgt'} on ${r.host.hostname} (${r.host.cpus} × ${r.host.cpuModel}, Linux ${r.host.kernel}), ${r.startedAt}`,
   );
   out.push('');
+  out.push(
+    `sanbox \`${r.sanboxCommit}\`; ${r.versions['tgt'] ? `tgt ${r.versions['tgt']}` : ''}${r.versions['istgt'] ? `; istgt ${r.versions['istgt']}` : ''}; ${r.versions['qemuImg']}; libiscsi-bin ${r.versions['libiscsiBin']}; Node ${r.host.node}.`,
+  );
+  out.push(
+    `Medians of ${r.options.rounds} interleaved round(s) (${r.targets.map((t) => t.label).join(', ')} per cell), ~${r.options.secs} s per run. ` +
+      `Load average (1/5/15 min) before the run ${r.host.loadAvgStart.map((x) => x.toFixed(2)).join(' ')}.`,
+  );
+  out.push('');
+  out.push(...anchorTable(r));
+  out.push(...crcTable(r));
   for (const t of r.targets) {
     out.push(
       `- **${t.label}**: ` +
         (t.error
           ? `unavailable — ${esc(t.error.slice(0, 400))}`
-          : `\`${t.url}\`${t.lunBytes ? `, ${(t.lunBytes / 2 ** 20).toFixed(0)} MiB, ${t.blockSize} B blocks` : ''}`),
+          : `\`${t.url}\`${t.lunBytes ? `, ${(t.lunBytes / 2 ** 20).toFixed(0)} MiB, ${t.blockSize} B blocks` : ''}${digestNote(t)}`),
     );
   }
   out.push('');
-  out.push('| workload | target | IOPS (spread) | MB/s | mean latency µs | target CPU s / 10k I/O | IOPS ÷ tgt | CPU/IO ÷ tgt |');
+  out.push('| workload | target | IOPS (spread) | MB/s | mean latency µs | target CPU s / 10k I/O | IOPS ÷ best anchor | CPU/IO ÷ cheapest anchor |');
   out.push('|---|---|---|---|---|---|---|---|');
   for (const w of r.workloads) {
-    const base = tgt ? cell(r, tgt.label, w.id) : undefined;
+    const base = anchors.map((t) => cell(r, t.label, w.id)).filter((c) => c.ok > 0);
     r.targets.forEach((t, i) => {
       const c = cell(r, t.label, w.id);
       const first = i === 0 ? `${w.title}${w.tool === 'qemu-img' ? ' (qemu-img)' : ''}` : '';
+      // the twins run only where they mean something: no-counters in the plain rows, JS CRC32C in the digest rows
+      if (c.total === 0 && (t.baselineOf || t.jsCrcOf)) return;
       if (c.total === 0 || c.ok === 0) {
         const why = t.error ? 'n/a (unavailable, see above)' : `ERR: ${c.firstError ?? 'not run'}`;
         out.push(`| ${first} | ${t.label} | ${esc(why.slice(0, 150))} | — | — | — | — | — |`);
@@ -170,9 +284,9 @@ export function markdown(r: BenchReport): string {
         const share = median([...c.byRound].map(([round, m]) => m.mbs / (r.loopback.find((l) => l.round === round)?.mbs ?? NaN)));
         if (Number.isFinite(share)) mbs += ` (${(share * 100).toFixed(0)}% of TCP)`;
       }
-      const isBase = t.system === 'tgt';
-      const ri = base && !isBase ? ratio(pairedRatio(c, base, (m) => m.iops)) : '';
-      const rc = base && !isBase ? ratio(pairedRatio(c, base, (m) => m.cpuPer10k)) : '';
+      const isBase = isAnchor(t);
+      const ri = base.length && !isBase ? ratio(ratioToBest(c, base, (m) => m.iops, 'max')) : '';
+      const rc = base.length && !isBase ? ratio(ratioToBest(c, base, (m) => m.cpuPer10k, 'min')) : '';
       out.push(
         `| ${first} | ${t.label} | ${int(c.iops)}${spread}${partial} | ${mbs} | ${fix(c.latUs, c.latUs < 100 ? 1 : 0)} | ${fix(c.cpuPer10k, 3)} | ${ri} | ${rc} |`,
       );

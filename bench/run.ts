@@ -1,25 +1,44 @@
 /**
- * `npm run bench`: sanbox against tgt with real initiators, on 127.0.0.1 only.
+ * `npm run bench`: sanbox against the two C anchors, tgt and istgt, with real initiators,
+ * on 127.0.0.1 only.
  *
- *   node dist/bench/run.js [--quick] [--rounds N] [--secs S] [--sessions N]
- *                          [--http-secs S] [--no-http] [--no-counter-cost] [--keep] [--save-md]
+ *   node dist/bench/run.js [--quick] [--rounds N] [--secs S] [--sessions N] [--http-secs S]
+ *                          [--no-http] [--no-counter-cost] [--no-digests] [--only ID-PREFIX,...]
+ *                          [--keep] [--save-md]
  *   node dist/bench/run.js --render bench/results/<run>.json   (Markdown of a saved run)
  *
- * One run: tgt (1 GiB file LUN) and sanbox (1 GiB file LUN + null
- * LUN) side by side in one temp dir, and a second sanbox with SANBOX_IO_COUNTERS=false and
- * the same two LUNs (the baseline of what counting costs; --no-counter-cost leaves it out);
- * memory idle and with N sessions; the I/O workloads interleaved per cell (tgt, sanbox
- * file, its uncounted twin, sanbox null, its twin) for R rounds, with the loopback TCP
- * ceiling measured in each round right before the 128 KiB cells; the HTTP API under
- * load. Markdown on stdout, JSON in bench/results/. Every process started here is stopped
- * by PID on exit, error or Ctrl-C.
+ * One run: the CRC32C micro-benchmark (JS vs the CPU's instruction); tgt and istgt (1 GiB
+ * file LUN each) and sanbox (1 GiB file LUN + null LUN) side by side in one temp dir, and a
+ * second sanbox with SANBOX_IO_COUNTERS=false and the same two LUNs (the baseline of what
+ * counting costs; --no-counter-cost leaves it out); memory idle and with N sessions; the
+ * I/O workloads interleaved per cell (tgt, istgt, sanbox file, its uncounted twin, sanbox
+ * null, its twin) for R rounds, then the same cells with HeaderDigest=CRC32C and the
+ * project's initiator with both digests (not the twins, but a third sanbox's null LUN with
+ * SANBOX_CRC32C=js; --no-digests leaves them out), with the loopback TCP ceiling measured in each
+ * round right before the 128 KiB cells; the HTTP API under load. Markdown on stdout, JSON
+ * in bench/results/. Every process started here is stopped by PID on exit, error or Ctrl-C.
  */
 import { mkdtempSync, rmSync, openSync, closeSync, ftruncateSync, readFileSync } from 'node:fs';
 import { tmpdir, hostname, cpus, release, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { installSignalHandlers, onCleanup, cleanupAll, aborted, log, tail } from './children.js';
-import { WORKLOADS, qemuBench, iscsiPerf, readCapacity, prefill, toolVersions, type Measurement, type Workload } from './clients.js';
+import {
+  WORKLOADS,
+  DIGEST_WORKLOADS,
+  BOTH_DIGEST_WORKLOADS,
+  qemuBench,
+  iscsiPerf,
+  initiatorLoad,
+  readCapacity,
+  prefill,
+  probeDigests,
+  toolVersions,
+  type Measurement,
+  type Workload,
+} from './clients.js';
 import { Tgt } from './tgt.js';
+import { Istgt } from './istgt.js';
+import { crc32cMicro } from './crc32c.js';
 import { Sanbox, REPO_ROOT, type SanboxLun } from './sanbox.js';
 import { loopbackCeiling } from './loopback.js';
 import { measureSessions } from './memory.js';
@@ -40,6 +59,10 @@ interface Options {
   render: string | null;
   /** also run a sanbox with SANBOX_IO_COUNTERS=false beside the other, to show what counting costs */
   counterCost: boolean;
+  /** the HeaderDigest=CRC32C rows and the both-digests rows */
+  digests: boolean;
+  /** only the workloads whose id starts with one of these (--only a,b) */
+  only: string[] | null;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -54,6 +77,8 @@ function parseArgs(argv: string[]): Options {
     saveMd: false,
     render: null,
     counterCost: true,
+    digests: true,
+    only: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -72,12 +97,14 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--http-connections') o.httpConnections = Math.round(num());
     else if (a === '--no-http') o.http = false;
     else if (a === '--no-counter-cost') o.counterCost = false;
+    else if (a === '--no-digests') o.digests = false;
+    else if (a === '--only') o.only = (argv[++i] ?? '').split(',').filter(Boolean);
     else if (a === '--keep') o.keep = true;
     else if (a === '--save-md') o.saveMd = true;
     else if (a === '--render') o.render = argv[++i] ?? null;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: node dist/bench/run.js [--quick] [--rounds N] [--secs S] [--sessions N] [--http-secs S] [--http-connections N] [--no-http] [--no-counter-cost] [--keep] [--save-md] | --render RESULT.json\n',
+        'usage: node dist/bench/run.js [--quick] [--rounds N] [--secs S] [--sessions N] [--http-secs S] [--http-connections N] [--no-http] [--no-counter-cost] [--no-digests] [--only ID-PREFIX,...] [--keep] [--save-md] | --render RESULT.json\n',
       );
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
@@ -94,13 +121,23 @@ interface Lane {
   counts: Map<string, number>;
 }
 
-/** A second sanbox, SANBOX_IO_COUNTERS=false, with the same two LUNs (its own 1 GiB image). */
-async function startUncounted(dir: string, sessions: number): Promise<{ sanbox: Sanbox | null; file: TargetInfo; null: TargetInfo }> {
-  const file: TargetInfo = { label: 'sanbox (file, no counters)', system: 'sanbox', backing: 'file', url: null, baselineOf: 'sanbox (file)' };
-  const nul: TargetInfo = { label: 'sanbox (null, no counters)', system: 'sanbox', backing: 'null', url: null, baselineOf: 'sanbox (null)' };
+/**
+ * Another sanbox with the same two LUNs (its own 1 GiB image) and `env`: SANBOX_IO_COUNTERS=false
+ * (what counting costs) or SANBOX_CRC32C=js (what the CPU's CRC32C buys in the digest rows).
+ */
+async function startTwin(
+  dir: string,
+  sessions: number,
+  name: string,
+  env: Record<string, string>,
+  suffix: string,
+  tag: (of: string) => Partial<TargetInfo>,
+): Promise<{ sanbox: Sanbox | null; file: TargetInfo; null: TargetInfo }> {
+  const file: TargetInfo = { label: `sanbox (file, ${suffix})`, system: 'sanbox', backing: 'file', url: null, ...tag('sanbox (file)') };
+  const nul: TargetInfo = { label: `sanbox (null, ${suffix})`, system: 'sanbox', backing: 'null', url: null, ...tag('sanbox (null)') };
   try {
-    const s = await Sanbox.start(dir, undefined, { name: 'sanbox-nocounters', env: { SANBOX_IO_COUNTERS: 'false' } });
-    const cfg = await s.configure(join(dir, 'bench-nocounters.img'), sessions + 16);
+    const s = await Sanbox.start(dir, undefined, { name, env });
+    const cfg = await s.configure(join(dir, `bench-${name}.img`), sessions + 16);
     for (const [info, lun] of [
       [file, cfg.file],
       [nul, cfg.null],
@@ -145,6 +182,17 @@ async function main(): Promise<void> {
   });
   log(`work dir ${dir}; ${opts.rounds} round(s), ${opts.secs} s per run`);
 
+  // ---- CRC32C, before any target runs ----
+  let crc32c: BenchReport['crc32c'];
+  try {
+    crc32c = crc32cMicro();
+    log(
+      `CRC32C (${crc32c.implementation}): ${crc32c.results.map((r) => `${r.bytes} B JS ${r.jsNs.toFixed(0)} ns, native ${Number.isFinite(r.nativeNs) ? `${r.nativeNs.toFixed(0)} ns` : 'n/a'}`).join('; ')}`,
+    );
+  } catch (e) {
+    crc32c = { implementation: '?', fallbackReason: String(e instanceof Error ? e.message : e), results: [] };
+  }
+
   // ---- tgt ----
   const GiB = 1 << 30;
   const tgtImage = join(dir, 'tgt.img');
@@ -158,6 +206,20 @@ async function main(): Promise<void> {
   } catch (e) {
     tgtInfo.error = String(e instanceof Error ? e.message : e);
     log(`tgt: ${tgtInfo.error}`);
+  }
+
+  // ---- istgt ----
+  const istgtImage = join(dir, 'istgt.img');
+  makeImage(istgtImage, GiB);
+  const istgtInfo: TargetInfo = { label: 'istgt (file)', system: 'istgt', backing: 'file', url: null };
+  let istgt: Istgt | null = null;
+  try {
+    istgt = await Istgt.start(dir, istgtImage, GiB, opts.sessions + 16);
+    istgtInfo.url = istgt.url;
+    log(`istgt pid ${istgt.pid} on ${istgt.portal}`);
+  } catch (e) {
+    istgtInfo.error = String(e instanceof Error ? e.message : e);
+    log(`istgt: ${istgtInfo.error}`);
   }
 
   // ---- sanbox ----
@@ -202,7 +264,7 @@ async function main(): Promise<void> {
   // ---- sanbox with its I/O counters off: the baseline of what counting costs (issue 15) ----
   const uncounted: Lane[] = [];
   if (opts.counterCost) {
-    const off = await startUncounted(dir, opts.sessions);
+    const off = await startTwin(dir, opts.sessions, 'sanbox-nocounters', { SANBOX_IO_COUNTERS: 'false' }, 'no counters', (of) => ({ baselineOf: of }));
     for (const [info, backing] of [
       [off.file, 'file'],
       [off.null, 'null'],
@@ -217,12 +279,27 @@ async function main(): Promise<void> {
     }
   }
 
+  // ---- sanbox with the JavaScript CRC32C: its null LUN in the digest rows only ----
+  const jsCrc: Lane[] = [];
+  if (opts.digests) {
+    const js = await startTwin(dir, opts.sessions, 'sanbox-jscrc', { SANBOX_CRC32C: 'js' }, 'JS CRC32C', (of) => ({ jsCrcOf: of }));
+    jsCrc.push({
+      info: js.null,
+      pid: () => js.sanbox?.pid ?? null,
+      ensureUp: async () => (js.sanbox?.running ? null : (js.null.error ?? 'sanbox (JS CRC32C) exited')),
+      counts: new Map(),
+    });
+    log(`${js.null.label}: ${js.null.error ?? js.null.url}`);
+  }
+
   const lanes: Lane[] = [
     { info: tgtInfo, pid: () => tgt?.pid ?? null, ensureUp: async () => (tgt?.running ? null : (tgtInfo.error ?? 'tgtd exited')), counts: new Map() },
+    { info: istgtInfo, pid: () => istgt?.pid ?? null, ensureUp: async () => (istgt?.running ? null : (istgtInfo.error ?? 'istgt exited')), counts: new Map() },
     { info: sbFile, pid: () => sanbox?.pid ?? null, ensureUp: sanboxUp, counts: new Map() },
     ...uncounted.slice(0, 1),
     { info: sbNull, pid: () => sanbox?.pid ?? null, ensureUp: sanboxUp, counts: new Map() },
     ...uncounted.slice(1),
+    ...jsCrc,
   ];
 
   // ---- LUN check and prefill ----
@@ -237,6 +314,10 @@ async function main(): Promise<void> {
     }
     info.lunBytes = cap.bytes;
     info.blockSize = cap.blockSize;
+    if (opts.digests) {
+      info.digests = await probeDigests(info.url);
+      log(`${info.label}: digests ${JSON.stringify(info.digests)}`);
+    }
     log(`${info.label}: ${info.url} ${cap.bytes} bytes, ${cap.blockSize} B blocks`);
     if (info.backing === 'file') {
       const tp = performance.now();
@@ -251,6 +332,10 @@ async function main(): Promise<void> {
   if (tgt && !tgtInfo.error && !aborted()) {
     log(`tgt: ${opts.sessions} sessions`);
     memory['tgt'] = await measureSessions(tgt.pid, tgt.port, tgt.iqn, opts.sessions).catch((e) => ({ error: String(e) }));
+  }
+  if (istgt && !istgtInfo.error && !aborted()) {
+    log(`istgt: ${opts.sessions} sessions`);
+    memory['istgt'] = await measureSessions(istgt.pid, istgt.port, istgt.iqn, opts.sessions).catch((e) => ({ error: String(e) }));
   }
   if (aborted()) {
     // interrupted: no memory phase
@@ -267,6 +352,12 @@ async function main(): Promise<void> {
   const runOne = async (lane: Lane, w: Workload, round: number): Promise<void> => {
     const { info } = lane;
     if (info.error || !info.url || aborted()) return;
+    const d = info.digests;
+    const refused = d && 'header' in d && ((w.headerDigest && !d.header) || (w.dataDigest && !d.data));
+    if (refused) {
+      samples.push({ round, target: info.label, workload: w.id, m: failedM('the target does not agree to the digest (see its probe above)') });
+      return;
+    }
     const down = await lane.ensureUp();
     const pid = lane.pid();
     if (down || pid === null) {
@@ -275,7 +366,9 @@ async function main(): Promise<void> {
     }
     let m: Measurement;
     let count: number | undefined;
-    if (w.tool === 'iscsi-perf') {
+    if (w.tool === 'initiator') {
+      m = await initiatorLoad(info.url, w, info.lunBytes ?? 0, info.blockSize ?? 512, Math.max(2, Math.round(opts.secs)), pid);
+    } else if (w.tool === 'iscsi-perf') {
       m = await iscsiPerf(info.url, w, info.blockSize ?? 512, Math.max(2, Math.round(opts.secs)), pid);
     } else {
       count = lane.counts.get(w.id);
@@ -294,24 +387,35 @@ async function main(): Promise<void> {
     }
     samples.push({ round, target: info.label, workload: w.id, count, m });
     log(
-      `  ${info.label.padEnd(14)} ${w.id.padEnd(27)} ${m.ok ? `${Math.round(m.iops).toString().padStart(7)} IOPS ${m.mbs.toFixed(1).padStart(7)} MB/s cpu ${m.cpuPer10k.toFixed(3)} s/10k` : `ERR ${m.error}`}`,
+      `  ${info.label.padEnd(24)} ${w.id.padEnd(31)} ${m.ok ? `${Math.round(m.iops).toString().padStart(7)} IOPS ${m.mbs.toFixed(1).padStart(7)} MB/s cpu ${m.cpuPer10k.toFixed(3)} s/10k` : `ERR ${m.error}`}`,
     );
   };
+  const workloads = [...WORKLOADS, ...(opts.digests ? [...DIGEST_WORKLOADS, ...BOTH_DIGEST_WORKLOADS] : [])].filter(
+    (w) => opts.only === null || opts.only.some((p) => w.id.startsWith(p)),
+  );
   for (let round = 1; round <= opts.rounds; round++) {
     log(`round ${round}/${opts.rounds}`);
-    for (const w of WORKLOADS) {
-      if (w.id === WORKLOADS.find((x) => x.bytes >= 131072)?.id && !aborted()) {
+    for (const w of workloads) {
+      if (w.id === workloads.find((x) => x.bytes >= 131072)?.id && !aborted()) {
         const l = await loopbackCeiling(2);
         loopbacks.push({ round, ...l });
         log(`  loopback TCP ceiling ${Number.isFinite(l.mbs) ? `${l.mbs.toFixed(0)} MB/s (${l.tool})` : `ERR ${l.error}`}`);
       }
-      for (const lane of lanes) await runOne(lane, w, round);
+      // the digest rows compare targets, not counting: no uncounted twins there; the JS-CRC32C twin only there
+      for (const lane of lanes) {
+        if (w.headerDigest ? !lane.info.baselineOf : !lane.info.jsCrcOf) await runOne(lane, w, round);
+      }
     }
   }
 
   const peakRssKiB: Record<string, number> = {};
   try {
     if (tgt?.running) peakRssKiB['tgt'] = memoryKiB(tgt.pid).hwm;
+  } catch {
+    /* gone */
+  }
+  try {
+    if (istgt?.running) peakRssKiB['istgt'] = memoryKiB(istgt.pid).hwm;
   } catch {
     /* gone */
   }
@@ -357,12 +461,13 @@ async function main(): Promise<void> {
     finishedAt: new Date().toISOString(),
     totalSecs: (performance.now() - t0) / 1000,
     host: { hostname: hostname(), cpus: cpus().length, cpuModel, kernel: release(), node: process.version, loadAvgStart, loadAvgEnd: loadavg() },
-    versions: { ...toolVersions(), tgtd: Tgt.version() },
+    versions: { ...toolVersions(), tgtd: Tgt.version(), istgtVersion: Istgt.version() },
     sanboxCommit,
     options: { rounds: opts.rounds, secs: opts.secs, sessions: opts.sessions, httpSecs: opts.httpSecs, httpConnections: opts.httpConnections },
     loopback: loopbacks,
     targets: lanes.map((l) => l.info),
-    workloads: WORKLOADS,
+    workloads,
+    crc32c,
     samples,
     memory,
     peakRssKiB,

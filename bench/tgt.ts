@@ -10,7 +10,7 @@ import { existsSync, rmSync, createWriteStream } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { spawnTracked, isRunning, stopChild, onCleanup, tail, sleep } from './children.js';
+import { spawnTracked, isRunning, stopChild, onCleanup, tail, sleep, onPath } from './children.js';
 import { freePort, pidListensOn, waitFor, HOST } from './net.js';
 
 const SOCKET_DIR = '/var/run/tgtd';
@@ -50,6 +50,7 @@ export class Tgt {
 
   /** Start tgtd and serve `image` (an existing file) as LUN 1. */
   static async start(dir: string, image: string): Promise<Tgt> {
+    if (!onPath('tgtd')) throw new Error('tgtd is not installed (Debian package tgt: apt-get install -y tgt)');
     const port = await freePort();
     let control = 0;
     for (let i = 0; i < 100 && control === 0; i++) {
@@ -76,6 +77,10 @@ export class Tgt {
     tgt.adm(['--mode', 'target', '--op', 'new', '--tid', '1', '--targetname', tgt.iqn]);
     tgt.adm(['--mode', 'logicalunit', '--op', 'new', '--tid', '1', '--lun', String(tgt.lun), '--backing-store', image]);
     tgt.adm(['--mode', 'target', '--op', 'bind', '--tid', '1', '--initiator-address', HOST]);
+    // tgt answers HeaderDigest/DataDigest=None unless told it may use CRC32C; the digest rows need it
+    for (const key of ['HeaderDigest', 'DataDigest']) {
+      tgt.adm(['--mode', 'target', '--op', 'update', '--tid', '1', '--name', key, '--value', 'CRC32C,None']);
+    }
     return tgt;
   }
 

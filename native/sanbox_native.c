@@ -10,6 +10,9 @@
  *   tuneMalloc(arenas, mmap, trim) glibc mallopt, so large-I/O bursts give memory back
  *   trimMalloc()                   malloc_trim(0)
  *   preadNowait(fd, buf, offset)   preadv2(RWF_NOWAIT): a page-cache hit without the pool
+ *   crc32c(buf, crc, start, end)   CRC32C of buf[start, end) continuing `crc`, with the CPU's
+ *                                  instruction (SSE 4.2 crc32q / ARMv8 crc32cx); present only
+ *                                  when the CPU has it (checked at load), with crc32cHw naming it
  *
  * Plain node_api.h, no node-addon-api, so the build needs nothing but node-gyp and a C
  * compiler. Failures throw an Error whose `code` is the errno name (EOPNOTSUPP, EIO, ...).
@@ -17,6 +20,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -237,6 +241,104 @@ static napi_value pread_nowait(napi_env env, napi_callback_info info) {
 #endif
 }
 
+/*
+ * ---- crc32c: iSCSI header and data digests (RFC 7143 11.1) ---------------------------
+ * The instruction is used through a per-function target attribute, not a global -msse4.2,
+ * so the addon still loads (and everything else in it works) on a CPU without it: init()
+ * asks the CPU (cpuid leaf 1 ECX.SSE4_2 / AT_HWCAP HWCAP_CRC32) and only then exports
+ * crc32c, and the JavaScript slicing-by-8 in src/iscsi/crc32c.ts stays in charge otherwise.
+ * The running value is the finished CRC of the bytes before (0 to start), as in the JS.
+ */
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#include <nmmintrin.h>
+#define CRC_HW_NAME "sse4.2"
+static int crc_hw_available(void) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+  return (c & bit_SSE4_2) != 0;
+}
+__attribute__((target("sse4.2"))) static uint32_t crc32c_hw(uint32_t crc, const uint8_t *p, size_t n) {
+  uint32_t c = ~crc;
+  while (n > 0 && ((uintptr_t)p & 7) != 0) {
+    c = _mm_crc32_u8(c, *p++);
+    n--;
+  }
+#if defined(__x86_64__)
+  uint64_t c64 = c;
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    c64 = _mm_crc32_u64(c64, v);
+  }
+  c = (uint32_t)c64;
+#endif
+  for (; n >= 4; p += 4, n -= 4) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    c = _mm_crc32_u32(c, v);
+  }
+  while (n-- > 0) c = _mm_crc32_u8(c, *p++);
+  return ~c;
+}
+#define HAVE_CRC_HW 1
+#elif defined(__aarch64__)
+#include <arm_acle.h>
+#include <sys/auxv.h>
+#ifndef HWCAP_CRC32
+#define HWCAP_CRC32 (1 << 7)
+#endif
+#define CRC_HW_NAME "armv8-crc"
+static int crc_hw_available(void) { return (getauxval(AT_HWCAP) & HWCAP_CRC32) != 0; }
+#if defined(__clang__)
+#define CRC_TARGET __attribute__((target("crc")))
+#else
+#define CRC_TARGET __attribute__((target("+crc")))
+#endif
+CRC_TARGET static uint32_t crc32c_hw(uint32_t crc, const uint8_t *p, size_t n) {
+  uint32_t c = ~crc;
+  while (n > 0 && ((uintptr_t)p & 7) != 0) {
+    c = __crc32cb(c, *p++);
+    n--;
+  }
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    c = __crc32cd(c, v);
+  }
+  while (n-- > 0) c = __crc32cb(c, *p++);
+  return ~c;
+}
+#define HAVE_CRC_HW 1
+#endif
+
+#ifdef HAVE_CRC_HW
+/* crc32c(buf: Uint8Array, crc: uint32, start, end) -> uint32; all four arguments required. */
+static napi_value crc32c_fn(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  size_t argc = 4;
+  napi_typedarray_type type;
+  size_t length, byte_offset;
+  void *data;
+  napi_value ab;
+  uint32_t crc, start, end;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4 ||
+      napi_get_typedarray_info(env, argv[0], &type, &length, &data, &ab, &byte_offset) != napi_ok ||
+      type != napi_uint8_array || napi_get_value_uint32(env, argv[1], &crc) != napi_ok ||
+      napi_get_value_uint32(env, argv[2], &start) != napi_ok || napi_get_value_uint32(env, argv[3], &end) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "crc32c(Uint8Array, crc, start, end)");
+    return NULL;
+  }
+  if (start > end || end > length) {
+    napi_throw_range_error(env, "ERANGE", "crc32c: start/end outside the buffer");
+    return NULL;
+  }
+  napi_value r;
+  napi_create_uint32(env, crc32c_hw(crc, (const uint8_t *)data + start, end - start), &r);
+  return r;
+}
+#endif
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"punchHole", NULL, punch_hole, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -249,6 +351,17 @@ static napi_value init(napi_env env, napi_value exports) {
     {"preadNowait", NULL, pread_nowait, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+#ifdef HAVE_CRC_HW
+  if (crc_hw_available()) {
+    napi_value name;
+    napi_create_string_utf8(env, CRC_HW_NAME, NAPI_AUTO_LENGTH, &name);
+    napi_property_descriptor crc[] = {
+      {"crc32c", NULL, crc32c_fn, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"crc32cHw", NULL, NULL, NULL, NULL, name, napi_enumerable, NULL},
+    };
+    napi_define_properties(env, exports, 2, crc);
+  }
+#endif
   return exports;
 }
 

@@ -34,7 +34,10 @@ export interface NativeFs {
 let loaded: NativeFs | null | undefined;
 let loadError: string | null = null;
 
-function findAddon(): string | null {
+/** Path of the built addon (SANBOX_NATIVE overrides), or null. Also loaded by iscsi/crc32c.ts for its digests. */
+export function findAddon(): string | null {
+  const env = process.env['SANBOX_NATIVE'];
+  if (env !== undefined) return env;
   // Walk up from this module (src/backstore or dist/src/backstore) to the repo root.
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
@@ -52,7 +55,7 @@ function findAddon(): string | null {
 /** The addon, or null when it is not built (see nativeLoadError()). */
 export function nativeFs(): NativeFs | null {
   if (loaded !== undefined) return loaded;
-  const path = process.env['SANBOX_NATIVE'] ?? findAddon();
+  const path = findAddon();
   if (!path) {
     loadError =
       'sanbox_native addon not found (build/Release/sanbox_native.node): run `npm install` or ' +
