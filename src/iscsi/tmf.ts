@@ -7,14 +7,49 @@ import type { Connection } from './connection.js';
 import { TmfFunction, TmfResponse, parseTaskMgmtRequest, serializeTaskMgmtResponse, type Pdu } from './pdu.js';
 import { snGt, snLt } from './session.js';
 import { dropTask, type ScsiTask } from './scsi-task.js';
+import type { LogicalUnit } from '../scsi/types.js';
 
+/**
+ * The response goes out once the tasks it aborted have ended in their logical units: a
+ * write already handed to the backstore cannot be called back, and an initiator that
+ * reads FUNCTION COMPLETE may re-issue or re-read at once (SAM-5 7.1).
+ */
 export function onTaskMgmt(conn: Connection, pdu: Pdu): void {
   const req = parseTaskMgmtRequest(pdu);
+  const touched = affectedUnits(conn, req);
   const response = perform(conn, req);
-  const bhs = serializeTaskMgmtResponse({ response, itt: req.itt, statSN: 0, expCmdSN: 0, maxCmdSN: 0 });
-  conn.send(bhs, null, 2);
-  if (req.function === TmfFunction.TargetColdReset && response === TmfResponse.FunctionComplete) {
-    conn.coldReset();
+  const answer = () => {
+    const bhs = serializeTaskMgmtResponse({ response, itt: req.itt, statSN: 0, expCmdSN: 0, maxCmdSN: 0 });
+    conn.send(bhs, null, 2);
+    if (req.function === TmfFunction.TargetColdReset && response === TmfResponse.FunctionComplete) {
+      conn.coldReset();
+    }
+  };
+  if (response !== TmfResponse.FunctionComplete || touched.length === 0) return answer();
+  void Promise.all(touched.map((lu) => lu.abortsSettled())).then(answer);
+}
+
+/** The logical units a task management request may abort tasks in. */
+function affectedUnits(conn: Connection, req: ReturnType<typeof parseTaskMgmtRequest>): LogicalUnit[] {
+  const target = conn.currentTarget();
+  const session = conn.session;
+  if (!target || !session) return [];
+  switch (req.function) {
+    case TmfFunction.AbortTask: {
+      const t = session.tasks.get(req.referencedTaskTag) as ScsiTask | undefined;
+      return t?.lu ? [t.lu] : [];
+    }
+    case TmfFunction.AbortTaskSet:
+    case TmfFunction.ClearTaskSet:
+    case TmfFunction.LogicalUnitReset: {
+      const lu = req.lun >= 0 ? target.luns.get(req.lun) : undefined;
+      return lu ? [lu] : [];
+    }
+    case TmfFunction.TargetWarmReset:
+    case TmfFunction.TargetColdReset:
+      return [...target.luns.values()];
+    default:
+      return [];
   }
 }
 

@@ -132,6 +132,8 @@ export class BlockLogicalUnit implements LogicalUnit {
    * cannot see the old content and then have a write of the dead session land after it.
    */
   private readonly orphans = new Map<string, Orphans>();
+  /** Task management responses waiting for the tasks they aborted to end (abortsSettled). */
+  private abortWaits: Array<{ pending: Set<Task>; resolve: () => void }> = [];
   /**
    * COMPARE AND WRITE / ORWRITE run one at a time (atomicChain) and alone among writes:
    * while one is queued or running (atomicPending) new writes queue behind it, and it
@@ -211,6 +213,7 @@ export class BlockLogicalUnit implements LogicalUnit {
     } finally {
       this.tasks.delete(task);
       if (task.orphaned) this.orphanDone(task.nexus.key);
+      if (this.abortWaits.length !== 0 && task.aborted) this.abortEnded(task);
       if (task.admitted) {
         this.active--;
         if (task.ordered) this.orderedRunning = false;
@@ -304,6 +307,22 @@ export class BlockLogicalUnit implements LogicalUnit {
       st.queue(UnitAttention.LogicalUnitReset);
     }
     this.mode = { ...DEFAULT_MODE };
+  }
+
+  abortsSettled(): Promise<void> {
+    const pending = new Set<Task>();
+    for (const t of this.tasks) if (t.aborted) pending.add(t);
+    if (pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.abortWaits.push({ pending, resolve }));
+  }
+
+  private abortEnded(task: Task): void {
+    this.abortWaits = this.abortWaits.filter((w) => {
+      w.pending.delete(task);
+      if (w.pending.size !== 0) return true;
+      w.resolve();
+      return false;
+    });
   }
 
   nexusGone(nexus: ItNexus): void {

@@ -75,6 +75,12 @@ export interface LogicalUnit {
   execute(cmd: ScsiCommand): Promise<ScsiResult>;
   /** Task management: abort commands of this nexus (or all when undefined). */
   abortTasks(nexus: ItNexus | undefined, taskTag?: number): number;
+  /**
+   * Resolves once every task aborted so far has ended. Aborting changes a task's status; a
+   * read or write already handed to the backstore still runs, so the task management
+   * response waits for it (SAM-5 7.1: no aborted command may change the medium after it).
+   */
+  abortsSettled(): Promise<void>;
   /** LOGICAL UNIT RESET: aborts tasks, clears reservations (not PR), queues UAs. */
   reset(by: ItNexus): void;
   /** The nexus went away (session ended): forget its per-nexus state that does not persist. */

@@ -55,6 +55,9 @@ class WatchedLu implements LogicalUnit {
   abortTasks(nexus: ItNexus | undefined, taskTag?: number): number {
     return this.inner.abortTasks(nexus, taskTag);
   }
+  abortsSettled(): Promise<void> {
+    return this.inner.abortsSettled();
+  }
   reset(by: ItNexus): void {
     this.inner.reset(by);
   }

@@ -119,6 +119,8 @@ export class ScriptedLu implements LogicalUnit {
     this.aborts++;
     return 0;
   }
+  /** Its commands are not aborted (abortTasks only counts), so none is left to wait for. */
+  async abortsSettled(): Promise<void> {}
   reset(): void {
     this.resets++;
   }

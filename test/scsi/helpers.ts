@@ -8,6 +8,7 @@ import { openBackstore } from '../../src/backstore/open.js';
 import { parseSense } from '../../src/scsi/sense.js';
 import type { ItNexus, LogicalUnit, LogicalUnitSpec, ScsiResult } from '../../src/scsi/types.js';
 import type { BackstoreSpec } from '../../src/backstore/backstore.js';
+import { MemoryBackstore } from '../../src/backstore/memory.js';
 
 export function nexus(initiator = 'iqn.2026-01.test:init', isid = '023d00000001', tpgt = 1, relPort = 1): ItNexus {
   const targetPort = `iqn.2026-01.sanbox:t1,t,0x${tpgt.toString(16).padStart(4, '0')}`;
@@ -171,4 +172,20 @@ export function pattern(bytes: number, seed: number): Buffer {
   const b = Buffer.alloc(bytes);
   for (let i = 0; i < bytes; i++) b[i] = (i * 7 + seed * 13 + (i >> 9)) & 0xff;
   return b;
+}
+
+/** A memory backstore whose writes wait, once `hold()` is called, until `release()`: a write the kernel has not finished. */
+export class GatedWrites extends MemoryBackstore {
+  gate: Promise<void> = Promise.resolve();
+  #open: () => void = () => undefined;
+  hold(): void {
+    this.gate = new Promise((r) => (this.#open = r));
+  }
+  release(): void {
+    this.#open();
+  }
+  override async write(buf: Buffer, offset: number, fua: boolean): Promise<void> {
+    await this.gate;
+    return super.write(buf, offset, fua);
+  }
 }

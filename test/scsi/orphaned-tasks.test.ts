@@ -6,25 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryBackstore } from '../../src/backstore/memory.js';
 import { ScsiStatus } from '../../src/scsi/types.js';
-import { assertGood, cdb, clearUa, fileLu, nexus, run } from './helpers.js';
-
-/** A memory backstore whose writes wait until `release()`. */
-class GatedWrites extends MemoryBackstore {
-  gate: Promise<void> = Promise.resolve();
-  #open: () => void = () => undefined;
-  hold(): void {
-    this.gate = new Promise((r) => (this.#open = r));
-  }
-  release(): void {
-    this.#open();
-  }
-  override async write(buf: Buffer, offset: number, fua: boolean): Promise<void> {
-    await this.gate;
-    return super.write(buf, offset, fua);
-  }
-}
+import { GatedWrites, assertGood, cdb, clearUa, fileLu, nexus, run } from './helpers.js';
 
 const turns = async (n = 5) => {
   for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
