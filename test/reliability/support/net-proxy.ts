@@ -120,11 +120,15 @@ export class FaultProxy {
     let stalled = false;
     from.on('data', (chunk: Buffer) => {
       if (stalled || pair.fired) return;
-      const cutAt = framer.feed(chunk, (bhs) => {
-        if ((bhs[0]! & 0x3f) !== fault.opcode || (fault.match && !fault.match(bhs))) return false;
-        pair.seen++;
-        return pair.seen === (fault.nth ?? 1);
-      }, fault.at);
+      const cutAt = framer.feed(
+        chunk,
+        (bhs) => {
+          if ((bhs[0]! & 0x3f) !== fault.opcode || (fault.match && !fault.match(bhs))) return false;
+          pair.seen++;
+          return pair.seen === (fault.nth ?? 1);
+        },
+        fault.at,
+      );
       if (cutAt < 0) {
         to.write(chunk);
         return;
