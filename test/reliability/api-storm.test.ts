@@ -97,7 +97,9 @@ test(`${OPS} concurrent creates and deletes across every dialect: no 5xx, nothin
   );
   for (const kind of kinds) {
     const mine = ops.filter((o) => o.kind === kind).map((o) => o.ms);
-    console.log(`#   ${kind.name}: ${mine.length} operations, mean ${(mine.reduce((a, b) => a + b, 0) / mine.length).toFixed(0)} ms, max ${Math.max(...mine).toFixed(0)} ms`);
+    console.log(
+      `#   ${kind.name}: ${mine.length} operations, mean ${(mine.reduce((a, b) => a + b, 0) / mine.length).toFixed(0)} ms, max ${Math.max(...mine).toFixed(0)} ms`,
+    );
   }
   // Nothing here conflicts with anything else: every operation must succeed.
   assert.deepEqual(
@@ -150,11 +152,7 @@ async function dataPlaneAgrees(ops: Op[]): Promise<void> {
     await ini.login({ initiatorName: 'iqn.2026-01.test:storm', headerDigest: 'None', dataDigest: 'None' });
     const found = (await ini.sendTargets()).map((t) => t.name);
     const wanted = hnas.map((t) => t.globalUniqueName);
-    assert.deepEqual(
-      found.filter((f) => wanted.includes(f)).sort(),
-      [...wanted].sort(),
-      'every HNAS target is discovered',
-    );
+    assert.deepEqual(found.filter((f) => wanted.includes(f)).sort(), [...wanted].sort(), 'every HNAS target is discovered');
     const gone = ops.filter((o) => o.kind.name === 'hnas iscsi-targets' && o.what === 'delete').length;
     assert.ok(gone > 0);
     assert.equal(found.filter((f) => f.includes('.st-tg')).length, wanted.length, 'and no deleted one');

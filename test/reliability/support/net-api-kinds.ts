@@ -22,7 +22,7 @@ function ok(res: ApiResponse): boolean {
   return res.status >= 200 && res.status < 300;
 }
 
-function must(res: ApiResponse, what: string): any {
+function must(res: ApiResponse, what: string): ApiResponse['body'] {
   if (!ok(res)) throw new Error(`${what}: ${res.status} ${res.text}`);
   return res.body;
 }
@@ -98,7 +98,10 @@ export async function makeKinds(ctx: KindContext): Promise<Kind[]> {
   });
 
   // What the storm's objects hang on: an ONTAP volume for the LUNs, an Ironic node.
-  must(await sb.api('POST', '/api/storage/volumes', { name: 'stormvol', svm: { name: 'default' }, aggregates: [{ name: 'default' }], size: 4 * 2 ** 30 }), 'volume');
+  must(
+    await sb.api('POST', '/api/storage/volumes', { name: 'stormvol', svm: { name: 'default' }, aggregates: [{ name: 'default' }], size: 4 * 2 ** 30 }),
+    'volume',
+  );
   const node = must(await sb.request('POST', '/v1/nodes', { body: { driver: 'fake-hardware', name: 'storm-node' }, headers: IRONIC }), 'node').uuid;
   const extentDir = path.join(sb.dataDir, 'pools', 'default');
   const MiB = 1 << 20;
