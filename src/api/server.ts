@@ -199,7 +199,14 @@ export async function listenApi(
   return {
     http: spec.http ? await start(http.createServer({ connectionsCheckingInterval }, handler), spec.http) : null,
     https: spec.https
-      ? await start(https.createServer({ cert: spec.https.tls.cert, key: spec.https.tls.key, connectionsCheckingInterval }, handler), spec.https)
+      ? await start(
+          // A TLS handshake gets the headers' time too (tls's own default is 120 s).
+          https.createServer(
+            { cert: spec.https.tls.cert, key: spec.https.tls.key, connectionsCheckingInterval, handshakeTimeout: app.server.headersTimeout },
+            handler,
+          ),
+          spec.https,
+        )
       : null,
   };
 }
