@@ -14,8 +14,13 @@ import { drip, healthyClient, percentile, rawConnect, statusOf, type RawClient }
 const HEADERS_S = 2;
 const REQUEST_S = 4;
 const KEEPALIVE_S = 2;
-/** Node checks its timeouts each second (listenApi's connectionsCheckingInterval). */
-const SLACK_MS = 1500;
+/**
+ * Past a bound: Node checks its timeouts each second (listenApi's connectionsCheckingInterval),
+ * and a second more for an event loop shared with the test's clients on a busy machine.
+ */
+const SLACK_MS = 2500;
+/** A healthy client's p99 while the abuse goes on, in the same process as its server. */
+const HEALTHY_P99_MS = 1000;
 const MiB = 1024 * 1024;
 
 let sb: TestSanbox;
@@ -95,11 +100,11 @@ test('slowloris: 100 clients dripping headers are ended at the headers timeout; 
       `healthy client: ${healthy.latencies.length} answers, p50 ${percentile(healthy.latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; ` +
       `fds ${fds0} -> ${fds()}, RSS ${mib(rss0)} -> ${mib(process.memoryUsage().rss)} MiB`,
   );
-  assert.ok(Date.now() - t0 < HEADERS_S * 1000 + SLACK_MS + 1000);
+  assert.ok(Date.now() - t0 < HEADERS_S * 1000 + SLACK_MS);
   assert.ok(Math.max(...held) < HEADERS_S * 1000 + SLACK_MS, `a slow client was held ${Math.max(...held)} ms`);
   for (const c of slow) assert.equal(statusOf(c), 408, `answer: ${c.answer.slice(0, 60)}`);
   assert.deepEqual(healthy.failures, []);
-  assert.ok(p99 < 500, `healthy p99 ${p99} ms`);
+  assert.ok(p99 < HEALTHY_P99_MS, `healthy p99 ${p99} ms`);
   assert.ok(fds() - fds0 <= 4, `descriptors: ${fds0} -> ${fds()}`);
 });
 
@@ -123,7 +128,15 @@ test('500 idle connections are closed at the headers timeout; memory and descrip
   assert.ok(rssOpen - rss0 < 64 * MiB, `500 idle connections took ${mib(rssOpen - rss0)} MiB`);
   assert.ok(fds() - fds0 <= 4, `descriptors: ${fds0} -> ${fds()}`);
   assert.deepEqual(healthy.failures, []);
-  assert.ok(percentile(healthy.latencies, 99) < 500);
+  assert.ok(percentile(healthy.latencies, 99) < HEALTHY_P99_MS, `healthy p99 ${percentile(healthy.latencies, 99)} ms`);
+});
+
+test('a connection to the HTTPS listener that never starts its TLS handshake is closed at the headers timeout', async () => {
+  const c = await rawConnect(Number(new URL(sb.httpsUrl!).port));
+  await c.closed;
+  const held = c.closedAt! - c.openedAt;
+  console.log(`# an HTTPS connection without a handshake: closed after ${held} ms`);
+  assert.ok(held < HEADERS_S * 1000 + SLACK_MS, `held ${held} ms`);
 });
 
 test('a body that trickles is ended at the request timeout with 408', async () => {
@@ -149,4 +162,17 @@ test('an idle keep-alive connection is closed at the keep-alive timeout', async 
   console.log(`# an idle keep-alive connection: closed ${held} ms after its request (keep-alive timeout ${KEEPALIVE_S} s)`);
   assert.equal(statusOf(c), 200);
   assert.ok(held >= KEEPALIVE_S * 1000 - 200 && held < KEEPALIVE_S * 1000 + SLACK_MS, `held ${held} ms`);
+});
+
+test('a long answer outlives the request timeout: the console event stream stays open past it', async () => {
+  const login = await sb.request('POST', '/ui/session', { body: { user: sb.auth.user, password: sb.auth.password }, auth: false });
+  assert.equal(login.status, 201, login.text);
+  const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+  const c = await rawConnect(port);
+  c.socket.write(`GET /ui/events HTTP/1.1\r\nHost: x\r\nCookie: ${cookie}\r\n\r\n`);
+  await new Promise((r) => setTimeout(r, REQUEST_S * 1000 + 1200));
+  assert.equal(c.closedAt, null, 'the stream was cut');
+  assert.equal(statusOf(c), 200);
+  assert.match(c.answer, /text\/event-stream/);
+  c.socket.destroy();
 });
