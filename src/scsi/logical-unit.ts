@@ -302,9 +302,12 @@ export class BlockLogicalUnit implements LogicalUnit {
     this.abortTasks(nexus);
     const st = this.nexuses.get(nexus.key);
     this.nexuses.delete(nexus.key);
-    this.lostNexuses.delete(nexus.key);
-    this.lostNexuses.set(nexus.key, st ? st.ua : []);
-    if (this.lostNexuses.size > LOST_NEXUSES) this.lostNexuses.delete(this.lostNexuses.keys().next().value!);
+    // A nexus that never sent this LU a command still has POWER ON owed: nothing to keep.
+    if (st) {
+      this.lostNexuses.delete(nexus.key);
+      this.lostNexuses.set(nexus.key, st.ua);
+      if (this.lostNexuses.size > LOST_NEXUSES) this.lostNexuses.delete(this.lostNexuses.keys().next().value!);
+    }
     forgetCopies(this, nexus);
     if (this.reservations.legacyHolder === nexus.key) this.reservations.legacyHolder = null;
   }

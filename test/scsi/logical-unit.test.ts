@@ -27,6 +27,10 @@ test('unit attention POWER ON on the first command of each nexus; INQUIRY is not
     t.lu.nexusGone(c);
     assertSense(await run(t.lu, cdb.tur(), null, c), 0x06, 0x29, 0x00);
     assertGood(await run(t.lu, cdb.tur(), null, c));
+    // lost before it sent this LU anything: POWER ON, as for any new nexus
+    const d = nexus('iqn.d');
+    t.lu.nexusGone(d);
+    assertSense(await run(t.lu, cdb.tur(), null, d), 0x06, 0x29, 0x00);
   } finally {
     await t.cleanup();
   }
