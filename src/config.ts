@@ -52,7 +52,12 @@ export interface ApiTimeouts {
   keepAliveMs: number;
 }
 
-export const DEFAULT_API_TIMEOUTS: ApiTimeouts = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 10_000 };
+/**
+ * keepAlive stays fastify's 72 s: a client that reuses a pooled connection the server has
+ * just closed loses a POST (urllib3 does not retry one), so the server waits longer than
+ * clients and load balancers keep idle connections (60 s); an idle socket costs a descriptor.
+ */
+export const DEFAULT_API_TIMEOUTS: ApiTimeouts = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 72_000 };
 
 export interface IscsiSettings {
   loginDeadlineMs: number;

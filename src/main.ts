@@ -34,7 +34,7 @@ Server environment (sanbox serve):
   SANBOX_ISCSI_IO_MEMORY_MB                buffered Data-Out + unsent Data-In, all sessions (default 256)
   SANBOX_API_HEADERS_TIMEOUT               seconds an API client has to send a request's headers (default 10)
   SANBOX_API_REQUEST_TIMEOUT               seconds to send a whole request, body included (default 30)
-  SANBOX_API_KEEPALIVE_TIMEOUT             seconds an idle keep-alive API connection is kept (default 10)
+  SANBOX_API_KEEPALIVE_TIMEOUT             seconds an idle keep-alive API connection is kept (default 72)
 
 API: FreeNAS v1.0 iSCSI at /api/v1.0/services/iscsi/..., live state at /api/status,
 OpenAPI at /api/openapi.json. Authenticate with HTTP Basic or X-Api-Key: <password>.

@@ -65,8 +65,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     forceCloseConnections: 'idle',
     // Node's own bounds are off or long under fastify (requestTimeout 0: a body may trickle
-    // in forever; keep-alive 72 s; headers 60 s, checked every 30 s): a client that sends
-    // slowly or not at all would hold its socket, and its descriptor, for minutes.
+    // in forever; headers 60 s, checked every 30 s): a client that sends slowly or not at
+    // all would hold its socket, and its descriptor, for minutes. Keep-alive: config.ts.
     requestTimeout: timeouts.requestMs,
     keepAliveTimeout: timeouts.keepAliveMs,
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: false } },

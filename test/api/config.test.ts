@@ -17,7 +17,7 @@ test('defaults: ./var, HTTP 127.0.0.1:8080, HTTPS 127.0.0.1:8443 (self-signed), 
     iscsi: defaultIscsiSettings(),
     portalPort: 3260,
     ironicNoAuth: false,
-    apiTimeouts: { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 10_000 },
+    apiTimeouts: { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 72_000 },
   });
 });
 
