@@ -115,6 +115,7 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
       maxQueuedPasswordChecks: ports.maxQueuedPasswordChecks,
       portalPort: config.portalPort,
       ironicNoAuth: config.ironicNoAuth,
+      timeouts: config.apiTimeouts,
     });
     const bound = await listenApi(http, { http: config.http, https: config.https && tls ? { ...config.https, tls } : null });
     const url = bound.http && urlOf('http', bound.http);

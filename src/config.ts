@@ -37,7 +37,27 @@ export interface SanboxConfig {
   portalPort: number;
   /** SANBOX_IRONIC_NOAUTH=true: Ironic's API takes requests without credentials, as Ironic's noauth. */
   ironicNoAuth: boolean;
+  /** How long the API's listeners wait for a client (SANBOX_API_*_TIMEOUT). */
+  apiTimeouts: ApiTimeouts;
 }
+
+/**
+ * The API listeners' bounds on slow or idle clients, in milliseconds. headers: from a
+ * connection's first byte (or its last answer) to the end of a request's headers;
+ * request: to the end of its body; keepAlive: an idle connection between requests.
+ */
+export interface ApiTimeouts {
+  headersMs: number;
+  requestMs: number;
+  keepAliveMs: number;
+}
+
+/**
+ * keepAlive stays fastify's 72 s: a client that reuses a pooled connection the server has
+ * just closed loses a POST (urllib3 does not retry one), so the server waits longer than
+ * clients and load balancers keep idle connections (60 s); an idle socket costs a descriptor.
+ */
+export const DEFAULT_API_TIMEOUTS: ApiTimeouts = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 72_000 };
 
 export interface IscsiSettings {
   loginDeadlineMs: number;
@@ -74,7 +94,26 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     iscsi: parseIscsiSettings(env),
     portalPort: parsePortalPort(env),
     ironicNoAuth: parseFlag(env, 'SANBOX_IRONIC_NOAUTH'),
+    apiTimeouts: parseApiTimeouts(env),
   };
+}
+
+function parseApiTimeouts(env: Env): ApiTimeouts {
+  const d = DEFAULT_API_TIMEOUTS;
+  const seconds = (name: string, dflt: number): number => {
+    const v = nonEmpty(env[name]);
+    if (v === undefined) return dflt;
+    const n = /^\d{1,4}$/.test(v) ? Number(v) : NaN;
+    if (!(n >= 1 && n <= 3600)) throw new ConfigError(`${name} must be a whole number of seconds from 1 to 3600, got "${v}"`);
+    return n * 1000;
+  };
+  const t = {
+    headersMs: seconds('SANBOX_API_HEADERS_TIMEOUT', d.headersMs),
+    requestMs: seconds('SANBOX_API_REQUEST_TIMEOUT', d.requestMs),
+    keepAliveMs: seconds('SANBOX_API_KEEPALIVE_TIMEOUT', d.keepAliveMs),
+  };
+  if (t.requestMs < t.headersMs) throw new ConfigError('SANBOX_API_REQUEST_TIMEOUT must not be shorter than SANBOX_API_HEADERS_TIMEOUT');
+  return t;
 }
 
 function parseFlag(env: Env, name: string): boolean {

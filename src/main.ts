@@ -32,6 +32,9 @@ Server environment (sanbox serve):
   SANBOX_ISCSI_PENDING_LOGINS_PER_ADDRESS  the same from one address (default 32)
   SANBOX_ISCSI_MAX_CONNECTIONS             iSCSI connections in all (default from the open-files limit, at most 4096)
   SANBOX_ISCSI_IO_MEMORY_MB                buffered Data-Out + unsent Data-In, all sessions (default 256)
+  SANBOX_API_HEADERS_TIMEOUT               seconds an API client has to send a request's headers (default 10)
+  SANBOX_API_REQUEST_TIMEOUT               seconds to send a whole request, body included (default 30)
+  SANBOX_API_KEEPALIVE_TIMEOUT             seconds an idle keep-alive API connection is kept (default 72)
 
 API: FreeNAS v1.0 iSCSI at /api/v1.0/services/iscsi/..., live state at /api/status,
 OpenAPI at /api/openapi.json. Authenticate with HTTP Basic or X-Api-Key: <password>.

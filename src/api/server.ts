@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { DomainServices } from '../domain/services.js';
 import type { LiveStatusSource } from '../domain/ports.js';
 import type { TlsMaterial, TlsView } from './tls.js';
+import { type ApiTimeouts, DEFAULT_API_TIMEOUTS } from '../config.js';
 import { Authenticator } from './auth/authenticator.js';
 import { PasswordChecker } from './auth/password-checker.js';
 import { DEFAULT_THROTTLE, FailureThrottle, type ThrottleOptions } from './auth/throttle.js';
@@ -49,11 +50,14 @@ export interface ApiDeps {
   ironicNoAuth?: boolean;
   /** Where the web console's built bundle is (default dist/ui). */
   uiDir?: string;
+  /** Bounds on slow and idle clients (default DEFAULT_API_TIMEOUTS). */
+  timeouts?: ApiTimeouts;
 }
 
 export const OPENAPI_PATH = '/api/openapi.json';
 
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  const timeouts = deps.timeouts ?? DEFAULT_API_TIMEOUTS;
   const options: FastifyServerOptions = {
     loggerInstance: deps.logger,
     // Our own onResponse hook writes the one line per request.
@@ -61,9 +65,16 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     // HNAS object ids are long hex path segments (the default limit is 100 characters).
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     forceCloseConnections: 'idle',
+    // Node's own bounds are off or long under fastify (requestTimeout 0: a body may trickle
+    // in forever; headers 60 s, checked every 30 s): a client that sends slowly or not at
+    // all would hold its socket, and its descriptor, for minutes. Keep-alive: config.ts.
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: false } },
   };
   const app = Fastify(options) as unknown as FastifyInstance;
+  // Not a fastify option; listenApi copies it (and checks it each second) on its servers.
+  app.server.headersTimeout = timeouts.headersMs;
 
   // The console's event streams never go idle: they end before the listeners' close waits for them.
   const streams = new ConsoleStreams();
@@ -184,9 +195,21 @@ export async function listenApi(
     return { host: at.host, port: (server.address() as AddressInfo).port };
   };
   const handler = app.routing as http.RequestListener;
+  // How often Node looks for connections past headersTimeout/requestTimeout (its default,
+  // 30 s, would let a slow client stay up to 30 s past its bound).
+  const connectionsCheckingInterval = Math.min(1000, app.server.headersTimeout);
   return {
-    http: spec.http ? await start(http.createServer(handler), spec.http) : null,
-    https: spec.https ? await start(https.createServer({ cert: spec.https.tls.cert, key: spec.https.tls.key }, handler), spec.https) : null,
+    http: spec.http ? await start(http.createServer({ connectionsCheckingInterval }, handler), spec.http) : null,
+    https: spec.https
+      ? await start(
+          // A TLS handshake gets the headers' time too (tls's own default is 120 s).
+          https.createServer(
+            { cert: spec.https.tls.cert, key: spec.https.tls.key, connectionsCheckingInterval, handshakeTimeout: app.server.headersTimeout },
+            handler,
+          ),
+          spec.https,
+        )
+      : null,
   };
 }
 

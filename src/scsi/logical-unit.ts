@@ -82,15 +82,30 @@ const enum TaskAttribute {
   HeadOfQueue = 3,
 }
 
-/** Per-I_T-nexus state that does not persist across nexus loss. */
+/**
+ * Per-I_T-nexus state that does not persist across nexus loss. A nexus new to the LU starts
+ * with POWER ON, RESET; one formed again after its loss starts with the unit attentions it
+ * had not yet been told, led by I_T NEXUS LOSS OCCURRED unless a 29h one is among them
+ * (SAM-5 6.3.4; they share the highest precedence).
+ */
 class NexusState {
-  readonly ua: number[] = [UnitAttention.PowerOnReset];
+  readonly ua: number[];
   prevent = false;
-  constructor(readonly nexus: ItNexus) {}
+  constructor(
+    readonly nexus: ItNexus,
+    untold?: readonly number[],
+  ) {
+    if (untold === undefined) this.ua = [UnitAttention.PowerOnReset];
+    else if (untold.some((code) => code >> 8 === 0x29)) this.ua = [...untold];
+    else this.ua = [UnitAttention.ItNexusLoss, ...untold];
+  }
   queue(code: number): void {
     if (!this.ua.includes(code)) this.ua.push(code);
   }
 }
+
+/** Lost nexuses an LU remembers for their I_T NEXUS LOSS OCCURRED unit attention. */
+const LOST_NEXUSES = 1024;
 
 /** Block reads and writes: the commands whose transfer the transport budgets from the CDB. */
 const BLOCK_READS = new Set<number>([Op.Read6, Op.Read10, Op.Read12, Op.Read16]);
@@ -123,6 +138,11 @@ export class BlockLogicalUnit implements LogicalUnit {
   sanitizeFailed = false;
   readonly reservations = new Reservations();
   readonly nexuses = new Map<string, NexusState>();
+  /**
+   * Nexuses lost (by key) with the unit attentions they had not been told, oldest first;
+   * at most LOST_NEXUSES, so initiators that come and go under new ISIDs cannot grow it.
+   */
+  private readonly lostNexuses = new Map<string, number[]>();
   readonly tasks = new Set<Task>();
   /**
    * Aborting a task cannot stop a pwrite already handed to the kernel or the libuv pool.
@@ -339,7 +359,14 @@ export class BlockLogicalUnit implements LogicalUnit {
       if (o) o.left += running;
       else this.orphans.set(nexus.key, { left: running, waiters: [] });
     }
+    const st = this.nexuses.get(nexus.key);
     this.nexuses.delete(nexus.key);
+    // A nexus that never sent this LU a command still has POWER ON owed: nothing to keep.
+    if (st) {
+      this.lostNexuses.delete(nexus.key);
+      this.lostNexuses.set(nexus.key, st.ua);
+      if (this.lostNexuses.size > LOST_NEXUSES) this.lostNexuses.delete(this.lostNexuses.keys().next().value!);
+    }
     forgetCopies(this, nexus);
     if (this.reservations.legacyHolder === nexus.key) this.reservations.legacyHolder = null;
   }
@@ -390,7 +417,8 @@ export class BlockLogicalUnit implements LogicalUnit {
   nexusState(nexus: ItNexus): NexusState {
     let st = this.nexuses.get(nexus.key);
     if (st === undefined) {
-      st = new NexusState(nexus);
+      st = new NexusState(nexus, this.lostNexuses.get(nexus.key));
+      this.lostNexuses.delete(nexus.key);
       this.nexuses.set(nexus.key, st);
     }
     return st;

@@ -163,6 +163,7 @@ export const enum UnitAttention {
   NotReadyToReadyChange = 0x2800,
   PowerOnReset = 0x2900,
   LogicalUnitReset = 0x2903,
+  ItNexusLoss = 0x2907,
   ModeParametersChanged = 0x2a01,
   ReservationsPreempted = 0x2a03,
   ReservationsReleased = 0x2a04,

@@ -17,6 +17,7 @@ test('defaults: ./var, HTTP 127.0.0.1:8080, HTTPS 127.0.0.1:8443 (self-signed), 
     iscsi: defaultIscsiSettings(),
     portalPort: 3260,
     ironicNoAuth: false,
+    apiTimeouts: { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 72_000 },
   });
 });
 
@@ -56,6 +57,9 @@ test('every SANBOX_* variable overrides its default', () => {
       SANBOX_IO_COUNTERS: 'false',
       SANBOX_PORTAL_PORT: '13260',
       SANBOX_IRONIC_NOAUTH: 'true',
+      SANBOX_API_HEADERS_TIMEOUT: '5',
+      SANBOX_API_REQUEST_TIMEOUT: '60',
+      SANBOX_API_KEEPALIVE_TIMEOUT: '3',
     },
     '/srv',
   );
@@ -74,6 +78,7 @@ test('every SANBOX_* variable overrides its default', () => {
     iscsi: { loginDeadlineMs: 5000, pendingLoginsPerAddress: 4, pendingLogins: 40, maxConnections: 100, ioBufferBytes: 64 * 1024 * 1024, ioCounters: false },
     portalPort: 13260,
     ironicNoAuth: true,
+    apiTimeouts: { headersMs: 5000, requestMs: 60_000, keepAliveMs: 3000 },
   });
   assert.deepEqual(loadConfig({ SANBOX_HTTP: '0.0.0.0:0' }).http, { host: '0.0.0.0', port: 0 });
   assert.equal(loadConfig({ SANBOX_HTTPS: 'off' }).https, null);
@@ -94,6 +99,9 @@ test('nonsense settings are refused with a ConfigError naming the variable', () 
     { SANBOX_ISCSI_MAX_CONNECTIONS: '1e9' },
     { SANBOX_ISCSI_IO_MEMORY_MB: '8' },
     { SANBOX_ISCSI_PENDING_LOGINS_PER_ADDRESS: 'many' },
+    { SANBOX_API_HEADERS_TIMEOUT: '0' },
+    { SANBOX_API_KEEPALIVE_TIMEOUT: '1.5' },
+    { SANBOX_API_HEADERS_TIMEOUT: '20', SANBOX_API_REQUEST_TIMEOUT: '10' },
   ]) {
     assert.throws(
       () => loadConfig(env),

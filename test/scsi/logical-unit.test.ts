@@ -17,9 +17,20 @@ test('unit attention POWER ON on the first command of each nexus; INQUIRY is not
     assertGood(await run(t.lu, cdb.tur(), null, a));
     assertSense(await run(t.lu, cdb.read10(0, 1), null, b), 0x06, 0x29, 0x00);
     assertGood(await run(t.lu, cdb.read10(0, 1), null, b));
-    // nexus loss: a new nexus with the same names starts over
+    // nexus loss: the same initiator port is told I_T NEXUS LOSS OCCURRED (SAM-5 6.3.4) once
     t.lu.nexusGone(a);
-    assertSense(await run(t.lu, cdb.tur(), null, a), 0x06, 0x29, 0x00);
+    assertSense(await run(t.lu, cdb.tur(), null, a), 0x06, 0x29, 0x07);
+    assertGood(await run(t.lu, cdb.tur(), null, a));
+    // lost before it was told POWER ON: that one is still owed, and only it
+    const c = nexus('iqn.c');
+    assertGood(await run(t.lu, cdb.inquiry(false, 0), null, c));
+    t.lu.nexusGone(c);
+    assertSense(await run(t.lu, cdb.tur(), null, c), 0x06, 0x29, 0x00);
+    assertGood(await run(t.lu, cdb.tur(), null, c));
+    // lost before it sent this LU anything: POWER ON, as for any new nexus
+    const d = nexus('iqn.d');
+    t.lu.nexusGone(d);
+    assertSense(await run(t.lu, cdb.tur(), null, d), 0x06, 0x29, 0x00);
   } finally {
     await t.cleanup();
   }

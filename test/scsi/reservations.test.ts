@@ -60,7 +60,7 @@ test('RESERVE(6)/RELEASE(6): other nexus conflicts, INQUIRY still allowed, relea
     assertGood(await run(lu, [0x56, 0, 0, 0, 0, 0, 0, 0, 0, 0], null, B));
     conflict(await write(lu, A));
     lu.nexusGone(B); // nexus loss releases it
-    assertSense(await read(lu, B), 0x06, 0x29, 0x00); // a new nexus: POWER ON again
+    assertSense(await read(lu, B), 0x06, 0x29, 0x07); // the nexus again: I_T NEXUS LOSS OCCURRED
     assertGood(await write(lu, A));
     assertGood(await run(lu, [0x16, 0, 0, 0, 0, 0], null, A));
     lu.reset(A); // LU reset releases it and raises 29/03
