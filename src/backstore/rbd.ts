@@ -73,7 +73,7 @@ function findAddon(): string | null {
 function rbdAddon(): RbdAddon | null {
   if (addon !== undefined) return addon;
   addon = null;
-  const path = process.env['SANBOX_RBD_ADDON'] ?? findAddon();
+  const path = process.env.SANBOX_RBD_ADDON ?? findAddon();
   if (!path) {
     unavailable = 'the sanbox_rbd addon is not built (build/Release/sanbox_rbd.node): install librbd-dev and run `npx node-gyp rebuild`';
     return null;
@@ -158,6 +158,14 @@ export class RbdCluster {
       String(t.monTimeoutS),
       'rados_osd_op_timeout',
       String(t.osdTimeoutS),
+      // No librbd write-back cache: a WRITE is complete when the OSDs have it, as the
+      // LU's caching mode page says, and SYNCHRONIZE CACHE / FUA have nothing volatile left.
+      'rbd_cache',
+      'false',
+      // UNMAP must leave zeros behind, also where it covers part of an object: librbd
+      // skips such partial discards by default (and discards only 64 KiB-aligned runs).
+      'rbd_skip_partial_discard',
+      'false',
       // The library's own log goes nowhere: sanbox logs what matters.
       'log_to_stderr',
       'false',
@@ -220,20 +228,6 @@ export class RbdCluster {
     const image = await this.#watched(this.rbd.open(this.handle, this.settings.pool, this.settings.namespace, name));
     try {
       if ((await this.rbd.size(image)) < sizeBytes) await this.#watched(this.rbd.resize(image, sizeBytes));
-    } finally {
-      await this.rbd.close(image);
-    }
-  }
-
-  /** Bytes of the image that hold data (its allocated extents). */
-  async imageUsedBytes(name: string): Promise<number> {
-    const image = await this.#watched(this.rbd.open(this.handle, this.settings.pool, this.settings.namespace, name));
-    try {
-      const size = await this.rbd.size(image);
-      const flat = await this.#watched(this.rbd.diff(image, 0, size));
-      let used = 0;
-      for (let i = 1; i < flat.length; i += 2) used += flat[i]!;
-      return used;
     } finally {
       await this.rbd.close(image);
     }

@@ -178,13 +178,7 @@ function tenantWideAccess(snap: ConfigSnapshot, t: Target, named: Omit<TargetGro
 }
 
 /** One view per initiator group of the target's tenant, with the LUNs mapped to it (adding their LUs). */
-function lunViews(
-  snap: ConfigSnapshot,
-  t: Target,
-  extents: ReadonlyMap<number, Extent>,
-  lus: Map<string, WantedLu>,
-  poolUuids: PoolsById,
-): LunView[] {
+function lunViews(snap: ConfigSnapshot, t: Target, extents: ReadonlyMap<number, Extent>, lus: Map<string, WantedLu>, poolUuids: PoolsById): LunView[] {
   const views = new Map<number, LunView>();
   for (const g of snap.initiatorGroups) {
     if (g.tenantId === t.tenantId) views.set(g.id, { groupId: g.id, initiators: g.initiators, networks: g.networks, rules: g.rules, luns: new Map() });

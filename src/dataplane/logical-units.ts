@@ -131,7 +131,8 @@ export class LogicalUnits {
       return {
         backstore: null,
         offline: {
-          missing: target && w.backstore.kind !== 'range' && w.backstore.kind !== 'rbd' && (e.code === 'ENOENT' || e.code === 'ENOTDIR') ? firstMissing(target) : null,
+          missing:
+            target && w.backstore.kind !== 'range' && w.backstore.kind !== 'rbd' && (e.code === 'ENOENT' || e.code === 'ENOTDIR') ? firstMissing(target) : null,
           error: e.code ? `${e.code}: ${e.message}` : e.message,
           since: new Date().toISOString(),
         },
@@ -182,8 +183,8 @@ export class LogicalUnits {
         : entry.wanted.backstore.kind === 'rbd'
           ? "extent is offline: its RBD image cannot be opened (the pool's cluster); the LUN answers NOT READY until it can"
           : o.missing
-          ? 'extent is offline: its backing file is missing; the LUN answers NOT READY until it is back'
-          : 'extent is offline: its backing file cannot be opened; the LUN answers NOT READY until it can',
+            ? 'extent is offline: its backing file is missing; the LUN answers NOT READY until it is back'
+            : 'extent is offline: its backing file cannot be opened; the LUN answers NOT READY until it can',
     );
   }
 

@@ -156,7 +156,8 @@ export class RbdPools implements RbdLinks {
     const s = link.stats;
     const figures = s ? { capacityBytes: s.totalBytes, usedBytes: s.poolBytes, freeBytes: s.availBytes } : { capacityBytes: 0, usedBytes: 0, freeBytes: 0 };
     const h = link.cluster.health();
-    if (h.state === 'failing') return { ...figures, health: 'degraded', reason: `the cluster fails requests since ${new Date(h.since).toISOString()}: ${h.lastError}` };
+    if (h.state === 'failing')
+      return { ...figures, health: 'degraded', reason: `the cluster fails requests since ${new Date(h.since).toISOString()}: ${h.lastError}` };
     if (link.lastError) return { ...figures, health: 'degraded', reason: `the cluster's figures cannot be read: ${link.lastError}` };
     return { ...figures, health: 'healthy', reason: null };
   }
@@ -178,11 +179,6 @@ export class RbdPools implements RbdLinks {
 
   removeImage(poolUuid: string, image: string): Promise<void> {
     return this.cluster(poolUuid).removeImage(image);
-  }
-
-  /** Bytes an image holds (its allocated extents), for status and tests. */
-  imageUsedBytes(poolUuid: string, image: string): Promise<number> {
-    return this.cluster(poolUuid).imageUsedBytes(image);
   }
 
   async closeAll(): Promise<void> {
@@ -234,7 +230,10 @@ export class RbdPools implements RbdLinks {
         this.changed();
       } catch (err) {
         link.lastError = describe(err);
-        this.log.warn({ pool: link.name, cluster: where(link.target), err: link.lastError, retryMs: link.delay }, 'the Ceph cluster of an rbd pool does not answer');
+        this.log.warn(
+          { pool: link.name, cluster: where(link.target), err: link.lastError, retryMs: link.delay },
+          'the Ceph cluster of an rbd pool does not answer',
+        );
         if (!link.closed) {
           link.retry = setTimeout(() => void this.connect(link), link.delay);
           link.retry.unref();

@@ -198,7 +198,10 @@ export const ERROR_CODES = {
     'invalid',
     (p) => `"${p.name}" cannot name an RBD image: one name of letters, digits, '.', '_' and '-' right under the pool.`,
   ),
-  'extent.image-failed': spec<{ pool: string; reason: string }>('invalid', (p) => `The extent's image in pool "${p.pool}" could not be made or grown: ${p.reason}.`),
+  'extent.image-failed': spec<{ pool: string; reason: string }>(
+    'invalid',
+    (p) => `The extent's image in pool "${p.pool}" could not be made or grown: ${p.reason}.`,
+  ),
 
   // Jobs: long work that makes an extent (domain/jobs.ts).
   'job.source-not-absolute': spec('invalid', () => 'The source must be the absolute path of a file on this host.'),

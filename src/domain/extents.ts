@@ -119,7 +119,9 @@ export class ExtentService {
       try {
         return await this.m.run(() => this.insert(this.draft(input, noUndo), input));
       } catch (err) {
-        await room.removeImage(pool, image).catch((e: Error) => this.m.log.warn({ pool: pool.name, image, err: e.message }, 'could not remove the image of an extent not made'));
+        await room
+          .removeImage(pool, image)
+          .catch((e: Error) => this.m.log.warn({ pool: pool.name, image, err: e.message }, 'could not remove the image of an extent not made'));
         throw err;
       }
     });
@@ -241,7 +243,9 @@ export class ExtentService {
     // A cluster that cannot be reached leaves it behind, said in the log: the extent is gone.
     await this.carvingRoom(pool)
       .removeImage(pool, imageOf(extent.path))
-      .catch((err: Error) => this.m.log.warn({ pool: pool.name, image: imageOf(extent.path), err: err.message }, 'the image of a deleted extent stays in the cluster'));
+      .catch((err: Error) =>
+        this.m.log.warn({ pool: pool.name, image: imageOf(extent.path), err: err.message }, 'the image of a deleted extent stays in the cluster'),
+      );
   }
 
   private deleteRow(id: number): Promise<void> {

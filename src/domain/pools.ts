@@ -294,11 +294,7 @@ export class PoolService {
   async check(uuid: string): Promise<MeasuredPool> {
     const probed = this.byUuid(uuid);
     const links = this.linksOf(probed);
-    const figures = links
-      ? await links.probe(probed.uuid)
-      : probed.type === 'rbd' && this.rbd
-        ? await this.rbd.probe(probed.uuid)
-        : this.figuresOf(probed);
+    const figures = links ? await links.probe(probed.uuid) : probed.type === 'rbd' && this.rbd ? await this.rbd.probe(probed.uuid) : this.figuresOf(probed);
     await this.m.run(() => {
       const pool = this.byUuid(uuid);
       if (figures.health !== pool.health || figures.reason !== pool.healthReason) {
