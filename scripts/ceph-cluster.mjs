@@ -134,10 +134,8 @@ function make() {
   fs.writeFileSync(conf, confText(fsid));
   const monKeyring = path.join(dir, 'mon.keyring');
   run('ceph-authtool', ['--create-keyring', monKeyring, '--gen-key', '-n', 'mon.', '--cap', 'mon', 'allow *']);
-  run('ceph-authtool', [
-    '--create-keyring', adminKeyring, '--gen-key', '-n', 'client.admin',
-    '--cap', 'mon', 'allow *', '--cap', 'osd', 'allow *', '--cap', 'mgr', 'allow *', '--cap', 'mds', 'allow *',
-  ]);
+  const caps = ['mon', 'osd', 'mgr', 'mds'].flatMap((daemon) => ['--cap', daemon, 'allow *']);
+  run('ceph-authtool', ['--create-keyring', adminKeyring, '--gen-key', '-n', 'client.admin', ...caps]);
   run('ceph-authtool', [monKeyring, '--import-keyring', adminKeyring]);
   const monmap = path.join(dir, 'monmap');
   run('monmaptool', ['--create', '--fsid', fsid, '--addv', 'a', `[v2:127.0.0.1:${port}]`, monmap]);
