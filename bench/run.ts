@@ -26,6 +26,7 @@ import { measureSessions } from './memory.js';
 import { populateTargets, loadList, loadCreateDelete } from './http-load.js';
 import { memoryKiB } from './proc-stats.js';
 import { markdown, save, type BenchReport, type TargetInfo } from './report.js';
+import { rbdBench } from './rbd.js';
 
 interface Options {
   rounds: number;
@@ -40,6 +41,8 @@ interface Options {
   render: string | null;
   /** also run a sanbox with SANBOX_IO_COUNTERS=false beside the other, to show what counting costs */
   counterCost: boolean;
+  /** run only the RBD comparison (bench/rbd.ts) and exit */
+  rbd: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -54,6 +57,7 @@ function parseArgs(argv: string[]): Options {
     saveMd: false,
     render: null,
     counterCost: true,
+    rbd: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -72,12 +76,13 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--http-connections') o.httpConnections = Math.round(num());
     else if (a === '--no-http') o.http = false;
     else if (a === '--no-counter-cost') o.counterCost = false;
+    else if (a === '--rbd') o.rbd = true;
     else if (a === '--keep') o.keep = true;
     else if (a === '--save-md') o.saveMd = true;
     else if (a === '--render') o.render = argv[++i] ?? null;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: node dist/bench/run.js [--quick] [--rounds N] [--secs S] [--sessions N] [--http-secs S] [--http-connections N] [--no-http] [--no-counter-cost] [--keep] [--save-md] | --render RESULT.json\n',
+        'usage: node dist/bench/run.js [--quick] [--rounds N] [--secs S] [--sessions N] [--http-secs S] [--http-connections N] [--no-http] [--no-counter-cost] [--keep] [--save-md] | --rbd | --render RESULT.json\n',
       );
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
@@ -144,6 +149,7 @@ async function main(): Promise<void> {
     else log(`kept ${dir}`);
   });
   log(`work dir ${dir}; ${opts.rounds} round(s), ${opts.secs} s per run`);
+  if (opts.rbd) return void process.stdout.write(await rbdBench(dir));
 
   // ---- tgt ----
   const GiB = 1 << 30;
