@@ -45,6 +45,7 @@ import { measureSessions } from './memory.js';
 import { populateTargets, loadList, loadCreateDelete } from './http-load.js';
 import { memoryKiB } from './proc-stats.js';
 import { markdown, save, type BenchReport, type TargetInfo } from './report.js';
+import { rbdBench } from './rbd.js';
 
 interface Options {
   rounds: number;
@@ -63,6 +64,8 @@ interface Options {
   digests: boolean;
   /** only the workloads whose id starts with one of these (--only a,b) */
   only: string[] | null;
+  /** run only the RBD comparison (bench/rbd.ts) and exit */
+  rbd: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -79,6 +82,7 @@ function parseArgs(argv: string[]): Options {
     counterCost: true,
     digests: true,
     only: null,
+    rbd: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -99,12 +103,13 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--no-counter-cost') o.counterCost = false;
     else if (a === '--no-digests') o.digests = false;
     else if (a === '--only') o.only = (argv[++i] ?? '').split(',').filter(Boolean);
+    else if (a === '--rbd') o.rbd = true;
     else if (a === '--keep') o.keep = true;
     else if (a === '--save-md') o.saveMd = true;
     else if (a === '--render') o.render = argv[++i] ?? null;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: node dist/bench/run.js [--quick] [--rounds N] [--secs S] [--sessions N] [--http-secs S] [--http-connections N] [--no-http] [--no-counter-cost] [--no-digests] [--only ID-PREFIX,...] [--keep] [--save-md] | --render RESULT.json\n',
+        'usage: node dist/bench/run.js [--quick] [--rounds N] [--secs S] [--sessions N] [--http-secs S] [--http-connections N] [--no-http] [--no-counter-cost] [--no-digests] [--only ID-PREFIX,...] [--keep] [--save-md] | --rbd | --render RESULT.json\n',
       );
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
@@ -181,6 +186,7 @@ async function main(): Promise<void> {
     else log(`kept ${dir}`);
   });
   log(`work dir ${dir}; ${opts.rounds} round(s), ${opts.secs} s per run`);
+  if (opts.rbd) return void process.stdout.write(await rbdBench(dir));
 
   // ---- CRC32C, before any target runs ----
   let crc32c: BenchReport['crc32c'];

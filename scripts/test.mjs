@@ -21,6 +21,13 @@ const needs = [
   { pkg: 'python3-openstacksdk', has: () => existsSync('/usr/lib/python3/dist-packages/openstack/baremetal') },
   // The web console's browser test: playwright-core drives Debian's chromium.
   { pkg: 'chromium', has: () => existsSync('/usr/bin/chromium') },
+  // The rbd pool test runs a one-node Ceph cluster (scripts/ceph-cluster.mjs) and reads its
+  // images with the rbd CLI; librbd-dev lets npm install build the rbd backstore.
+  { pkg: 'ceph-mon', has: () => onPath('ceph-mon') },
+  { pkg: 'ceph-osd', has: () => onPath('ceph-osd') },
+  { pkg: 'ceph-mgr', has: () => onPath('ceph-mgr') },
+  { pkg: 'ceph-common', has: () => onPath('ceph') && onPath('rbd') && onPath('ceph-authtool') && onPath('monmaptool') },
+  { pkg: 'librbd-dev', has: () => existsSync('/usr/include/rbd/librbd.h') },
 ];
 
 function onPath(cmd) {
@@ -50,6 +57,8 @@ function ensurePackages() {
     console.error(`still missing after apt-get: ${still.join(' ')}`);
     process.exit(1);
   }
+  // npm install built the rbd addon as a stub without librbd-dev: build it again over librbd.
+  if (missing.includes('librbd-dev')) execFileSync('npm', ['run', 'install'], { stdio: 'inherit' });
 }
 
 function testFiles(dir) {

@@ -21,6 +21,7 @@ import { type TlsMaterial, settleTlsCertificate } from './api/tls.js';
 import type { ThrottleOptions } from './api/auth/throttle.js';
 import { DataPlane } from './dataplane/data-plane.js';
 import type { ArraySessionOptions } from './dataplane/array-sessions.js';
+import type { RbdPoolOptions } from './dataplane/rbd-pools.js';
 
 export const DATABASE_FILE = 'sanbox.db';
 export const DEFAULT_POOL = 'default';
@@ -37,6 +38,8 @@ export interface SanboxPorts {
   mediumRecheckMs?: number;
   /** The bounds and retries of the sessions to iscsi pools' arrays (tests shorten them). */
   arrays?: Partial<ArraySessionOptions>;
+  /** The timeouts and refresh of the connections to rbd pools' clusters (tests shorten them). */
+  rbd?: Partial<RbdPoolOptions>;
   /** The openssl command that makes the self-signed certificate (default: openssl on PATH). */
   openssl?: string;
 }
@@ -67,15 +70,15 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
   const store = new ConfigStore(openDatabase(path.join(config.dataDir, DATABASE_FILE)));
   let http: FastifyInstance | null = null;
   // The real data plane unless a caller plugs its own applier in (API-only tests do).
-  const dataPlane = ports.applier ? null : new DataPlane(logger, config.iscsi, ports.mediumRecheckMs, ports.arrays);
+  const dataPlane = ports.applier ? null : new DataPlane(logger, config.iscsi, ports.mediumRecheckMs, ports.arrays, ports.rbd);
   const applier = ports.applier ?? dataPlane ?? noopApplier;
   const liveStatus = ports.status ?? dataPlane ?? noStatus;
   try {
     store.transaction(() => {
       for (const p of pools) store.upsertConfiguredPool(p.name, p.path);
     });
-    // iscsi pools need the data plane: it keeps their sessions to the arrays.
-    const storage = new HostStorage(new Set(dataPlane ? ['disk', 'iscsi'] : ['disk']));
+    // iscsi and rbd pools need the data plane: it keeps their sessions to the arrays and clusters.
+    const storage = new HostStorage(new Set(dataPlane ? ['disk', 'iscsi', 'rbd'] : ['disk']));
     const services = createDomainServices(
       store,
       applier,
@@ -87,6 +90,7 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
       `127.0.0.1:${config.portalPort}`,
       new JobWorker(),
       new ImageJournal(path.join(config.dataDir, 'creating')),
+      dataPlane?.rbd ?? null,
     );
     for (const image of services.extents.recoverInterruptedCreates()) {
       logger.warn({ path: image }, 'removed an image whose create was interrupted before its extent was committed');

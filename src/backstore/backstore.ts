@@ -60,14 +60,17 @@ export class MediumEndError extends Error {
   }
 }
 
-/** range: a byte range of a block transport (an extent on a remote iSCSI LUN, range.ts). */
-export type BackstoreKind = 'file' | 'block' | 'memory' | 'null' | 'range';
+/**
+ * range: a byte range of a block transport (an extent on a remote iSCSI LUN, range.ts);
+ * rbd: an image of a Ceph cluster (rbd.ts).
+ */
+export type BackstoreKind = 'file' | 'block' | 'memory' | 'null' | 'range' | 'rbd';
 
 /** What the data plane knows when it opens a backstore for an extent. */
-export type BackstoreSpec = MediumSpec | RangeSpec;
+export type BackstoreSpec = MediumSpec | RangeSpec | RbdSpec;
 
 interface MediumSpec {
-  kind: Exclude<BackstoreKind, 'range'>;
+  kind: Exclude<BackstoreKind, 'range' | 'rbd'>;
   /** file: image path; block: device path; memory/null: unused. */
   path?: string;
   /** memory/null: size in bytes. file/block: informative, the medium's size wins (it is never created here). */
@@ -89,6 +92,27 @@ export interface RangeSpec {
   /** The extent's path, which names it only (for status). */
   path?: string;
   readOnly?: boolean;
+}
+
+/** An image in an rbd pool, opened through the pool's cluster connection. */
+export interface RbdSpec {
+  kind: 'rbd';
+  /** The pool (its uuid) whose cluster connection opens the image. */
+  pool: string;
+  image: string;
+  /** The extent's size; the image's own size wins. */
+  sizeBytes: number;
+  /** The extent's path, which names it only (for status). */
+  path?: string;
+  readOnly?: boolean;
+}
+
+/** The open cluster connection of an rbd pool, or an Error (code ENOTCONN) saying why there is none. */
+export type RbdLookup = (pool: string) => RbdImages;
+
+/** What an rbd pool's connection does for the data plane: open its images. */
+export interface RbdImages {
+  openImage(name: string, readOnly: boolean): Promise<Backstore>;
 }
 
 /** The open transport of a pool, or an Error (code ENOTCONN) saying why there is none. */

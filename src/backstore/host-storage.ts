@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type PoolFigures, measureDirectory } from './pool-gauge.js';
+import { rbdUnavailable } from './rbd.js';
 
 export interface HostFcDevice {
   name: string;
@@ -42,7 +43,7 @@ function fcHosts(): string[] {
 }
 
 export class HostStorage {
-  /** Types the data plane serves beyond `disk` (the iSCSI pool wiring adds 'iscsi'). */
+  /** Types the data plane serves beyond `disk` (the data plane adds 'iscsi' and 'rbd'). */
   constructor(private readonly served: ReadonlySet<string> = new Set(['disk'])) {}
 
   unsupported(type: string): string | null {
@@ -56,7 +57,8 @@ export class HostStorage {
       case 'samba':
         return this.mountable('cifs', 'mount.cifs', 'a CIFS/SMB client');
       case 'rbd':
-        return 'Ceph RBD pools need the Ceph backstore, which this build does not have';
+        // The addon says what is missing: built without librbd-dev, or librbd1 gone since.
+        return this.served.has('rbd') ? rbdUnavailable() : 'Ceph RBD pools are not served by this build';
       case 'fc':
         return fcHosts().length ? null : 'this host has no Fibre Channel HBA (/sys/class/fc_host is empty)';
       default:

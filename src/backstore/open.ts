@@ -1,13 +1,14 @@
 /**
  * openBackstore: the one way the data plane turns a BackstoreSpec into bytes. Files and
- * devices must exist; a range needs its pool's transport open and reachable.
+ * devices must exist; a range needs its pool's transport open and reachable, an rbd image
+ * its pool's cluster connection.
  */
-import type { Backstore, BackstoreSpec, RangeSpec, TransportLookup } from './backstore.js';
+import type { Backstore, BackstoreSpec, RangeSpec, RbdLookup, TransportLookup } from './backstore.js';
 import { openFileBackstore } from './file.js';
 import { MemoryBackstore, NullBackstore } from './memory.js';
 import { RangeBackstore } from './range.js';
 
-export async function openBackstore(spec: BackstoreSpec, transports?: TransportLookup): Promise<Backstore> {
+export async function openBackstore(spec: BackstoreSpec, transports?: TransportLookup, rbd?: RbdLookup): Promise<Backstore> {
   switch (spec.kind) {
     case 'file':
     case 'block':
@@ -19,6 +20,9 @@ export async function openBackstore(spec: BackstoreSpec, transports?: TransportL
       return new NullBackstore(spec.sizeBytes);
     case 'range':
       return openRange(spec, transports);
+    case 'rbd':
+      if (!rbd) throw Object.assign(new Error('no rbd pools are served here'), { code: 'ENOTCONN' });
+      return rbd(spec.pool).openImage(spec.image, spec.readOnly ?? false);
     default:
       throw Object.assign(new Error(`unknown backstore kind ${String((spec as { kind: unknown }).kind)}`), { code: 'EINVAL' });
   }

@@ -12,6 +12,7 @@ import { IscsiTargetServer } from '../iscsi/target-server.js';
 import type { IscsiLimits } from '../iscsi/limits.js';
 import { ArraySessions, type ArraySessionOptions } from './array-sessions.js';
 import { DeviceLinks } from './device-links.js';
+import { RbdPools, type RbdPoolOptions } from './rbd-pools.js';
 import { desiredState, planKey, type TargetPlan } from './desired-state.js';
 import { LiveCatalog } from './live-catalog.js';
 import { PortalListeners } from './listeners.js';
@@ -31,6 +32,8 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
   readonly arrays: ArraySessions;
   /** The block devices behind device pools: the domain's DeviceLinks port. */
   readonly devices: DeviceLinks;
+  /** The cluster connections behind rbd pools: the domain's RbdLinks port. */
+  readonly rbd: RbdPools;
   /** By plan key: its plan and every LU it serves, by LUN number (`group/number` in a masked view). */
   private previous = new Map<string, { plan: TargetPlan; luns: Map<number | string, LogicalUnit> }>();
   private queue: Promise<void> = Promise.resolve();
@@ -54,6 +57,7 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
     limits: Partial<IscsiLimits> & { ioCounters?: boolean } = {},
     mediumRecheckMs = MEDIUM_RECHECK_MS,
     arrays: Partial<ArraySessionOptions> = {},
+    rbd: Partial<RbdPoolOptions> = {},
   ) {
     const catalogView = {
       globals: () => this.current().globals(),
@@ -66,7 +70,12 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
     // A session that comes, goes or changes health brings its extents on- or offline at once.
     this.arrays = new ArraySessions(log.child({ layer: 'array' }), () => this.recheckMedia(), arrays);
     this.devices = new DeviceLinks(log.child({ layer: 'device' }), () => this.recheckMedia());
-    this.lus = new LogicalUnits(log.child({ layer: 'lu' }), (pool) => (this.devices.has(pool) ? this.devices.transport(pool) : this.arrays.transport(pool)));
+    this.rbd = new RbdPools(log.child({ layer: 'rbd' }), () => this.recheckMedia(), rbd);
+    this.lus = new LogicalUnits(
+      log.child({ layer: 'lu' }),
+      (pool) => (this.devices.has(pool) ? this.devices.transport(pool) : this.arrays.transport(pool)),
+      (pool) => this.rbd.images(pool),
+    );
     this.mediumTimer = setInterval(() => this.recheckMedia(), mediumRecheckMs);
     this.mediumTimer.unref();
   }
@@ -115,6 +124,7 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
     await this.lus.closeAll();
     await this.arrays.closeAll();
     await this.devices.closeAll();
+    await this.rbd.closeAll();
   }
 
   /** Queued behind reconciles, so it never races one; at most one waits at a time. */
@@ -147,7 +157,10 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
     const state = desiredState(snapshot);
     this.arrays.reconcile(snapshot.pools);
     await this.devices.reconcile(snapshot.pools);
+    this.rbd.reconcile(snapshot.pools);
     const lus = await this.lus.reconcile(state.lus);
+    // Only now are the images of deleted rbd pools' LUs closed: their connections can end.
+    await this.rbd.prune(snapshot.pools);
     const next = new Map<string, { plan: TargetPlan; luns: Map<number | string, LogicalUnit> }>();
     const viewsOf = new Map<string, Map<number, LogicalUnit>[]>();
     const resolve = (wanted: ReadonlyMap<number, string>) => {

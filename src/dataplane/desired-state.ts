@@ -4,10 +4,13 @@
  */
 import type { BackstoreSpec } from '../backstore/backstore.js';
 import type { AuthPolicy } from '../iscsi/catalog.js';
-import type { AccessRule, AuthCredential, ConfigSnapshot, Extent, Target, TargetGroup } from '../domain/entities.js';
+import type { AccessRule, AuthCredential, ConfigSnapshot, Extent, Pool, Target, TargetGroup } from '../domain/entities.js';
 import { servedTargetName } from '../domain/served-name.js';
 import { DEFAULT_TENANT_ID } from '../domain/tenants.js';
 import type { WantedLu } from './logical-units.js';
+
+/** The configuration's pools by id: where carved and rbd extents live. */
+type PoolsById = ReadonlyMap<number, Pick<Pool, 'uuid' | 'type'>>;
 
 /**
  * One target as served through one portal group: a target with its own (9.2) portal group
@@ -103,7 +106,7 @@ export function desiredState(snap: ConfigSnapshot): DesiredState {
     list.push(g);
     targetGroups.set(g.targetId, list);
   }
-  const poolUuids = new Map(snap.pools.map((p) => [p.id, p.uuid]));
+  const poolUuids: PoolsById = new Map(snap.pools.map((p) => [p.id, p]));
   const lus = new Map<string, WantedLu>();
   const targets: TargetPlan[] = [];
   for (const t of snap.targets) {
@@ -175,13 +178,7 @@ function tenantWideAccess(snap: ConfigSnapshot, t: Target, named: Omit<TargetGro
 }
 
 /** One view per initiator group of the target's tenant, with the LUNs mapped to it (adding their LUs). */
-function lunViews(
-  snap: ConfigSnapshot,
-  t: Target,
-  extents: ReadonlyMap<number, Extent>,
-  lus: Map<string, WantedLu>,
-  poolUuids: ReadonlyMap<number, string>,
-): LunView[] {
+function lunViews(snap: ConfigSnapshot, t: Target, extents: ReadonlyMap<number, Extent>, lus: Map<string, WantedLu>, poolUuids: PoolsById): LunView[] {
   const views = new Map<number, LunView>();
   for (const g of snap.initiatorGroups) {
     if (g.tenantId === t.tenantId) views.set(g.id, { groupId: g.id, initiators: g.initiators, networks: g.networks, rules: g.rules, luns: new Map() });
@@ -222,7 +219,7 @@ function authPolicy(method: AuthPolicy['method'], tag: number | null, tenantId: 
  * One LU per extent, block size and write mode: two targets sharing an extent with the
  * same settings share the LU (and so its reservations and unit attentions).
  */
-function wantedLu(t: Target, e: Extent, lun: number, poolUuids: ReadonlyMap<number, string>): WantedLu {
+function wantedLu(t: Target, e: Extent, lun: number, poolUuids: PoolsById): WantedLu {
   const blockSize = e.blockSize ?? t.blockSize;
   const readOnly = t.readOnly || e.readOnly;
   // The unit serial comes from the target (VPD 80h); a target's later LUNs get a suffix so
@@ -241,7 +238,7 @@ function wantedLu(t: Target, e: Extent, lun: number, poolUuids: ReadonlyMap<numb
       blockSize,
       readOnly,
       rotationRate: rotationRate(e.rpm),
-      thin: backstore.kind === 'file' || backstore.kind === 'memory',
+      thin: backstore.kind === 'file' || backstore.kind === 'memory' || backstore.kind === 'rbd',
     },
     backstore,
   };
@@ -251,9 +248,14 @@ function wantedLu(t: Target, e: Extent, lun: number, poolUuids: ReadonlyMap<numb
  * A Device extent on /dev/zero is served by the null backstore (for benchmarks); an
  * extent carved out of a pool by a range of the pool's transport (by the pool's uuid).
  */
-function backstoreFor(e: Extent, readOnly: boolean, blockSize: number, poolUuids: ReadonlyMap<number, string>): BackstoreSpec {
+function backstoreFor(e: Extent, readOnly: boolean, blockSize: number, poolUuids: PoolsById): BackstoreSpec {
+  const inPool = e.poolRange ? poolUuids.get(e.poolRange.poolId) : undefined;
+  if (inPool?.type === 'rbd') {
+    // An rbd pool's extent is the whole image its path's last name names.
+    return { kind: 'rbd', pool: inPool.uuid, image: e.path.slice(e.path.lastIndexOf('/') + 1), sizeBytes: e.sizeBytes, path: e.path, readOnly };
+  }
   if (e.poolRange) {
-    const pool = poolUuids.get(e.poolRange.poolId) ?? `pool ${e.poolRange.poolId}`;
+    const pool = inPool?.uuid ?? `pool ${e.poolRange.poolId}`;
     return { kind: 'range', pool, offset: e.poolRange.offset, sizeBytes: e.sizeBytes, blockSize, path: e.path, readOnly };
   }
   if (e.type === 'Device' && e.path === '/dev/zero') return { kind: 'null', sizeBytes: e.sizeBytes, readOnly };

@@ -20,7 +20,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { Backstore, BackstoreSpec, TransportLookup } from '../backstore/backstore.js';
+import type { Backstore, BackstoreSpec, RbdLookup, TransportLookup } from '../backstore/backstore.js';
 import { openBackstore } from '../backstore/open.js';
 import type { ExtentStatus } from '../domain/ports.js';
 import { createLogicalUnit } from '../scsi/logical-unit.js';
@@ -63,6 +63,8 @@ export class LogicalUnits {
   constructor(
     private readonly log: Logger,
     private readonly transports?: TransportLookup,
+    /** The cluster connections of rbd pools, for extents that are images. */
+    private readonly rbd?: RbdLookup,
   ) {}
 
   /** Returns key -> LU for every wanted LU, online or not. */
@@ -105,7 +107,8 @@ export class LogicalUnits {
   }
 
   private async ensure(w: WantedLu): Promise<LogicalUnit> {
-    const where = w.backstore.kind === 'range' ? [w.backstore.pool, w.backstore.offset] : (w.backstore.path ?? null);
+    const b = w.backstore;
+    const where = b.kind === 'range' ? [b.pool, b.offset] : b.kind === 'rbd' ? [b.pool, b.image] : (b.path ?? null);
     const specKey = JSON.stringify([w.identity, w.backstore.kind, where, w.backstore.readOnly ?? false]);
     const existing = this.open.get(w.key);
     if (existing && existing.specKey === specKey) {
@@ -130,7 +133,7 @@ export class LogicalUnits {
 
   private async tryOpen(w: WantedLu): Promise<{ backstore: Backstore | null; offline: Offline | null; readOnlyBecause: string | null }> {
     try {
-      return { backstore: await openBackstore(w.backstore, this.transports), offline: null, readOnlyBecause: null };
+      return { backstore: await openBackstore(w.backstore, this.transports, this.rbd), offline: null, readOnlyBecause: null };
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'EROFS' && !w.backstore.readOnly && (w.backstore.kind === 'file' || w.backstore.kind === 'block')) {
@@ -142,7 +145,8 @@ export class LogicalUnits {
         backstore: null,
         readOnlyBecause: null,
         offline: {
-          missing: target && w.backstore.kind !== 'range' && (e.code === 'ENOENT' || e.code === 'ENOTDIR') ? firstMissing(target) : null,
+          missing:
+            target && w.backstore.kind !== 'range' && w.backstore.kind !== 'rbd' && (e.code === 'ENOENT' || e.code === 'ENOTDIR') ? firstMissing(target) : null,
           error: e.code ? `${e.code}: ${e.message}` : e.message,
           since: new Date().toISOString(),
         },
@@ -192,7 +196,11 @@ export class LogicalUnits {
       entry.readOnlyBecause = opened.readOnlyBecause;
       this.log.info(
         { extent: entry.wanted.extent.name, path: entry.wanted.backstore.path, offlineSince: wasOffline?.since },
-        entry.wanted.backstore.kind === 'range' ? "extent is online: its pool's array is there again" : 'extent is online: its backing file is there again',
+        entry.wanted.backstore.kind === 'range'
+          ? "extent is online: its pool's array is there again"
+          : entry.wanted.backstore.kind === 'rbd'
+            ? 'extent is online: its RBD image is open again'
+            : 'extent is online: its backing file is there again',
       );
       return;
     }
@@ -207,9 +215,11 @@ export class LogicalUnits {
       { extent: entry.wanted.extent.name, lu: entry.wanted.key, path: entry.wanted.backstore.path, missing: o.missing, err: o.error },
       entry.wanted.backstore.kind === 'range'
         ? "extent is offline: its pool's array cannot be reached; the LUN answers NOT READY until it can"
-        : o.missing
-          ? 'extent is offline: its backing file is missing; the LUN answers NOT READY until it is back'
-          : 'extent is offline: its backing file cannot be opened; the LUN answers NOT READY until it can',
+        : entry.wanted.backstore.kind === 'rbd'
+          ? "extent is offline: its RBD image cannot be opened (the pool's cluster); the LUN answers NOT READY until it can"
+          : o.missing
+            ? 'extent is offline: its backing file is missing; the LUN answers NOT READY until it is back'
+            : 'extent is offline: its backing file cannot be opened; the LUN answers NOT READY until it can',
     );
   }
 

@@ -190,7 +190,8 @@ export interface Extent extends Owned {
   /**
    * An extent carved out of a pool that is one device (an iscsi pool's remote LUN): its
    * bytes are [offset, offset + sizeBytes) of the pool's LUN, and `path` is the virtual
-   * /mnt/<pool>/<name> the client gave. Absent for image files and devices.
+   * /mnt/<pool>/<name> the client gave. In an rbd pool the extent is the whole RBD image
+   * named by the path's last name, and the offset is 0. Absent for image files and devices.
    */
   poolRange?: { poolId: number; offset: number };
   /** The volume (an ONTAP FlexVol) holding it, if any: its size counts against the volume's. */

@@ -194,6 +194,14 @@ export const ERROR_CODES = {
     'invalid',
     (p) => `The extent's range of pool "${p.pool}" could not be zeroed before use: ${p.reason}.`,
   ),
+  'extent.image-name-invalid': spec<{ name: string }>(
+    'invalid',
+    (p) => `"${p.name}" cannot name an RBD image: one name of letters, digits, '.', '_' and '-' right under the pool.`,
+  ),
+  'extent.image-failed': spec<{ pool: string; reason: string }>(
+    'invalid',
+    (p) => `The extent's image in pool "${p.pool}" could not be made or grown: ${p.reason}.`,
+  ),
 
   // Jobs: long work that makes an extent (domain/jobs.ts).
   'job.source-not-absolute': spec('invalid', () => 'The source must be the absolute path of a file on this host.'),
@@ -252,6 +260,12 @@ export const ERROR_CODES = {
   'pool.device-in-use': spec<{ device: string; extent: string }>('conflict', (p) => `Device ${p.device} is used by device extent "${p.extent}".`),
   'pool.device-mounted': spec<{ device: string; mountPoint: string }>('conflict', (p) => `Device ${p.device} is mounted on ${p.mountPoint}.`),
   'pool.device-unusable': spec<{ device: string; reason: string }>('invalid', (p) => `Device ${p.device} cannot hold a pool: ${p.reason}.`),
+  'pool.rbd-source-invalid': spec<{ source: string }>(
+    'invalid',
+    (p) => `"${p.source}" is not a Ceph pool with an optional namespace (pool or pool/namespace).`,
+  ),
+  'pool.rbd-unreachable': spec<{ address: string; reason: string }>('invalid', (p) => `The Ceph cluster at ${p.address} cannot be used: ${p.reason}.`),
+  'pool.rbd-taken': spec<{ pool: string }>('conflict', (p) => `That Ceph pool and namespace are already pool "${p.pool}".`),
 
   // Tenants.
   'tenant.move-refused': spec('invalid', () => 'An object cannot move to another tenant.'),

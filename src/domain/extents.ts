@@ -23,6 +23,7 @@ import { generateNaa, parseNaa } from './naa.js';
 import { namesDevice, resolveDevice } from './pool-device.js';
 import { resolvePoolPath } from './pool-paths.js';
 import { isCarved } from './pool-ranges.js';
+import { IMAGE_NAME } from './rbd-source.js';
 import { choice, intInRange, noControlCharacters, text } from './rules.js';
 import { parseSize } from './size.js';
 import { keepTenant, ownerTenant } from './tenants.js';
@@ -62,6 +63,15 @@ export interface PoolRoom {
   assertRoomToGrow(pool: Pool, extent: Extent, sizeBytes: number, field: string): void;
   exclusive<T>(pool: Pool, work: () => Promise<T>): Promise<T>;
   zero(pool: Pool, offset: number, length: number): Promise<void>;
+  /** rbd pools: an extent is an image, made, grown and removed with it. */
+  createImage(pool: Pool, image: string, sizeBytes: number): Promise<void>;
+  resizeImage(pool: Pool, image: string, sizeBytes: number): Promise<void>;
+  removeImage(pool: Pool, image: string): Promise<void>;
+}
+
+/** The RBD image an rbd pool's extent is: the last name of its path. */
+function imageOf(extentPath: string): string {
+  return path.basename(extentPath);
 }
 
 const noUndo = (): void => {};
@@ -92,7 +102,9 @@ export class ExtentService {
   }
 
   async create(input: ExtentInput): Promise<Extent> {
-    const pool = this.carvedPoolOf(input.type ?? 'File', input.path);
+    const rbdPool = this.poolOf(input.type ?? 'File', input.path, (p) => p.type === 'rbd');
+    if (rbdPool) return this.createImageExtent(rbdPool, input);
+    const pool = this.poolOf(input.type ?? 'File', input.path, isCarved);
     if (!pool) return this.m.run((onRollback) => this.insert(this.draft(input, onRollback), input));
     // The range is zeroed between the plan and the commit, the pool's carving held meanwhile.
     const room = this.carvingRoom(pool);
@@ -103,11 +115,41 @@ export class ExtentService {
     });
   }
 
+  /**
+   * An extent in an rbd pool: its image is made (thin, of the size asked) between the plan
+   * and the commit, with the pool held meanwhile, and removed again when the commit fails.
+   */
+  private createImageExtent(pool: Pool, input: ExtentInput): Promise<Extent> {
+    const room = this.carvingRoom(pool);
+    return room.exclusive(pool, async () => {
+      const planned = this.draft(input, noUndo);
+      const image = imageOf(planned.path);
+      await room.createImage(pool, image, planned.sizeBytes);
+      try {
+        return await this.m.run(() => this.insert(this.draft(input, noUndo), input));
+      } catch (err) {
+        await room
+          .removeImage(pool, image)
+          .catch((e: Error) => this.m.log.warn({ pool: pool.name, image, err: e.message }, 'could not remove the image of an extent not made'));
+        throw err;
+      }
+    });
+  }
+
   async update(id: number, input: ExtentInput): Promise<Extent> {
     const range = this.get(id).poolRange;
     const pool = range ? this.m.store.listPools().find((p) => p.id === range.poolId) : undefined;
     if (!pool) return this.m.run((onRollback) => this.save(this.revise(id, input, onRollback), input));
     const room = this.carvingRoom(pool);
+    if (pool.type === 'rbd') {
+      return room.exclusive(pool, async () => {
+        const before = this.get(id);
+        const planned = this.revise(id, input, noUndo);
+        // The image grows before the extent says so; a failed commit leaves it larger, unused.
+        if (planned.sizeBytes > before.sizeBytes) await room.resizeImage(pool, imageOf(before.path), planned.sizeBytes);
+        return this.m.run(() => this.save(this.revise(id, input, noUndo), input));
+      });
+    }
     return room.exclusive(pool, async () => {
       const before = this.get(id);
       const planned = this.revise(id, input, noUndo);
@@ -185,12 +227,12 @@ export class ExtentService {
     return extent;
   }
 
-  /** The carved pool a new File extent's path names, or null (any bad path is refused later, in context). */
-  private carvedPoolOf(type: string, requested: string | undefined): Pool | null {
+  /** The pool of `kind` a new File extent's path names, or null (any bad path is refused later, in context). */
+  private poolOf(type: string, requested: string | undefined, kind: (pool: Pool) => boolean): Pool | null {
     if (type !== 'File' || requested === undefined) return null;
     try {
       const { pool } = resolvePoolPath('path', requested, this.m.store.listPools());
-      return isCarved(pool) ? pool : null;
+      return kind(pool) ? pool : null;
     } catch {
       return null;
     }
@@ -201,7 +243,21 @@ export class ExtentService {
     return this.room;
   }
 
-  delete(id: number): Promise<void> {
+  async delete(id: number): Promise<void> {
+    const extent = this.m.store.getExtent(id);
+    const pool = extent?.poolRange ? this.m.store.listPools().find((p) => p.id === extent.poolRange!.poolId && p.type === 'rbd') : undefined;
+    await this.deleteRow(id);
+    if (!pool || !extent) return;
+    // Unlike an image file, an rbd extent's image goes with it (the LU has closed it by now).
+    // A cluster that cannot be reached leaves it behind, said in the log: the extent is gone.
+    await this.carvingRoom(pool)
+      .removeImage(pool, imageOf(extent.path))
+      .catch((err: Error) =>
+        this.m.log.warn({ pool: pool.name, image: imageOf(extent.path), err: err.message }, 'the image of a deleted extent stays in the cluster'),
+      );
+  }
+
+  private deleteRow(id: number): Promise<void> {
     return this.m.run(() => {
       this.get(id);
       const referrers = [
@@ -280,6 +336,10 @@ export class ExtentService {
     // A carved extent keeps its path when only its size changes, even after its pool was renamed.
     const own = current?.poolRange && requested === current.path ? pools.find((p) => p.id === current.poolRange!.poolId) : undefined;
     const resolved = own ? { pool: own, realPath: requested, displayPath: requested } : resolvePoolPath('path', requested, pools);
+    if (resolved.pool.type === 'rbd') {
+      this.placeImage(e, resolved.pool, resolved.displayPath, size, current);
+      return;
+    }
     if (isCarved(resolved.pool) || current?.poolRange) {
       this.placeRange(e, resolved.pool, resolved.displayPath, size, current, at);
       return;
@@ -336,6 +396,34 @@ export class ExtentService {
       e.sizeBytes = size;
       e.poolRange = { poolId: pool.id, offset: room.carve(pool, size, 'sizeBytes', at) };
     }
+    e.path = displayPath;
+    delete e.displayPath;
+  }
+
+  /**
+   * An image of an rbd pool, named by the path's last name right under /mnt/<pool>: a new
+   * extent needs a size, an existing one grows (never shrinks) and keeps its image.
+   */
+  private placeImage(e: Omit<Extent, 'id'>, pool: Pool, displayPath: string, size: number, current: Extent | null): void {
+    if (current && (current.poolRange?.poolId !== pool.id || current.path !== displayPath)) throw fail('extent.pool-change-refused', 'path');
+    const room = this.carvingRoom(pool);
+    const image = imageOf(displayPath);
+    if (!current && (path.dirname(displayPath) !== path.join('/mnt', pool.name) || !IMAGE_NAME.test(image))) {
+      throw fail('extent.image-name-invalid', 'path', { name: path.relative(path.join('/mnt', pool.name), displayPath) });
+    }
+    this.assertPathFree(displayPath, current?.id ?? null);
+    if (current) {
+      const grown = size === 0 ? current.sizeBytes : size;
+      if (grown < current.sizeBytes) throw fail('extent.shrink-refused', 'sizeBytes', { size: current.sizeBytes });
+      room.assertRoomFor(pool, grown - current.sizeBytes, 'sizeBytes');
+      e.sizeBytes = grown;
+    } else {
+      if (size === 0) throw fail('extent.file-needs-size', 'sizeBytes');
+      room.assertRoomFor(pool, size, 'sizeBytes');
+      e.sizeBytes = size;
+    }
+    // The pool it lives in, as carved extents record theirs; an image starts at 0.
+    e.poolRange = { poolId: pool.id, offset: 0 };
     e.path = displayPath;
     delete e.displayPath;
   }

@@ -409,7 +409,7 @@ export class JobService {
   /** Where a job's image goes: a new file in a directory pool, not promised to another job. */
   private destination(requested: string): { pool: Pool; realPath: string; displayPath: string } {
     const resolved = resolvePoolPath('path', requested, this.store.listPools());
-    if (isCarved(resolved.pool)) throw fail('job.pool-carved', 'path', { pool: resolved.pool.name });
+    if (isCarved(resolved.pool) || resolved.pool.type === 'rbd') throw fail('job.pool-carved', 'path', { pool: resolved.pool.name });
     const owner = this.store.extentByPath(resolved.realPath);
     if (owner) throw fail('extent.path-taken', 'path', { owner: owner.name });
     const pending = this.pending().find((j) => j.params.path === resolved.displayPath && j.workPath !== '');

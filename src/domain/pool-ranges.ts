@@ -14,9 +14,12 @@ export interface TakenRange {
   sizeBytes: number;
 }
 
-/** A pool with no directory: its extents are carved out of its one device. */
-export function isCarved(pool: { path: string }): boolean {
-  return pool.path === '';
+/**
+ * A pool with no directory: its extents are carved out of its one device. An rbd pool
+ * has no directory either, but each of its extents is an image of its own.
+ */
+export function isCarved(pool: { path: string; type?: string }): boolean {
+  return pool.path === '' && pool.type !== 'rbd';
 }
 
 const alignUp = (n: number) => Math.ceil(n / RANGE_ALIGN) * RANGE_ALIGN;

@@ -18,7 +18,8 @@ import { isUuid } from './uuid.js';
 import type { Mutations } from './mutations.js';
 import { firstFit, isCarved, isFree, roomAt, type TakenRange } from './pool-ranges.js';
 import { mountPointOf, namesDevice, readMounts, resolveDevice } from './pool-device.js';
-import type { ArrayAnswer, ArrayLinks, CarvedLinks, DeviceLinks, FcDevice, PoolMeasure, PoolStorage } from './ports.js';
+import type { ArrayAnswer, ArrayLinks, CarvedLinks, DeviceLinks, FcDevice, PoolMeasure, PoolStorage, RbdLinks } from './ports.js';
+import { parseMonitors, parseRbdSource, rbdTargetOf, sameRbdTarget } from './rbd-source.js';
 import type { Referrer } from './referrers.js';
 import type { ListResult } from './repository.js';
 import { noControlCharacters, text } from './rules.js';
@@ -92,6 +93,8 @@ export class PoolService {
     private readonly devices: DeviceLinks | null = null,
     /** Where bare device names resolve (a test's stand-in for /dev/disk/by-id). */
     private readonly byIdRoot?: string,
+    /** The cluster connections behind rbd pools (the data plane's); null where none runs. */
+    private readonly rbd: RbdLinks | null = null,
   ) {}
 
   list(q: PoolListQuery = {}): ListResult<MeasuredPool> {
@@ -128,9 +131,16 @@ export class PoolService {
     const first = this.draft(input, uuid);
     let answer: ArrayAnswer | null = null;
     const links = this.linksOf(first);
+    let rbdOpened = false;
     if (first.type === 'iscsi') {
       answer = await this.arrays!.open(uuid, arrayLunOf(first));
       if (!answer.ok) throw refused(first, answer);
+    } else if (first.type === 'rbd') {
+      // The cluster must answer (monitors, key, pool) before the pool exists.
+      const opened = await this.rbd!.open(uuid, rbdTargetOf(first));
+      if (!opened.ok) throw fail('pool.rbd-unreachable', 'ip', { address: first.port ? `${first.ip}:${first.port}` : first.ip, reason: opened.reason });
+      answer = opened;
+      rbdOpened = true;
     } else if (links) {
       const device = this.deviceOf(first);
       const opened = await this.devices!.open(uuid, device);
@@ -146,7 +156,8 @@ export class PoolService {
         return this.repo.insertPool({ ...pool, health: figures.health, healthReason: figures.reason });
       });
     } catch (err) {
-      if (answer) await links!.drop(uuid);
+      if (rbdOpened) await this.rbd!.drop(uuid);
+      else if (answer) await links!.drop(uuid);
       throw err;
     }
     return this.measured(this.repo.getPool(id)!);
@@ -164,7 +175,7 @@ export class PoolService {
       type,
       path: source.directory,
       source: source.text,
-      ip: checkIp(input.ip),
+      ip: type === 'rbd' ? parseMonitors('ip', input.ip).join(',') : checkIp(input.ip),
       port: checkPort(input.port),
       username: optionalText('username', input.username, 128),
       password: optionalText('password', input.password, 256),
@@ -180,6 +191,7 @@ export class PoolService {
       healthReason: null,
     };
     if (type === 'iscsi') this.checkArrayLun(pool);
+    if (type === 'rbd') this.checkRbd(pool);
     if (type === 'disk' && pool.path === '') this.checkDevice(pool);
     return pool;
   }
@@ -233,6 +245,15 @@ export class PoolService {
     }
   }
 
+  /** An rbd pool: a data plane to connect, and no other pool on the same Ceph pool and namespace. */
+  private checkRbd(pool: Omit<Pool, 'id'>): void {
+    if (!this.rbd) throw fail('pool.type-unsupported', 'type', { type: 'rbd', reason: 'no data plane runs here to reach the cluster' });
+    const target = rbdTargetOf(pool);
+    for (const other of this.repo.listPools()) {
+      if (other.type === 'rbd' && sameRbdTarget(rbdTargetOf(other), target)) throw fail('pool.rbd-taken', 'source', { pool: other.name });
+    }
+  }
+
   /** Renames and changes attributes; the threshold is checked against what the pool holds now. */
   update(uuid: string, input: { name?: unknown; attributes?: unknown }): Promise<MeasuredPool> {
     return this.m
@@ -273,7 +294,7 @@ export class PoolService {
   async check(uuid: string): Promise<MeasuredPool> {
     const probed = this.byUuid(uuid);
     const links = this.linksOf(probed);
-    const figures = links ? await links.probe(probed.uuid) : this.figuresOf(probed);
+    const figures = links ? await links.probe(probed.uuid) : probed.type === 'rbd' && this.rbd ? await this.rbd.probe(probed.uuid) : this.figuresOf(probed);
     await this.m.run(() => {
       const pool = this.byUuid(uuid);
       if (figures.health !== pool.health || figures.reason !== pool.healthReason) {
@@ -345,6 +366,32 @@ export class PoolService {
     }
   }
 
+  /** A new extent's image in an rbd pool: thin, of the size asked. */
+  async createImage(pool: Pool, image: string, sizeBytes: number): Promise<void> {
+    await this.imageCall(pool, (rbd) => rbd.createImage(pool.uuid, image, sizeBytes));
+  }
+
+  /** An rbd extent grew: its image grows first, so the LU never claims bytes the image lacks. */
+  async resizeImage(pool: Pool, image: string, sizeBytes: number): Promise<void> {
+    await this.imageCall(pool, (rbd) => rbd.resizeImage(pool.uuid, image, sizeBytes));
+  }
+
+  /** The image of a deleted rbd extent goes with it. Rejects with why not. */
+  async removeImage(pool: Pool, image: string): Promise<void> {
+    if (!this.rbd) throw new Error('no data plane runs here to reach the cluster');
+    await this.rbd.removeImage(pool.uuid, image);
+  }
+
+  private async imageCall(pool: Pool, call: (rbd: RbdLinks) => Promise<void>): Promise<void> {
+    try {
+      if (!this.rbd) throw new Error('no data plane runs here to reach the cluster');
+      await call(this.rbd);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw fail('extent.image-failed', 'sizeBytes', { pool: pool.name, reason: e.code ? `${e.code}: ${e.message}` : e.message });
+    }
+  }
+
   private usableCapacity(pool: Pool, field: string): number {
     const figures = this.figuresOf(pool);
     if (figures.health === 'offline') throw fail('pool.offline', field, { pool: pool.name, reason: figures.reason ?? 'unreachable' });
@@ -369,6 +416,10 @@ export class PoolService {
 
   /** A carved pool's figures come from its link (session or device); every other pool's from the host. */
   private figuresOf(pool: Pool): PoolMeasure {
+    if (pool.type === 'rbd') {
+      if (this.rbd) return this.rbd.measure(pool.uuid);
+      return { capacityBytes: 0, usedBytes: 0, freeBytes: 0, health: 'offline', reason: 'no data plane runs here to reach the cluster' };
+    }
     if (!isCarved(pool) || (pool.type !== 'iscsi' && pool.type !== 'disk')) return this.storage.measure(pool);
     const links = this.linksOf(pool);
     if (links) return links.measure(pool.uuid);
@@ -421,6 +472,7 @@ export class PoolService {
     if (value === undefined || value === null || value === '') throw fail('value.required', 'source');
     const source = text('source', typeof value === 'string' ? value : String(value), 4096);
     if (type === 'iscsi') parseArraySource('source', source);
+    if (type === 'rbd') parseRbdSource('source', source);
     if (type !== 'disk') return { text: source, directory: '' };
     if (namesDevice(source)) {
       if (resolveDevice(source, this.byIdRoot) === null) throw fail('pool.source-not-device', 'source', { source });

@@ -199,6 +199,39 @@ export interface ArrayLinks extends CarvedLinks {
   open(poolUuid: string, lun: ArrayLun): Promise<ArrayAnswer>;
 }
 
+/** Where an rbd pool's images are, and who sanbox is to that cluster (rbd-source.ts). */
+export interface RbdTarget {
+  monitors: string[];
+  /** 0: Ceph's default ports. */
+  port: number;
+  pool: string;
+  namespace: string;
+  /** Ceph client name without `client.`; '' is admin. */
+  user: string;
+  /** cephx key; a secret, never logged. */
+  key: string;
+}
+
+/**
+ * The cluster connections behind rbd pools, kept by the data plane: one per pool, opened
+ * when the pool is made (and at every start, again until the cluster answers) and closed
+ * when it is deleted. An extent of an rbd pool is one image, made here with the extent.
+ */
+export interface RbdLinks {
+  /** Connects for a pool about to be made and reads its figures; keeps it under the pool's uuid. */
+  open(poolUuid: string, target: RbdTarget): Promise<{ ok: true; figures: PoolMeasure } | { ok: false; reason: string }>;
+  drop(poolUuid: string): Promise<void>;
+  /** The pool's figures as last read from the cluster, without asking it. */
+  measure(poolUuid: string): PoolMeasure;
+  /** Asks the cluster now. */
+  probe(poolUuid: string): Promise<PoolMeasure>;
+  /** A new thin image of `sizeBytes`; rejects (EEXIST, ETIMEDOUT, ...) with why not. */
+  createImage(poolUuid: string, image: string, sizeBytes: number): Promise<void>;
+  /** Grows an image to `sizeBytes`. */
+  resizeImage(poolUuid: string, image: string, sizeBytes: number): Promise<void>;
+  removeImage(poolUuid: string, image: string): Promise<void>;
+}
+
 /**
  * The local block devices behind disk pools that have no directory, kept open by the data
  * plane: opened when the pool is made (and at every start) and closed when it is deleted.

@@ -10,7 +10,7 @@ import { InitiatorGroupService } from './initiator-groups.js';
 import { LunService } from './luns.js';
 import { Mutations, type DomainLog } from './mutations.js';
 import { PortalGroupService } from './portal-groups.js';
-import type { ArrayLinks, ConfigApplier, DeviceLinks, PoolStorage } from './ports.js';
+import type { ArrayLinks, ConfigApplier, DeviceLinks, PoolStorage, RbdLinks } from './ports.js';
 import { TargetService } from './targets.js';
 import { TargetGroupService } from './target-groups.js';
 import { ServiceSwitch } from './service-switch.js';
@@ -60,6 +60,7 @@ export interface DomainServices {
  * `exportListen`: where exports to bare-metal nodes listen until an export portal group exists;
  * `jobRunner`: what moves the bytes of jobs (absent: every job fails, saying so);
  * `imageJournal`: where images being made are recorded until committed (absent: not recorded).
+ * `rbd`: the data plane's cluster connections behind rbd pools (absent: none served).
  */
 export function createDomainServices(
   store: ConfigRepository & ApiKeyRepository & PoolRepository & SiteRepository & { readonly bareMetal: BareMetalRepository; readonly jobs: JobRepository },
@@ -72,12 +73,13 @@ export function createDomainServices(
   exportListen = '127.0.0.1:3260',
   jobRunner: JobRunner = NO_JOB_RUNNER,
   imageJournal: ImageJournal | null = null,
+  rbd: RbdLinks | null = null,
 ): DomainServices {
   const mutations = new Mutations(store, applier, log);
   const bm = store.bareMetal;
   const exports = new NodeExports(mutations, bm, exportListen);
   const site = new SiteService(store);
-  const pools = new PoolService(mutations, store, storage, site, arrays, devices);
+  const pools = new PoolService(mutations, store, storage, site, arrays, devices, undefined, rbd);
   const targets = new TargetService(mutations);
   const extents = new ExtentService(mutations, pools, imageJournal);
   return {

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { rbdUnavailable } from '../../src/backstore/rbd.js';
 import { FREENAS, startSanbox, type TestSanbox } from '../support/sanbox.js';
 import { readPoolSeedExamples } from './pool-seed-examples.js';
 
@@ -167,7 +168,9 @@ test("every example of the seed, replayed: the same envelope and shapes, with th
   const types = await sb.api('GET', `${SHARE}/pool_type/support?cluster_uuid=${site.clusterUuid}`);
   assert.equal(types.status, 200);
   assertShape(types.body, support.response, 'pool_type/support');
-  assert.deepEqual(types.body.data.PoolTypes, ['iscsi', 'disk'], 'exactly what this host can create now: iscsi pools are served by the data plane');
+  // rbd too where the rbd addon was built over librbd (librbd-dev at npm install).
+  const served = rbdUnavailable() === null ? ['iscsi', 'disk', 'rbd'] : ['iscsi', 'disk'];
+  assert.deepEqual(types.body.data.PoolTypes, served, 'exactly what this host can create now: iscsi and rbd pools are served by the data plane');
 
   const fc = await share('/fc_device/list', ours(byPath.get('/fc_device/list')!.request, null));
   assert.equal(fc.status, 200);
@@ -290,7 +293,10 @@ test('bad inputs: exact scode, words and status, and nothing changes', async () 
     ['/create', 'a name taken', c({ pool_name: 'bad' }), 409, 2004, 'name.taken: pool_name'],
     ['/create', 'an unknown type', c({ pool_type: 9 }), 400, 1005, 'value.not-a-choice: pool_type'],
     ['/create', 'samba', c({ pool_type: 3 }), 400, 8102, 'pool.type-unsupported: pool_type'],
-    ['/create', 'rbd', c({ pool_type: 6 }), 400, 8102, 'pool.type-unsupported: pool_type'],
+    // A directory is no Ceph pool where rbd is served; elsewhere rbd is refused outright.
+    rbdUnavailable() === null
+      ? ['/create', 'rbd', c({ pool_type: 6 }), 400, 8124, 'pool.rbd-source-invalid: source']
+      : ['/create', 'rbd', c({ pool_type: 6 }), 400, 8102, 'pool.type-unsupported: pool_type'],
     ['/create', 'fc', c({ pool_type: 5 }), 400, 8102, 'pool.type-unsupported: pool_type'],
     ['/create', 'no source', c({ source: '' }), 400, 1001, 'value.required: source'],
     ['/create', 'a missing directory', c({ source: path.join(mnt, 'none') }), 400, 8103, 'pool.source-not-directory: source'],

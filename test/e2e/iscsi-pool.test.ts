@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { rbdUnavailable } from '../../src/backstore/rbd.js';
 import { IscsiInitiator } from '../../src/initiator/client.js';
 import { parseSense } from '../../src/scsi/sense.js';
 import { FREENAS, startSanbox, type TestSanbox } from '../support/sanbox.js';
@@ -146,7 +147,7 @@ async function extentState(name: string): Promise<string> {
 
 test("made through the share-pool API: its Capacity is tgt's backing file, and pool_type/support lists iscsi", async () => {
   const types = await sb.api('GET', `${SHARE}/pool_type/support?cluster_uuid=${site.clusterUuid}`);
-  assert.deepEqual(types.body.data.PoolTypes, ['iscsi', 'disk']);
+  assert.deepEqual(types.body.data.PoolTypes, rbdUnavailable() === null ? ['iscsi', 'disk', 'rbd'] : ['iscsi', 'disk']);
   const r = await share('/create', createBody('ipool', { port: String(array.port) }));
   assert.equal(r.status, 200, JSON.stringify(r.body));
   pool = r.body.data.pool;

@@ -36,7 +36,9 @@ export interface TestLu {
   cleanup: () => Promise<void>;
 }
 
-export async function fileLu(opts: Partial<LogicalUnitSpec> & { sizeBytes?: number; kind?: Exclude<BackstoreSpec['kind'], 'range'> } = {}): Promise<TestLu> {
+export async function fileLu(
+  opts: Partial<LogicalUnitSpec> & { sizeBytes?: number; kind?: Exclude<BackstoreSpec['kind'], 'range' | 'rbd'> } = {},
+): Promise<TestLu> {
   const { dir, cleanup } = tempDir();
   const path = join(dir, 'lu.img');
   const kind = opts.kind ?? 'file';

@@ -1,0 +1,345 @@
+/**
+ * An rbd pool on a real one-node Ceph cluster (scripts/ceph-cluster.mjs), end to end:
+ * made through the share-pool API (its Capacity the cluster's), an extent in it through
+ * FreeNAS that is a thin RBD image, qemu-img round-tripping 64 MiB through sanbox with
+ * `rbd export` giving the same bytes, UNMAP lowering the image's used size, a resize
+ * through the API seen by the initiator, libiscsi's conformance suite on the RBD LUN, the
+ * OSD stopped under I/O (errors within the bound, sanbox and another pool's LUN serving,
+ * I/O back once the OSD is), and the image removed with its extent.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { IscsiInitiator } from '../../src/initiator/client.js';
+import { runConformance } from '../conformance/iscsi-test-cu.js';
+import { CephCluster } from '../support/ceph.js';
+import { FREENAS, startSanbox, type TestSanbox } from '../support/sanbox.js';
+import { freePort, iscsiUrl, run } from './peers.js';
+import { basename, post, provisionTarget, type Provisioned } from './provision.js';
+
+const MiB = 1024 * 1024;
+const SHARE = '/v1/pool/share';
+const SIZE = 64 * MiB;
+/** An OSD request waits this long before the I/O fails (ETIMEDOUT): the outage test's bound. */
+const OSD_TIMEOUT_S = 4;
+const TUR = Buffer.alloc(6);
+
+let ceph: CephCluster;
+let sb: TestSanbox;
+let work: string;
+let site: { clusterUuid: string; zoneUuid: string; tenants: Array<{ uuid: string }> };
+let tenant: string;
+let pool: any;
+let portalPort: number;
+let iqn: string;
+let extentId: number;
+let fileTarget: Provisioned;
+let src: string;
+
+function sha(b: Buffer): string {
+  return createHash('sha256').update(b).digest('hex');
+}
+
+function share(route: string, body: unknown): Promise<{ status: number; body: any }> {
+  return sb.api('POST', `${SHARE}${route}`, body);
+}
+
+function rbdPoolBody(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    pool_name: name,
+    pool_type: 6,
+    zone_uuid: site.zoneUuid,
+    ip: ceph.env.monitor,
+    port: ceph.env.port,
+    source: ceph.env.pool,
+    username: ceph.env.user,
+    password: ceph.env.key,
+    attr: { overAllocationThreshold: '1.0' },
+    cluster_uuid: site.clusterUuid,
+    ...extra,
+  };
+}
+
+async function getPool(uuid: string): Promise<any> {
+  const r = await share('/get', { cluster_uuid: site.clusterUuid, tenant, pool_uuid: uuid });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return r.body.data.pool;
+}
+
+async function checked(uuid: string): Promise<any> {
+  await share('/status/check', { cluster_uuid: site.clusterUuid, tenant, pool_uuid: uuid });
+  return getPool(uuid);
+}
+
+async function qemu(args: string[]): Promise<number> {
+  const t0 = performance.now();
+  const r = await run('qemu-img', args, { timeoutMs: 180_000 });
+  assert.equal(r.code, 0, r.stderr);
+  return (performance.now() - t0) / 1000;
+}
+
+async function session(): Promise<IscsiInitiator> {
+  const ini = await IscsiInitiator.connect('127.0.0.1', portalPort);
+  await ini.login({ initiatorName: 'iqn.2026-12.test:rbd', targetName: iqn });
+  await ini.scsi(0, TUR); // POWER ON OCCURRED for a new nexus
+  return ini;
+}
+
+before(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'sanbox-rbd-'));
+  src = path.join(work, 'random.img');
+  fs.writeFileSync(src, randomBytes(SIZE));
+  const t0 = performance.now();
+  ceph = await CephCluster.start();
+  console.log(`ceph cluster started in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  sb = await startSanbox({
+    ports: { mediumRecheckMs: 200, rbd: { monTimeoutS: 5, osdTimeoutS: OSD_TIMEOUT_S, refreshMs: 500, reopenFirstMs: 200, reopenMaxMs: 1000 } },
+  });
+  site = (await sb.api('GET', '/api/status')).body.site;
+  tenant = site.tenants[0]!.uuid;
+});
+
+after(async () => {
+  await sb?.stop();
+  await ceph?.destroy();
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+test("made through the share-pool API: rbd is a supported type, its Capacity is the cluster's, a wrong key or pool is refused", async () => {
+  const types = await sb.api('GET', `${SHARE}/pool_type/support?cluster_uuid=${site.clusterUuid}`);
+  assert.ok(types.body.data.PoolTypes.includes('rbd'), JSON.stringify(types.body));
+
+  const badPool = await share('/create', rbdPoolBody('nopool', { source: 'nosuchpool' }));
+  assert.equal(badPool.status, 400, JSON.stringify(badPool.body));
+  assert.match(badPool.body.message, /cannot be used: the cluster has no pool nosuchpool/);
+  const badSource = await share('/create', rbdPoolBody('badsrc', { source: 'rbd/a/b' }));
+  assert.equal(badSource.status, 400);
+  assert.match(badSource.body.message, /not a Ceph pool/);
+
+  const r = await share('/create', rbdPoolBody('ceph1'));
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  pool = r.body.data.pool;
+  assert.equal(pool.Type, 6);
+  assert.equal(pool.Source, 'rbd');
+  assert.equal(pool.Status, 'healthy');
+  assert.equal(pool.Capacity, 8 * 1024 * MiB, "the cluster's raw capacity: one 8 GiB OSD");
+  assert.equal(JSON.stringify(r.body).includes(ceph.env.key), false, 'the key is never returned');
+
+  const again = await share('/create', rbdPoolBody('ceph2'));
+  assert.equal(again.status, 409, JSON.stringify(again.body));
+});
+
+test('FreeNAS puts an extent in it: a thin image; qemu-img round-trips 64 MiB and rbd export has the same bytes', async () => {
+  portalPort = await freePort();
+  const portal = await post(sb, 'portal', { iscsi_target_portal_ips: [`127.0.0.1:${portalPort}`] });
+  const ig = await post(sb, 'authorizedinitiator', { iscsi_target_initiator_initiators: 'ALL', iscsi_target_initiator_auth_network: 'ALL' });
+  const bad = await sb.api('POST', `${FREENAS}/extent/`, {
+    iscsi_target_extent_type: 'File',
+    iscsi_target_extent_name: 'nested',
+    iscsi_target_extent_filesize: '16MB',
+    iscsi_target_extent_path: '/mnt/ceph1/dir/nested',
+  });
+  assert.equal(bad.status, 400, bad.text);
+  const extent = await post(sb, 'extent', {
+    iscsi_target_extent_type: 'File',
+    iscsi_target_extent_name: 'disk0',
+    iscsi_target_extent_filesize: '64MB',
+    iscsi_target_extent_path: '/mnt/ceph1/disk0',
+  });
+  extentId = extent.id;
+  assert.deepEqual(await ceph.images(), ['disk0']);
+  assert.deepEqual(await ceph.du('disk0'), { provisioned: SIZE, used: 0 }, 'created thin');
+  const target = await post(sb, 'target', { iscsi_target_name: 'rbd0', iscsi_target_portalgroup: portal.id, iscsi_target_initiatorgroup: ig.id });
+  await post(sb, 'targettoextent', { iscsi_target: target.id, iscsi_extent: extent.id, iscsi_lunid: 0 });
+  iqn = `${await basename(sb)}:rbd0`;
+
+  const url = iscsiUrl(portalPort, iqn, 0);
+  const write = await qemu(['convert', '-n', '-f', 'raw', '-O', 'raw', src, url]);
+  const back = path.join(work, 'back.img');
+  const read = await qemu(['convert', '-f', 'raw', '-O', 'raw', url, back]);
+  assert.equal(sha(fs.readFileSync(back)), sha(fs.readFileSync(src)), 'read back through sanbox');
+  assert.equal(sha(await ceph.export('disk0')), sha(fs.readFileSync(src)), 'the bytes are in the RBD image');
+  console.log(`qemu-img 64 MiB through sanbox on RBD: write ${(64 / write).toFixed(1)} MB/s, read ${(64 / read).toFixed(1)} MB/s`);
+  const du = await ceph.du('disk0');
+  assert.equal(du.used, SIZE, 'all of it is allocated now');
+  const figures = await checked(pool.UUID);
+  assert.equal(figures.Status, 'healthy');
+  assert.equal(figures.VolumeTotalCount, 1);
+  assert.equal(figures.AllocatedCapacity, SIZE);
+});
+
+test("UNMAP of written ranges lowers the image's used size; GET LBA STATUS reports them deallocated", async () => {
+  const before = (await ceph.du('disk0')).used;
+  const ini = await session();
+  try {
+    // UNMAP the first 16 MiB (32768 blocks of 512): one descriptor.
+    const params = Buffer.alloc(24);
+    params.writeUInt16BE(22, 0);
+    params.writeUInt16BE(16, 2);
+    params.writeBigUInt64BE(0n, 8);
+    params.writeUInt32BE((16 * MiB) / 512, 16);
+    const cdb = Buffer.alloc(10);
+    cdb[0] = 0x42;
+    cdb.writeUInt16BE(params.length, 7);
+    const r = await ini.scsi(0, cdb, { dataOut: params });
+    assert.equal(r.status, 0, `UNMAP: ${r.sense?.toString('hex')}`);
+    // GET LBA STATUS at LBA 0: the first descriptor is deallocated (provisioning status 1).
+    const gls = Buffer.alloc(16);
+    gls[0] = 0x9e;
+    gls[1] = 0x12;
+    gls.writeUInt32BE(4096, 10);
+    const st = await ini.scsi(0, gls, { readLength: 4096 });
+    assert.equal(st.status, 0);
+    assert.equal(st.data.readBigUInt64BE(8), 0n);
+    assert.equal(st.data[20]! & 0x0f, 1, 'the first extent is deallocated');
+    assert.equal(st.data.readUInt32BE(16), (16 * MiB) / 512);
+    // A part of an object (one block inside the fifth 4 MiB object) reads back as zeros too.
+    const lba = (16 * MiB + 12_345 * 512) / 512;
+    params.writeBigUInt64BE(BigInt(lba), 8);
+    params.writeUInt32BE(1, 16);
+    assert.equal((await ini.scsi(0, cdb, { dataOut: params })).status, 0);
+    const one = await ini.read10(0, lba, 1);
+    assert.ok(
+      one.data.every((b) => b === 0),
+      'a partial-object UNMAP leaves zeros',
+    );
+  } finally {
+    ini.socket.destroy();
+  }
+  const afterUnmap = (await ceph.du('disk0')).used;
+  assert.ok(afterUnmap <= before - 16 * MiB, `used ${before} -> ${afterUnmap}`);
+  const exported = await ceph.export('disk0');
+  assert.ok(
+    exported.subarray(0, 16 * MiB).every((b) => b === 0),
+    'the unmapped range reads as zeros',
+  );
+  const want = Buffer.from(fs.readFileSync(src));
+  want.fill(0, 0, 16 * MiB);
+  want.fill(0, 16 * MiB + 12_345 * 512, 16 * MiB + 12_346 * 512);
+  assert.equal(sha(exported), sha(want), 'the rest is kept');
+});
+
+test('a resize through the FreeNAS API grows the image, and the initiator sees it', async () => {
+  const ini = await session();
+  try {
+    const grown = await sb.api('PUT', `${FREENAS}/extent/${extentId}/`, { iscsi_target_extent_filesize: '96MB' });
+    assert.equal(grown.status, 200, grown.text);
+    assert.equal((await ceph.du('disk0')).provisioned, 96 * MiB);
+    // CAPACITY DATA HAS CHANGED comes first on the open session, then the new size.
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await ini.scsi(0, TUR);
+      if (r.status !== 2) break;
+      const sense = r.sense!;
+      seen.push(`${(sense[2]! & 0x0f).toString(16)}/${sense[12]!.toString(16)}/${sense[13]!.toString(16).padStart(2, '0')}`);
+    }
+    assert.ok(seen.includes('6/2a/09'), `UNIT ATTENTION, CAPACITY DATA HAS CHANGED (${seen.join(' ')})`);
+    const c = await ini.readCapacity10(0);
+    assert.equal((c.lastLba + 1) * c.blockSize, 96 * MiB);
+    const shrink = await sb.api('PUT', `${FREENAS}/extent/${extentId}/`, { iscsi_target_extent_filesize: '32MB' });
+    assert.equal(shrink.status, 400);
+  } finally {
+    ini.socket.destroy();
+  }
+});
+
+/**
+ * The suites that reach the backstore (reads, writes, discards, allocation status,
+ * compare-and-write) one by one, 16-byte CDBs only (the 10/12-byte ones take the same path): the whole suite takes ~9 minutes on RBD
+ * on this kind of machine, most of it in suites that never leave the SCSI layer and run
+ * in test/e2e/conformance.test.ts against a file. SCSI.Unmap alone takes minutes here (its
+ * partial-object UNMAPs are covered by the UNMAP test above). SANBOX_RBD_CONFORMANCE=all runs it all.
+ */
+const RBD_SUITES = [
+  'SCSI.Read16',
+  'SCSI.Write16',
+  'SCSI.Verify16',
+  'SCSI.CompareAndWrite',
+  'SCSI.Prefetch16',
+  'SCSI.ReadCapacity16',
+  'SCSI.GetLBAStatus',
+  'SCSI.WriteSame16',
+];
+
+test('iscsi-test-cu against the RBD-backed LUN 0: nothing fails', async () => {
+  const suites = process.env.SANBOX_RBD_CONFORMANCE === 'all' ? [undefined] : RBD_SUITES;
+  const result = { passed: [] as string[], skipped: new Map<string, string>(), failed: new Map<string, string>(), seconds: 0 };
+  for (const tests of suites) {
+    const r = await runConformance(iscsiUrl(portalPort, iqn, 0), { tests, timeoutMs: 600_000 });
+    console.log(`  ${tests ?? 'all'}: ${r.passed.length} passed, ${r.skipped.size} skipped, ${r.failed.size} failed in ${r.seconds.toFixed(1)} s`);
+    result.passed.push(...r.passed);
+    for (const [k, v] of r.skipped) result.skipped.set(k, v);
+    for (const [k, v] of r.failed) result.failed.set(k, v);
+    result.seconds += r.seconds;
+  }
+  const total = result.passed.length + result.skipped.size + result.failed.size;
+  console.log(
+    `iscsi-test-cu on RBD: ${total} tests, ${result.passed.length} passed, ${result.skipped.size} skipped, ${result.failed.size} failed in ${result.seconds.toFixed(0)} s`,
+  );
+  for (const [name, why] of result.failed) console.log(`  FAILED ${name}: ${why}`);
+  for (const [name, why] of result.skipped) console.log(`  skipped ${name}: ${why}`);
+  assert.ok(total >= (suites.length === 1 ? 230 : 40), `the suites ran (${total} tests counted)`);
+  assert.deepEqual([...result.failed.keys()], [], 'no test fails');
+});
+
+test("the OSD stopped under I/O: errors within the bound, sanbox and a file pool's LUN keep serving, I/O back when the OSD is", async () => {
+  fileTarget = await provisionTarget(sb, { port: await freePort(), name: 'filedisk', size: '16MB' });
+  const file = await IscsiInitiator.connect('127.0.0.1', fileTarget.port);
+  await file.login({ initiatorName: 'iqn.2026-12.test:rbd-file', targetName: fileTarget.iqn });
+  await file.scsi(0, TUR);
+  const ini = await session();
+  try {
+    const block = Buffer.alloc(4096, 0x5a);
+    assert.equal((await ini.write10(0, 0, block)).status, 0);
+    await ceph.stopOsd();
+    const t0 = performance.now();
+    // Writes to new objects need the OSD: each fails once its request times out.
+    const writes = [0, 1, 2, 3].map((i) => ini.write10(0, 8192 * (i + 1), block));
+    // Meanwhile the file pool's LUN answers, and so does the API.
+    const fileRead = await file.read10(0, 0, 8);
+    assert.equal(fileRead.status, 0);
+    assert.equal((await sb.api('GET', '/api/status')).status, 200);
+    const results = await Promise.all(writes);
+    const seconds = (performance.now() - t0) / 1000;
+    console.log(`OSD down: ${results.length} writes answered in ${seconds.toFixed(1)} s, statuses ${results.map((r) => r.status).join(',')}`);
+    assert.ok(
+      results.every((r) => r.status === 2),
+      'each write ends with CHECK CONDITION',
+    );
+    assert.ok(seconds < OSD_TIMEOUT_S * 3 + 5, `within the bound (${seconds.toFixed(1)} s)`);
+    assert.equal((await checked(pool.UUID)).Status, 'degraded');
+    assert.equal((await file.read10(0, 0, 8)).status, 0);
+
+    await ceph.startOsd();
+    const deadline = Date.now() + 60_000;
+    let ok = false;
+    while (!ok && Date.now() < deadline) {
+      const r = await ini.write10(0, 8192, block);
+      ok = r.status === 0;
+      if (!ok) await sleep(500);
+    }
+    assert.ok(ok, 'writes succeed again without restarting sanbox');
+    const r = await ini.read10(0, 8192, 8);
+    assert.equal(r.status, 0);
+    assert.ok(r.data.equals(block));
+    assert.equal((await checked(pool.UUID)).Status, 'healthy');
+  } finally {
+    ini.socket.destroy();
+    file.socket.destroy();
+  }
+});
+
+test('deleting the extent removes its image; then the pool can be deleted', async () => {
+  const maps = await sb.api('GET', `${FREENAS}/targettoextent/`);
+  for (const m of maps.body.filter((x: any) => x.iscsi_extent === extentId)) {
+    assert.equal((await sb.api('DELETE', `${FREENAS}/targettoextent/${m.id}/`)).status, 204);
+  }
+  assert.equal((await sb.api('DELETE', `${FREENAS}/extent/${extentId}/`)).status, 204);
+  assert.deepEqual(await ceph.images(), []);
+  const del = await share('/delete', { cluster_uuid: site.clusterUuid, tenant, pool_uuid: pool.UUID, pool_name: 'ceph1' });
+  assert.equal(del.status, 200, JSON.stringify(del.body));
+});
