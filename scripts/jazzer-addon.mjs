@@ -78,18 +78,30 @@ void __sanitizer_set_death_callback(void (*callback)()) {
 `;
 
 function patchLibFuzzer(lf) {
-  edit(join(lf, 'FuzzerInternal.h'), 'namespace fuzzer {', 'namespace fuzzer {\n\n// Unwinds libFuzzer back to FuzzerDriver when Jazzer.js asks it to stop.\nstruct JazzerStop {};\n');
+  edit(
+    join(lf, 'FuzzerInternal.h'),
+    'namespace fuzzer {',
+    'namespace fuzzer {\n\n// Unwinds libFuzzer back to FuzzerDriver when Jazzer.js asks it to stop.\nstruct JazzerStop {};\n',
+  );
   edit(
     join(lf, 'FuzzerLoop.cpp'),
     '    assert(CBRes == 0 || CBRes == -1);',
     '    if (CBRes == -2) {\n      RunningUserCallback = false;\n      throw JazzerStop{};\n    }\n    assert(CBRes == 0 || CBRes == -1);',
   );
   const driver = join(lf, 'FuzzerDriver.cpp');
-  edit(driver, 'int FuzzerDriver(int *argc, char ***argv, UserCallback Callback) {', 'static int FuzzerDriverImpl(int *argc, char ***argv, UserCallback Callback) {');
-  edit(driver, '    F->PrintFinalStats();\n    exit(0);\n  }\n\n  Options.ForkCorpusGroups', '    F->PrintFinalStats();\n    return 0;\n  }\n\n  Options.ForkCorpusGroups');
   edit(
     driver,
-    '  exit(0);  // Don\'t let F destroy itself.\n}',
+    'int FuzzerDriver(int *argc, char ***argv, UserCallback Callback) {',
+    'static int FuzzerDriverImpl(int *argc, char ***argv, UserCallback Callback) {',
+  );
+  edit(
+    driver,
+    '    F->PrintFinalStats();\n    exit(0);\n  }\n\n  Options.ForkCorpusGroups',
+    '    F->PrintFinalStats();\n    return 0;\n  }\n\n  Options.ForkCorpusGroups',
+  );
+  edit(
+    driver,
+    "  exit(0);  // Don't let F destroy itself.\n}",
     '  return 0;  // Jazzer.js settles its promise when the driver returns.\n}\n\nint FuzzerDriver(int *argc, char ***argv, UserCallback Callback) {\n  try {\n    return FuzzerDriverImpl(argc, argv, Callback);\n  } catch (const JazzerStop &) {\n    return 0;\n  }\n}',
   );
   writeFileSync(join(lf, 'JazzerShim.cpp'), SHIM);
@@ -115,8 +127,12 @@ function build() {
       ...readdirSync(lf)
         .filter((f) => f.endsWith('.cpp') && !skip.test(f))
         .map((f) => join(lf, f)),
-      ...readdirSync(addon).filter((f) => f.endsWith('.cpp')).map((f) => join(addon, f)),
-      ...readdirSync(join(addon, 'shared')).filter((f) => f.endsWith('.cpp')).map((f) => join(addon, 'shared', f)),
+      ...readdirSync(addon)
+        .filter((f) => f.endsWith('.cpp'))
+        .map((f) => join(addon, f)),
+      ...readdirSync(join(addon, 'shared'))
+        .filter((f) => f.endsWith('.cpp'))
+        .map((f) => join(addon, 'shared', f)),
     ];
     const napi = [`-I${join(root, 'node_modules/node-addon-api')}`, `-I${process.env.NODE_INCLUDE ?? '/usr/include/node'}`, `-I${join(work, 'inc')}`];
     units.forEach((src, i) => {
