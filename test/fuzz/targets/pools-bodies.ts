@@ -1,0 +1,13 @@
+/** Share-pool API bodies (api/pools): every POST route, through the real app. */
+import { app, fuzzRoutes, type Route } from '../app.js';
+
+const routes: Route[] = ['/create', '/set', '/delete', '/get', '/list', '/status/check', '/fc_device/list'].map((r) => ({
+  method: 'POST',
+  url: `/v1/pool/share${r}`,
+}));
+
+await app();
+
+export function fuzz(data: Buffer): Promise<void> {
+  return fuzzRoutes(routes, data);
+}
