@@ -23,7 +23,8 @@ export function fuzz(data: Buffer): void {
     if (pairs === undefined) return;
     const answers = only([IscsiProtocolError], () => n.respond(pairs));
     if (answers === undefined) return;
-    n.targetOffers();
+    const reply = [...answers, ...n.targetOffers(answers)];
+    check(new Set(reply.map(([k]) => k)).size === reply.length, 'a reply names each key once');
   }
   const v = n.finish();
   check(v.targetMaxRecvDataSegmentLength === G.maxRecvDataSegmentLength, 'what we receive stays our own limit');
