@@ -8,8 +8,8 @@
 //   * libFuzzer from LLVM's compiler-rt (rust-fuzz/libfuzzer's extract of it), with the
 //     three things Jazzer.js's own libFuzzer fork adds: comparison and indirect-call hooks
 //     that take an explicit PC (JS has no return address to stand for the site), a death
-//     callback hook, and returning from the driver (instead of exit()) when the JS side
-//     asks libFuzzer to stop (-2 from the callback) or when fuzzing is done.
+//     callback hook, and returning from the driver when the JS side asks libFuzzer to
+//     stop (-2 from the callback: a finding it reports itself, or CTRL+C).
 //
 // Sources: JAZZER_SRC (a jazzer.js checkout) and LIBFUZZER_SRC (a directory holding
 // Fuzzer*.cpp), else the two GitHub tarballs are downloaded. Needs g++ and Node's headers
@@ -94,15 +94,12 @@ function patchLibFuzzer(lf) {
     'int FuzzerDriver(int *argc, char ***argv, UserCallback Callback) {',
     'static int FuzzerDriverImpl(int *argc, char ***argv, UserCallback Callback) {',
   );
-  edit(
-    driver,
-    '    F->PrintFinalStats();\n    exit(0);\n  }\n\n  Options.ForkCorpusGroups',
-    '    F->PrintFinalStats();\n    return 0;\n  }\n\n  Options.ForkCorpusGroups',
-  );
+  // The driver's own exit(0)s at the end of a run stay: Jazzer.js exits 0 only when the
+  // event loop drains, which a target holding a server open never lets happen.
   edit(
     driver,
     "  exit(0);  // Don't let F destroy itself.\n}",
-    '  return 0;  // Jazzer.js settles its promise when the driver returns.\n}\n\nint FuzzerDriver(int *argc, char ***argv, UserCallback Callback) {\n  try {\n    return FuzzerDriverImpl(argc, argv, Callback);\n  } catch (const JazzerStop &) {\n    return 0;\n  }\n}',
+    "  exit(0);  // Don't let F destroy itself.\n}\n\nint FuzzerDriver(int *argc, char ***argv, UserCallback Callback) {\n  try {\n    return FuzzerDriverImpl(argc, argv, Callback);\n  } catch (const JazzerStop &) {\n    return 0;\n  }\n}",
   );
   writeFileSync(join(lf, 'JazzerShim.cpp'), SHIM);
 }
