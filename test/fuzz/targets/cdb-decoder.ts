@@ -8,6 +8,9 @@ import * as c from '../../../src/scsi/cdb.js';
 import { ScsiCheckCondition } from '../../../src/scsi/sense.js';
 import { withLu } from '../lu.js';
 
+/** What Jazzer instruments for coverage (scripts/fuzz.mjs reads this line). */
+export const instrument = ['src/scsi/', 'src/backstore/'];
+
 const decoders: ((cdb: Buffer) => unknown)[] = [
   c.decodeSynchronizeCache,
   c.decodeWriteSame,

@@ -10,6 +10,9 @@ import { ChapFormatError, ChapInitiator, ChapTargetExchange, formatChapBinary, p
 import { IscsiProtocolError } from '../../../src/iscsi/errors.js';
 import { parseText } from '../../../src/iscsi/text.js';
 
+/** What Jazzer instruments for coverage (scripts/fuzz.mjs reads this line). */
+export const instrument = ['src/iscsi/'];
+
 export const sync = true;
 
 const CREDENTIALS = [{ user: 'alice', secret: 'alice-secret-12', peerUser: 'tgt', peerSecret: 'target-secret-34' }];

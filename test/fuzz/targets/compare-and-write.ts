@@ -5,6 +5,9 @@
  */
 import { withLu } from '../lu.js';
 
+/** What Jazzer instruments for coverage (scripts/fuzz.mjs reads this line). */
+export const instrument = ['src/scsi/', 'src/backstore/'];
+
 export async function fuzz(data: Buffer): Promise<void> {
   if (data.length < 6) return;
   const lba = data.readUInt32BE(0);

@@ -2,6 +2,9 @@
 import { app, fuzzRoutes, type Route } from '../app.js';
 import { FREENAS } from '../../support/sanbox.js';
 
+/** What Jazzer instruments for coverage (scripts/fuzz.mjs reads this line). */
+export const instrument = ['src/api/freenas/', 'src/api/http/', 'src/domain/'];
+
 const routes: Route[] = [
   ...['portal', 'authorizedinitiator', 'authcredential', 'target', 'extent', 'targettoextent', 'targetgroup'].map((r) => ({
     method: 'POST' as const,

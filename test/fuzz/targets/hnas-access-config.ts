@@ -7,6 +7,9 @@ import { parseAccessConfig } from '../../../src/api/hnas/access-config.js';
 import { HnasError } from '../../../src/api/hnas/errors.js';
 import { isNetwork } from '../../../src/domain/addresses.js';
 
+/** What Jazzer instruments for coverage (scripts/fuzz.mjs reads this line). */
+export const instrument = ['src/api/hnas/', 'src/domain/'];
+
 export const sync = true;
 
 export function fuzz(data: Buffer): void {

@@ -2,6 +2,9 @@
 import { check, text } from '../contract.js';
 import { hasIscsiPrefix, isIscsiName, MAX_ISCSI_NAME, TARGET_NAME_CHARS } from '../../../src/domain/iscsi-names.js';
 
+/** What Jazzer instruments for coverage (scripts/fuzz.mjs reads this line). */
+export const instrument = ['src/domain/'];
+
 export const sync = true;
 
 export function fuzz(data: Buffer): void {

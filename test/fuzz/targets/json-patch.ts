@@ -7,6 +7,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { check, only } from '../contract.js';
 import { changedFields, PatchError, patchRepresentation } from '../../../src/api/http/patch.js';
 
+/** What Jazzer instruments for coverage (scripts/fuzz.mjs reads this line). */
+export const instrument = ['src/api/http/'];
+
 export const sync = true;
 
 const DOC = { name: 'lun0', size: 1048576, tags: ['a', 'b'], nested: { x: 1, list: [1, 2, 3] }, empty: null };

@@ -6,6 +6,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { check, text } from '../contract.js';
 import { formatListenAddress, isIPv4, isIPv6, isNetwork, parseListenAddress } from '../../../src/domain/addresses.js';
 
+/** What Jazzer instruments for coverage (scripts/fuzz.mjs reads this line). */
+export const instrument = ['src/domain/'];
+
 export const sync = true;
 
 export function fuzz(data: Buffer): void {

@@ -13,9 +13,12 @@ import { parseLoginRequest } from '../../../src/iscsi/pdu.js';
 import { parseText } from '../../../src/iscsi/text.js';
 import { TestCatalog, globals } from '../../iscsi/harness.js';
 
+/** What Jazzer instruments for coverage (scripts/fuzz.mjs reads this line). */
+export const instrument = ['src/iscsi/'];
+
 export const sync = true;
 
-export const TARGET = 'iqn.2026-01.sanbox:fuzz';
+const TARGET = 'iqn.2026-01.sanbox:fuzz';
 const METHODS = ['None', 'CHAP', 'CHAP Mutual', 'Auto'] as const;
 
 function host(method: (typeof METHODS)[number]): LoginHost {

@@ -6,6 +6,9 @@
 import { check } from '../contract.js';
 import { u16, withLu } from '../lu.js';
 
+/** What Jazzer instruments for coverage (scripts/fuzz.mjs reads this line). */
+export const instrument = ['src/scsi/'];
+
 export async function fuzz(data: Buffer): Promise<void> {
   if (data.length < 1) return;
   const params = data.subarray(1);

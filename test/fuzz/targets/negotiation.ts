@@ -9,6 +9,9 @@ import { Negotiator } from '../../../src/iscsi/params.js';
 import { parseText } from '../../../src/iscsi/text.js';
 import { globals } from '../../iscsi/harness.js';
 
+/** What Jazzer instruments for coverage (scripts/fuzz.mjs reads this line). */
+export const instrument = ['src/iscsi/'];
+
 export const sync = true;
 
 const G = globals({ maxRecvDataSegmentLength: 65536, maxBurstLength: 262144, firstBurstLength: 65536, maxConnections: 4, maxOutstandingR2T: 4 });

@@ -7,6 +7,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { check, text } from '../contract.js';
 import { addressInNetworks, initiatorNameMatches, parseNetworks } from '../../../src/domain/network-match.js';
 
+/** What Jazzer instruments for coverage (scripts/fuzz.mjs reads this line). */
+export const instrument = ['src/domain/'];
+
 export const sync = true;
 
 export function fuzz(data: Buffer): void {

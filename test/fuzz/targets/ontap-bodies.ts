@@ -1,6 +1,9 @@
 /** ONTAP bodies (api/ontap: body.ts's dotted and nested forms): every create, through the real app. */
 import { app, fuzzRoutes, type Route } from '../app.js';
 
+/** What Jazzer instruments for coverage (scripts/fuzz.mjs reads this line). */
+export const instrument = ['src/api/ontap/', 'src/api/http/', 'src/domain/'];
+
 const routes: Route[] = [
   '/api/storage/volumes',
   '/api/storage/luns',

@@ -15,6 +15,9 @@ import {
   sortRecords,
 } from '../../../src/api/ontap/query.js';
 
+/** What Jazzer instruments for coverage (scripts/fuzz.mjs reads this line). */
+export const instrument = ['src/api/ontap/'];
+
 export const sync = true;
 
 const LUN: OntapResourceShape = {

@@ -9,6 +9,9 @@ import { frame } from '../frames.js';
 import { IscsiProtocolError } from '../../../src/iscsi/errors.js';
 import * as p from '../../../src/iscsi/pdu.js';
 
+/** What Jazzer instruments for coverage (scripts/fuzz.mjs reads this line). */
+export const instrument = ['src/iscsi/'];
+
 export const sync = true;
 
 const parsers: ((pdu: p.Pdu) => unknown)[] = [

@@ -8,6 +8,9 @@ import { check } from '../contract.js';
 import { frame } from '../frames.js';
 import { dataSegmentLength } from '../../../src/iscsi/pdu.js';
 
+/** What Jazzer instruments for coverage (scripts/fuzz.mjs reads this line). */
+export const instrument = ['src/iscsi/'];
+
 export const sync = true;
 
 export function fuzz(data: Buffer): void {

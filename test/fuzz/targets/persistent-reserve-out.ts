@@ -7,6 +7,9 @@
 import { check } from '../contract.js';
 import { A, B, u32, withLu } from '../lu.js';
 
+/** What Jazzer instruments for coverage (scripts/fuzz.mjs reads this line). */
+export const instrument = ['src/scsi/'];
+
 function prOut(sa: number, scopeType: number, params: Buffer): Buffer {
   return Buffer.from([0x5f, sa & 0x1f, scopeType, 0, 0, ...u32(params.length), 0]);
 }

@@ -2,6 +2,9 @@
 import { check, text } from '../contract.js';
 import { parseSize } from '../../../src/domain/size.js';
 
+/** What Jazzer instruments for coverage (scripts/fuzz.mjs reads this line). */
+export const instrument = ['src/domain/'];
+
 export const sync = true;
 
 export function fuzz(data: Buffer): void {

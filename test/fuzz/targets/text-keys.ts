@@ -8,6 +8,9 @@ import { check, only } from '../contract.js';
 import { IscsiProtocolError } from '../../../src/iscsi/errors.js';
 import { parseNumber, parseText, serializeText, splitText } from '../../../src/iscsi/text.js';
 
+/** What Jazzer instruments for coverage (scripts/fuzz.mjs reads this line). */
+export const instrument = ['src/iscsi/'];
+
 export const sync = true;
 
 export function fuzz(data: Buffer): void {

@@ -5,6 +5,9 @@
 import { BLOCK, BLOCKS, u16, withLu } from '../lu.js';
 import { check } from '../contract.js';
 
+/** What Jazzer instruments for coverage (scripts/fuzz.mjs reads this line). */
+export const instrument = ['src/scsi/', 'src/backstore/'];
+
 export async function fuzz(data: Buffer): Promise<void> {
   if (data.length < 1) return;
   const list = data.subarray(1);

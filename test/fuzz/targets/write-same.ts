@@ -5,6 +5,9 @@
  */
 import { BLOCK, withLu } from '../lu.js';
 
+/** What Jazzer instruments for coverage (scripts/fuzz.mjs reads this line). */
+export const instrument = ['src/scsi/', 'src/backstore/'];
+
 export async function fuzz(data: Buffer): Promise<void> {
   if (data.length < 10) return;
   const sixteen = (data[0]! & 0x80) !== 0;
