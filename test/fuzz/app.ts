@@ -27,6 +27,15 @@ export function app(): Promise<{ sb: TestSanbox; pool: string }> {
   return started;
 }
 
+/** Stops the app if a target started it (the smoke test, which imports targets in-process). */
+export async function stopApp(): Promise<void> {
+  if (started === null) return;
+  const { sb, pool } = await started;
+  started = null;
+  await sb.stop();
+  fs.rmSync(pool, { recursive: true, force: true });
+}
+
 /** Everything a failed request must not change: the configuration rows and the pools' files. */
 function fingerprint(sb: TestSanbox): string {
   const store = sb.sanbox.services.mutations.store;
