@@ -29,7 +29,20 @@ test('login: a rejected MaxRecvDataSegmentLength is not declared again in the sa
     admit: () => ({}),
     complete: () => 1,
   });
-  const req = { transit: false, cont: false, csg: 1, nsg: 1, versionMax: 0, versionMin: 0, isid: Buffer.from('400001370000', 'hex'), tsih: 0, itt: 1, cid: 1, cmdSN: 1, expStatSN: 0 };
+  const req = {
+    transit: false,
+    cont: false,
+    csg: 1,
+    nsg: 1,
+    versionMax: 0,
+    versionMin: 0,
+    isid: Buffer.from('400001370000', 'hex'),
+    tsih: 0,
+    itt: 1,
+    cid: 1,
+    cmdSN: 1,
+    expStatSN: 0,
+  };
   const first = machine.handle(
     req,
     serializeText([
