@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fuzz as login } from './targets/login.js';
+import { fuzz as jsonPatchTarget } from './targets/json-patch.js';
+import { PatchError, patchRepresentation } from '../../src/api/http/patch.js';
 import { LoginMachine } from '../../src/iscsi/login.js';
 import { parseText, serializeText } from '../../src/iscsi/text.js';
 import { TestCatalog, globals } from '../iscsi/harness.js';
@@ -77,5 +79,17 @@ test('VERIFY(16) with an LBA past 2^53 is LBA OUT OF RANGE', async () => {
     assert.deepEqual([s.key, s.asc, s.ascq], [0x05, 0x21, 0x00]);
   } finally {
     await t.cleanup();
+  }
+});
+
+// Found by the typed-errors property test: with "path" the root, fast-json-patch reads
+// "from" through a missing parent and throws a bare TypeError (a 500), not PatchError.
+test('JSON Patch: copy or move to the root from a missing location is a PatchError', () => {
+  jsonPatchTarget(fs.readFileSync(path.join(corpus, 'json-patch/regression-copy-root-from-missing')));
+  for (const op of ['copy', 'move']) {
+    assert.throws(
+      () => patchRepresentation({ name: 'a' }, 'json', [{ op, path: '', from: '/name/name/name' }]),
+      (e: unknown) => e instanceof PatchError && e.code === 'path_not_found',
+    );
   }
 });
