@@ -94,7 +94,20 @@ function runChecks() {
   }
 }
 
+/**
+ * The fuzz smoke test needs Jazzer.js's native fuzzer to load; where its prebuilt does
+ * not (glibc older than 2.38, as on Debian 12) scripts/jazzer-addon.mjs builds it.
+ */
+function ensureJazzer() {
+  const r = spawnSync(process.execPath, ['scripts/jazzer-addon.mjs'], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error('the Jazzer.js native fuzzer neither loads nor builds: see scripts/jazzer-addon.mjs');
+    process.exit(1);
+  }
+}
+
 ensurePackages();
+ensureJazzer();
 const only = process.argv.slice(2);
 if (only.length === 0) runChecks();
 const files = only.length ? only : testFiles('dist/test');

@@ -296,7 +296,7 @@ export class LoginMachine {
       ops.push([k, v]);
     }
     out.push(...neg.respond(ops));
-    out.push(...neg.targetOffers());
+    out.push(...neg.targetOffers(out));
     if (!this.sentAlias && st.target?.alias) {
       this.sentAlias = true;
       out.push(['TargetAlias', st.target.alias]);

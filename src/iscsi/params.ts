@@ -128,9 +128,11 @@ export class Negotiator {
   }
 
   /** Keys we must offer ourselves because the RFC default would exceed our limits. */
-  targetOffers(): TextPairs {
+  targetOffers(answered: TextPairs = []): TextPairs {
     const out: TextPairs = [];
-    if (!this.declaredOurs) {
+    // A key goes out once per PDU: when MaxRecvDataSegmentLength was just answered
+    // (Reject, for an initiator's bad value), ours is declared in the next response.
+    if (!this.declaredOurs && !answered.some(([k]) => k === 'MaxRecvDataSegmentLength')) {
       this.declaredOurs = true;
       out.push(['MaxRecvDataSegmentLength', String(this.opts.globals.maxRecvDataSegmentLength)]);
     }

@@ -86,10 +86,35 @@ function checkOperation(op: unknown, index: number, doc: unknown): void {
       throw new PatchError('bad_path', `Operation ${index}${describe(op)}: "${name}" has an array index with a leading zero.`, index);
     }
   }
+  // Section 4.4/4.5: "from" must exist. The library checks it only when "path" is not the
+  // root; with path "" it reads through a missing parent and throws a bare TypeError
+  // (found by the property tests: copy from "/name/name/name" to "").
+  if ((op.op === 'move' || op.op === 'copy') && typeof from === 'string' && !resolves(doc, from)) {
+    throw new PatchError('path_not_found', `Operation ${index}${describe(op)}: "from" does not exist.`, index);
+  }
   // Section 4.4: a location cannot be moved into one of its own children.
   if (op.op === 'move' && typeof from === 'string' && typeof path === 'string' && path.startsWith(`${from}/`)) {
     throw new PatchError('bad_path', `Operation ${index}${describe(op)}: a location cannot move into one of its children.`, index);
   }
+}
+
+/** Whether the JSON Pointer names a value in doc (own members and array indexes only). */
+function resolves(doc: unknown, pointer: string): boolean {
+  if (pointer === '') return true;
+  if (!pointer.startsWith('/')) return true; // the library reports a malformed pointer
+  let node = doc;
+  for (const raw of pointer.split('/').slice(1)) {
+    const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(node)) {
+      if (!/^(0|[1-9]\d*)$/.test(token) || Number(token) >= node.length) return false;
+      node = node[Number(token)];
+    } else if (node !== null && typeof node === 'object' && Object.hasOwn(node, token)) {
+      node = (node as Json)[token];
+    } else {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** RFC 6901 section 4: an array index is "0" or digits without a leading zero. */
