@@ -13,7 +13,9 @@
 // a finding, copy it into the target's seed corpus and add its assertion to
 // test/fuzz/regressions.test.ts.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -94,5 +96,36 @@ const args = [
   '-print_final_stats=1',
   ...libfuzzer,
 ];
+if (!jazzerLoads()) process.exit(await mutatorRun());
 const run = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root });
 process.exit(run.status ?? 1);
+
+function jazzerLoads() {
+  try {
+    createRequire(import.meta.url)(join(root, 'node_modules/@jazzer.js/fuzzer/prebuilds', `fuzzer-${process.platform}-${process.arch}.node`));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Where Jazzer.js's native fuzzer does not load (node scripts/jazzer-addon.mjs builds it,
+ * from the internet or JAZZER_SRC/LIBFUZZER_SRC): the in-process mutator over the seeds,
+ * not coverage-guided. A finding is written to the work dir; the status is 77, as libFuzzer's.
+ */
+async function mutatorRun() {
+  console.log(`${name}: Jazzer.js's native fuzzer does not load here; fuzzing ${time} s with the in-process mutator (not coverage-guided)`);
+  const { mutateSeeds } = await import(join(root, 'dist/test/fuzz/mutator.js'));
+  const { fuzz } = await import(file);
+  const dir = join(seedsDir, name);
+  const seedFiles = existsSync(dir) ? readdirSync(dir).map((f) => readFileSync(join(dir, f))) : [];
+  const seedArg = libfuzzer.find((a) => a.startsWith('-seed='));
+  const r = await mutateSeeds(fuzz, seedFiles, time, seedArg ? Number(seedArg.slice(6)) : Date.now() & 0x7fffffff);
+  console.log(`stat::number_of_executed_units: ${r.executions}`);
+  if (!r.finding) return 0;
+  const out = join(work, `crash-${createHash('sha1').update(r.finding.input).digest('hex')}`);
+  writeFileSync(out, r.finding.input);
+  console.error(`finding: ${String(r.finding.error?.stack ?? r.finding.error)}\ninput written to ${out}`);
+  return 77;
+}

@@ -17,6 +17,7 @@
 //
 //   node scripts/jazzer-addon.mjs           build only if the installed addon fails to load
 //   node scripts/jazzer-addon.mjs --force   rebuild anyway
+//   node scripts/jazzer-addon.mjs --offline build only from JAZZER_SRC and LIBFUZZER_SRC, never download
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -153,6 +154,12 @@ if (!existsSync(pkg)) {
   process.exit(1);
 }
 if (!process.argv.includes('--force') && loads()) process.exit(0);
+// --offline (npm test): never download; without local sources the smoke test fuzzes with
+// the in-process mutator instead (test/fuzz/mutator.ts), and says so.
+if (process.argv.includes('--offline') && !(process.env.JAZZER_SRC && process.env.LIBFUZZER_SRC)) {
+  console.log('Jazzer.js native fuzzer: not loadable and no JAZZER_SRC/LIBFUZZER_SRC to build it from; fuzzing with the in-process mutator');
+  process.exit(0);
+}
 build();
 if (!loads()) process.exit(1);
 console.log(`built ${installed}`);
