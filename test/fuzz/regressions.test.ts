@@ -93,3 +93,18 @@ test('JSON Patch: copy or move to the root from a missing location is a PatchErr
     );
   }
 });
+
+// Found by the fuzz smoke test's mutator and the typed-errors property test in one run:
+// an operation that left the document undefined (remove "", copy from a malformed "from")
+// made the next operation read through it, a bare TypeError (a 500).
+test('JSON Patch: a root removed or copied from a non-pointer is refused at that operation', () => {
+  for (const seed of ['regression-root-removed', 'regression-from-not-a-pointer']) jsonPatchTarget(fs.readFileSync(path.join(corpus, `json-patch/${seed}`)));
+  assert.throws(
+    () =>
+      patchRepresentation({ name: 'a' }, 'json', [
+        { op: 'remove', path: '' },
+        { op: 'add', path: '/name', value: false },
+      ]),
+    (e: unknown) => e instanceof PatchError && e.code === 'not_an_object' && e.index === 0,
+  );
+});

@@ -58,8 +58,13 @@ const LIBRARY_ERRORS: Record<string, [PatchErrorCode, string]> = {
   TEST_OPERATION_FAILED: ['test_failed', 'the test failed: the value at "path" is not the given one'],
 };
 
-/** RFC 6902: every operation in order, all or nothing. */
-export function jsonPatch(document: unknown, patch: unknown): unknown {
+/**
+ * RFC 6902: every operation in order, all or nothing. The document is a resource, so it
+ * stays a JSON object after every operation: removing or replacing the root with anything
+ * else is refused at that operation (the fuzz smoke test and the property tests found the
+ * next operation then reading through an undefined document: a bare TypeError, a 500).
+ */
+export function jsonPatch(document: Json, patch: unknown): Json {
   if (!Array.isArray(patch)) throw new PatchError('not_a_patch', 'A JSON Patch is an array of operations.');
   let doc = structuredClone(document);
   // One operation at a time, so that an error names its operation whatever the library reports.
@@ -70,6 +75,7 @@ export function jsonPatch(document: unknown, patch: unknown): unknown {
     } catch (err) {
       throw translate(err, op, index);
     }
+    if (!isObject(doc)) throw new PatchError('not_an_object', `Operation ${index}${describe(op)}: the resource must stay a JSON object.`, index);
   }
   return doc;
 }
@@ -85,6 +91,10 @@ function checkOperation(op: unknown, index: number, doc: unknown): void {
     if (typeof pointer === 'string' && leadingZeroIndex(doc, pointer)) {
       throw new PatchError('bad_path', `Operation ${index}${describe(op)}: "${name}" has an array index with a leading zero.`, index);
     }
+  }
+  // Section 4.4/4.5: "from" is a JSON Pointer (the library follows a malformed one to nothing).
+  if ((op.op === 'move' || op.op === 'copy') && typeof from === 'string' && from !== '' && !from.startsWith('/')) {
+    throw new PatchError('bad_path', `Operation ${index}${describe(op)}: "from" must be a JSON Pointer ("" or starting with "/").`, index);
   }
   // Section 4.4/4.5: "from" must exist. The library checks it only when "path" is not the
   // root; with path "" it reads through a missing parent and throws a bare TypeError

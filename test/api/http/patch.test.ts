@@ -19,7 +19,7 @@ function deepFreeze<T>(v: T): T {
 function apply(kind: 'merge' | 'json', doc: unknown, patch: unknown): unknown {
   const before = JSON.stringify([doc, patch]);
   try {
-    return kind === 'merge' ? mergePatch(deepFreeze(doc), deepFreeze(patch)) : jsonPatch(deepFreeze(doc), deepFreeze(patch));
+    return kind === 'merge' ? mergePatch(deepFreeze(doc), deepFreeze(patch)) : jsonPatch(deepFreeze(doc) as Record<string, unknown>, deepFreeze(patch));
   } finally {
     assert.equal(JSON.stringify([doc, patch]), before, 'inputs unchanged');
   }
@@ -171,6 +171,28 @@ test('JSON Patch: an object member named like an index is just a name; operation
   );
   assert.deepEqual(apply('json', { a: 1 }, []), { a: 1 }, 'an empty patch changes nothing');
   assert.deepEqual(apply('json', { a: 1 }, [{ op: 'replace', path: '', value: { b: 2 } }]), { b: 2 }, 'the whole document');
+});
+
+test('the document stays an object after every operation, and "from" is a pointer (found by fuzzing)', () => {
+  refused(
+    { name: 'n' },
+    [
+      { op: 'remove', path: '' },
+      { op: 'add', path: '/name', value: false },
+    ],
+    'not_an_object',
+    0,
+  );
+  refused(
+    { nested: { x: 1 } },
+    [
+      { op: 'copy', path: '', from: 'c' },
+      { op: 'remove', path: '/nested/x' },
+    ],
+    'bad_path',
+    0,
+  );
+  refused({ a: 1 }, [{ op: 'replace', path: '', value: 3 }], 'not_an_object', 0);
 });
 
 test('a patched representation must stay an object; the changed fields make a partial body', () => {
