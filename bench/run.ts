@@ -39,6 +39,7 @@ import {
 import { Tgt } from './tgt.js';
 import { Istgt } from './istgt.js';
 import { crc32cMicro } from './crc32c.js';
+import { countingNsPerCommand } from './counting.js';
 import { Sanbox, REPO_ROOT, type SanboxLun } from './sanbox.js';
 import { loopbackCeiling } from './loopback.js';
 import { measureSessions } from './memory.js';
@@ -198,6 +199,10 @@ async function main(): Promise<void> {
   } catch (e) {
     crc32c = { implementation: '?', fallbackReason: String(e instanceof Error ? e.message : e), results: [] };
   }
+
+  // ---- what counting costs one command, measured directly (issue 15) ----
+  const countingNs = countingNsPerCommand();
+  log(`counting: ${countingNs.toFixed(0)} ns per command`);
 
   // ---- tgt ----
   const GiB = 1 << 30;
@@ -474,6 +479,7 @@ async function main(): Promise<void> {
     targets: lanes.map((l) => l.info),
     workloads,
     crc32c,
+    countingNs,
     samples,
     memory,
     peakRssKiB,
