@@ -6,10 +6,9 @@
  * stopped. Errors are sanbox's own shape, `{"error": {"code", "field", "message", "params"}}`.
  */
 import type { FastifyInstance } from 'fastify';
-import { DomainError } from '../domain/errors.js';
 import { ALL_JOB_KINDS, JOB_KINDS, type JobService, type JobStatus } from '../domain/jobs.js';
 import { isUuid } from '../domain/uuid.js';
-import { errorView, sanboxErrorHandler, sendNotFound, sendSanboxError } from './sanbox-errors.js';
+import { errorView, sanboxErrorHandler, sendNotFound } from './sanbox-errors.js';
 
 const nullableTime = { type: ['string', 'null'], format: 'date-time' };
 
@@ -77,14 +76,9 @@ export async function jobRoutes(app: FastifyInstance, opts: { jobs: JobService }
       response: { 202: jobView, 400: errorView, 404: errorView, 409: errorView },
     },
     handler: async (request, reply) => {
-      try {
-        const job = await jobs.submit(request.body as Record<string, unknown>);
-        request.log.info({ job: job.uuid, kind: job.kind }, 'job queued');
-        return reply.code(202).header('location', `/api/jobs/${job.uuid}`).send(view(job));
-      } catch (e) {
-        if (e instanceof DomainError) return sendSanboxError(reply, e);
-        throw e;
-      }
+      const job = await jobs.submit(request.body as Record<string, unknown>);
+      request.log.info({ job: job.uuid, kind: job.kind }, 'job queued');
+      return reply.code(202).header('location', `/api/jobs/${job.uuid}`).send(view(job));
     },
   });
   app.get('/api/jobs/:uuid', {
@@ -92,12 +86,7 @@ export async function jobRoutes(app: FastifyInstance, opts: { jobs: JobService }
     handler: async (request, reply) => {
       const { uuid } = request.params as { uuid: string };
       if (!isUuid(uuid)) return sendNotFound(reply, 'job');
-      try {
-        return view(jobs.get(uuid));
-      } catch (e) {
-        if (e instanceof DomainError) return sendSanboxError(reply, e);
-        throw e;
-      }
+      return view(jobs.get(uuid));
     },
   });
   app.post('/api/jobs/:uuid/cancel', {
@@ -109,14 +98,9 @@ export async function jobRoutes(app: FastifyInstance, opts: { jobs: JobService }
     handler: async (request, reply) => {
       const { uuid } = request.params as { uuid: string };
       if (!isUuid(uuid)) return sendNotFound(reply, 'job');
-      try {
-        const job = await jobs.cancel(uuid);
-        request.log.info({ job: uuid, state: job.state }, 'job cancel');
-        return reply.code(202).send(view(job));
-      } catch (e) {
-        if (e instanceof DomainError) return sendSanboxError(reply, e);
-        throw e;
-      }
+      const job = await jobs.cancel(uuid);
+      request.log.info({ job: uuid, state: job.state }, 'job cancel');
+      return reply.code(202).send(view(job));
     },
   });
 }

@@ -6,9 +6,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { ApiKey, ApiKeyService } from '../domain/api-keys.js';
-import { DomainError, fail } from '../domain/errors.js';
+import { fail } from '../domain/errors.js';
 import type { TenantService } from '../domain/tenants.js';
-import { errorView, sanboxErrorHandler, sendNotFound, sendSanboxError } from './sanbox-errors.js';
+import { errorView, sanboxErrorHandler, sendNotFound } from './sanbox-errors.js';
 
 const keyView = {
   type: 'object',
@@ -49,21 +49,16 @@ export async function keyRoutes(app: FastifyInstance, opts: { keys: ApiKeyServic
       response: { 201: { ...keyView, properties: { ...keyView.properties, key: { type: 'string' } } }, 400: errorView, 409: errorView },
     },
     handler: async (request, reply) => {
-      try {
-        const body = request.body as { name: unknown; tenant?: string };
-        let tenantId: number | null = null;
-        if (body.tenant !== undefined) {
-          const tenant = tenants.byUuid(body.tenant);
-          if (!tenant) throw fail('tenant.unknown', 'tenant', { uuid: body.tenant });
-          tenantId = tenant.id;
-        }
-        const { key, token } = keys.create({ name: body.name, tenantId });
-        request.log.info({ apiKey: key.id, name: key.name }, 'API key created');
-        return reply.code(201).send({ ...view(key), key: token });
-      } catch (e) {
-        if (e instanceof DomainError) return sendSanboxError(reply, e);
-        throw e;
+      const body = request.body as { name: unknown; tenant?: string };
+      let tenantId: number | null = null;
+      if (body.tenant !== undefined) {
+        const tenant = tenants.byUuid(body.tenant);
+        if (!tenant) throw fail('tenant.unknown', 'tenant', { uuid: body.tenant });
+        tenantId = tenant.id;
       }
+      const { key, token } = keys.create({ name: body.name, tenantId });
+      request.log.info({ apiKey: key.id, name: key.name }, 'API key created');
+      return reply.code(201).send({ ...view(key), key: token });
     },
   });
   app.get('/api/keys/:id', {

@@ -47,8 +47,9 @@ export const errorView = {
   },
 };
 
-/** The error handler of sanbox's own route plugins: schema failures as request.invalid, the rest by status. */
+/** The error handler of sanbox's own route plugins: a domain error in its shape, schema failures as request.invalid, the rest by status. */
 export function sanboxErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if ((error as unknown) instanceof DomainError) return sendSanboxError(reply, error as unknown as DomainError);
   if (error.validation) {
     const v = error.validation[0];
     const missing = (v?.params as { missingProperty?: string; additionalProperty?: string } | undefined) ?? {};

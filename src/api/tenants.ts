@@ -7,12 +7,11 @@
  * sanbox's own shape, `{"error": {"code", "field", "message", "params"}}`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError } from '../domain/errors.js';
 import type { Tenant } from '../domain/entities.js';
 import { DEFAULT_TENANT_ID, type TenantService } from '../domain/tenants.js';
 import { isUuid } from '../domain/uuid.js';
 import type { Principal } from './auth/authenticator.js';
-import { errorView, sanboxErrorHandler, sendNotFound, sendSanboxError } from './sanbox-errors.js';
+import { errorView, sanboxErrorHandler, sendNotFound } from './sanbox-errors.js';
 
 const tenantView = {
   type: 'object',
@@ -59,14 +58,10 @@ export async function tenantRoutes(app: FastifyInstance, opts: { tenants: Tenant
     const own = scope(request);
     return tenant && (own === null || own === tenant.uuid) ? tenant : null;
   };
+  // A DomainError thrown by the work is rendered by sanboxErrorHandler.
   const guarded = async (reply: FastifyReply, work: () => Promise<Tenant | void>, status: number) => {
-    try {
-      const t = await work();
-      return t ? reply.code(status).send(view(t)) : reply.code(status).send();
-    } catch (e) {
-      if (e instanceof DomainError) return sendSanboxError(reply, e);
-      throw e;
-    }
+    const t = await work();
+    return t ? reply.code(status).send(view(t)) : reply.code(status).send();
   };
 
   app.get('/api/tenants', {
