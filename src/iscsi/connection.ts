@@ -15,24 +15,12 @@ import { portalLabel, type TargetCounters } from './counters.js';
 import { LoginMachine, type AuthExchangeFactory, type LoginReply, type LoginState } from './login.js';
 import { announceWindow, nopTick, onNopOut, type NopState } from './nop.js';
 import type { Negotiated } from './params.js';
-import {
-  BHS_LENGTH,
-  LogoutReason,
-  Opcode,
-  PduParser,
-  RESERVED_TAG,
-  framePdu,
-  isImmediate,
-  opcodeOf,
-  parseLoginRequest,
-  parseLogoutRequest,
-  parseTextRequest,
-  serializeLoginResponse,
-  serializeLogoutResponse,
-  serializeReject,
-  serializeTextResponse,
-  type Pdu,
-} from './pdu.js';
+import { BHS_LENGTH, Opcode, RESERVED_TAG, isImmediate, opcodeOf, type Pdu } from './pdu/bhs.js';
+import { PduParser, framePdu } from './pdu/framer.js';
+import { parseLoginRequest, serializeLoginResponse } from './pdu/login.js';
+import { LogoutReason, parseLogoutRequest, serializeLogoutResponse } from './pdu/logout.js';
+import { serializeReject } from './pdu/reject.js';
+import { parseTextRequest, serializeTextResponse } from './pdu/text.js';
 import { dropTask, onDataOut, onScsiCommand, placeData, type ScsiTask } from './scsi-task.js';
 import type { Session, SessionConnection } from './session.js';
 import { parseText, serializeText, splitText, type TextPairs } from './text.js';

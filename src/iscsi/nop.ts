@@ -4,7 +4,8 @@
  * unanswered for `ioTimeout` seconds is dropped.
  */
 import type { Connection } from './connection.js';
-import { RESERVED_TAG, parseNopOut, serializeNopIn, type Pdu } from './pdu.js';
+import { RESERVED_TAG, type Pdu } from './pdu/bhs.js';
+import { parseNopOut, serializeNopIn } from './pdu/nop.js';
 
 export function onNopOut(conn: Connection, pdu: Pdu): void {
   const n = parseNopOut(pdu);

@@ -4,7 +4,8 @@
  * supported". Aborted tasks are answered by nobody: their responses are suppressed.
  */
 import type { Connection } from './connection.js';
-import { TmfFunction, TmfResponse, parseTaskMgmtRequest, serializeTaskMgmtResponse, type Pdu } from './pdu.js';
+import type { Pdu } from './pdu/bhs.js';
+import { TmfFunction, TmfResponse, parseTaskMgmtRequest, serializeTaskMgmtResponse } from './pdu/task-mgmt.js';
 import { snGt, snLt } from './session.js';
 import { dropTask, type ScsiTask } from './scsi-task.js';
 import type { LogicalUnit } from '../scsi/types.js';
