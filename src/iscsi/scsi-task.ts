@@ -9,12 +9,12 @@ import { performance } from 'node:perf_hooks';
 import type { LogicalUnit, ScsiCommand, ScsiResult } from '../scsi/types.js';
 import { ScsiStatus } from '../scsi/types.js';
 import { ioBuffers } from '../backstore/buffer-pool.js';
-import type { Connection } from './connection.js';
+import type { HandlerContext, Placement } from './handler-context.js';
 import { RejectReason } from './errors.js';
 import { RESERVED_TAG, type Pdu } from './pdu/bhs.js';
 import { parseDataOut, parseScsiCommand, serializeDataIn, serializeR2T, serializeScsiResponse } from './pdu/scsi.js';
-import type { SessionTask } from './session.js';
-import type { BudgetWaiter } from './io-budget.js';
+import type { Session } from './session.js';
+import { ScsiTask, type PendingR2T } from './task-state.js';
 import { type IoCounters, ioKind, senseKeyOf } from './counters.js';
 
 /**
@@ -22,17 +22,6 @@ import { type IoCounters, ioKind, senseKeyOf } from './counters.js';
  * any buffer is allocated, whatever the CDB says.
  */
 export const MAX_WRITE_LENGTH = 8 * 1024 * 1024;
-
-interface PendingR2T {
-  offset: number;
-  length: number;
-  received: number;
-  /** Next DataSN and buffer offset expected in this sequence (in-order delivery). */
-  nextDataSN: number;
-  nextOffset: number;
-}
-
-const EMPTY_LUNS: ReadonlyMap<number, LogicalUnit> = new Map();
 
 /**
  * WRITE(6/10/12/16): the commands whose Data-Out buffer comes from the I/O buffer pool.
@@ -42,68 +31,6 @@ const EMPTY_LUNS: ReadonlyMap<number, LogicalUnit> = new Map();
  */
 function pooledWrite(op: number): boolean {
   return op === 0x2a || op === 0x8a || op === 0xaa || op === 0x0a;
-}
-
-export class ScsiTask implements SessionTask {
-  readonly itt: number;
-  readonly lun: number;
-  readonly cmdSN: number;
-  readonly cdb: Buffer;
-  readonly expectedLength: number;
-  readonly read: boolean;
-  readonly write: boolean;
-  readonly attribute: number;
-  readonly immediate: boolean;
-  readonly lu: LogicalUnit | undefined;
-  /** The target's LUNs when the command arrived (REPORT LUNS). */
-  luns: ReadonlyMap<number, LogicalUnit> = EMPTY_LUNS;
-  aborted = false;
-  /** Write data collected so far. */
-  buffer: Buffer | null = null;
-  /** `buffer` came from the I/O buffer pool: released once the LU has finished the write. */
-  pooled = false;
-  received = 0;
-  /** End of the unsolicited (immediate + unsolicited Data-Out) range. */
-  unsolicitedEnd = 0;
-  nextR2TOffset = 0;
-  r2tSN = 0;
-  /** DataSN / offset expected next in the unsolicited Data-Out sequence. */
-  unsolDataSN = 0;
-  unsolOffset = 0;
-  /** Outstanding R2Ts by TTT; created only for writes that need them. */
-  private r2tMap: Map<number, PendingR2T> | null = null;
-  get r2ts(): Map<number, PendingR2T> {
-    if (this.r2tMap === null) this.r2tMap = new Map();
-    return this.r2tMap;
-  }
-  /** R2T and Data-In PDUs sent (ExpDataSN of the response). */
-  dataSN = 0;
-  /** Bytes of the I/O budget this task holds (io-budget.ts), and its place in line while it waits for more. */
-  charge = 0;
-  waiter: BudgetWaiter | null = null;
-  /** Handed to the logical unit: its buffers are the LU's until execute() settles. */
-  executing = false;
-  /** When the command arrived (its chunk's performance.now(), ms): its latency runs to its answer. */
-  started = 0;
-  /** The counters of its logical unit (null: no LU, or nothing keeps them). */
-  io: IoCounters | null = null;
-  /** Solicited Data-Out is outstanding (an R2T not yet fully answered). */
-  get awaitingR2T(): boolean {
-    return this.r2tMap !== null && this.r2tMap.size !== 0;
-  }
-
-  constructor(c: ReturnType<typeof parseScsiCommand>, lu: LogicalUnit | undefined) {
-    this.itt = c.itt;
-    this.lun = c.lun;
-    this.cmdSN = c.cmdSN;
-    this.cdb = c.cdb;
-    this.expectedLength = c.expectedLength;
-    this.read = c.read;
-    this.write = c.write;
-    this.attribute = c.attribute;
-    this.immediate = c.immediate;
-    this.lu = lu;
-  }
 }
 
 /* ------------------------------------------------------------------ sense + target-level commands */
@@ -193,7 +120,7 @@ function targetLevel(task: ScsiTask, luns: ReadonlyMap<number, LogicalUnit>): Sc
  * instead of two): Data-Out lands in its task's buffer at its offset, immediate data in a
  * buffer allocated for the whole write. Anything doubtful gets null (a plain buffer).
  */
-export function placeData(conn: Connection, bhs: Buffer, length: number): Buffer | null {
+export function placeData(conn: HandlerContext, bhs: Buffer, length: number): Buffer | null {
   const op = bhs[0]! & 0x3f;
   if (op === 0x05) {
     const task = conn.dataTasks.get(bhs.readUInt32BE(16));
@@ -222,7 +149,7 @@ function samePlace(a: Buffer, b: Buffer, offset: number): boolean {
   return a.buffer === b.buffer && a.byteOffset === b.byteOffset + offset;
 }
 
-export function onScsiCommand(conn: Connection, pdu: Pdu): void {
+export function onScsiCommand(conn: HandlerContext, pdu: Pdu): void {
   const session = conn.session!;
   const c = parseScsiCommand(pdu);
   const placed = takePlaced(conn, c.itt, pdu);
@@ -298,7 +225,7 @@ export function onScsiCommand(conn: Connection, pdu: Pdu): void {
 }
 
 /** Why a SCSI Command PDU is rejected before it becomes a task, or null. */
-function refuseCommand(conn: Connection, c: ReturnType<typeof parseScsiCommand>, imm: number): RejectReason | null {
+function refuseCommand(conn: HandlerContext, c: ReturnType<typeof parseScsiCommand>, imm: number): RejectReason | null {
   const session = conn.session!;
   if (session.tasks.has(c.itt)) return RejectReason.TaskInProgress;
   const params = conn.params;
@@ -310,10 +237,8 @@ function refuseCommand(conn: Connection, c: ReturnType<typeof parseScsiCommand>,
   return null;
 }
 
-type Placed = NonNullable<Connection['prealloc']>;
-
 /** The buffer the parser put this command's immediate data into, if it did. */
-function takePlaced(conn: Connection, itt: number, pdu: Pdu): Placed | null {
+function takePlaced(conn: HandlerContext, itt: number, pdu: Pdu): Placement | null {
   const pre = conn.prealloc;
   if (pre === null) return null;
   conn.prealloc = null;
@@ -323,14 +248,14 @@ function takePlaced(conn: Connection, itt: number, pdu: Pdu): Placed | null {
 }
 
 /** A placement the command will not use: its buffer and its budget go back. */
-function unplace(conn: Connection, placed: Placed | null): void {
+function unplace(conn: HandlerContext, placed: Placement | null): void {
   if (placed === null) return;
   if (placed.pooled) ioBuffers.release(placed.buf);
   if (placed.charge !== 0) conn.budget.give(placed.charge, conn.account);
 }
 
 /** The task's Data-Out buffer: the parser's placement, the PDU's own view, or a new one. */
-function writeBuffer(task: ScsiTask, pdu: Pdu, placed: Placed | null, size: number): void {
+function writeBuffer(task: ScsiTask, pdu: Pdu, placed: Placement | null, size: number): void {
   const imm = pdu.data.length;
   if (placed && placed.buf.length === size) {
     task.buffer = placed.buf; // immediate data already placed by the parser
@@ -347,7 +272,7 @@ function writeBuffer(task: ScsiTask, pdu: Pdu, placed: Placed | null, size: numb
 }
 
 /** A write whose bytes are held: collect the rest of its Data-Out (R2Ts) or run it. */
-function startWrite(conn: Connection, task: ScsiTask, pdu: Pdu, placed: Placed | null): void {
+function startWrite(conn: HandlerContext, task: ScsiTask, pdu: Pdu, placed: Placement | null): void {
   writeBuffer(task, pdu, placed, task.expectedLength);
   if (task.received < task.expectedLength) {
     conn.dataTasks.set(task.itt, task);
@@ -362,7 +287,7 @@ function startWrite(conn: Connection, task: ScsiTask, pdu: Pdu, placed: Placed |
  * Data-Out the initiator sends meanwhile lands in a buffer of just that size, moved into
  * the whole write's buffer once the budget grants it.
  */
-function parkWrite(conn: Connection, task: ScsiTask, pdu: Pdu, placed: Placed | null): void {
+function parkWrite(conn: HandlerContext, task: ScsiTask, pdu: Pdu, placed: Placement | null): void {
   const budget = conn.budget;
   const early = task.unsolicitedEnd;
   if (early > 0) {
@@ -387,7 +312,7 @@ function parkWrite(conn: Connection, task: ScsiTask, pdu: Pdu, placed: Placed | 
   });
 }
 
-export function onDataOut(conn: Connection, pdu: Pdu): void {
+export function onDataOut(conn: HandlerContext, pdu: Pdu): void {
   const d = parseDataOut(pdu);
   const task = conn.dataTasks.get(d.itt);
   if (!task) return; // aborted or unknown: discard silently
@@ -437,14 +362,14 @@ export function onDataOut(conn: Connection, pdu: Pdu): void {
  * with ABORTED COMMAND / DATA PHASE ERROR (or DATA OFFSET ERROR), its remaining Data-Out
  * is discarded, and the connection carries on.
  */
-function sequenceError(conn: Connection, task: ScsiTask, offsetWrong: boolean): void {
+function sequenceError(conn: HandlerContext, task: ScsiTask, offsetWrong: boolean): void {
   conn.logger.info({ itt: task.itt, offsetWrong }, 'Data-Out DataSN or offset out of order');
   conn.dataTasks.delete(task.itt);
   task.r2ts.clear();
   finish(conn, task, checkCondition(offsetWrong ? SENSE_DATA_OFFSET_ERROR : SENSE_DATA_PHASE_ERROR));
 }
 
-function issueR2Ts(conn: Connection, task: ScsiTask): void {
+function issueR2Ts(conn: HandlerContext, task: ScsiTask): void {
   const p = conn.params;
   const edtl = task.expectedLength;
   while (task.r2ts.size < p.maxOutstandingR2T && task.nextR2TOffset < edtl) {
@@ -471,7 +396,7 @@ function issueR2Ts(conn: Connection, task: ScsiTask): void {
 
 /* ------------------------------------------------------------------ execution */
 
-function execute(conn: Connection, task: ScsiTask): void {
+function execute(conn: HandlerContext, task: ScsiTask): void {
   const session = conn.session!;
   const local = targetLevel(task, task.luns);
   if (local) {
@@ -491,7 +416,7 @@ function execute(conn: Connection, task: ScsiTask): void {
   void run(conn, task, task.lu!, cmd);
 }
 
-async function run(conn: Connection, task: ScsiTask, lu: LogicalUnit, cmd: ScsiCommand): Promise<void> {
+async function run(conn: HandlerContext, task: ScsiTask, lu: LogicalUnit, cmd: ScsiCommand): Promise<void> {
   let result: ScsiResult;
   try {
     result = await lu.execute(cmd);
@@ -520,7 +445,7 @@ async function run(conn: Connection, task: ScsiTask, lu: LogicalUnit, cmd: ScsiC
  * the logical unit still has them (they come back when execute() settles). Data-In
  * handed to the socket is given back by the write's completion instead (sendResult).
  */
-function releaseHold(conn: Connection, task: ScsiTask): void {
+function releaseHold(conn: HandlerContext, task: ScsiTask): void {
   if (task.waiter) {
     conn.budget.cancel(task.waiter);
     task.waiter = null;
@@ -533,7 +458,7 @@ function releaseHold(conn: Connection, task: ScsiTask): void {
 }
 
 /** Forget a task that will never be answered (aborted, connection gone). */
-export function dropTask(conn: Connection, task: ScsiTask): void {
+export function dropTask(conn: HandlerContext, task: ScsiTask): void {
   releaseHold(conn, task);
   const session = conn.session;
   if (!session) return;
@@ -546,7 +471,7 @@ export function dropTask(conn: Connection, task: ScsiTask): void {
   conn.dataTasks.delete(task.itt);
 }
 
-function finish(conn: Connection, task: ScsiTask, result: ScsiResult): void {
+function finish(conn: HandlerContext, task: ScsiTask, result: ScsiResult): void {
   const session = conn.session;
   if (!session || session.tasks.get(task.itt) !== task || task.aborted || conn.closed) {
     // Dropped, aborted or the connection is gone: nothing is sent.
@@ -572,7 +497,7 @@ function count(sessionIo: IoCounters, task: ScsiTask, result: ScsiResult): void 
   if (task.io !== null) task.io.record(kind, bytesIn, bytesOut, seconds, key);
 }
 
-function forget(session: NonNullable<Connection['session']>, conn: Connection, task: ScsiTask): void {
+function forget(session: Session, conn: HandlerContext, task: ScsiTask): void {
   session.tasks.delete(task.itt);
   if (task.immediate) session.immediateOutstanding--;
   else session.outstanding--;
@@ -583,7 +508,7 @@ function forget(session: NonNullable<Connection['session']>, conn: Connection, t
 const EMPTY_SENSE_HDR = Buffer.alloc(0);
 
 /** Data-In PDUs (status in the last one when possible) or a SCSI Response. */
-export function sendResult(conn: Connection, task: ScsiTask, result: ScsiResult): void {
+export function sendResult(conn: HandlerContext, task: ScsiTask, result: ScsiResult): void {
   const edtl = task.expectedLength;
   const data = result.data;
   let len = data && task.read ? data.length : 0;
