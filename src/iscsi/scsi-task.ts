@@ -8,6 +8,8 @@
 import { performance } from 'node:perf_hooks';
 import type { LogicalUnit, ScsiCommand, ScsiResult } from '../scsi/types.js';
 import { ScsiStatus } from '../scsi/types.js';
+import { SenseKey, buildFixedSense } from '../scsi/sense.js';
+import { answerAtTarget } from '../scsi/target-commands.js';
 import { ioBuffers } from '../backstore/buffer-pool.js';
 import type { HandlerContext, Placement } from './handler-context.js';
 import { RejectReason } from './errors.js';
@@ -33,84 +35,16 @@ function pooledWrite(op: number): boolean {
   return op === 0x2a || op === 0x8a || op === 0xaa || op === 0x0a;
 }
 
-/* ------------------------------------------------------------------ sense + target-level commands */
+/* ------------------------------------------------------------------ transport sense */
 
-export function fixedSense(key: number, asc: number, ascq: number): Buffer {
-  const s = Buffer.alloc(18);
-  s[0] = 0x70;
-  s[2] = key & 0x0f;
-  s[7] = 10;
-  s[12] = asc;
-  s[13] = ascq;
-  return s;
-}
-
-const SENSE_LUN_NOT_SUPPORTED = fixedSense(0x05, 0x25, 0x00);
-const SENSE_INVALID_FIELD_IN_CDB = fixedSense(0x05, 0x24, 0x00);
-const SENSE_INVALID_OPCODE = fixedSense(0x05, 0x20, 0x00);
-const SENSE_DATA_PHASE_ERROR = fixedSense(0x0b, 0x4b, 0x00);
-const SENSE_DATA_OFFSET_ERROR = fixedSense(0x0b, 0x4b, 0x05);
+const SENSE_INVALID_FIELD_IN_CDB = buildFixedSense(SenseKey.IllegalRequest, 0x24, 0x00);
+const SENSE_DATA_PHASE_ERROR = buildFixedSense(SenseKey.AbortedCommand, 0x4b, 0x00);
+const SENSE_DATA_OFFSET_ERROR = buildFixedSense(SenseKey.AbortedCommand, 0x4b, 0x05);
+/** HARDWARE ERROR, INTERNAL TARGET FAILURE: the logical unit rejected instead of answering. */
+const SENSE_INTERNAL_TARGET_FAILURE = buildFixedSense(SenseKey.HardwareError, 0x44, 0x00);
 
 function checkCondition(sense: Buffer): ScsiResult {
   return { status: ScsiStatus.CheckCondition, sense };
-}
-
-/** REPORT LUNS, answered by the target for any LUN (SPC-4 6.33). */
-export function reportLuns(cdb: Buffer, luns: Iterable<number>): ScsiResult {
-  if (cdb.length < 12) return checkCondition(SENSE_INVALID_OPCODE);
-  const select = cdb[2]!;
-  const alloc = cdb.readUInt32BE(6);
-  if (alloc < 16) return checkCondition(SENSE_INVALID_FIELD_IN_CDB);
-  const list = select === 0x01 ? [] : [...luns].sort((a, b) => a - b);
-  if (select > 0x02 && select !== 0x10 && select !== 0x11 && select !== 0x12) return checkCondition(SENSE_INVALID_FIELD_IN_CDB);
-  const out = Buffer.alloc(8 + list.length * 8);
-  out.writeUInt32BE(list.length * 8, 0);
-  list.forEach((lun, i) => {
-    const off = 8 + i * 8;
-    if (lun < 256) out[off + 1] = lun;
-    else {
-      out[off] = 0x40 | ((lun >>> 8) & 0x3f);
-      out[off + 1] = lun & 0xff;
-    }
-  });
-  return { status: ScsiStatus.Good, data: out.subarray(0, Math.min(alloc, out.length)) };
-}
-
-/** INQUIRY to a LUN with no logical unit: peripheral qualifier 3, device type 1Fh. */
-export function inquiryNoLun(cdb: Buffer): ScsiResult {
-  const alloc = cdb.readUInt16BE(3);
-  const evpd = (cdb[1]! & 1) !== 0;
-  let data: Buffer;
-  if (evpd) {
-    data = Buffer.alloc(4);
-    data[0] = 0x7f;
-    data[1] = cdb[2]!;
-  } else {
-    if (cdb[2] !== 0) return checkCondition(SENSE_INVALID_FIELD_IN_CDB);
-    data = Buffer.alloc(36, 0x20);
-    data[0] = 0x7f;
-    data[1] = 0;
-    data[2] = 0x06;
-    data[3] = 0x02;
-    data[4] = 31;
-    data[5] = 0;
-    data[6] = 0;
-    data[7] = 0x02; // CmdQue
-    data.write('SANBOX  ', 8, 'latin1');
-  }
-  return { status: ScsiStatus.Good, data: data.subarray(0, Math.min(alloc, data.length)) };
-}
-
-function targetLevel(task: ScsiTask, luns: ReadonlyMap<number, LogicalUnit>): ScsiResult | null {
-  const op = task.cdb[0]!;
-  if (op === 0xa0) return reportLuns(task.cdb, luns.keys());
-  if (task.lu) return null;
-  if (op === 0x12) return inquiryNoLun(task.cdb);
-  if (op === 0x03) {
-    const alloc = task.cdb[4]!;
-    return { status: ScsiStatus.Good, data: SENSE_LUN_NOT_SUPPORTED.subarray(0, Math.min(alloc, 18)) };
-  }
-  return checkCondition(SENSE_LUN_NOT_SUPPORTED);
 }
 
 /* ------------------------------------------------------------------ receive path */
@@ -398,7 +332,7 @@ function issueR2Ts(conn: HandlerContext, task: ScsiTask): void {
 
 function execute(conn: HandlerContext, task: ScsiTask): void {
   const session = conn.session!;
-  const local = targetLevel(task, task.luns);
+  const local = answerAtTarget(task.cdb, task.lu, task.luns);
   if (local) {
     finish(conn, task, local);
     return;
@@ -428,7 +362,7 @@ async function run(conn: HandlerContext, task: ScsiTask, lu: LogicalUnit, cmd: S
     }
   } catch (e) {
     conn.logger.error({ err: e }, 'logical unit rejected a command');
-    result = checkCondition(fixedSense(0x04, 0x44, 0x00)); // HARDWARE ERROR, INTERNAL TARGET FAILURE
+    result = checkCondition(SENSE_INTERNAL_TARGET_FAILURE);
   }
   task.executing = false;
   try {
