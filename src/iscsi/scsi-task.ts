@@ -14,7 +14,16 @@ import { ioBuffers } from '../backstore/buffer-pool.js';
 import type { HandlerContext, Placement } from './handler-context.js';
 import { RejectReason } from './errors.js';
 import { RESERVED_TAG, type Pdu } from './pdu/bhs.js';
-import { parseDataOut, parseScsiCommand, serializeDataIn, serializeR2T, serializeScsiResponse } from './pdu/scsi.js';
+import {
+  parseDataOut,
+  parseScsiCommand,
+  serializeDataIn,
+  serializeR2T,
+  serializeScsiResponse,
+  type DataInPdu,
+  type R2TPdu,
+  type ScsiResponsePdu,
+} from './pdu/scsi.js';
 import type { Session } from './session.js';
 import { ScsiTask, type PendingR2T } from './task-state.js';
 import { type IoCounters, ioKind, senseKeyOf } from './counters.js';
@@ -312,17 +321,14 @@ function issueR2Ts(conn: HandlerContext, task: ScsiTask): void {
     const ttt = conn.nextTtt();
     task.r2ts.set(ttt, { offset, length, received: 0, nextDataSN: 0, nextOffset: offset });
     task.nextR2TOffset += length;
-    const bhs = serializeR2T({
-      lun: task.lun < 0 ? 0 : task.lun,
-      itt: task.itt,
-      ttt,
-      statSN: 0,
-      expCmdSN: 0,
-      maxCmdSN: 0,
-      r2tSN: task.r2tSN++,
-      bufferOffset: offset,
-      desiredLength: length,
-    });
+    const h = R2T_FIELDS;
+    h.lun = task.lun < 0 ? 0 : task.lun;
+    h.itt = task.itt;
+    h.ttt = ttt;
+    h.r2tSN = task.r2tSN++;
+    h.bufferOffset = offset;
+    h.desiredLength = length;
+    const bhs = serializeR2T(h);
     task.dataSN++;
     conn.send(bhs, null, 1);
   }
@@ -441,6 +447,41 @@ function forget(session: Session, conn: HandlerContext, task: ScsiTask): void {
 
 const EMPTY_SENSE_HDR = Buffer.alloc(0);
 
+/*
+ * The fields of the R2T, Data-In and SCSI Response headers being written, one object of
+ * each for the whole process: the serializers copy them into a fresh 48-byte header at
+ * once (the header itself cannot be shared: the socket keeps it until its writev), so no
+ * object is built per PDU. StatSN/ExpCmdSN/MaxCmdSN stay 0: send() stamps them.
+ */
+const R2T_FIELDS: R2TPdu = { lun: 0, itt: 0, ttt: 0, statSN: 0, expCmdSN: 0, maxCmdSN: 0, r2tSN: 0, bufferOffset: 0, desiredLength: 0 };
+const DATA_IN_FIELDS: DataInPdu = {
+  final: false,
+  hasStatus: false,
+  overflow: false,
+  underflow: false,
+  status: 0,
+  lun: 0,
+  itt: 0,
+  statSN: 0,
+  expCmdSN: 0,
+  maxCmdSN: 0,
+  dataSN: 0,
+  bufferOffset: 0,
+  residualCount: 0,
+};
+const RESPONSE_FIELDS: ScsiResponsePdu = {
+  overflow: false,
+  underflow: false,
+  response: 0,
+  status: 0,
+  itt: 0,
+  statSN: 0,
+  expCmdSN: 0,
+  maxCmdSN: 0,
+  expDataSN: 0,
+  residualCount: 0,
+};
+
 /** Data-In PDUs (status in the last one when possible) or a SCSI Response. */
 export function sendResult(conn: HandlerContext, task: ScsiTask, result: ScsiResult): void {
   const edtl = task.expectedLength;
@@ -477,6 +518,8 @@ export function sendResult(conn: HandlerContext, task: ScsiTask, result: ScsiRes
   if (len > 0) {
     const seg = conn.params.initiatorMaxRecvDataSegmentLength;
     const burst = conn.params.maxBurstLength;
+    const lun = task.lun < 0 ? 0 : task.lun;
+    const h = DATA_IN_FIELDS;
     let off = 0;
     let burstLeft = burst;
     while (off < len) {
@@ -486,38 +529,31 @@ export function sendResult(conn: HandlerContext, task: ScsiTask, result: ScsiRes
       const final = last || burstLeft === 0;
       if (burstLeft === 0) burstLeft = burst;
       const withStatus = last && statusInData;
-      const bhs = serializeDataIn({
-        final,
-        hasStatus: withStatus,
-        overflow,
-        underflow,
-        status: result.status,
-        lun: task.lun < 0 ? 0 : task.lun,
-        itt: task.itt,
-        statSN: 0,
-        expCmdSN: 0,
-        maxCmdSN: 0,
-        dataSN: task.dataSN++,
-        bufferOffset: off,
-        residualCount: residual,
-      });
+      // Every field, every PDU: nothing is left over from another command's Data-In.
+      h.final = final;
+      h.hasStatus = withStatus;
+      h.overflow = overflow;
+      h.underflow = underflow;
+      h.status = result.status;
+      h.lun = lun;
+      h.itt = task.itt;
+      h.dataSN = task.dataSN++;
+      h.bufferOffset = off;
+      h.residualCount = residual;
+      const bhs = serializeDataIn(h);
       written = conn.send(bhs, data!.subarray(off, off + n), withStatus ? 2 : 0);
       off += n;
     }
   }
   if (!statusInData) {
-    const bhs = serializeScsiResponse({
-      overflow,
-      underflow,
-      response: 0,
-      status: result.status,
-      itt: task.itt,
-      statSN: 0,
-      expCmdSN: 0,
-      maxCmdSN: 0,
-      expDataSN: task.dataSN,
-      residualCount: residual,
-    });
+    const h = RESPONSE_FIELDS;
+    h.overflow = overflow;
+    h.underflow = underflow;
+    h.status = result.status;
+    h.itt = task.itt;
+    h.expDataSN = task.dataSN;
+    h.residualCount = residual;
+    const bhs = serializeScsiResponse(h);
     let seg: Buffer = EMPTY_SENSE_HDR;
     if (sense && sense.length) {
       seg = Buffer.allocUnsafe(2 + sense.length);

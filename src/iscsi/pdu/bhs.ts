@@ -105,6 +105,3 @@ export function writeSeq(b: Buffer, s: SeqNumbers): void {
   b.writeUInt32BE(s.expCmdSN >>> 0, 28);
   b.writeUInt32BE(s.maxCmdSN >>> 0, 32);
 }
-export function readSeq(b: Buffer): SeqNumbers {
-  return { statSN: b.readUInt32BE(24), expCmdSN: b.readUInt32BE(28), maxCmdSN: b.readUInt32BE(32) };
-}

@@ -1,5 +1,5 @@
 /** Login Request and Login Response (RFC 7143 11.12, 11.13), and the login stages. */
-import { Opcode, newBhs, readSeq, writeSeq, type Pdu, type SeqNumbers } from './bhs.js';
+import { Opcode, newBhs, writeSeq, type Pdu, type SeqNumbers } from './bhs.js';
 
 export const enum Stage {
   Security = 0,
@@ -91,7 +91,9 @@ export function parseLoginResponse(pdu: Pdu): LoginResponsePdu {
     isid: Buffer.from(b.subarray(8, 14)),
     tsih: b.readUInt16BE(14),
     itt: b.readUInt32BE(16),
-    ...readSeq(b),
+    statSN: b.readUInt32BE(24),
+    expCmdSN: b.readUInt32BE(28),
+    maxCmdSN: b.readUInt32BE(32),
     statusClass: b[36]!,
     statusDetail: b[37]!,
   };

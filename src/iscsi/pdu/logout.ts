@@ -1,5 +1,5 @@
 /** Logout Request and Logout Response (RFC 7143 11.14, 11.15). */
-import { Opcode, isImmediate, newBhs, readSeq, writeSeq, type Pdu, type SeqNumbers } from './bhs.js';
+import { Opcode, isImmediate, newBhs, writeSeq, type Pdu, type SeqNumbers } from './bhs.js';
 
 export const enum LogoutReason {
   CloseSession = 0,
@@ -58,7 +58,9 @@ export function parseLogoutResponse(pdu: Pdu): LogoutResponsePdu {
   return {
     response: b[2]!,
     itt: b.readUInt32BE(16),
-    ...readSeq(b),
+    statSN: b.readUInt32BE(24),
+    expCmdSN: b.readUInt32BE(28),
+    maxCmdSN: b.readUInt32BE(32),
     time2Wait: b.readUInt16BE(40),
     time2Retain: b.readUInt16BE(42),
   };

@@ -1,5 +1,5 @@
 /** NOP-Out and NOP-In (RFC 7143 11.18, 11.19). */
-import { Opcode, decodeLun, encodeLun, isImmediate, newBhs, readSeq, writeSeq, type Pdu, type SeqNumbers } from './bhs.js';
+import { Opcode, decodeLun, encodeLun, isImmediate, newBhs, writeSeq, type Pdu, type SeqNumbers } from './bhs.js';
 
 export interface NopOutPdu {
   immediate: boolean;
@@ -48,5 +48,12 @@ export function serializeNopIn(n: NopInPdu): Buffer {
 
 export function parseNopIn(pdu: Pdu): NopInPdu {
   const b = pdu.bhs;
-  return { lun: decodeLun(b), itt: b.readUInt32BE(16), ttt: b.readUInt32BE(20), ...readSeq(b) };
+  return {
+    lun: decodeLun(b),
+    itt: b.readUInt32BE(16),
+    ttt: b.readUInt32BE(20),
+    statSN: b.readUInt32BE(24),
+    expCmdSN: b.readUInt32BE(28),
+    maxCmdSN: b.readUInt32BE(32),
+  };
 }

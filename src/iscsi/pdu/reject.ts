@@ -1,5 +1,5 @@
 /** Reject (RFC 7143 11.17): its data segment is the rejected PDU's BHS. */
-import { Opcode, RESERVED_TAG, newBhs, readSeq, writeSeq, type Pdu, type SeqNumbers } from './bhs.js';
+import { Opcode, RESERVED_TAG, newBhs, writeSeq, type Pdu, type SeqNumbers } from './bhs.js';
 
 export interface RejectPdu extends SeqNumbers {
   reason: number;
@@ -18,5 +18,12 @@ export function serializeReject(r: RejectPdu): Buffer {
 
 export function parseReject(pdu: Pdu): RejectPdu & { rejectedBhs: Buffer } {
   const b = pdu.bhs;
-  return { reason: b[2]!, ...readSeq(b), dataSN: b.readUInt32BE(36), rejectedBhs: pdu.data };
+  return {
+    reason: b[2]!,
+    statSN: b.readUInt32BE(24),
+    expCmdSN: b.readUInt32BE(28),
+    maxCmdSN: b.readUInt32BE(32),
+    dataSN: b.readUInt32BE(36),
+    rejectedBhs: pdu.data,
+  };
 }

@@ -2,7 +2,7 @@
  * The SCSI I/O messages (RFC 7143 11.3-11.8): SCSI Command, SCSI Response, Data-Out,
  * Data-In and R2T. One parse and one serialize per message.
  */
-import { BHS_LENGTH, Opcode, RESERVED_TAG, decodeLun, encodeLun, isFinal, isImmediate, newBhs, readSeq, writeSeq, type Pdu, type SeqNumbers } from './bhs.js';
+import { BHS_LENGTH, Opcode, RESERVED_TAG, decodeLun, encodeLun, isFinal, isImmediate, newBhs, writeSeq, type Pdu, type SeqNumbers } from './bhs.js';
 
 export interface ScsiCommandPdu {
   immediate: boolean;
@@ -121,7 +121,9 @@ export function parseScsiResponse(pdu: Pdu): ScsiResponsePdu & { sense: Buffer |
     response: b[2]!,
     status: b[3]!,
     itt: b.readUInt32BE(16),
-    ...readSeq(b),
+    statSN: b.readUInt32BE(24),
+    expCmdSN: b.readUInt32BE(28),
+    maxCmdSN: b.readUInt32BE(32),
     expDataSN: b.readUInt32BE(36),
     residualCount: b.readUInt32BE(44),
     sense,
@@ -170,7 +172,9 @@ export function parseDataIn(pdu: Pdu): DataInPdu {
     status: b[3]!,
     lun: decodeLun(b),
     itt: b.readUInt32BE(16),
-    ...readSeq(b),
+    statSN: b.readUInt32BE(24),
+    expCmdSN: b.readUInt32BE(28),
+    maxCmdSN: b.readUInt32BE(32),
     dataSN: b.readUInt32BE(36),
     bufferOffset: b.readUInt32BE(40),
     residualCount: b.readUInt32BE(44),
@@ -204,7 +208,9 @@ export function parseR2T(pdu: Pdu): R2TPdu {
     lun: decodeLun(b),
     itt: b.readUInt32BE(16),
     ttt: b.readUInt32BE(20),
-    ...readSeq(b),
+    statSN: b.readUInt32BE(24),
+    expCmdSN: b.readUInt32BE(28),
+    maxCmdSN: b.readUInt32BE(32),
     r2tSN: b.readUInt32BE(36),
     bufferOffset: b.readUInt32BE(40),
     desiredLength: b.readUInt32BE(44),

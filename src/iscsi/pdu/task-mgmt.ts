@@ -1,5 +1,5 @@
 /** Task Management Function Request and Response (RFC 7143 11.5, 11.6). */
-import { Opcode, decodeLun, encodeLun, isImmediate, newBhs, readSeq, writeSeq, type Pdu, type SeqNumbers } from './bhs.js';
+import { Opcode, decodeLun, encodeLun, isImmediate, newBhs, writeSeq, type Pdu, type SeqNumbers } from './bhs.js';
 
 export const enum TmfFunction {
   AbortTask = 1,
@@ -76,5 +76,5 @@ export function serializeTaskMgmtResponse(t: TaskMgmtResponsePdu): Buffer {
 
 export function parseTaskMgmtResponse(pdu: Pdu): TaskMgmtResponsePdu {
   const b = pdu.bhs;
-  return { response: b[2]!, itt: b.readUInt32BE(16), ...readSeq(b) };
+  return { response: b[2]!, itt: b.readUInt32BE(16), statSN: b.readUInt32BE(24), expCmdSN: b.readUInt32BE(28), maxCmdSN: b.readUInt32BE(32) };
 }

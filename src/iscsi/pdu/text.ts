@@ -1,5 +1,5 @@
 /** Text Request and Text Response headers (RFC 7143 11.10, 11.11); the key=value pairs are ../text.ts. */
-import { Opcode, decodeLun, encodeLun, isImmediate, newBhs, readSeq, writeSeq, type Pdu, type SeqNumbers } from './bhs.js';
+import { Opcode, decodeLun, encodeLun, isImmediate, newBhs, writeSeq, type Pdu, type SeqNumbers } from './bhs.js';
 
 export interface TextRequestPdu {
   immediate: boolean;
@@ -60,6 +60,8 @@ export function parseTextResponse(pdu: Pdu): TextResponsePdu {
     lun: decodeLun(b),
     itt: b.readUInt32BE(16),
     ttt: b.readUInt32BE(20),
-    ...readSeq(b),
+    statSN: b.readUInt32BE(24),
+    expCmdSN: b.readUInt32BE(28),
+    maxCmdSN: b.readUInt32BE(32),
   };
 }
