@@ -6,30 +6,15 @@
  */
 import net from 'node:net';
 import { ChapInitiator, type ChapInitiatorOptions } from '../iscsi/chap.js';
-import {
-  Opcode,
-  PduParser,
-  RESERVED_TAG,
-  framePdu,
-  opcodeOf,
-  parseDataIn,
-  parseLoginResponse,
-  parseLogoutResponse,
-  parseNopIn,
-  parseR2T,
-  parseReject,
-  parseScsiResponse,
-  parseTaskMgmtResponse,
-  parseTextResponse,
-  serializeDataOut,
-  serializeLoginRequest,
-  serializeLogoutRequest,
-  serializeNopOut,
-  serializeScsiCommand,
-  serializeTaskMgmtRequest,
-  serializeTextRequest,
-  type Pdu,
-} from '../iscsi/pdu.js';
+import { Opcode, RESERVED_TAG, opcodeOf, type Pdu } from '../iscsi/pdu/bhs.js';
+import { PduParser, framePdu } from '../iscsi/pdu/framer.js';
+import { parseLoginResponse, serializeLoginRequest } from '../iscsi/pdu/login.js';
+import { parseLogoutResponse, serializeLogoutRequest } from '../iscsi/pdu/logout.js';
+import { parseNopIn, serializeNopOut } from '../iscsi/pdu/nop.js';
+import { parseReject } from '../iscsi/pdu/reject.js';
+import { parseDataIn, parseR2T, parseScsiResponse, serializeDataOut, serializeScsiCommand } from '../iscsi/pdu/scsi.js';
+import { parseTaskMgmtResponse, serializeTaskMgmtRequest } from '../iscsi/pdu/task-mgmt.js';
+import { parseTextResponse, serializeTextRequest } from '../iscsi/pdu/text.js';
 import { parseNumber, parseText, serializeText, type TextPairs } from '../iscsi/text.js';
 
 export interface LoginOptions {

@@ -1,50 +1,40 @@
 /**
  * One TCP connection: the only place in iscsi/ that touches a socket. Feeds bytes to the
  * PDU parser, runs the login machine, then dispatches full-feature PDUs through the
- * session's CmdSN gate. Sends with cork/uncork so header, data and digests leave in one
- * writev; StatSN/ExpCmdSN/MaxCmdSN are stamped into each header at send time.
+ * session's CmdSN gate to their handlers (scsi-task, tmf, nop, text-request, logout),
+ * which see it only as a HandlerContext. Sends with cork/uncork so header, data and
+ * digests leave in one writev; StatSN/ExpCmdSN/MaxCmdSN are stamped into each header at
+ * send time.
  */
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { PortalContext, TargetCatalog, TargetNode } from './catalog.js';
-import { sendTargets } from './discovery.js';
 import { ioBuffers } from '../backstore/buffer-pool.js';
 import { IscsiProtocolError, LoginStatus, RejectReason, loginError } from './errors.js';
 import { portalLabel, type TargetCounters } from './counters.js';
 import { LoginMachine, type AuthExchangeFactory, type LoginReply, type LoginState } from './login.js';
-import { announceWindow, nopTick, onNopOut, type NopState } from './nop.js';
+import { announceWindow, nopTick, onNopOut } from './nop.js';
+import type { NopState, Placement } from './handler-context.js';
 import type { Negotiated } from './params.js';
-import {
-  BHS_LENGTH,
-  LogoutReason,
-  Opcode,
-  PduParser,
-  RESERVED_TAG,
-  framePdu,
-  isImmediate,
-  opcodeOf,
-  parseLoginRequest,
-  parseLogoutRequest,
-  parseTextRequest,
-  serializeLoginResponse,
-  serializeLogoutResponse,
-  serializeReject,
-  serializeTextResponse,
-  type Pdu,
-} from './pdu.js';
-import { dropTask, onDataOut, onScsiCommand, placeData, type ScsiTask } from './scsi-task.js';
+import { BHS_LENGTH, Opcode, RESERVED_TAG, isImmediate, opcodeOf, type Pdu } from './pdu/bhs.js';
+import { PduParser, framePdu } from './pdu/framer.js';
+import { parseLoginRequest, serializeLoginResponse } from './pdu/login.js';
+import { serializeReject } from './pdu/reject.js';
+import { dropTask, onDataOut, onScsiCommand, placeData } from './scsi-task.js';
+import type { ScsiTask } from './task-state.js';
 import type { Session, SessionConnection } from './session.js';
-import { parseText, serializeText, splitText, type TextPairs } from './text.js';
+import { splitText } from './text.js';
+import { TextRequests, type TextRequestContext } from './text-request.js';
+import { onLogout, type LogoutContext } from './logout.js';
 import { onTaskMgmt } from './tmf.js';
+import { StallWatch } from './stall-watch.js';
 import type { IscsiLimits } from './limits.js';
 import type { BudgetAccount, IoBudget } from './io-budget.js';
 import { unmapAddress } from './address.js';
 
 /** Login PDUs are bounded by the default MaxRecvDataSegmentLength (RFC 7143 6.1). */
 const LOGIN_MAX_SEGMENT = 8192;
-/** A text request (all its continuation PDUs together) is at most this long. */
-const MAX_TEXT_REQUEST = 65536;
 /** Consecutive out-of-window commands tolerated before the connection is closed. */
 const MAX_DROPPED_CMDS = 32;
 const EMPTY = Buffer.alloc(0);
@@ -75,7 +65,7 @@ const enum Phase {
   Closing,
 }
 
-export class Connection implements SessionConnection {
+export class Connection implements SessionConnection, TextRequestContext, LogoutContext {
   readonly socket: net.Socket;
   readonly portal: PortalContext;
   readonly logger: Logger;
@@ -98,16 +88,12 @@ export class Connection implements SessionConnection {
   readonly parked = new Set<ScsiTask>();
   /** Solicited Data-Out bytes received (progress of writes waiting for their R2Ts). */
   dataOutBytes = 0;
-  private dataProgress = { bytes: 0, at: Date.now() };
-  /** Bytes the socket had finished writing at the last tick, and when that last moved. */
-  private sendProgress = { done: 0, at: Date.now() };
+  /** Send and Data-Out progress, checked every keepalive tick (stall-watch.ts). */
+  private readonly stall = new StallWatch();
   /** The initiator is not reading: the socket is paused and the session's window held. */
   private congested = false;
-  /**
-   * A write buffer the parser already put a command's immediate data into, and the
-   * budget bytes it took for it (0 when the buffer holds the immediate data only).
-   */
-  prealloc: { itt: number; buf: Buffer; pooled: boolean; charge: number } | null = null;
+  /** A write buffer the parser already put a command's immediate data into (handler-context.ts). */
+  prealloc: Placement | null = null;
   private ttt = 1;
   readonly nop: NopState = { pendingTtt: null, sentAt: 0 };
   lastReceived = Date.now();
@@ -120,12 +106,10 @@ export class Connection implements SessionConnection {
   readonly countIo: boolean;
   private timer: NodeJS.Timeout | null = null;
   private dropped = 0;
-  /** Text response still to deliver in pieces (C bit), keyed by our TTT. */
-  private textRest: { ttt: number; itt: number; pieces: Buffer[] } | null = null;
-  private textPending: Buffer[] = [];
+  /** The Text Request being collected or answered (text-request.ts). */
+  private readonly text = new TextRequests();
   /** A Login Response too long for one PDU: what is left to send (C bit). */
   private loginRest: { reply: LoginReply; pieces: Buffer[] } | null = null;
-  private textPendingBytes = 0;
   private readonly closedPromise: Promise<void>;
 
   constructor(socket: net.Socket, portal: PortalContext, host: ConnectionHost) {
@@ -180,6 +164,10 @@ export class Connection implements SessionConnection {
     const live = this.host.catalog.target(t.name, t.portalGroup);
     if (!live || live.portalGroup !== t.portalGroup) return t;
     return live.viewFor ? live.viewFor(this.session!.initiatorName, this.initiatorAddress) : live;
+  }
+
+  get catalog(): TargetCatalog {
+    return this.host.catalog;
   }
 
   get closed(): boolean {
@@ -408,140 +396,23 @@ export class Connection implements SessionConnection {
       case Opcode.NopOut:
         return onNopOut(this, pdu);
       case Opcode.TextRequest:
-        return this.onText(pdu);
+        return this.text.handle(this, pdu);
       case Opcode.LogoutRequest:
-        return this.onLogout(pdu);
+        return onLogout(this, pdu);
     }
   }
 
-  /* ------------------------------------------------------------ text + logout */
+  /* ------------------------------------------------------------ logout (logout.ts) */
 
-  private onText(pdu: Pdu): void {
-    const req = parseTextRequest(pdu);
-    const s = this.session!;
-    if (req.ttt !== RESERVED_TAG) {
-      // Continue a long response, or abandon it.
-      const rest = this.textRest;
-      if (!rest || rest.ttt !== req.ttt) return this.reject(pdu.bhs, RejectReason.InvalidPduField);
-      this.sendTextPiece(req.itt);
-      return;
-    }
-    this.textRest = null;
-    if (req.cont) {
-      // Bound what is kept before keeping it, and keep nothing of a rejected request.
-      if (this.textPendingBytes + pdu.data.length > MAX_TEXT_REQUEST) {
-        this.textPending = [];
-        this.textPendingBytes = 0;
-        return this.reject(pdu.bhs, RejectReason.ProtocolError);
-      }
-      this.textPending.push(Buffer.from(pdu.data));
-      this.textPendingBytes += pdu.data.length;
-      const bhs = serializeTextResponse({ final: false, cont: false, lun: 0, itt: req.itt, ttt: this.nextTtt(), statSN: 0, expCmdSN: 0, maxCmdSN: 0 });
-      this.send(bhs, null, 2);
-      return;
-    }
-    let body = pdu.data;
-    if (this.textPending.length) {
-      const tooLong = this.textPendingBytes + body.length > MAX_TEXT_REQUEST;
-      if (!tooLong) body = Buffer.concat([...this.textPending, body]);
-      this.textPending = [];
-      this.textPendingBytes = 0;
-      if (tooLong) return this.reject(pdu.bhs, RejectReason.ProtocolError);
-    }
-    let pairs: TextPairs;
-    try {
-      pairs = parseText(body);
-    } catch {
-      return this.reject(pdu.bhs, RejectReason.ProtocolError);
-    }
-    const out: TextPairs = [];
-    for (const [k, v] of pairs) {
-      if (k === 'SendTargets') {
-        out.push(
-          ...sendTargets(
-            {
-              catalog: this.host.catalog,
-              portalGroup: this.portal.portalGroup,
-              localAddress: this.localAddress,
-              initiatorName: s.initiatorName,
-              initiatorAddress: this.initiatorAddress,
-              sessionTarget: s.type === 'Normal' ? s.target : null,
-            },
-            v,
-          ),
-        );
-      } else if (k === 'MaxRecvDataSegmentLength') {
-        const n = Number(v);
-        if (Number.isInteger(n) && n >= 512 && n <= 16777215) this.params.initiatorMaxRecvDataSegmentLength = n;
-        else out.push([k, 'Reject']);
-      } else if (k.startsWith('X-') || k.startsWith('X#')) {
-        out.push([k, 'NotUnderstood']);
-      } else {
-        out.push([k, 'NotUnderstood']);
-      }
-    }
-    const text = serializeText(out);
-    const pieces = splitText(text, this.params.initiatorMaxRecvDataSegmentLength);
-    this.textRest = { ttt: RESERVED_TAG, itt: req.itt, pieces };
-    this.sendTextPiece(req.itt);
+  detach(conn: SessionConnection): void {
+    this.host.detach(conn as Connection);
   }
 
-  private sendTextPiece(itt: number): void {
-    const rest = this.textRest!;
-    const piece = rest.pieces.shift() ?? Buffer.alloc(0);
-    const more = rest.pieces.length > 0;
-    const ttt = more ? this.nextTtt() : RESERVED_TAG;
-    rest.ttt = ttt;
-    if (!more) this.textRest = null;
-    const bhs = serializeTextResponse({ final: !more, cont: more, lun: 0, itt, ttt, statSN: 0, expCmdSN: 0, maxCmdSN: 0 });
-    this.send(bhs, piece.length ? piece : null, 2);
-  }
-
-  private onLogout(pdu: Pdu): void {
-    const req = parseLogoutRequest(pdu);
-    const s = this.session!;
-    let response = 0;
-    let closeSelf = false;
-    if (req.reason === LogoutReason.CloseSession) {
-      closeSelf = true;
-    } else if (req.reason === LogoutReason.CloseConnection) {
-      if (req.cid === this.cid) closeSelf = true;
-      else {
-        const other = s.connections.get(req.cid);
-        if (other) {
-          this.host.detach(other as Connection);
-          other.close('logged out by another connection');
-        } else response = 1;
-      }
-    } else if (req.reason === LogoutReason.RemoveConnectionForRecovery) {
-      response = 2; // recovery not supported at ErrorRecoveryLevel 0
-    } else {
-      return this.reject(pdu.bhs, RejectReason.InvalidPduField);
-    }
-    const bhs = serializeLogoutResponse({
-      response,
-      itt: req.itt,
-      statSN: 0,
-      expCmdSN: 0,
-      maxCmdSN: 0,
-      time2Wait: 0,
-      time2Retain: 0,
-    });
-    this.send(bhs, null, 2);
-    if (req.reason === LogoutReason.CloseSession) {
-      for (const c of [...s.connections.values()]) {
-        if (c === this) continue;
-        this.host.detach(c as Connection);
-        c.close('session logged out');
-      }
-    }
-    if (closeSelf) {
-      this.logger.info({ reason: req.reason }, 'logout');
-      this.host.detach(this);
-      this.phase = Phase.Closing;
-      this.stopTimer();
-      this.socket.end();
-    }
+  loggedOut(): void {
+    this.host.detach(this);
+    this.phase = Phase.Closing;
+    this.stopTimer();
+    this.socket.end();
   }
 
   /* ------------------------------------------------------------ send */
@@ -778,38 +649,10 @@ export class Connection implements SessionConnection {
     const g = this.host.catalog.globals();
     const now = Date.now();
     if (this.phase !== Phase.FullFeature) return; // logins have their deadline
-    if (g.ioTimeout > 0 && this.stalled(now, g.ioTimeout * 1000)) return;
+    if (g.ioTimeout > 0) {
+      const why = this.stall.check(now, g.ioTimeout * 1000, this.socket.writableLength, this.bytesOut, this.dataOutBytes, this.dataTasks);
+      if (why !== null) return this.destroy(why);
+    }
     if (!nopTick(this, now, g.nopInInterval, g.ioTimeout)) this.destroy('NOP-In not answered');
-  }
-
-  /**
-   * An initiator that takes none of its responses, or sends none of the Data-Out it was
-   * asked for, holds budget and buffers for nothing: after ioTimeout without progress it
-   * is dropped. Progress on the send side is bytes the socket finished writing (written
-   * minus still pending), so a busy but moving stream is never taken for a stalled one.
-   */
-  private stalled(now: number, limit: number): boolean {
-    const pending = this.socket.writableLength;
-    const done = this.bytesOut - pending;
-    if (pending === 0 || done !== this.sendProgress.done) {
-      this.sendProgress.done = done;
-      this.sendProgress.at = now;
-    } else if (now - this.sendProgress.at > limit) {
-      this.destroy('initiator stopped reading its responses');
-      return true;
-    }
-    if (this.dataOutBytes !== this.dataProgress.bytes || !this.awaitingDataOut()) {
-      this.dataProgress.bytes = this.dataOutBytes;
-      this.dataProgress.at = now;
-    } else if (now - this.dataProgress.at > limit) {
-      this.destroy('solicited Data-Out not received');
-      return true;
-    }
-    return false;
-  }
-
-  private awaitingDataOut(): boolean {
-    for (const t of this.dataTasks.values()) if (t.awaitingR2T || t.unsolOffset < t.unsolicitedEnd) return true;
-    return false;
   }
 }

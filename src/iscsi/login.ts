@@ -8,7 +8,7 @@
 import type { AuthPolicy, PortalContext, TargetCatalog, TargetGlobals, TargetNode } from './catalog.js';
 import { LoginStatus, loginError } from './errors.js';
 import { Negotiator, type Negotiated } from './params.js';
-import { Stage, type LoginRequestPdu } from './pdu.js';
+import { Stage, type LoginRequestPdu } from './pdu/login.js';
 import { parseText, serializeText, type TextPairs } from './text.js';
 
 export type SessionType = 'Discovery' | 'Normal';

@@ -3,10 +3,11 @@
  * honest with target pings every `nopInInterval` seconds; a connection that leaves one
  * unanswered for `ioTimeout` seconds is dropped.
  */
-import type { Connection } from './connection.js';
-import { RESERVED_TAG, parseNopOut, serializeNopIn, type Pdu } from './pdu.js';
+import type { HandlerContext } from './handler-context.js';
+import { RESERVED_TAG, type Pdu } from './pdu/bhs.js';
+import { parseNopOut, serializeNopIn } from './pdu/nop.js';
 
-export function onNopOut(conn: Connection, pdu: Pdu): void {
+export function onNopOut(conn: HandlerContext, pdu: Pdu): void {
   const n = parseNopOut(pdu);
   if (n.itt === RESERVED_TAG) {
     // An answer to our NOP-In (or a ping that wants no answer).
@@ -17,13 +18,8 @@ export function onNopOut(conn: Connection, pdu: Pdu): void {
   conn.send(bhs, pdu.data.length ? pdu.data : null, 2);
 }
 
-export interface NopState {
-  pendingTtt: number | null;
-  sentAt: number;
-}
-
 /** One tick of the keepalive timer. Returns false when the connection must be dropped. */
-export function nopTick(conn: Connection, now: number, interval: number, ioTimeout: number): boolean {
+export function nopTick(conn: HandlerContext, now: number, interval: number, ioTimeout: number): boolean {
   const st = conn.nop;
   if (st.pendingTtt !== null) {
     return now - st.sentAt < ioTimeout * 1000;
@@ -42,7 +38,7 @@ export function nopTick(conn: Connection, now: number, interval: number, ioTimeo
  * A NOP-In that asks for nothing (ITT and TTT reserved): it only carries the current
  * ExpCmdSN/MaxCmdSN, for an initiator whose window reopened while no response was due.
  */
-export function announceWindow(conn: Connection): void {
+export function announceWindow(conn: HandlerContext): void {
   const bhs = serializeNopIn({ lun: 0, itt: RESERVED_TAG, ttt: RESERVED_TAG, statSN: 0, expCmdSN: 0, maxCmdSN: 0 });
   conn.send(bhs, null, 1);
 }

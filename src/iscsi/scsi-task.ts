@@ -8,12 +8,24 @@
 import { performance } from 'node:perf_hooks';
 import type { LogicalUnit, ScsiCommand, ScsiResult } from '../scsi/types.js';
 import { ScsiStatus } from '../scsi/types.js';
+import { SenseKey, buildFixedSense } from '../scsi/sense.js';
+import { answerAtTarget } from '../scsi/target-commands.js';
 import { ioBuffers } from '../backstore/buffer-pool.js';
-import type { Connection } from './connection.js';
+import type { HandlerContext, Placement } from './handler-context.js';
 import { RejectReason } from './errors.js';
-import { RESERVED_TAG, parseDataOut, parseScsiCommand, serializeDataIn, serializeR2T, serializeScsiResponse, type Pdu } from './pdu.js';
-import type { SessionTask } from './session.js';
-import type { BudgetWaiter } from './io-budget.js';
+import { RESERVED_TAG, type Pdu } from './pdu/bhs.js';
+import {
+  parseDataOut,
+  parseScsiCommand,
+  serializeDataIn,
+  serializeR2T,
+  serializeScsiResponse,
+  type DataInPdu,
+  type R2TPdu,
+  type ScsiResponsePdu,
+} from './pdu/scsi.js';
+import type { Session } from './session.js';
+import { ScsiTask, type PendingR2T } from './task-state.js';
 import { type IoCounters, ioKind, senseKeyOf } from './counters.js';
 
 /**
@@ -21,17 +33,6 @@ import { type IoCounters, ioKind, senseKeyOf } from './counters.js';
  * any buffer is allocated, whatever the CDB says.
  */
 export const MAX_WRITE_LENGTH = 8 * 1024 * 1024;
-
-interface PendingR2T {
-  offset: number;
-  length: number;
-  received: number;
-  /** Next DataSN and buffer offset expected in this sequence (in-order delivery). */
-  nextDataSN: number;
-  nextOffset: number;
-}
-
-const EMPTY_LUNS: ReadonlyMap<number, LogicalUnit> = new Map();
 
 /**
  * WRITE(6/10/12/16): the commands whose Data-Out buffer comes from the I/O buffer pool.
@@ -43,146 +44,16 @@ function pooledWrite(op: number): boolean {
   return op === 0x2a || op === 0x8a || op === 0xaa || op === 0x0a;
 }
 
-export class ScsiTask implements SessionTask {
-  readonly itt: number;
-  readonly lun: number;
-  readonly cmdSN: number;
-  readonly cdb: Buffer;
-  readonly expectedLength: number;
-  readonly read: boolean;
-  readonly write: boolean;
-  readonly attribute: number;
-  readonly immediate: boolean;
-  readonly lu: LogicalUnit | undefined;
-  /** The target's LUNs when the command arrived (REPORT LUNS). */
-  luns: ReadonlyMap<number, LogicalUnit> = EMPTY_LUNS;
-  aborted = false;
-  /** Write data collected so far. */
-  buffer: Buffer | null = null;
-  /** `buffer` came from the I/O buffer pool: released once the LU has finished the write. */
-  pooled = false;
-  received = 0;
-  /** End of the unsolicited (immediate + unsolicited Data-Out) range. */
-  unsolicitedEnd = 0;
-  nextR2TOffset = 0;
-  r2tSN = 0;
-  /** DataSN / offset expected next in the unsolicited Data-Out sequence. */
-  unsolDataSN = 0;
-  unsolOffset = 0;
-  /** Outstanding R2Ts by TTT; created only for writes that need them. */
-  private r2tMap: Map<number, PendingR2T> | null = null;
-  get r2ts(): Map<number, PendingR2T> {
-    if (this.r2tMap === null) this.r2tMap = new Map();
-    return this.r2tMap;
-  }
-  /** R2T and Data-In PDUs sent (ExpDataSN of the response). */
-  dataSN = 0;
-  /** Bytes of the I/O budget this task holds (io-budget.ts), and its place in line while it waits for more. */
-  charge = 0;
-  waiter: BudgetWaiter | null = null;
-  /** Handed to the logical unit: its buffers are the LU's until execute() settles. */
-  executing = false;
-  /** When the command arrived (its chunk's performance.now(), ms): its latency runs to its answer. */
-  started = 0;
-  /** The counters of its logical unit (null: no LU, or nothing keeps them). */
-  io: IoCounters | null = null;
-  /** Solicited Data-Out is outstanding (an R2T not yet fully answered). */
-  get awaitingR2T(): boolean {
-    return this.r2tMap !== null && this.r2tMap.size !== 0;
-  }
+/* ------------------------------------------------------------------ transport sense */
 
-  constructor(c: ReturnType<typeof parseScsiCommand>, lu: LogicalUnit | undefined) {
-    this.itt = c.itt;
-    this.lun = c.lun;
-    this.cmdSN = c.cmdSN;
-    this.cdb = c.cdb;
-    this.expectedLength = c.expectedLength;
-    this.read = c.read;
-    this.write = c.write;
-    this.attribute = c.attribute;
-    this.immediate = c.immediate;
-    this.lu = lu;
-  }
-}
-
-/* ------------------------------------------------------------------ sense + target-level commands */
-
-export function fixedSense(key: number, asc: number, ascq: number): Buffer {
-  const s = Buffer.alloc(18);
-  s[0] = 0x70;
-  s[2] = key & 0x0f;
-  s[7] = 10;
-  s[12] = asc;
-  s[13] = ascq;
-  return s;
-}
-
-const SENSE_LUN_NOT_SUPPORTED = fixedSense(0x05, 0x25, 0x00);
-const SENSE_INVALID_FIELD_IN_CDB = fixedSense(0x05, 0x24, 0x00);
-const SENSE_INVALID_OPCODE = fixedSense(0x05, 0x20, 0x00);
-const SENSE_DATA_PHASE_ERROR = fixedSense(0x0b, 0x4b, 0x00);
-const SENSE_DATA_OFFSET_ERROR = fixedSense(0x0b, 0x4b, 0x05);
+const SENSE_INVALID_FIELD_IN_CDB = buildFixedSense(SenseKey.IllegalRequest, 0x24, 0x00);
+const SENSE_DATA_PHASE_ERROR = buildFixedSense(SenseKey.AbortedCommand, 0x4b, 0x00);
+const SENSE_DATA_OFFSET_ERROR = buildFixedSense(SenseKey.AbortedCommand, 0x4b, 0x05);
+/** HARDWARE ERROR, INTERNAL TARGET FAILURE: the logical unit rejected instead of answering. */
+const SENSE_INTERNAL_TARGET_FAILURE = buildFixedSense(SenseKey.HardwareError, 0x44, 0x00);
 
 function checkCondition(sense: Buffer): ScsiResult {
   return { status: ScsiStatus.CheckCondition, sense };
-}
-
-/** REPORT LUNS, answered by the target for any LUN (SPC-4 6.33). */
-export function reportLuns(cdb: Buffer, luns: Iterable<number>): ScsiResult {
-  if (cdb.length < 12) return checkCondition(SENSE_INVALID_OPCODE);
-  const select = cdb[2]!;
-  const alloc = cdb.readUInt32BE(6);
-  if (alloc < 16) return checkCondition(SENSE_INVALID_FIELD_IN_CDB);
-  const list = select === 0x01 ? [] : [...luns].sort((a, b) => a - b);
-  if (select > 0x02 && select !== 0x10 && select !== 0x11 && select !== 0x12) return checkCondition(SENSE_INVALID_FIELD_IN_CDB);
-  const out = Buffer.alloc(8 + list.length * 8);
-  out.writeUInt32BE(list.length * 8, 0);
-  list.forEach((lun, i) => {
-    const off = 8 + i * 8;
-    if (lun < 256) out[off + 1] = lun;
-    else {
-      out[off] = 0x40 | ((lun >>> 8) & 0x3f);
-      out[off + 1] = lun & 0xff;
-    }
-  });
-  return { status: ScsiStatus.Good, data: out.subarray(0, Math.min(alloc, out.length)) };
-}
-
-/** INQUIRY to a LUN with no logical unit: peripheral qualifier 3, device type 1Fh. */
-export function inquiryNoLun(cdb: Buffer): ScsiResult {
-  const alloc = cdb.readUInt16BE(3);
-  const evpd = (cdb[1]! & 1) !== 0;
-  let data: Buffer;
-  if (evpd) {
-    data = Buffer.alloc(4);
-    data[0] = 0x7f;
-    data[1] = cdb[2]!;
-  } else {
-    if (cdb[2] !== 0) return checkCondition(SENSE_INVALID_FIELD_IN_CDB);
-    data = Buffer.alloc(36, 0x20);
-    data[0] = 0x7f;
-    data[1] = 0;
-    data[2] = 0x06;
-    data[3] = 0x02;
-    data[4] = 31;
-    data[5] = 0;
-    data[6] = 0;
-    data[7] = 0x02; // CmdQue
-    data.write('SANBOX  ', 8, 'latin1');
-  }
-  return { status: ScsiStatus.Good, data: data.subarray(0, Math.min(alloc, data.length)) };
-}
-
-function targetLevel(task: ScsiTask, luns: ReadonlyMap<number, LogicalUnit>): ScsiResult | null {
-  const op = task.cdb[0]!;
-  if (op === 0xa0) return reportLuns(task.cdb, luns.keys());
-  if (task.lu) return null;
-  if (op === 0x12) return inquiryNoLun(task.cdb);
-  if (op === 0x03) {
-    const alloc = task.cdb[4]!;
-    return { status: ScsiStatus.Good, data: SENSE_LUN_NOT_SUPPORTED.subarray(0, Math.min(alloc, 18)) };
-  }
-  return checkCondition(SENSE_LUN_NOT_SUPPORTED);
 }
 
 /* ------------------------------------------------------------------ receive path */
@@ -192,7 +63,7 @@ function targetLevel(task: ScsiTask, luns: ReadonlyMap<number, LogicalUnit>): Sc
  * instead of two): Data-Out lands in its task's buffer at its offset, immediate data in a
  * buffer allocated for the whole write. Anything doubtful gets null (a plain buffer).
  */
-export function placeData(conn: Connection, bhs: Buffer, length: number): Buffer | null {
+export function placeData(conn: HandlerContext, bhs: Buffer, length: number): Buffer | null {
   const op = bhs[0]! & 0x3f;
   if (op === 0x05) {
     const task = conn.dataTasks.get(bhs.readUInt32BE(16));
@@ -221,7 +92,7 @@ function samePlace(a: Buffer, b: Buffer, offset: number): boolean {
   return a.buffer === b.buffer && a.byteOffset === b.byteOffset + offset;
 }
 
-export function onScsiCommand(conn: Connection, pdu: Pdu): void {
+export function onScsiCommand(conn: HandlerContext, pdu: Pdu): void {
   const session = conn.session!;
   const c = parseScsiCommand(pdu);
   const placed = takePlaced(conn, c.itt, pdu);
@@ -297,7 +168,7 @@ export function onScsiCommand(conn: Connection, pdu: Pdu): void {
 }
 
 /** Why a SCSI Command PDU is rejected before it becomes a task, or null. */
-function refuseCommand(conn: Connection, c: ReturnType<typeof parseScsiCommand>, imm: number): RejectReason | null {
+function refuseCommand(conn: HandlerContext, c: ReturnType<typeof parseScsiCommand>, imm: number): RejectReason | null {
   const session = conn.session!;
   if (session.tasks.has(c.itt)) return RejectReason.TaskInProgress;
   const params = conn.params;
@@ -309,10 +180,8 @@ function refuseCommand(conn: Connection, c: ReturnType<typeof parseScsiCommand>,
   return null;
 }
 
-type Placed = NonNullable<Connection['prealloc']>;
-
 /** The buffer the parser put this command's immediate data into, if it did. */
-function takePlaced(conn: Connection, itt: number, pdu: Pdu): Placed | null {
+function takePlaced(conn: HandlerContext, itt: number, pdu: Pdu): Placement | null {
   const pre = conn.prealloc;
   if (pre === null) return null;
   conn.prealloc = null;
@@ -322,14 +191,14 @@ function takePlaced(conn: Connection, itt: number, pdu: Pdu): Placed | null {
 }
 
 /** A placement the command will not use: its buffer and its budget go back. */
-function unplace(conn: Connection, placed: Placed | null): void {
+function unplace(conn: HandlerContext, placed: Placement | null): void {
   if (placed === null) return;
   if (placed.pooled) ioBuffers.release(placed.buf);
   if (placed.charge !== 0) conn.budget.give(placed.charge, conn.account);
 }
 
 /** The task's Data-Out buffer: the parser's placement, the PDU's own view, or a new one. */
-function writeBuffer(task: ScsiTask, pdu: Pdu, placed: Placed | null, size: number): void {
+function writeBuffer(task: ScsiTask, pdu: Pdu, placed: Placement | null, size: number): void {
   const imm = pdu.data.length;
   if (placed && placed.buf.length === size) {
     task.buffer = placed.buf; // immediate data already placed by the parser
@@ -346,7 +215,7 @@ function writeBuffer(task: ScsiTask, pdu: Pdu, placed: Placed | null, size: numb
 }
 
 /** A write whose bytes are held: collect the rest of its Data-Out (R2Ts) or run it. */
-function startWrite(conn: Connection, task: ScsiTask, pdu: Pdu, placed: Placed | null): void {
+function startWrite(conn: HandlerContext, task: ScsiTask, pdu: Pdu, placed: Placement | null): void {
   writeBuffer(task, pdu, placed, task.expectedLength);
   if (task.received < task.expectedLength) {
     conn.dataTasks.set(task.itt, task);
@@ -361,7 +230,7 @@ function startWrite(conn: Connection, task: ScsiTask, pdu: Pdu, placed: Placed |
  * Data-Out the initiator sends meanwhile lands in a buffer of just that size, moved into
  * the whole write's buffer once the budget grants it.
  */
-function parkWrite(conn: Connection, task: ScsiTask, pdu: Pdu, placed: Placed | null): void {
+function parkWrite(conn: HandlerContext, task: ScsiTask, pdu: Pdu, placed: Placement | null): void {
   const budget = conn.budget;
   const early = task.unsolicitedEnd;
   if (early > 0) {
@@ -386,7 +255,7 @@ function parkWrite(conn: Connection, task: ScsiTask, pdu: Pdu, placed: Placed | 
   });
 }
 
-export function onDataOut(conn: Connection, pdu: Pdu): void {
+export function onDataOut(conn: HandlerContext, pdu: Pdu): void {
   const d = parseDataOut(pdu);
   const task = conn.dataTasks.get(d.itt);
   if (!task) return; // aborted or unknown: discard silently
@@ -436,14 +305,14 @@ export function onDataOut(conn: Connection, pdu: Pdu): void {
  * with ABORTED COMMAND / DATA PHASE ERROR (or DATA OFFSET ERROR), its remaining Data-Out
  * is discarded, and the connection carries on.
  */
-function sequenceError(conn: Connection, task: ScsiTask, offsetWrong: boolean): void {
+function sequenceError(conn: HandlerContext, task: ScsiTask, offsetWrong: boolean): void {
   conn.logger.info({ itt: task.itt, offsetWrong }, 'Data-Out DataSN or offset out of order');
   conn.dataTasks.delete(task.itt);
   task.r2ts.clear();
   finish(conn, task, checkCondition(offsetWrong ? SENSE_DATA_OFFSET_ERROR : SENSE_DATA_PHASE_ERROR));
 }
 
-function issueR2Ts(conn: Connection, task: ScsiTask): void {
+function issueR2Ts(conn: HandlerContext, task: ScsiTask): void {
   const p = conn.params;
   const edtl = task.expectedLength;
   while (task.r2ts.size < p.maxOutstandingR2T && task.nextR2TOffset < edtl) {
@@ -452,17 +321,14 @@ function issueR2Ts(conn: Connection, task: ScsiTask): void {
     const ttt = conn.nextTtt();
     task.r2ts.set(ttt, { offset, length, received: 0, nextDataSN: 0, nextOffset: offset });
     task.nextR2TOffset += length;
-    const bhs = serializeR2T({
-      lun: task.lun < 0 ? 0 : task.lun,
-      itt: task.itt,
-      ttt,
-      statSN: 0,
-      expCmdSN: 0,
-      maxCmdSN: 0,
-      r2tSN: task.r2tSN++,
-      bufferOffset: offset,
-      desiredLength: length,
-    });
+    const h = R2T_FIELDS;
+    h.lun = task.lun < 0 ? 0 : task.lun;
+    h.itt = task.itt;
+    h.ttt = ttt;
+    h.r2tSN = task.r2tSN++;
+    h.bufferOffset = offset;
+    h.desiredLength = length;
+    const bhs = serializeR2T(h);
     task.dataSN++;
     conn.send(bhs, null, 1);
   }
@@ -470,9 +336,9 @@ function issueR2Ts(conn: Connection, task: ScsiTask): void {
 
 /* ------------------------------------------------------------------ execution */
 
-function execute(conn: Connection, task: ScsiTask): void {
+function execute(conn: HandlerContext, task: ScsiTask): void {
   const session = conn.session!;
-  const local = targetLevel(task, task.luns);
+  const local = answerAtTarget(task.cdb, task.lu, task.luns);
   if (local) {
     finish(conn, task, local);
     return;
@@ -490,7 +356,7 @@ function execute(conn: Connection, task: ScsiTask): void {
   void run(conn, task, task.lu!, cmd);
 }
 
-async function run(conn: Connection, task: ScsiTask, lu: LogicalUnit, cmd: ScsiCommand): Promise<void> {
+async function run(conn: HandlerContext, task: ScsiTask, lu: LogicalUnit, cmd: ScsiCommand): Promise<void> {
   let result: ScsiResult;
   try {
     result = await lu.execute(cmd);
@@ -502,7 +368,7 @@ async function run(conn: Connection, task: ScsiTask, lu: LogicalUnit, cmd: ScsiC
     }
   } catch (e) {
     conn.logger.error({ err: e }, 'logical unit rejected a command');
-    result = checkCondition(fixedSense(0x04, 0x44, 0x00)); // HARDWARE ERROR, INTERNAL TARGET FAILURE
+    result = checkCondition(SENSE_INTERNAL_TARGET_FAILURE);
   }
   task.executing = false;
   try {
@@ -519,7 +385,7 @@ async function run(conn: Connection, task: ScsiTask, lu: LogicalUnit, cmd: ScsiC
  * the logical unit still has them (they come back when execute() settles). Data-In
  * handed to the socket is given back by the write's completion instead (sendResult).
  */
-function releaseHold(conn: Connection, task: ScsiTask): void {
+function releaseHold(conn: HandlerContext, task: ScsiTask): void {
   if (task.waiter) {
     conn.budget.cancel(task.waiter);
     task.waiter = null;
@@ -532,7 +398,7 @@ function releaseHold(conn: Connection, task: ScsiTask): void {
 }
 
 /** Forget a task that will never be answered (aborted, connection gone). */
-export function dropTask(conn: Connection, task: ScsiTask): void {
+export function dropTask(conn: HandlerContext, task: ScsiTask): void {
   releaseHold(conn, task);
   const session = conn.session;
   if (!session) return;
@@ -545,7 +411,7 @@ export function dropTask(conn: Connection, task: ScsiTask): void {
   conn.dataTasks.delete(task.itt);
 }
 
-function finish(conn: Connection, task: ScsiTask, result: ScsiResult): void {
+function finish(conn: HandlerContext, task: ScsiTask, result: ScsiResult): void {
   const session = conn.session;
   if (!session || session.tasks.get(task.itt) !== task || task.aborted || conn.closed) {
     // Dropped, aborted or the connection is gone: nothing is sent.
@@ -571,7 +437,7 @@ function count(sessionIo: IoCounters, task: ScsiTask, result: ScsiResult): void 
   if (task.io !== null) task.io.record(kind, bytesIn, bytesOut, seconds, key);
 }
 
-function forget(session: NonNullable<Connection['session']>, conn: Connection, task: ScsiTask): void {
+function forget(session: Session, conn: HandlerContext, task: ScsiTask): void {
   session.tasks.delete(task.itt);
   if (task.immediate) session.immediateOutstanding--;
   else session.outstanding--;
@@ -581,8 +447,43 @@ function forget(session: NonNullable<Connection['session']>, conn: Connection, t
 
 const EMPTY_SENSE_HDR = Buffer.alloc(0);
 
+/*
+ * The fields of the R2T, Data-In and SCSI Response headers being written, one object of
+ * each for the whole process: the serializers copy them into a fresh 48-byte header at
+ * once (the header itself cannot be shared: the socket keeps it until its writev), so no
+ * object is built per PDU. StatSN/ExpCmdSN/MaxCmdSN stay 0: send() stamps them.
+ */
+const R2T_FIELDS: R2TPdu = { lun: 0, itt: 0, ttt: 0, statSN: 0, expCmdSN: 0, maxCmdSN: 0, r2tSN: 0, bufferOffset: 0, desiredLength: 0 };
+const DATA_IN_FIELDS: DataInPdu = {
+  final: false,
+  hasStatus: false,
+  overflow: false,
+  underflow: false,
+  status: 0,
+  lun: 0,
+  itt: 0,
+  statSN: 0,
+  expCmdSN: 0,
+  maxCmdSN: 0,
+  dataSN: 0,
+  bufferOffset: 0,
+  residualCount: 0,
+};
+const RESPONSE_FIELDS: ScsiResponsePdu = {
+  overflow: false,
+  underflow: false,
+  response: 0,
+  status: 0,
+  itt: 0,
+  statSN: 0,
+  expCmdSN: 0,
+  maxCmdSN: 0,
+  expDataSN: 0,
+  residualCount: 0,
+};
+
 /** Data-In PDUs (status in the last one when possible) or a SCSI Response. */
-export function sendResult(conn: Connection, task: ScsiTask, result: ScsiResult): void {
+export function sendResult(conn: HandlerContext, task: ScsiTask, result: ScsiResult): void {
   const edtl = task.expectedLength;
   const data = result.data;
   let len = data && task.read ? data.length : 0;
@@ -617,6 +518,8 @@ export function sendResult(conn: Connection, task: ScsiTask, result: ScsiResult)
   if (len > 0) {
     const seg = conn.params.initiatorMaxRecvDataSegmentLength;
     const burst = conn.params.maxBurstLength;
+    const lun = task.lun < 0 ? 0 : task.lun;
+    const h = DATA_IN_FIELDS;
     let off = 0;
     let burstLeft = burst;
     while (off < len) {
@@ -626,38 +529,31 @@ export function sendResult(conn: Connection, task: ScsiTask, result: ScsiResult)
       const final = last || burstLeft === 0;
       if (burstLeft === 0) burstLeft = burst;
       const withStatus = last && statusInData;
-      const bhs = serializeDataIn({
-        final,
-        hasStatus: withStatus,
-        overflow,
-        underflow,
-        status: result.status,
-        lun: task.lun < 0 ? 0 : task.lun,
-        itt: task.itt,
-        statSN: 0,
-        expCmdSN: 0,
-        maxCmdSN: 0,
-        dataSN: task.dataSN++,
-        bufferOffset: off,
-        residualCount: residual,
-      });
+      // Every field, every PDU: nothing is left over from another command's Data-In.
+      h.final = final;
+      h.hasStatus = withStatus;
+      h.overflow = overflow;
+      h.underflow = underflow;
+      h.status = result.status;
+      h.lun = lun;
+      h.itt = task.itt;
+      h.dataSN = task.dataSN++;
+      h.bufferOffset = off;
+      h.residualCount = residual;
+      const bhs = serializeDataIn(h);
       written = conn.send(bhs, data!.subarray(off, off + n), withStatus ? 2 : 0);
       off += n;
     }
   }
   if (!statusInData) {
-    const bhs = serializeScsiResponse({
-      overflow,
-      underflow,
-      response: 0,
-      status: result.status,
-      itt: task.itt,
-      statSN: 0,
-      expCmdSN: 0,
-      maxCmdSN: 0,
-      expDataSN: task.dataSN,
-      residualCount: residual,
-    });
+    const h = RESPONSE_FIELDS;
+    h.overflow = overflow;
+    h.underflow = underflow;
+    h.status = result.status;
+    h.itt = task.itt;
+    h.expDataSN = task.dataSN;
+    h.residualCount = residual;
+    const bhs = serializeScsiResponse(h);
     let seg: Buffer = EMPTY_SENSE_HDR;
     if (sense && sense.length) {
       seg = Buffer.allocUnsafe(2 + sense.length);

@@ -12,7 +12,7 @@ import { LoginStatus, loginError } from './errors.js';
 import type { AuthExchangeFactory, LoginState } from './login.js';
 import type { Negotiated } from './params.js';
 import { Session, type SessionInfo } from './session.js';
-import type { ScsiTask } from './scsi-task.js';
+import type { ScsiTask } from './task-state.js';
 import { DEFAULT_ISCSI_LIMITS, type IscsiLimits } from './limits.js';
 import { IoBudget } from './io-budget.js';
 import { RefusalLog } from './refusals.js';

@@ -3,10 +3,12 @@
  * level 0: TASK REASSIGN is answered "not supported"; unknown functions "function not
  * supported". Aborted tasks are answered by nobody: their responses are suppressed.
  */
-import type { Connection } from './connection.js';
-import { TmfFunction, TmfResponse, parseTaskMgmtRequest, serializeTaskMgmtResponse, type Pdu } from './pdu.js';
+import type { HandlerContext } from './handler-context.js';
+import type { Pdu } from './pdu/bhs.js';
+import { TmfFunction, TmfResponse, parseTaskMgmtRequest, serializeTaskMgmtResponse } from './pdu/task-mgmt.js';
 import { snGt, snLt } from './session.js';
-import { dropTask, type ScsiTask } from './scsi-task.js';
+import { dropTask } from './scsi-task.js';
+import type { ScsiTask } from './task-state.js';
 import type { LogicalUnit } from '../scsi/types.js';
 
 /**
@@ -14,7 +16,7 @@ import type { LogicalUnit } from '../scsi/types.js';
  * write already handed to the backstore cannot be called back, and an initiator that
  * reads FUNCTION COMPLETE may re-issue or re-read at once (SAM-5 7.1).
  */
-export function onTaskMgmt(conn: Connection, pdu: Pdu): void {
+export function onTaskMgmt(conn: HandlerContext, pdu: Pdu): void {
   const req = parseTaskMgmtRequest(pdu);
   const touched = affectedUnits(conn, req);
   const response = perform(conn, req);
@@ -30,7 +32,7 @@ export function onTaskMgmt(conn: Connection, pdu: Pdu): void {
 }
 
 /** The logical units a task management request may abort tasks in. */
-function affectedUnits(conn: Connection, req: ReturnType<typeof parseTaskMgmtRequest>): LogicalUnit[] {
+function affectedUnits(conn: HandlerContext, req: ReturnType<typeof parseTaskMgmtRequest>): LogicalUnit[] {
   const target = conn.currentTarget();
   const session = conn.session;
   if (!target || !session) return [];
@@ -53,12 +55,12 @@ function affectedUnits(conn: Connection, req: ReturnType<typeof parseTaskMgmtReq
   }
 }
 
-function countAbort(conn: Connection, t: ScsiTask): void {
+function countAbort(conn: HandlerContext, t: ScsiTask): void {
   conn.session!.io.aborts++;
   if (t.io !== null) t.io.aborts++;
 }
 
-function abortLocal(conn: Connection, match: (t: ScsiTask) => boolean): number {
+function abortLocal(conn: HandlerContext, match: (t: ScsiTask) => boolean): number {
   const session = conn.session!;
   let n = 0;
   for (const t of [...session.tasks.values()] as ScsiTask[]) {
@@ -72,7 +74,7 @@ function abortLocal(conn: Connection, match: (t: ScsiTask) => boolean): number {
   return n;
 }
 
-function perform(conn: Connection, req: ReturnType<typeof parseTaskMgmtRequest>): TmfResponse {
+function perform(conn: HandlerContext, req: ReturnType<typeof parseTaskMgmtRequest>): TmfResponse {
   const session = conn.session!;
   const target = conn.currentTarget();
   const nexus = session.nexus;

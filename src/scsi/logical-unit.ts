@@ -40,7 +40,7 @@ import { Reservations } from './reservations.js';
 import { loadAptpl } from './persistent.js';
 import { BY_OPCODE, BY_SERVICE_ACTION } from './command-table.js';
 import type { CommandEntry } from './command-table.js';
-import { clip, good, ioErrorCode } from './results.js';
+import { GOOD, clip, good, ioErrorCode } from './results.js';
 import { registerLu, unregisterLu } from './lu-registry.js';
 import { forgetCopies } from './copy.js';
 
@@ -229,7 +229,7 @@ export class BlockLogicalUnit implements LogicalUnit {
       }
       const result = await this.run(cmd, task);
       const out = dataOutLength(cmd.cdb, this.blockSize);
-      return out === undefined ? result : { ...result, dataOutLength: out };
+      return out === undefined ? result : withDataOutLength(result, out);
     } finally {
       this.tasks.delete(task);
       if (task.orphaned) this.orphanDone(task.nexus.key);
@@ -503,6 +503,16 @@ export class BlockLogicalUnit implements LogicalUnit {
     const sense = buildFixedSense(SenseKey.UnitAttention, code >> 8, code & 0xff);
     return good(clip(sense, cdb[4]!));
   }
+}
+
+/**
+ * `result` with the Data-Out length its CDB asks for (the transport's write residuals).
+ * A plain GOOD, what every successful write answers, gets a two-field literal: no spread
+ * per write. Other results are copied whole.
+ */
+function withDataOutLength(result: ScsiResult, out: number): ScsiResult {
+  if (result === GOOD) return { status: ScsiStatus.Good, dataOutLength: out };
+  return { ...result, dataOutLength: out };
 }
 
 function failure(err: unknown, entry: CommandEntry | undefined): ScsiResult {

@@ -1,6 +1,7 @@
 /** Frames a byte stream the way a connection does, for the targets that read PDUs. */
 import { IscsiProtocolError } from '../../src/iscsi/errors.js';
-import { type Pdu, PduParser } from '../../src/iscsi/pdu.js';
+import type { Pdu } from '../../src/iscsi/pdu/bhs.js';
+import { PduParser } from '../../src/iscsi/pdu/framer.js';
 
 export interface Framed {
   pdus: { pdu: Pdu; digestOk: boolean }[];

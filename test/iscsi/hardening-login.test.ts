@@ -10,17 +10,10 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { IscsiInitiator } from '../../src/initiator/client.js';
-import {
-  Opcode,
-  PduParser,
-  encodePdu,
-  framePdu,
-  opcodeOf,
-  parseLoginResponse,
-  serializeLoginRequest,
-  serializeTextRequest,
-  type Pdu,
-} from '../../src/iscsi/pdu.js';
+import { Opcode, opcodeOf, type Pdu } from '../../src/iscsi/pdu/bhs.js';
+import { PduParser, encodePdu, framePdu } from '../../src/iscsi/pdu/framer.js';
+import { parseLoginResponse, serializeLoginRequest } from '../../src/iscsi/pdu/login.js';
+import { serializeTextRequest } from '../../src/iscsi/pdu/text.js';
 import { LoginStatus } from '../../src/iscsi/errors.js';
 import { serializeText, type TextPairs } from '../../src/iscsi/text.js';
 import { HealthySession, TestCatalog, globals, memoryLu, startTarget, type Running } from './harness.js';

@@ -9,7 +9,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { IscsiInitiator } from '../../src/initiator/client.js';
-import { Opcode, PduParser, framePdu, opcodeOf, parseR2T, serializeDataOut, serializeNopOut, serializeScsiCommand } from '../../src/iscsi/pdu.js';
+import { Opcode, opcodeOf } from '../../src/iscsi/pdu/bhs.js';
+import { PduParser, framePdu } from '../../src/iscsi/pdu/framer.js';
+import { serializeNopOut } from '../../src/iscsi/pdu/nop.js';
+import { parseR2T, serializeDataOut, serializeScsiCommand } from '../../src/iscsi/pdu/scsi.js';
 import { TestCatalog, globals, memoryLu, startTarget, type Running } from './harness.js';
 
 const T0 = 'iqn.2026-12.test.sanbox:mem';

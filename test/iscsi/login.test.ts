@@ -4,7 +4,7 @@ import { chapAuthExchange } from '../../src/iscsi/auth.js';
 import { ChapInitiator } from '../../src/iscsi/chap.js';
 import { IscsiProtocolError, LoginStatus } from '../../src/iscsi/errors.js';
 import { LoginMachine, type LoginHost, type LoginState } from '../../src/iscsi/login.js';
-import type { LoginRequestPdu } from '../../src/iscsi/pdu.js';
+import type { LoginRequestPdu } from '../../src/iscsi/pdu/login.js';
 import { parseText, serializeText, type TextPairs } from '../../src/iscsi/text.js';
 import { TestCatalog, globals } from './harness.js';
 
@@ -293,7 +293,8 @@ const LIBISCSI_LOGIN = Buffer.from(
 );
 
 test('captured libiscsi login request: decoded, negotiated and answered in one step', async () => {
-  const { PduParser, parseLoginRequest } = await import('../../src/iscsi/pdu.js');
+  const { PduParser } = await import('../../src/iscsi/pdu/framer.js');
+  const { parseLoginRequest } = await import('../../src/iscsi/pdu/login.js');
   const pdus: Array<{ bhs: Buffer; data: Buffer }> = [];
   new PduParser({ maxDataSegmentLength: 8192, headerDigest: false, dataDigest: false }).feed(LIBISCSI_LOGIN, (p) =>
     pdus.push({ bhs: Buffer.from(p.bhs), data: Buffer.from(p.data) }),

@@ -7,17 +7,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import {
-  Opcode,
-  PduParser,
-  encodePdu,
-  opcodeOf,
-  parseLoginResponse,
-  parseReject,
-  serializeLoginRequest,
-  serializeScsiCommand,
-  type Pdu,
-} from '../../src/iscsi/pdu.js';
+import { Opcode, opcodeOf, type Pdu } from '../../src/iscsi/pdu/bhs.js';
+import { PduParser, encodePdu } from '../../src/iscsi/pdu/framer.js';
+import { parseLoginResponse, serializeLoginRequest } from '../../src/iscsi/pdu/login.js';
+import { parseReject } from '../../src/iscsi/pdu/reject.js';
+import { serializeScsiCommand } from '../../src/iscsi/pdu/scsi.js';
 import { serializeText } from '../../src/iscsi/text.js';
 import { HealthySession, TestCatalog, globals, memoryLu, startTarget, type Running } from './harness.js';
 

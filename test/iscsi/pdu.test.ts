@@ -2,27 +2,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { crc32c } from '../../src/iscsi/crc32c.js';
 import { IscsiProtocolError, RejectReason } from '../../src/iscsi/errors.js';
+import { Opcode, decodeLun, encodeLun, opcodeOf, type Pdu } from '../../src/iscsi/pdu/bhs.js';
+import { PduParser, encodePdu } from '../../src/iscsi/pdu/framer.js';
+import { parseLoginRequest, parseLoginResponse, serializeLoginRequest, serializeLoginResponse } from '../../src/iscsi/pdu/login.js';
 import {
-  Opcode,
-  PduParser,
-  decodeLun,
-  encodeLun,
-  encodePdu,
-  opcodeOf,
   parseDataIn,
-  parseLoginRequest,
-  parseLoginResponse,
   parseR2T,
   parseScsiCommand,
   parseScsiResponse,
   serializeDataIn,
-  serializeLoginRequest,
-  serializeLoginResponse,
   serializeR2T,
   serializeScsiCommand,
   serializeScsiResponse,
-  type Pdu,
-} from '../../src/iscsi/pdu.js';
+} from '../../src/iscsi/pdu/scsi.js';
 
 /** RFC 3720 B.4's SCSI Read (10) command, as captured on the wire. */
 const READ10 = Buffer.from(

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { encodePdu } from '../../src/iscsi/pdu.js';
+import { encodePdu } from '../../src/iscsi/pdu/framer.js';
 import { frame } from '../fuzz/frames.js';
 
 const pdu = fc.record({

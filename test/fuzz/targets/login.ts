@@ -9,7 +9,7 @@ import { frame } from '../frames.js';
 import { chapAuthExchange } from '../../../src/iscsi/auth.js';
 import { IscsiProtocolError } from '../../../src/iscsi/errors.js';
 import { LoginMachine, type LoginHost } from '../../../src/iscsi/login.js';
-import { parseLoginRequest } from '../../../src/iscsi/pdu.js';
+import { parseLoginRequest } from '../../../src/iscsi/pdu/login.js';
 import { parseText } from '../../../src/iscsi/text.js';
 import { TestCatalog, globals } from '../../iscsi/harness.js';
 

@@ -7,41 +7,48 @@ import { isDeepStrictEqual } from 'node:util';
 import { check, only } from '../contract.js';
 import { frame } from '../frames.js';
 import { IscsiProtocolError } from '../../../src/iscsi/errors.js';
-import * as p from '../../../src/iscsi/pdu.js';
+import type { Pdu } from '../../../src/iscsi/pdu/bhs.js';
+import { parseLoginRequest, parseLoginResponse } from '../../../src/iscsi/pdu/login.js';
+import { parseLogoutRequest, parseLogoutResponse, serializeLogoutRequest } from '../../../src/iscsi/pdu/logout.js';
+import { parseNopIn, parseNopOut, serializeNopOut } from '../../../src/iscsi/pdu/nop.js';
+import { parseReject } from '../../../src/iscsi/pdu/reject.js';
+import { parseDataIn, parseDataOut, parseR2T, parseScsiCommand, parseScsiResponse, serializeDataOut } from '../../../src/iscsi/pdu/scsi.js';
+import { parseTaskMgmtRequest, parseTaskMgmtResponse, serializeTaskMgmtRequest } from '../../../src/iscsi/pdu/task-mgmt.js';
+import { parseTextRequest, parseTextResponse } from '../../../src/iscsi/pdu/text.js';
 
 /** What Jazzer instruments for coverage (scripts/fuzz.mjs reads this line). */
 export const instrument = ['src/iscsi/'];
 
 export const sync = true;
 
-const parsers: ((pdu: p.Pdu) => unknown)[] = [
-  p.parseDataIn,
-  p.parseDataOut,
-  p.parseLoginRequest,
-  p.parseLoginResponse,
-  p.parseLogoutRequest,
-  p.parseLogoutResponse,
-  p.parseNopIn,
-  p.parseNopOut,
-  p.parseR2T,
-  p.parseReject,
-  p.parseScsiCommand,
-  p.parseScsiResponse,
-  p.parseTaskMgmtRequest,
-  p.parseTaskMgmtResponse,
-  p.parseTextRequest,
-  p.parseTextResponse,
+const parsers: ((pdu: Pdu) => unknown)[] = [
+  parseDataIn,
+  parseDataOut,
+  parseLoginRequest,
+  parseLoginResponse,
+  parseLogoutRequest,
+  parseLogoutResponse,
+  parseNopIn,
+  parseNopOut,
+  parseR2T,
+  parseReject,
+  parseScsiCommand,
+  parseScsiResponse,
+  parseTaskMgmtRequest,
+  parseTaskMgmtResponse,
+  parseTextRequest,
+  parseTextResponse,
 ];
 
 /** Request codecs whose serialiser takes exactly what the parser returns. */
-const roundTrips: [(pdu: p.Pdu) => object, (v: never) => Buffer][] = [
-  [p.parseNopOut, p.serializeNopOut],
-  [p.parseTaskMgmtRequest, p.serializeTaskMgmtRequest],
-  [p.parseLogoutRequest, p.serializeLogoutRequest],
-  [p.parseDataOut, p.serializeDataOut],
+const roundTrips: [(pdu: Pdu) => object, (v: never) => Buffer][] = [
+  [parseNopOut, serializeNopOut],
+  [parseTaskMgmtRequest, serializeTaskMgmtRequest],
+  [parseLogoutRequest, serializeLogoutRequest],
+  [parseDataOut, serializeDataOut],
 ];
 
-function asPdu(bhs: Buffer): p.Pdu {
+function asPdu(bhs: Buffer): Pdu {
   return { bhs, ahs: null, data: Buffer.alloc(0) };
 }
 

@@ -6,7 +6,7 @@
  */
 import { check } from '../contract.js';
 import { frame } from '../frames.js';
-import { dataSegmentLength } from '../../../src/iscsi/pdu.js';
+import { dataSegmentLength } from '../../../src/iscsi/pdu/bhs.js';
 
 /** What Jazzer instruments for coverage (scripts/fuzz.mjs reads this line). */
 export const instrument = ['src/iscsi/'];
