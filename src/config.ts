@@ -67,6 +67,8 @@ export interface IscsiSettings {
   ioBufferBytes: number;
   /** SANBOX_IO_COUNTERS (default true): count each command per LU and session; off, /metrics shows no I/O (logins still count). */
   ioCounters: boolean;
+  /** SANBOX_READ_IN_PLACE (default true): socket reads land in the receiver's buffers (iscsi/read-in-place.ts); false: Node's own buffer per read. */
+  readInPlace: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -145,6 +147,7 @@ export function defaultIscsiSettings(openFiles = openFileLimit()): IscsiSettings
     maxConnections: Math.max(16, Math.min(d.maxConnections, openFiles - Math.max(256, Math.floor(openFiles / 4)))),
     ioBufferBytes: d.ioBufferBytes,
     ioCounters: true,
+    readInPlace: true,
   };
 }
 
@@ -166,6 +169,7 @@ function parseIscsiSettings(env: Env): IscsiSettings {
     maxConnections: int('SANBOX_ISCSI_MAX_CONNECTIONS', d.maxConnections, 1, 1_000_000),
     ioBufferBytes: int('SANBOX_ISCSI_IO_MEMORY_MB', d.ioBufferBytes / MiB, 16, 1_048_576) * MiB,
     ioCounters: env.SANBOX_IO_COUNTERS === undefined || env.SANBOX_IO_COUNTERS === '' ? true : parseFlag(env, 'SANBOX_IO_COUNTERS'),
+    readInPlace: env.SANBOX_READ_IN_PLACE === undefined || env.SANBOX_READ_IN_PLACE === '' ? true : parseFlag(env, 'SANBOX_READ_IN_PLACE'),
   };
 }
 

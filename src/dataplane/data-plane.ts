@@ -54,7 +54,7 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
    */
   constructor(
     private readonly log: Logger,
-    limits: Partial<IscsiLimits> & { ioCounters?: boolean } = {},
+    limits: Partial<IscsiLimits> & { ioCounters?: boolean; readInPlace?: boolean } = {},
     mediumRecheckMs = MEDIUM_RECHECK_MS,
     arrays: Partial<ArraySessionOptions> = {},
     rbd: Partial<RbdPoolOptions> = {},
@@ -65,7 +65,13 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
       targetsInGroup: (portalGroup: number) => this.current().targetsInGroup(portalGroup),
       portalAddresses: (portalGroup: number) => this.current().portalAddresses(portalGroup),
     };
-    this.iscsi = new IscsiTargetServer({ catalog: catalogView, logger: log.child({ layer: 'iscsi' }), limits, countIo: limits.ioCounters !== false });
+    this.iscsi = new IscsiTargetServer({
+      catalog: catalogView,
+      logger: log.child({ layer: 'iscsi' }),
+      limits,
+      countIo: limits.ioCounters !== false,
+      readInPlace: limits.readInPlace !== false,
+    });
     this.listeners = new PortalListeners((socket: net.Socket, portal: PortalContext) => this.accept(socket, portal), log.child({ layer: 'portal' }));
     // A session that comes, goes or changes health brings its extents on- or offline at once.
     this.arrays = new ArraySessions(log.child({ layer: 'array' }), () => this.recheckMedia(), arrays);

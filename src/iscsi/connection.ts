@@ -32,12 +32,15 @@ import { StallWatch } from './stall-watch.js';
 import type { IscsiLimits } from './limits.js';
 import type { BudgetAccount, IoBudget } from './io-budget.js';
 import { unmapAddress } from './address.js';
+import { readInPlace, type InPlaceReader } from './read-in-place.js';
 
 /** Login PDUs are bounded by the default MaxRecvDataSegmentLength (RFC 7143 6.1). */
 const LOGIN_MAX_SEGMENT = 8192;
 /** Consecutive out-of-window commands tolerated before the connection is closed. */
 const MAX_DROPPED_CMDS = 32;
 const EMPTY = Buffer.alloc(0);
+/** Bytes one read may take into the connection's own buffer (libuv's own read size). */
+const RECV_BUFFER = 64 * 1024;
 
 export interface ConnectionHost {
   readonly catalog: TargetCatalog;
@@ -50,6 +53,8 @@ export interface ConnectionHost {
   readonly counters: TargetCounters;
   /** false: commands are not counted nor timed (SANBOX_IO_COUNTERS=false, for measuring their cost). */
   readonly countIo: boolean;
+  /** Socket reads land where the parser wants them (read-in-place.ts); false: 'data' events. */
+  readonly readInPlace: boolean;
   admit(conn: Connection, state: LoginState): { inherit?: Negotiated };
   /** The connection reached full feature phase: it no longer counts as logging in. */
   loggedIn(conn: Connection): void;
@@ -65,7 +70,7 @@ const enum Phase {
   Closing,
 }
 
-export class Connection implements SessionConnection, TextRequestContext, LogoutContext {
+export class Connection implements SessionConnection, TextRequestContext, LogoutContext, InPlaceReader {
   readonly socket: net.Socket;
   readonly portal: PortalContext;
   readonly logger: Logger;
@@ -112,15 +117,18 @@ export class Connection implements SessionConnection, TextRequestContext, Logout
   private loginRest: { reply: LoginReply; pieces: Buffer[] } | null = null;
   private readonly closedPromise: Promise<void>;
 
-  constructor(socket: net.Socket, portal: PortalContext, host: ConnectionHost) {
+  constructor(accepted: net.Socket, portal: PortalContext, host: ConnectionHost) {
+    this.parser = new PduParser({ maxDataSegmentLength: LOGIN_MAX_SEGMENT, headerDigest: false, dataDigest: false });
+    const inPlace = host.readInPlace ? readInPlace(accepted, this) : null;
+    const socket = inPlace ?? accepted;
     this.socket = socket;
+    this.readsInPlace = inPlace !== null;
     this.portal = portal;
     this.host = host;
     this.countIo = host.countIo;
     this.initiatorAddress = unmapAddress(socket.remoteAddress ?? '');
     this.localAddress = unmapAddress(socket.localAddress ?? '');
     this.logger = host.logger.child({ peer: `${this.initiatorAddress}:${socket.remotePort}` });
-    this.parser = new PduParser({ maxDataSegmentLength: LOGIN_MAX_SEGMENT, headerDigest: false, dataDigest: false });
     this.login = new LoginMachine({
       catalog: host.catalog,
       portal,
@@ -135,7 +143,7 @@ export class Connection implements SessionConnection, TextRequestContext, Logout
     });
     socket.setNoDelay(true);
     this.closedPromise = new Promise((resolve) => socket.once('close', () => resolve()));
-    socket.on('data', this.onData);
+    if (!inPlace) socket.on('data', this.onData);
     socket.on('error', (err) => this.logger.debug({ err }, 'socket error'));
     socket.on('close', () => this.onClose());
     this.startTimer();
@@ -188,6 +196,30 @@ export class Connection implements SessionConnection, TextRequestContext, Logout
   }
 
   /* ------------------------------------------------------------ receive */
+
+  /** Reads land in readBuffer()'s buffers (read-in-place.ts); false: 'data' events. */
+  readonly readsInPlace: boolean;
+  /** The connection's reading buffer (read-in-place.ts): every read not placed elsewhere. */
+  private readonly recvBuffer = Buffer.allocUnsafeSlow(RECV_BUFFER);
+
+  /** InPlaceReader: the rest of a data segment being placed, or the reading buffer. */
+  readBuffer(): Buffer {
+    return this.parser.readTarget() ?? this.recvBuffer;
+  }
+
+  /** InPlaceReader: as onData, for bytes read into readBuffer()'s buffer. */
+  onRead(n: number, buf: Buffer): void {
+    if (this.phase === Phase.Closing) return;
+    this.bytesIn += n;
+    this.lastReceived = Date.now();
+    if (this.countIo) this.chunkAt = performance.now();
+    try {
+      if (buf === this.recvBuffer) this.parser.feed(buf.subarray(0, n), this.onPdu, true);
+      else this.parser.placed(n, this.onPdu);
+    } catch (e) {
+      this.fail(e, null);
+    }
+  }
 
   private readonly onData = (chunk: Buffer): void => {
     if (this.phase === Phase.Closing) return;

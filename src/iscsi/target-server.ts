@@ -41,6 +41,8 @@ export interface IscsiTargetServerOptions {
   limits?: Partial<IscsiLimits>;
   /** Count every command per LU and session (default true); false only to measure what counting costs. */
   countIo?: boolean;
+  /** Socket reads into the parser's buffers (read-in-place.ts; default true); false: Node's buffer per read. */
+  readInPlace?: boolean;
 }
 
 export class IscsiTargetServer {
@@ -80,6 +82,7 @@ export class IscsiTargetServer {
       budget: this.budget,
       counters: this.counters,
       countIo: opts.countIo !== false,
+      readInPlace: opts.readInPlace !== false,
       loggedIn: (conn) => this.leavePending(conn),
       authExchange: opts.authExchange ?? chapAuthExchange,
       admit: (conn, st) => this.admit(conn, st),

@@ -146,6 +146,8 @@ export interface StartTargetOptions {
   authExchange?: AuthExchangeFactory;
   limits?: Partial<IscsiLimits>;
   countIo?: boolean;
+  /** false: the connections read with 'data' events (the fallback of read-in-place.ts). */
+  readInPlace?: boolean;
 }
 
 export async function startTarget(catalog: TestCatalog, opts: StartTargetOptions = {}): Promise<Running> {
@@ -156,6 +158,7 @@ export async function startTarget(catalog: TestCatalog, opts: StartTargetOptions
     ...(opts.authExchange ? { authExchange: opts.authExchange } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
     ...(opts.countIo === undefined ? {} : { countIo: opts.countIo }),
+    ...(opts.readInPlace === undefined ? {} : { readInPlace: opts.readInPlace }),
   });
   const host = opts.host ?? '127.0.0.1';
   const tag = opts.portalGroupTag ?? 1;

@@ -18,6 +18,8 @@ const HIDDEN = 'iqn.2026-11.test.sanbox:hidden';
 const INI = 'iqn.2026-11.test.sanbox:initiator';
 
 let run: Running;
+/** The same targets, read with 'data' events. */
+let dataEvents: Running;
 let catalog: TestCatalog;
 const slow = new ScriptedLu((cmd) => ({ status: ScsiStatus.Good, data: Buffer.from([cmd.cdb[1]!]) }), 0);
 
@@ -34,9 +36,11 @@ before(async () => {
   catalog.add({ name: T1, luns: new Map([[0, slow]]), queueDepth: 8 });
   catalog.add({ name: HIDDEN, luns: new Map(), admits: (ini) => ini !== INI });
   run = await startTarget(catalog);
+  dataEvents = await startTarget(catalog, { readInPlace: false });
 });
 after(async () => {
   await run.stop();
+  await dataEvents.stop();
 });
 
 async function session(target = T0, o: Partial<Parameters<IscsiInitiator['login']>[0]> = {}): Promise<IscsiInitiator> {
@@ -120,23 +124,36 @@ const variants: Array<{ name: string; keys: Record<string, string>; headerDigest
   { name: 'CRC32C header and data digests', keys: {}, headerDigest: 'CRC32C' as const, dataDigest: 'CRC32C' as const },
   { name: 'small segments both ways', keys: { MaxRecvDataSegmentLength: '512' } },
 ];
-for (const variant of variants) {
-  test(`write/read paths: ${variant.name}`, async () => {
-    const c = await session(T0, {
-      keys: variant.keys,
-      ...(variant.headerDigest ? { headerDigest: variant.headerDigest, dataDigest: variant.dataDigest } : {}),
+/** The connections of a target: which way each reads (white-box, for the two read paths). */
+function readModes(r: Running): boolean[] {
+  return [...(r.server as unknown as { connections: Set<{ readsInPlace: boolean }> }).connections].map((c) => c.readsInPlace);
+}
+
+for (const inPlace of [true, false]) {
+  for (const variant of variants) {
+    test(`write/read paths (${inPlace ? 'reading in place' : "'data' events"}): ${variant.name}`, async () => {
+      const target = inPlace ? run : dataEvents;
+      const c = await IscsiInitiator.connect('127.0.0.1', target.port);
+      await c.login({
+        initiatorName: INI,
+        targetName: T0,
+        keys: variant.keys,
+        ...(variant.headerDigest ? { headerDigest: variant.headerDigest, dataDigest: variant.dataDigest } : {}),
+      });
+      await clearUnitAttentions(c);
+      assert.deepEqual(readModes(target), [inPlace]);
+      if (variant.keys.MaxRecvDataSegmentLength) c.myMaxRecv = 512;
+      for (const size of [512, 4096, 8192 + 512, 100 * 1024, 1024 * 1024]) {
+        const data = randomBytes(size);
+        const lba = 2048 + size / 512;
+        assert.equal((await c.write10(0, lba, data)).status, 0);
+        const r = await c.read10(0, lba, size / 512);
+        assert.equal(r.status, 0);
+        assert.ok(r.data.equals(data), `size ${size}`);
+      }
+      await c.logout();
     });
-    if (variant.keys.MaxRecvDataSegmentLength) c.myMaxRecv = 512;
-    for (const size of [512, 4096, 8192 + 512, 100 * 1024]) {
-      const data = randomBytes(size);
-      const lba = 2048 + size / 512;
-      assert.equal((await c.write10(0, lba, data)).status, 0);
-      const r = await c.read10(0, lba, size / 512);
-      assert.equal(r.status, 0);
-      assert.ok(r.data.equals(data), `size ${size}`);
-    }
-    await c.logout();
-  });
+  }
 }
 
 test('concurrent commands complete out of order with correct data; window bounded by queue depth', async () => {

@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { encodePdu } from '../../src/iscsi/pdu/framer.js';
+import type { Pdu } from '../../src/iscsi/pdu/bhs.js';
+import { PduParser, encodePdu } from '../../src/iscsi/pdu/framer.js';
 import { frame } from '../fuzz/frames.js';
 
 const pdu = fc.record({
@@ -64,5 +65,71 @@ test('framing a stream fed in random chunk sizes yields the same PDUs', () => {
       );
     }),
     { numRuns: 200 },
+  );
+});
+
+/**
+ * The connection's read-in-place loop (read-in-place.ts): every read lands either in the
+ * rest of a segment being placed (readTarget) or in one reused reading buffer, which is
+ * scribbled over after each feed. The PDUs must be the whole stream's, none may keep a
+ * view of the reading buffer, and placed segments must be in their destinations.
+ */
+function readInPlace(stream: Buffer, d: { header: boolean; data: boolean }, reads: readonly number[], place: (bhs: Buffer) => boolean) {
+  const parser = new PduParser({ maxDataSegmentLength: 65536, headerDigest: d.header, dataDigest: d.data });
+  const dests: Buffer[] = [];
+  parser.placeData = (bhs, length) => {
+    if (!place(bhs)) return null;
+    const b = Buffer.alloc(length);
+    dests.push(b);
+    return b;
+  };
+  const got: { pdu: Pdu; digestOk: boolean }[] = [];
+  const reading = Buffer.alloc(64);
+  let at = 0;
+  let i = 0;
+  while (at < stream.length) {
+    const target = parser.readTarget();
+    const into = target ?? reading;
+    const n = Math.min(Math.max(1, reads[i++ % Math.max(1, reads.length)] ?? 64), into.length, stream.length - at);
+    stream.copy(into, 0, at, at + n);
+    at += n;
+    if (target) parser.placed(n, (pdu, digestOk) => got.push({ pdu, digestOk }));
+    else {
+      parser.feed(reading.subarray(0, n), (pdu, digestOk) => got.push({ pdu, digestOk }), true);
+      reading.fill(0xee);
+    }
+  }
+  return { got, dests };
+}
+
+test('reading in place (placed reads, one reused reading buffer) yields the PDUs sent', () => {
+  fc.assert(
+    fc.property(
+      fc.array(pdu, { minLength: 1, maxLength: 6 }),
+      digests,
+      fc.array(fc.integer({ min: 1, max: 97 }), { maxLength: 40 }),
+      fc.integer({ min: 0, max: 255 }),
+      (pdus, d, reads, mask) => {
+        const stream = Buffer.concat(
+          pdus.map(({ bhs, data }) => {
+            const b = Buffer.from(bhs);
+            b[4] = 0;
+            return encodePdu(b, Buffer.from(data), d.header, d.data);
+          }),
+        );
+        const whole = frame(stream, d);
+        const { got, dests } = readInPlace(stream, d, reads, (bhs) => (bhs[2]! & mask) !== 0);
+        assert.deepEqual(
+          got.map(({ pdu: p, digestOk }) => [p.bhs.toString('hex'), p.data.toString('hex'), digestOk]),
+          whole.pdus.map(({ pdu: p, digestOk }) => [p.bhs.toString('hex'), p.data.toString('hex'), digestOk]),
+        );
+        for (const dest of dests)
+          assert.ok(
+            got.some(({ pdu: p }) => p.data === dest),
+            'a placed segment is emitted as its destination',
+          );
+      },
+    ),
+    { numRuns: 300 },
   );
 });

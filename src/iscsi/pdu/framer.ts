@@ -66,7 +66,31 @@ export class PduParser {
     return this.state === RecvState.AwaitHeader && this.hdrHave === 0;
   }
 
-  feed(chunk: Buffer, onPdu: (pdu: Pdu, digestOk: boolean) => void): void {
+  /**
+   * Where the next socket read should land so no copy follows: the rest of a data segment
+   * being placed in its final buffer, or null when any buffer will do (then `feed()`).
+   */
+  readTarget(): Buffer | null {
+    if (this.state !== RecvState.AwaitData || this.dest === null || this.dataHave >= this.dsl) return null;
+    return this.dest.subarray(this.dataHave, this.dsl);
+  }
+
+  /** `n` bytes were read straight into the view `readTarget()` returned. */
+  placed(n: number, onPdu: (pdu: Pdu, digestOk: boolean) => void): void {
+    this.dataHave += n;
+    if (this.dataHave < this.dataNeed) return; // pad or digest still to come, through feed()
+    const dest = this.dest!;
+    this.dest = null;
+    this.tail = null;
+    this.finishPlaced(dest, null, onPdu);
+  }
+
+  /**
+   * `transient`: the chunk's memory is reused once feed() returns (a reading buffer of the
+   * connection's), so no PDU may keep a view of it: every data segment is copied out,
+   * into its final place when the owner has one.
+   */
+  feed(chunk: Buffer, onPdu: (pdu: Pdu, digestOk: boolean) => void, transient = false): void {
     let pos = 0;
     const len = chunk.length;
     while (pos < len) {
@@ -96,7 +120,7 @@ export class PduParser {
           continue;
         }
         const avail = len - pos;
-        if (avail >= this.dataNeed) {
+        if (avail >= this.dataNeed && !transient) {
           // Whole segment in this chunk: hand out a view, no copy.
           const seg = chunk.subarray(pos, pos + this.dataNeed);
           pos += this.dataNeed;
