@@ -431,6 +431,8 @@ typedef struct {
   enum aio_kind kind;
   ssize_t ret;
   size_t len;
+  /* compare-and-write: where it started and the image's stripe unit, to place the mismatch. */
+  uint64_t off, su;
   uint64_t mismatch;
 } aio_t;
 
@@ -461,8 +463,18 @@ static void aio_settle(napi_env env, napi_value js_cb, void *context, void *data
   aio_t *a = data;
   if (env != NULL) {
     if (a->kind == A_CMPWRITE && a->ret == -EILSEQ) {
-      /* The compare failed: resolve with the offset of the first differing byte. */
-      napi_resolve_deferred(env, a->deferred, num(env, (double)a->mismatch));
+      /*
+       * The compare failed: resolve with the offset of the first differing byte, counted
+       * from the start of the compare buffer. librbd means to give the image offset of
+       * that byte, but 16.2.15 maps the OSD's offset (relative to the compared extent) as
+       * if it were an object offset: it answers the image offset of the stripe unit the
+       * object starts with, plus the relative offset (an image offset 4 MiB + 8229 came
+       * back as 4 MiB + 37). A compare never crosses a stripe unit, so the relative offset
+       * is the answer within [off, off+len) and the answer modulo the stripe unit else.
+       */
+      uint64_t m = a->mismatch;
+      uint64_t rel = m >= a->off && m < a->off + a->len ? m - a->off : (a->su ? m % a->su : m);
+      napi_resolve_deferred(env, a->deferred, num(env, (double)rel));
     } else if (a->ret < 0) {
       napi_reject_deferred(env, a->deferred, make_error(env, (int)-a->ret, aio_what(a->kind)));
     } else if (a->kind == A_READ && (size_t)a->ret != a->len) {
@@ -518,6 +530,7 @@ static napi_value start_aio(napi_env env, napi_callback_info info, enum aio_kind
   aio_t *a = calloc(1, sizeof *a);
   a->kind = kind;
   a->len = len;
+  a->off = off;
   napi_create_promise(env, &a->deferred, &promise);
   if (!img->open) {
     napi_reject_deferred(env, a->deferred, make_error(env, EBADF, "the image is closed"));
@@ -542,9 +555,12 @@ static napi_value start_aio(napi_env env, napi_callback_info info, enum aio_kind
         r = rbd_aio_discard(img->image, off, length, a->comp);
         break;
       case A_ZEROES:
-        r = rbd_aio_write_zeroes(img->image, off, length, a->comp, 0, 0);
+        /* Written as zeros, not discarded: WRITE SAME without UNMAP leaves the blocks mapped. */
+        r = rbd_aio_write_zeroes(img->image, off, length, a->comp, RBD_WRITE_ZEROES_FLAG_THICK_PROVISION, 0);
         break;
       case A_CMPWRITE:
+        r = rbd_get_stripe_unit(img->image, &a->su);
+        if (r < 0) break;
         r = (int)rbd_aio_compare_and_write(img->image, off, len, cmp, buf, a->comp, &a->mismatch, 0);
         break;
     }
