@@ -137,6 +137,10 @@ function unavailableError(): Error {
 export class RbdCluster {
   #health: RbdHealth = { state: 'up' };
   #closed = false;
+  #blocklisted = false;
+  /** Images open on this connection; a retired one shuts down when the last closes. */
+  #images = 0;
+  #retired = false;
 
   private constructor(
     private readonly rbd: RbdAddon,
@@ -186,6 +190,27 @@ export class RbdCluster {
     return this.#health;
   }
 
+  /**
+   * The cluster refused this client (ESHUTDOWN: `ceph osd blocklist add`, as an operator
+   * does to take a watcher off an image before `rbd rm`): every request of this
+   * connection fails from now on, for as long as the entry stays (an hour by default). The
+   * pool connects anew (a new client address); the LUs reopen their images through it.
+   */
+  get blocklisted(): boolean {
+    return this.#blocklisted;
+  }
+
+  /** No new images: the connection shuts down once those still open are closed. */
+  retire(): Promise<void> {
+    this.#retired = true;
+    return this.#images === 0 ? this.close() : Promise.resolve();
+  }
+
+  /** An image of this connection was closed. */
+  released(): void {
+    if (--this.#images === 0 && this.#retired) void this.close().catch(() => undefined);
+  }
+
   /** Called with every outcome of a cluster call: a failure makes the pool degraded, a success clears it. */
   note(err: unknown): void {
     if (err === null) {
@@ -193,6 +218,7 @@ export class RbdCluster {
       return;
     }
     const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ESHUTDOWN') this.#blocklisted = true;
     // A compare-and-write mismatch or a missing image says nothing about the cluster.
     if (e.code === 'ENOENT' || e.code === 'EEXIST' || e.code === 'EINVAL' || e.code === 'EBADF') return;
     const lastError = e.code ? `${e.code}: ${e.message}` : e.message;
@@ -233,9 +259,16 @@ export class RbdCluster {
     }
   }
 
+  /** Opens an image; ENOENT (its message naming the image) when the cluster has none by that name. */
   async openImage(name: string, readOnly: boolean): Promise<RbdBackstore> {
-    if (this.#closed) throw Object.assign(new Error('the cluster connection is closed'), { code: 'ENOTCONN' });
-    const image = await this.#watched(this.rbd.open(this.handle, this.settings.pool, this.settings.namespace, name));
+    if (this.#closed || this.#retired) throw Object.assign(new Error('the cluster connection is closed'), { code: 'ENOTCONN' });
+    let image: Handle;
+    try {
+      image = await this.#watched(this.rbd.open(this.handle, this.settings.pool, this.settings.namespace, name));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      throw Object.assign(new Error(`the cluster has no image ${this.imageSpec(name)}`), { code: 'ENOENT' });
+    }
     let size: number;
     try {
       size = await this.rbd.size(image);
@@ -243,7 +276,13 @@ export class RbdCluster {
       await this.rbd.close(image).catch(() => undefined);
       throw err;
     }
+    this.#images++;
     return new RbdBackstore(this.rbd, this, image, name, size, readOnly);
+  }
+
+  /** pool[/namespace]/image, as `rbd` names it. */
+  imageSpec(name: string): string {
+    return `${this.settings.pool}/${this.settings.namespace ? `${this.settings.namespace}/` : ''}${name}`;
   }
 
   /** Ends the connection; images still open must be closed first. */
@@ -252,6 +291,24 @@ export class RbdCluster {
     this.#closed = true;
     await this.rbd.shutdown(this.handle);
   }
+}
+
+/**
+ * The image went away under the LU: removed from the cluster (ENOENT once librbd
+ * refreshes it) or this client blocklisted (ESHUTDOWN). Given to the SCSI layer as
+ * ENOMEDIUM, so the command ends NOT READY / MEDIUM NOT PRESENT rather than MEDIUM ERROR;
+ * the data plane's re-check then reopens the image (through a new connection after a
+ * blocklisting) and keeps the LU offline while the cluster has no such image.
+ */
+function goneCode(err: unknown): string | null {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOENT' || code === 'ESHUTDOWN' ? code : null;
+}
+
+function noMedium(err: unknown, spec: string): Error {
+  const e = err as Error & { code: string };
+  const why = e.code === 'ENOENT' ? 'removed from the cluster' : 'unreachable: the cluster blocklisted this client';
+  return Object.assign(new Error(`image ${spec} is ${why} (${e.code}: ${e.message})`), { code: 'ENOMEDIUM' });
 }
 
 function ebadf(): Error {
@@ -269,8 +326,11 @@ export class RbdBackstore implements Backstore {
   #closed = false;
   #inflight = 0;
   #drained: (() => void) | null = null;
+  /** Why the image is no longer served (removed, or the client blocklisted); null while it is. */
+  #gone: string | null = null;
   readonly #settle = (err: unknown): void => {
     this.cluster.note(err);
+    if (err !== null && this.#gone === null && goneCode(err)) this.#gone = (err as Error).message;
     if (--this.#inflight === 0 && this.#drained) this.#drained();
   };
   readonly #ok = (): void => this.#settle(null);
@@ -295,8 +355,13 @@ export class RbdBackstore implements Backstore {
     this.#inflight++;
     return p.then(this.#ok, (err) => {
       this.#settle(err);
-      throw err;
+      throw goneCode(err) ? noMedium(err, this.cluster.imageSpec(this.name)) : err;
     });
+  }
+
+  /** false once the image was found removed from the cluster, or the connection blocklisted: the LU reopens it. */
+  stillAtPath(): boolean {
+    return this.#gone === null && !this.cluster.blocklisted;
   }
 
   read(buf: Buffer, offset: number): Promise<void> {
@@ -325,7 +390,7 @@ export class RbdBackstore implements Backstore {
     return this.#track(this.rbd.discard(this.image, offset, length));
   }
 
-  /** Zeros without sending a buffer of them (WRITE SAME of zeros without UNMAP). */
+  /** Zeros without sending a buffer of them (WRITE SAME of zeros without UNMAP): written, not discarded, so the blocks stay allocated. */
   writeZeroes(offset: number, length: number): Promise<void> {
     if (this.#closed) return Promise.reject(ebadf());
     if (this.readOnly) return Promise.reject(erofs());
@@ -334,10 +399,15 @@ export class RbdBackstore implements Backstore {
 
   /**
    * The cluster's own atomic compare and write: -1 when `cmp` matched and `buf` was
-   * written, else the offset of the first byte that differs. librbd 16 takes one 512-byte
-   * sector only: other lengths reject with EINVAL (the SCSI layer compares itself then).
+   * written, else the offset in `cmp` of the first byte that differs. librbd 16 (Debian
+   * 12's 16.2.15) takes a compare that lies in one 512-byte sector of the image (offset
+   * % 512 + length <= 512) and one stripe unit, and refuses anything else with EINVAL:
+   * null here for those (the SCSI layer compares itself), so with 512-byte blocks a
+   * one-block COMPARE AND WRITE is atomic in the cluster, longer ones and 4 KiB blocks
+   * only through this process.
    */
-  compareAndWrite(cmp: Buffer, buf: Buffer, offset: number): Promise<number> {
+  compareAndWrite(cmp: Buffer, buf: Buffer, offset: number): Promise<number> | null {
+    if (cmp.length === 0 || (offset % 512) + cmp.length > 512) return null;
     if (this.#closed) return Promise.reject(ebadf());
     if (this.readOnly) return Promise.reject(erofs());
     this.#inflight++;
@@ -348,7 +418,7 @@ export class RbdBackstore implements Backstore {
       },
       (err) => {
         this.#settle(err);
-        throw err;
+        throw goneCode(err) ? noMedium(err, this.cluster.imageSpec(this.name)) : err;
       },
     );
   }
@@ -363,7 +433,7 @@ export class RbdBackstore implements Backstore {
       this.#settle(null);
     } catch (err) {
       this.#settle(err);
-      throw err;
+      throw goneCode(err) ? noMedium(err, this.cluster.imageSpec(this.name)) : err;
     }
     const end = offset + length;
     const out: Array<{ offset: number; length: number; mapped: boolean }> = [];
@@ -383,7 +453,13 @@ export class RbdBackstore implements Backstore {
   /** The image's size now (grown through the API, or by `rbd resize` behind sanbox's back). */
   async refreshSize(): Promise<number> {
     if (this.#closed) throw ebadf();
-    this.#size = await this.rbd.size(this.image);
+    try {
+      this.#size = await this.rbd.size(this.image);
+    } catch (err) {
+      // librbd refreshes a changed header here: a removed image is ENOENT.
+      if (this.#gone === null && goneCode(err)) this.#gone = (err as Error).message;
+      throw err;
+    }
     return this.#size;
   }
 
@@ -399,6 +475,10 @@ export class RbdBackstore implements Backstore {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#inflight !== 0) await new Promise<void>((resolve) => (this.#drained = resolve));
-    await this.rbd.close(this.image);
+    try {
+      await this.rbd.close(this.image);
+    } finally {
+      this.cluster.released();
+    }
   }
 }

@@ -142,6 +142,7 @@ export class RbdPools implements RbdLinks {
   /** Opens images for the LUs of a pool; throws ENOTCONN while the pool has no connection. */
   images(poolUuid: string): RbdImages {
     const link = this.links.get(poolUuid);
+    if (link) this.renewIfBlocklisted(link);
     if (!link?.cluster) {
       throw Object.assign(new Error(`the rbd pool's cluster is not connected${link?.lastError ? `: ${link.lastError}` : ''}`), { code: 'ENOTCONN' });
     }
@@ -191,6 +192,7 @@ export class RbdPools implements RbdLinks {
 
   private cluster(poolUuid: string): RbdCluster {
     const link = this.links.get(poolUuid);
+    if (link) this.renewIfBlocklisted(link);
     if (!link?.cluster) throw Object.assign(new Error(`the cluster is not connected${link?.lastError ? `: ${link.lastError}` : ''}`), { code: 'ENOTCONN' });
     return link.cluster;
   }
@@ -246,6 +248,21 @@ export class RbdPools implements RbdLinks {
     return link.connecting;
   }
 
+  /**
+   * A connection the cluster blocklisted serves nothing again: it is retired (it shuts
+   * down once the LUs closed its images) and the pool connects anew, as at start; the data
+   * plane re-checks its LUs when the new one is up.
+   */
+  private renewIfBlocklisted(link: Link): void {
+    const old = link.cluster;
+    if (!old?.blocklisted || link.closed) return;
+    link.cluster = null;
+    link.lastError = 'ESHUTDOWN: the cluster blocklisted this client; connecting again';
+    this.log.warn({ pool: link.name, cluster: where(link.target) }, "the Ceph cluster blocklisted the rbd pool's client: connecting again");
+    void old.retire().catch((err) => this.log.warn({ pool: link.name, err: describe(err) }, 'closing the cluster connection failed'));
+    void this.connect(link);
+  }
+
   private async refresh(link: Link): Promise<void> {
     if (!link.cluster) return;
     try {
@@ -257,7 +274,10 @@ export class RbdPools implements RbdLinks {
   }
 
   private refreshAll(): void {
-    for (const link of this.links.values()) void this.refresh(link);
+    for (const link of this.links.values()) {
+      this.renewIfBlocklisted(link);
+      void this.refresh(link);
+    }
   }
 
   private async end(link: Link): Promise<void> {
