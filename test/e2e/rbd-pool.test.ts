@@ -28,6 +28,9 @@ const SHARE = '/v1/pool/share';
 const SIZE = 64 * MiB;
 /** An OSD request waits this long before the I/O fails (ETIMEDOUT): the outage test's bound. */
 const OSD_TIMEOUT_S = 4;
+/** Where the ONTAP LIF and the HNAS EVS of the dialect tests listen (SANBOX_PORTAL_PORT). */
+const LIF_ADDRESS = '127.0.0.7';
+const EVS_ADDRESS = '127.0.0.8';
 const TUR = Buffer.alloc(6);
 const exec = promisify(execFile);
 
@@ -42,6 +45,7 @@ let iqn: string;
 let extentId: number;
 let fileTarget: Provisioned;
 let src: string;
+let dialectPort: number;
 
 function sha(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
@@ -99,7 +103,9 @@ before(async () => {
   const t0 = performance.now();
   ceph = await CephCluster.start();
   console.log(`ceph cluster started in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  dialectPort = await freePort(LIF_ADDRESS);
   sb = await startSanbox({
+    env: { SANBOX_PORTAL_PORT: String(dialectPort) },
     ports: { mediumRecheckMs: 200, rbd: { monTimeoutS: 5, osdTimeoutS: OSD_TIMEOUT_S, refreshMs: 500, reopenFirstMs: 200, reopenMaxMs: 1000 } },
   });
   site = (await sb.api('GET', '/api/status')).body.site;
@@ -580,6 +586,108 @@ test("an image removed behind sanbox's back (its watcher blocklisted, then rbd r
   }
   const del = await sb.api('DELETE', `${FREENAS}/extent/${extent.id}/`);
   assert.equal(del.status, 204, `an extent whose image is gone can be deleted: ${del.text}`);
+});
+
+/** qemu-img writes 16 MiB of random bytes into a LUN and reads them back: both must be what was written. */
+async function roundTrip(portal: string, iqn: string, initiator: string, image: string): Promise<void> {
+  const bytes = randomBytes(16 * MiB);
+  const file = path.join(work, `${image}.in`);
+  const back = path.join(work, `${image}.out`);
+  fs.writeFileSync(file, bytes);
+  const opts = `driver=iscsi,transport=tcp,portal=${portal},target=${iqn},lun=0,initiator-name=${initiator}`;
+  await qemu(['convert', '-n', '-f', 'raw', '--target-image-opts', file, opts]);
+  await qemu(['convert', '--image-opts', opts, '-O', 'raw', back]);
+  assert.equal(sha(fs.readFileSync(back)), sha(bytes), 'read back through sanbox');
+  assert.equal(sha(await ceph.export(image)), sha(bytes), `the bytes are in the RBD image ${image}`);
+  fs.rmSync(file);
+  fs.rmSync(back);
+}
+
+test('ONTAP puts a LUN in the rbd pool (its aggregate): a volume in it, a LUN, an igroup and a map; qemu-img round-trips through the LIF; the image is in rbd ls, and gone with the LUN', async () => {
+  const ontap = async (method: string, route: string, body?: unknown) => {
+    const r = await sb.api(method, route, body);
+    return { status: r.status, body: r.body as any, location: r.headers.get('location') };
+  };
+  const svm = { svm: { name: 'svmrbd' } };
+  assert.equal((await ontap('POST', '/api/svm/svms', { name: 'svmrbd' })).status, 202);
+  assert.equal((await ontap('POST', '/api/protocols/san/iscsi/services', svm)).status, 201);
+  const lif = await ontap('POST', '/api/network/ip/interfaces', {
+    name: 'lifrbd',
+    ...svm,
+    ip: { address: LIF_ADDRESS, netmask: '255.255.255.0' },
+    service_policy: { name: 'default-data-iscsi' },
+  });
+  assert.equal(lif.status, 201, JSON.stringify(lif.body));
+  const aggregates = await ontap('GET', '/api/storage/aggregates?fields=name');
+  assert.ok(
+    aggregates.body.records.some((a: any) => a.name === 'ceph1'),
+    `the rbd pool is an aggregate: ${JSON.stringify(aggregates.body)}`,
+  );
+  const vol = await ontap('POST', '/api/storage/volumes', { name: 'volrbd', ...svm, aggregates: [{ name: 'ceph1' }], size: 100 * MiB });
+  assert.equal(vol.status, 202, JSON.stringify(vol.body));
+  const before = await ceph.images();
+  const lun = await ontap('POST', '/api/storage/luns', { ...svm, name: '/vol/volrbd/lun1', os_type: 'linux', space: { size: 16 * MiB } });
+  assert.equal(lun.status, 201, JSON.stringify(lun.body));
+  const lunUuid = lun.location!.replace('/api/storage/luns/', '');
+  const made = (await ceph.images()).filter((i) => !before.includes(i));
+  assert.equal(made.length, 1, `one new image: ${made.join(', ')}`);
+  const image = made[0]!;
+  assert.deepEqual(await ceph.du(image), { provisioned: 16 * MiB, used: 0 }, 'a thin image of the size asked');
+  const initiator = 'iqn.2026-12.test:ontap-rbd';
+  const ig = await ontap('POST', '/api/protocols/san/igroups', {
+    ...svm,
+    name: 'igrbd',
+    os_type: 'linux',
+    protocol: 'iscsi',
+    initiators: [{ name: initiator }],
+  });
+  assert.equal(ig.status, 201, JSON.stringify(ig.body));
+  const igUuid = ig.location!.replace('/api/protocols/san/igroups/', '');
+  assert.equal((await ontap('POST', '/api/protocols/san/lun-maps', { ...svm, lun: { name: '/vol/volrbd/lun1' }, igroup: { name: 'igrbd' } })).status, 201);
+  const service = await ontap('GET', '/api/protocols/san/iscsi/services?svm.name=svmrbd&fields=target.name');
+  const iqn = service.body.records[0].target.name as string;
+
+  await roundTrip(`${LIF_ADDRESS}:${dialectPort}`, iqn, initiator, image);
+
+  assert.equal((await ontap('DELETE', `/api/protocols/san/lun-maps/${lunUuid}/${igUuid}`)).status, 200);
+  assert.equal((await ontap('DELETE', `/api/storage/luns/${lunUuid}`)).status, 200);
+  assert.equal((await ceph.images()).includes(image), false, 'the image is removed with its LUN');
+  const vols = await ontap('GET', '/api/storage/volumes?name=volrbd');
+  assert.equal((await ontap('DELETE', `/api/storage/volumes/${vols.body.records[0].uuid}`)).status, 202);
+  assert.equal((await ontap('DELETE', `/api/protocols/san/igroups/${igUuid}`)).status, 200);
+});
+
+test('HNAS puts a logical unit in the rbd pool (path /mnt/<pool>/<name>): qemu-img round-trips through the EVS; the image is in rbd ls, and gone with the LU', async () => {
+  const hnas = async (method: string, route: string, body?: unknown) => {
+    const r = await sb.request(method, `/v9/storage${route}`, { body });
+    return { status: r.status, body: r.body as any };
+  };
+  const evs = await hnas('POST', '/virtual-servers', { name: 'evsrbd', ipAddresses: [EVS_ADDRESS] });
+  assert.equal(evs.status, 201, JSON.stringify(evs.body));
+  const server = evs.body.virtualServer.virtualServerId;
+  const nested = await hnas('POST', '/iscsi-logical-units', { name: 'bad', virtualServerId: server, size: 16 * MiB, path: '/mnt/ceph1/a/b' });
+  assert.equal(nested.status, 400, JSON.stringify(nested.body));
+  const lu = await hnas('POST', '/iscsi-logical-units', { name: 'hnaslu', virtualServerId: server, size: 16 * MiB, path: '/mnt/ceph1/hnaslu' });
+  assert.equal(lu.status, 201, JSON.stringify(lu.body));
+  assert.ok((await ceph.images()).includes('hnaslu'), 'the image is in rbd ls');
+  assert.deepEqual(await ceph.du('hnaslu'), { provisioned: 16 * MiB, used: 0 });
+  const t = await hnas('POST', '/iscsi-targets', { alias: 'trbd', virtualServerId: server });
+  assert.equal(t.status, 201, JSON.stringify(t.body));
+  const id = t.body.iscsiTarget.objectId as string;
+  const added = await hnas('POST', `/iscsi-targets/${id}/iscsi-logical-units`, { logicalUnit: 0, logicalUnitObjectId: lu.body.iscsiLogicalUnit.objectId });
+  assert.equal(added.status, 201, JSON.stringify(added.body));
+
+  await roundTrip(`${EVS_ADDRESS}:${dialectPort}`, t.body.iscsiTarget.globalUniqueName, 'iqn.2026-12.test:hnas-rbd', 'hnaslu');
+  const shown = await hnas('GET', `/iscsi-logical-units/${lu.body.iscsiLogicalUnit.objectId}`);
+  assert.equal(shown.status, 200);
+  assert.equal(shown.body.iscsiLogicalUnit.used, 16 * MiB, 'used: what the image holds, from the cluster');
+
+  assert.equal((await hnas('DELETE', `/iscsi-targets/${id}/iscsi-logical-units/0`)).status, 204);
+  assert.equal((await hnas('DELETE', `/iscsi-targets/${id}`)).status, 204);
+  assert.equal((await hnas('DELETE', `/iscsi-logical-units/${lu.body.iscsiLogicalUnit.objectId}`)).status, 204);
+  assert.equal((await ceph.images()).includes('hnaslu'), false, 'the image is removed with its LU');
+  const gone = await hnas('DELETE', `/virtual-servers/${evs.body.virtualServer.objectId}`);
+  assert.equal(gone.status, 204, JSON.stringify(gone.body));
 });
 
 test('deleting the extent removes its image; then the pool can be deleted', async () => {
