@@ -118,7 +118,7 @@ static int u64_of(napi_env env, napi_value v, uint64_t *out) {
 
 /* ---- control calls: napi async work on the libuv pool ------------------------------- */
 
-enum job_kind { J_CONNECT, J_SHUTDOWN, J_STATS, J_CREATE, J_REMOVE, J_OPEN, J_CLOSE, J_RESIZE, J_SIZE, J_DIFF };
+enum job_kind { J_CONNECT, J_SHUTDOWN, J_STATS, J_CREATE, J_REMOVE, J_OPEN, J_CLOSE, J_RESIZE, J_SIZE, J_DIFF, J_CREATED };
 
 typedef struct {
   uint64_t *v; /* offset, length pairs */
@@ -244,6 +244,12 @@ static void job_execute(napi_env env, void *data) {
     case J_SIZE:
       r = rbd_get_size(j->image->image, &j->a);
       break;
+    case J_CREATED: {
+      struct timespec ts;
+      r = rbd_get_create_timestamp(j->image->image, &ts);
+      if (r == 0) j->a = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+      break;
+    }
     case J_DIFF:
       r = rbd_diff_iterate2(j->image->image, NULL, j->a, j->b, 1, 0, diff_cb, &j->diff);
       break;
@@ -283,6 +289,7 @@ static void job_complete(napi_env env, napi_status status, void *data) {
         free(j->image);
         break;
       case J_SIZE:
+      case J_CREATED:
         result = num(env, (double)j->a);
         break;
       case J_STATS:
@@ -412,6 +419,10 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
 }
 static napi_value js_size(napi_env env, napi_callback_info info) {
   return image_job(env, info, J_SIZE, 1, "size(image)", "reading the image's size");
+}
+/* createdAt(image) -> Promise<ms since the epoch>: when the cluster made the image. */
+static napi_value js_created(napi_env env, napi_callback_info info) {
+  return image_job(env, info, J_CREATED, 1, "createdAt(image)", "reading the image's creation time");
 }
 static napi_value js_resize(napi_env env, napi_callback_info info) {
   return image_job(env, info, J_RESIZE, 2, "resize(image, bytes)", "resizing the image");
@@ -607,6 +618,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
     {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
     {"size", NULL, js_size, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"createdAt", NULL, js_created, NULL, NULL, NULL, napi_enumerable, NULL},
     {"resize", NULL, js_resize, NULL, NULL, NULL, napi_enumerable, NULL},
     {"diff", NULL, js_diff, NULL, NULL, NULL, napi_enumerable, NULL},
     {"read", NULL, js_read, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -32,6 +32,8 @@ interface RbdAddon {
   open(cluster: Handle, pool: string, ns: string, name: string): Promise<Handle>;
   close(image: Handle): Promise<void>;
   size(image: Handle): Promise<number>;
+  /** When the cluster made the image, in ms since the epoch. */
+  createdAt(image: Handle): Promise<number>;
   resize(image: Handle, size: number): Promise<void>;
   /** Allocated extents in [offset, offset+length) as a flat [offset, length, ...] list. */
   diff(image: Handle, offset: number, length: number): Promise<number[]>;
@@ -119,6 +121,9 @@ export interface RbdTimeouts {
 
 const DEFAULT_TIMEOUTS: RbdTimeouts = { monTimeoutS: 10, osdTimeoutS: 20 };
 
+/** How far the cluster's clock (which stamps an image's creation) may be behind sanbox's. */
+const CLOCK_MARGIN_MS = 30_000;
+
 export type RbdHealth = { state: 'up' } | { state: 'failing'; since: number; lastError: string };
 
 function monHost(s: RbdSettings): string {
@@ -141,6 +146,9 @@ export class RbdCluster {
   /** Images open on this connection; a retired one shuts down when the last closes. */
   #images = 0;
   #retired = false;
+  /** Control calls under way (stats, create, open...): close() waits for them, as rados_shutdown under one would crash. */
+  #calls = 0;
+  #callsDone: (() => void) | null = null;
 
   private constructor(
     private readonly rbd: RbdAddon,
@@ -236,21 +244,63 @@ export class RbdCluster {
     }
   }
 
+  async #call<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw Object.assign(new Error('the cluster connection is closed'), { code: 'ENOTCONN' });
+    this.#calls++;
+    try {
+      return await work();
+    } finally {
+      if (--this.#calls === 0 && this.#callsDone) this.#callsDone();
+    }
+  }
+
   /** Figures from the monitors and manager: says nothing of the OSDs, so it leaves health() alone. */
   stats(): Promise<ClusterStats> {
-    return this.rbd.stats(this.handle, this.settings.pool, this.settings.namespace);
+    return this.#call(() => this.rbd.stats(this.handle, this.settings.pool, this.settings.namespace));
   }
 
   createImage(name: string, sizeBytes: number): Promise<void> {
-    return this.#watched(this.rbd.create(this.handle, this.settings.pool, this.settings.namespace, name, sizeBytes));
+    return this.#call(() => this.#watched(this.rbd.create(this.handle, this.settings.pool, this.settings.namespace, name, sizeBytes)));
   }
 
   removeImage(name: string): Promise<void> {
-    return this.#watched(this.rbd.remove(this.handle, this.settings.pool, this.settings.namespace, name));
+    return this.#call(() => this.#watched(this.rbd.remove(this.handle, this.settings.pool, this.settings.namespace, name)));
+  }
+
+  /**
+   * Removes an image that was made at `sinceMs` or later (less a margin for the cluster's
+   * clock): the image of a create sanbox journaled and never committed, and not one that
+   * was there before. Returns whether it removed one (false: none, or an older image).
+   */
+  removeImageMadeSince(name: string, sinceMs: number): Promise<boolean> {
+    return this.#call(() => this.#removeIfNew(name, sinceMs));
+  }
+
+  async #removeIfNew(name: string, sinceMs: number): Promise<boolean> {
+    let image: Handle;
+    try {
+      image = await this.#watched(this.rbd.open(this.handle, this.settings.pool, this.settings.namespace, name));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+    let made: number;
+    try {
+      made = await this.rbd.createdAt(image);
+    } finally {
+      await this.rbd.close(image);
+    }
+    if (made < sinceMs - CLOCK_MARGIN_MS) return false;
+    await this.#watched(this.rbd.remove(this.handle, this.settings.pool, this.settings.namespace, name));
+    return true;
   }
 
   /** Grows an image (never shrinks it: a smaller size is refused above). */
-  async resizeImage(name: string, sizeBytes: number): Promise<void> {
+  resizeImage(name: string, sizeBytes: number): Promise<void> {
+    return this.#call(() => this.#resize(name, sizeBytes));
+  }
+
+  async #resize(name: string, sizeBytes: number): Promise<void> {
     const image = await this.#watched(this.rbd.open(this.handle, this.settings.pool, this.settings.namespace, name));
     try {
       if ((await this.rbd.size(image)) < sizeBytes) await this.#watched(this.rbd.resize(image, sizeBytes));
@@ -260,8 +310,12 @@ export class RbdCluster {
   }
 
   /** Opens an image; ENOENT (its message naming the image) when the cluster has none by that name. */
-  async openImage(name: string, readOnly: boolean): Promise<RbdBackstore> {
-    if (this.#closed || this.#retired) throw Object.assign(new Error('the cluster connection is closed'), { code: 'ENOTCONN' });
+  openImage(name: string, readOnly: boolean): Promise<RbdBackstore> {
+    if (this.#retired) return Promise.reject(Object.assign(new Error('the cluster connection is closed'), { code: 'ENOTCONN' }));
+    return this.#call(() => this.#open(name, readOnly));
+  }
+
+  async #open(name: string, readOnly: boolean): Promise<RbdBackstore> {
     let image: Handle;
     try {
       image = await this.#watched(this.rbd.open(this.handle, this.settings.pool, this.settings.namespace, name));
@@ -289,6 +343,7 @@ export class RbdCluster {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#calls !== 0) await new Promise<void>((resolve) => (this.#callsDone = resolve));
     await this.rbd.shutdown(this.handle);
   }
 }

@@ -12,6 +12,7 @@
  * pool is degraded while its cluster fails requests (an OSD down: I/O times out), and
  * healthy again after the next request that succeeds.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { RbdImages } from '../backstore/backstore.js';
 import { type ClusterStats, RbdCluster, type RbdTimeouts } from '../backstore/rbd.js';
@@ -180,6 +181,17 @@ export class RbdPools implements RbdLinks {
 
   removeImage(poolUuid: string, image: string): Promise<void> {
     return this.cluster(poolUuid).removeImage(image);
+  }
+
+  /** Waits for the pool's connection (a cluster down at start is retried meanwhile), then removes the image if it is that new. */
+  async removeImageMadeSince(poolUuid: string, image: string, sinceMs: number): Promise<boolean> {
+    for (;;) {
+      const link = this.links.get(poolUuid);
+      if (!link || link.closed) throw Object.assign(new Error('the rbd pool has no cluster connection'), { code: 'ENOTCONN' });
+      this.renewIfBlocklisted(link);
+      if (link.cluster) return link.cluster.removeImageMadeSince(image, sinceMs);
+      await (link.connecting ?? sleep(link.delay, undefined, { ref: false }));
+    }
   }
 
   async closeAll(): Promise<void> {

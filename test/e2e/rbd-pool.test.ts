@@ -19,6 +19,7 @@ import { promisify } from 'node:util';
 import { IscsiInitiator } from '../../src/initiator/client.js';
 import { runConformance } from '../conformance/iscsi-test-cu.js';
 import { CephCluster } from '../support/ceph.js';
+import { ImageJournal } from '../../src/domain/extent-files.js';
 import { FREENAS, startSanbox, type TestSanbox } from '../support/sanbox.js';
 import { freePort, iscsiUrl, run } from './peers.js';
 import { basename, post, provisionTarget, type Provisioned } from './provision.js';
@@ -688,6 +689,28 @@ test('HNAS puts a logical unit in the rbd pool (path /mnt/<pool>/<name>): qemu-i
   assert.equal((await ceph.images()).includes('hnaslu'), false, 'the image is removed with its LU');
   const gone = await hnas('DELETE', `/virtual-servers/${evs.body.virtualServer.objectId}`);
   assert.equal(gone.status, 204, JSON.stringify(gone.body));
+});
+
+test('an rbd image made by a create that never committed (killed in between) is removed at the next start; images sanbox did not make stay', async () => {
+  const journal = new ImageJournal(path.join(sb.dataDir, 'creating'));
+  // "Killed" after the image was made, before the commit: the record and the image stay behind.
+  journal.beginImage(pool.UUID, 'lost', '/mnt/ceph1/lost');
+  await ceph.rbd(['create', '--size', '16M', `${ceph.env.pool}/lost`]);
+  // An image that was there before the record (a name taken by someone else): kept.
+  await ceph.rbd(['create', '--size', '16M', `${ceph.env.pool}/older`]);
+  fs.writeFileSync(
+    path.join(sb.dataDir, 'creating', 'older-record'),
+    JSON.stringify({ pool: pool.UUID, image: 'older', path: '/mnt/ceph1/older', at: Date.now() + 3_600_000 }),
+  );
+  // Committed, but killed before the record was dropped: the extent keeps its image.
+  journal.beginImage(pool.UUID, 'disk0', '/mnt/ceph1/disk0');
+  assert.deepEqual((await ceph.images()).sort(), ['disk0', 'lost', 'older']);
+
+  await sb.restart();
+  await until('the interrupted create to be cleaned up', async () => !(await ceph.images()).includes('lost') || undefined);
+  await until('every record settled', async () => fs.readdirSync(path.join(sb.dataDir, 'creating')).length === 0 || undefined);
+  assert.deepEqual((await ceph.images()).sort(), ['disk0', 'older']);
+  await ceph.rbd(['rm', `${ceph.env.pool}/older`]);
 });
 
 test('deleting the extent removes its image; then the pool can be deleted', async () => {
