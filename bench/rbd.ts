@@ -1,5 +1,6 @@
 /**
- * RBD rows (`node dist/bench/run.js --rbd`): the same qemu-img bench workloads against
+ * RBD rows (part of `npm run bench` after the main cells where Ceph is installed, or alone
+ * with `node dist/bench/run.js --rbd`): the same qemu-img bench workloads against
  * three ways to one image pool of a throw-away one-node Ceph cluster
  * (scripts/ceph-cluster.mjs):
  *
@@ -13,12 +14,14 @@
  * figure includes the bench's own small share; qemu's driver has no target process).
  */
 import { createWriteStream, existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CephCluster } from '../test/support/ceph.js';
 import { FREENAS, startSanbox, type TestSanbox } from '../test/support/sanbox.js';
 import { isRunning, log, spawnTracked, stopChild } from './children.js';
 import { WORKLOADS, qemuBench, type Measurement } from './clients.js';
+import type { RbdReport } from './report.js';
+import { rbdUnavailable } from '../src/backstore/rbd.js';
 import { HOST, freePort, pidListensOn, waitFor } from './net.js';
 
 const GiB = 1024 ** 3;
@@ -38,6 +41,20 @@ interface Lane {
   url: string | null;
   pid: number;
   error?: string;
+}
+
+const onPath = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+
+/**
+ * Why the RBD rows cannot be measured on this host, or null when they can: the throw-away
+ * cluster needs Ceph's daemons and CLI, sanbox its rbd addon. (tgt's rbd backing store
+ * missing leaves only its column out, saying so.)
+ */
+export function rbdBenchMissing(): string | null {
+  const commands = ['ceph-mon', 'ceph-osd', 'ceph-mgr', 'ceph', 'rbd'].filter((c) => !onPath(c));
+  if (commands.length) return `Ceph is not installed (no ${commands.join(', ')}): apt-get install ceph-mon ceph-osd ceph-mgr ceph-common librbd-dev`;
+  const addon = rbdUnavailable();
+  return addon ? `sanbox cannot serve RBD here: ${addon}` : null;
 }
 
 async function sanboxLane(ceph: CephCluster): Promise<{ lane: Lane; sb: TestSanbox | null }> {
@@ -136,15 +153,9 @@ async function tgtLane(dir: string, ceph: CephCluster): Promise<{ lane: Lane; st
   }
 }
 
-function cell(m: Measurement | undefined): string {
-  if (!m) return '—';
-  if (!m.ok) return `failed: ${m.error}`;
-  const cpu = Number.isFinite(m.cpuPer10k) ? `, ${m.cpuPer10k.toFixed(2)} s CPU/10k` : '';
-  return `${Math.round(m.iops)} IOPS, ${m.mbs.toFixed(1)} MB/s${cpu}`;
-}
-
-/** Runs the comparison and returns it as a Markdown section. */
-export async function rbdBench(dir: string): Promise<string> {
+/** Runs the comparison (report.ts renders it). */
+export async function rbdBench(dir: string): Promise<RbdReport> {
+  const t0 = performance.now();
   log('rbd: starting a one-node Ceph cluster');
   const ceph = await CephCluster.start();
   const lanes: Lane[] = [];
@@ -180,18 +191,12 @@ export async function rbdBench(dir: string): Promise<string> {
         results.set(w.id, lane.label.startsWith('qemu') ? { ...m, cpuPer10k: Number.NaN } : m);
       }
     }
-    const workloads2 = WORKLOADS.filter((w) => w.tool === 'qemu-img');
-    const lines = [
-      '## RBD: one image pool of a one-node Ceph cluster (BlueStore on a file, size 1)',
-      '',
-      `| workload | ${lanes.map((l) => l.label).join(' | ')} |`,
-      `|---|${lanes.map(() => '---').join('|')}|`,
-      ...workloads2.map((w) => `| ${w.title} | ${lanes.map((l) => (l.url ? cell(rows.get(l.label)?.get(w.id)) : `unavailable: ${l.error}`)).join(' | ')} |`),
-      '',
-      ...lanes.filter((l) => l.error).map((l) => `- ${l.label}: ${l.error}`),
-      '',
-    ];
-    return lines.join('\n');
+    return {
+      lanes: lanes.map((l) => ({ label: l.label, url: l.url, ...(l.error ? { error: l.error } : {}) })),
+      workloads: workloads.map((w) => ({ id: w.id, title: w.title })),
+      results: Object.fromEntries([...rows].map(([label, m]) => [label, Object.fromEntries(m)])),
+      secs: (performance.now() - t0) / 1000,
+    };
   } finally {
     await stopTgt();
     await sb?.stop();

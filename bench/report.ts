@@ -54,6 +54,45 @@ export interface BenchReport {
   crc32c?: CrcReport;
   /** ns the counters add to one command, measured in the bench process (counting.ts) */
   countingNs?: number;
+  /** the RBD comparison (rbd.ts), or why its rows are missing (absent in runs before it was part of the bench) */
+  rbd?: RbdReport | { missing: string };
+}
+
+/** sanbox on RBD vs tgt's rbd backing store vs qemu-img's rbd: driver, one round each. */
+export interface RbdReport {
+  lanes: Array<{ label: string; url: string | null; error?: string }>;
+  workloads: Array<{ id: string; title: string }>;
+  /** lane label -> workload id -> measurement */
+  results: Record<string, Record<string, Measurement>>;
+  secs: number;
+}
+
+function rbdCell(m: Measurement | undefined): string {
+  if (!m) return '—';
+  if (!m.ok) return `failed: ${esc(m.error ?? '?')}`;
+  const cpu = Number.isFinite(m.cpuPer10k) ? `, ${m.cpuPer10k.toFixed(2)} s CPU/10k` : '';
+  return `${Math.round(m.iops)} IOPS, ${m.mbs.toFixed(1)} MB/s${cpu}`;
+}
+
+/** The RBD section: its table, or one line saying why it is missing. */
+export function rbdMarkdown(r: RbdReport | { missing: string }): string {
+  const title = '## RBD: one image pool of a one-node Ceph cluster (BlueStore on a file, size 1)';
+  if ('missing' in r) return [title, '', `Not measured: ${esc(r.missing)}`, ''].join('\n');
+  const { lanes } = r;
+  return [
+    title,
+    '',
+    `| workload | ${lanes.map((l) => l.label).join(' | ')} |`,
+    `|---|${lanes.map(() => '---').join('|')}|`,
+    ...r.workloads.map(
+      (w) => `| ${w.title} | ${lanes.map((l) => (l.url ? rbdCell(r.results[l.label]?.[w.id]) : `unavailable: ${esc(l.error ?? '?')}`)).join(' | ')} |`,
+    ),
+    '',
+    "One run per cell, each lane on its own 1 GiB image in the same RADOS pool, prefilled. CPU per 10k I/Os is the target process's " +
+      "(sanbox's includes the bench's own small share; qemu's driver has no target process).",
+    ...lanes.filter((l) => l.error).map((l) => `- ${l.label}: ${esc(l.error!)}`),
+    '',
+  ].join('\n');
 }
 
 /** The C targets sanbox is measured against. */
@@ -364,6 +403,8 @@ export function markdown(r: BenchReport): string {
     }
     out.push('');
   }
+
+  if (r.rbd) out.push(rbdMarkdown(r.rbd));
 
   if (r.notes.length) {
     out.push('Notes:');

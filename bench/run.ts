@@ -4,7 +4,8 @@
  *
  *   node dist/bench/run.js [--quick] [--rounds N] [--secs S] [--sessions N] [--http-secs S]
  *                          [--no-http] [--no-counter-cost] [--no-digests] [--only ID-PREFIX,...]
- *                          [--keep] [--save-md]
+ *                          [--no-rbd] [--keep] [--save-md]
+ *   node dist/bench/run.js --rbd                                (the RBD comparison alone)
  *   node dist/bench/run.js --render bench/results/<run>.json   (Markdown of a saved run)
  *
  * One run: the CRC32C micro-benchmark (JS vs the CPU's instruction); tgt and istgt (1 GiB
@@ -16,7 +17,9 @@
  * project's initiator with both digests (not the twins, but a third sanbox's null LUN with
  * SANBOX_CRC32C=js; --no-digests leaves them out), with the loopback TCP ceiling measured in each
  * round right before the 128 KiB cells; the HTTP API under load. Markdown on stdout, JSON
- * in bench/results/. Every process started here is stopped by PID on exit, error or Ctrl-C.
+ * in bench/results/. Then, where Ceph is installed, the RBD comparison (bench/rbd.ts: sanbox
+ * on RBD, tgt's rbd backing store, qemu-img's rbd: driver on a throw-away one-node cluster;
+ * --no-rbd leaves it out, and without Ceph the report says why it is missing). Every process started here is stopped by PID on exit, error or Ctrl-C.
  */
 import { mkdtempSync, rmSync, openSync, closeSync, ftruncateSync, readFileSync } from 'node:fs';
 import { tmpdir, hostname, cpus, release, loadavg } from 'node:os';
@@ -45,8 +48,8 @@ import { loopbackCeiling } from './loopback.js';
 import { measureSessions } from './memory.js';
 import { populateTargets, loadList, loadCreateDelete } from './http-load.js';
 import { memoryKiB } from './proc-stats.js';
-import { markdown, save, type BenchReport, type TargetInfo } from './report.js';
-import { rbdBench } from './rbd.js';
+import { markdown, rbdMarkdown, save, type BenchReport, type TargetInfo } from './report.js';
+import { rbdBench, rbdBenchMissing } from './rbd.js';
 
 interface Options {
   rounds: number;
@@ -65,8 +68,8 @@ interface Options {
   digests: boolean;
   /** only the workloads whose id starts with one of these (--only a,b) */
   only: string[] | null;
-  /** run only the RBD comparison (bench/rbd.ts) and exit */
-  rbd: boolean;
+  /** 'only': run only the RBD comparison (bench/rbd.ts) and exit; 'after': after the main cells; 'no': leave it out */
+  rbd: 'only' | 'after' | 'no';
 }
 
 function parseArgs(argv: string[]): Options {
@@ -83,7 +86,7 @@ function parseArgs(argv: string[]): Options {
     counterCost: true,
     digests: true,
     only: null,
-    rbd: false,
+    rbd: 'after',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -104,13 +107,14 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--no-counter-cost') o.counterCost = false;
     else if (a === '--no-digests') o.digests = false;
     else if (a === '--only') o.only = (argv[++i] ?? '').split(',').filter(Boolean);
-    else if (a === '--rbd') o.rbd = true;
+    else if (a === '--rbd') o.rbd = 'only';
+    else if (a === '--no-rbd') o.rbd = 'no';
     else if (a === '--keep') o.keep = true;
     else if (a === '--save-md') o.saveMd = true;
     else if (a === '--render') o.render = argv[++i] ?? null;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: node dist/bench/run.js [--quick] [--rounds N] [--secs S] [--sessions N] [--http-secs S] [--http-connections N] [--no-http] [--no-counter-cost] [--no-digests] [--only ID-PREFIX,...] [--keep] [--save-md] | --rbd | --render RESULT.json\n',
+        'usage: node dist/bench/run.js [--quick] [--rounds N] [--secs S] [--sessions N] [--http-secs S] [--http-connections N] [--no-http] [--no-counter-cost] [--no-digests] [--only ID-PREFIX,...] [--no-rbd] [--keep] [--save-md] | --rbd | --render RESULT.json\n',
       );
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
@@ -187,7 +191,10 @@ async function main(): Promise<void> {
     else log(`kept ${dir}`);
   });
   log(`work dir ${dir}; ${opts.rounds} round(s), ${opts.secs} s per run`);
-  if (opts.rbd) return void process.stdout.write(await rbdBench(dir));
+  if (opts.rbd === 'only') {
+    const missing = rbdBenchMissing();
+    return void process.stdout.write(rbdMarkdown(missing ? { missing } : await rbdBench(dir)));
+  }
 
   // ---- CRC32C, before any target runs ----
   let crc32c: BenchReport['crc32c'];
@@ -463,6 +470,18 @@ async function main(): Promise<void> {
   } else if (opts.http && !aborted()) {
     http.push({ ...emptyHttp('HTTP API'), error: sbFile.error ?? 'sanbox not running' });
   }
+  // ---- RBD: its own cluster and targets, after everything above has run ----
+  let rbd: BenchReport['rbd'];
+  if (opts.rbd === 'no') rbd = { missing: 'left out (--no-rbd)' };
+  else if (!aborted()) {
+    const missing = rbdBenchMissing();
+    if (missing) {
+      log(`rbd: no RBD rows: ${missing}`);
+      rbd = { missing };
+    } else {
+      rbd = await rbdBench(dir).catch((e) => ({ missing: `the comparison failed: ${e instanceof Error ? e.message : String(e)}` }));
+    }
+  }
   if (aborted()) notes.unshift('ABORTED (signal): partial results');
   if (restarts > 0) notes.push(`sanbox was restarted ${restarts} time(s) during the run; CPU is charged to whichever process served each run`);
   const cpuModel = cpus()[0]?.model.replace(/\s+/g, ' ').trim() ?? '?';
@@ -486,6 +505,7 @@ async function main(): Promise<void> {
     http,
     httpPopulate,
     notes,
+    rbd,
   };
   const md = markdown(report);
   const saved = save(report, join(REPO_ROOT, 'bench/results'), opts.saveMd ? md : null);

@@ -106,6 +106,13 @@ export async function createSanbox(config: SanboxConfig, ports: SanboxPorts = {}
       logger.info({ user: config.adminUser, file: admin.generated.file }, 'generated the admin password');
     }
     await services.mutations.apply();
+    // rbd images of interrupted creates: once their pools' clusters answer (connected in the background).
+    void services.extents.recoverInterruptedImages().then(
+      (images) => {
+        for (const image of images) logger.warn({ image }, 'removed an rbd image whose create was interrupted before its extent was committed');
+      },
+      (err: Error) => logger.warn({ err: err.message }, 'recovering interrupted rbd image creates failed'),
+    );
 
     const tls = config.https ? settleTls(config, logger, ports) : null;
     http = await buildApi({

@@ -118,7 +118,7 @@ static int u64_of(napi_env env, napi_value v, uint64_t *out) {
 
 /* ---- control calls: napi async work on the libuv pool ------------------------------- */
 
-enum job_kind { J_CONNECT, J_SHUTDOWN, J_STATS, J_CREATE, J_REMOVE, J_OPEN, J_CLOSE, J_RESIZE, J_SIZE, J_DIFF };
+enum job_kind { J_CONNECT, J_SHUTDOWN, J_STATS, J_CREATE, J_REMOVE, J_OPEN, J_CLOSE, J_RESIZE, J_SIZE, J_DIFF, J_CREATED };
 
 typedef struct {
   uint64_t *v; /* offset, length pairs */
@@ -244,6 +244,12 @@ static void job_execute(napi_env env, void *data) {
     case J_SIZE:
       r = rbd_get_size(j->image->image, &j->a);
       break;
+    case J_CREATED: {
+      struct timespec ts;
+      r = rbd_get_create_timestamp(j->image->image, &ts);
+      if (r == 0) j->a = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+      break;
+    }
     case J_DIFF:
       r = rbd_diff_iterate2(j->image->image, NULL, j->a, j->b, 1, 0, diff_cb, &j->diff);
       break;
@@ -283,6 +289,7 @@ static void job_complete(napi_env env, napi_status status, void *data) {
         free(j->image);
         break;
       case J_SIZE:
+      case J_CREATED:
         result = num(env, (double)j->a);
         break;
       case J_STATS:
@@ -413,6 +420,10 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
 static napi_value js_size(napi_env env, napi_callback_info info) {
   return image_job(env, info, J_SIZE, 1, "size(image)", "reading the image's size");
 }
+/* createdAt(image) -> Promise<ms since the epoch>: when the cluster made the image. */
+static napi_value js_created(napi_env env, napi_callback_info info) {
+  return image_job(env, info, J_CREATED, 1, "createdAt(image)", "reading the image's creation time");
+}
 static napi_value js_resize(napi_env env, napi_callback_info info) {
   return image_job(env, info, J_RESIZE, 2, "resize(image, bytes)", "resizing the image");
 }
@@ -431,6 +442,8 @@ typedef struct {
   enum aio_kind kind;
   ssize_t ret;
   size_t len;
+  /* compare-and-write: where it started and the image's stripe unit, to place the mismatch. */
+  uint64_t off, su;
   uint64_t mismatch;
 } aio_t;
 
@@ -461,8 +474,18 @@ static void aio_settle(napi_env env, napi_value js_cb, void *context, void *data
   aio_t *a = data;
   if (env != NULL) {
     if (a->kind == A_CMPWRITE && a->ret == -EILSEQ) {
-      /* The compare failed: resolve with the offset of the first differing byte. */
-      napi_resolve_deferred(env, a->deferred, num(env, (double)a->mismatch));
+      /*
+       * The compare failed: resolve with the offset of the first differing byte, counted
+       * from the start of the compare buffer. librbd means to give the image offset of
+       * that byte, but 16.2.15 maps the OSD's offset (relative to the compared extent) as
+       * if it were an object offset: it answers the image offset of the stripe unit the
+       * object starts with, plus the relative offset (an image offset 4 MiB + 8229 came
+       * back as 4 MiB + 37). A compare never crosses a stripe unit, so the relative offset
+       * is the answer within [off, off+len) and the answer modulo the stripe unit else.
+       */
+      uint64_t m = a->mismatch;
+      uint64_t rel = m >= a->off && m < a->off + a->len ? m - a->off : (a->su ? m % a->su : m);
+      napi_resolve_deferred(env, a->deferred, num(env, (double)rel));
     } else if (a->ret < 0) {
       napi_reject_deferred(env, a->deferred, make_error(env, (int)-a->ret, aio_what(a->kind)));
     } else if (a->kind == A_READ && (size_t)a->ret != a->len) {
@@ -518,6 +541,7 @@ static napi_value start_aio(napi_env env, napi_callback_info info, enum aio_kind
   aio_t *a = calloc(1, sizeof *a);
   a->kind = kind;
   a->len = len;
+  a->off = off;
   napi_create_promise(env, &a->deferred, &promise);
   if (!img->open) {
     napi_reject_deferred(env, a->deferred, make_error(env, EBADF, "the image is closed"));
@@ -542,9 +566,12 @@ static napi_value start_aio(napi_env env, napi_callback_info info, enum aio_kind
         r = rbd_aio_discard(img->image, off, length, a->comp);
         break;
       case A_ZEROES:
-        r = rbd_aio_write_zeroes(img->image, off, length, a->comp, 0, 0);
+        /* Written as zeros, not discarded: WRITE SAME without UNMAP leaves the blocks mapped. */
+        r = rbd_aio_write_zeroes(img->image, off, length, a->comp, RBD_WRITE_ZEROES_FLAG_THICK_PROVISION, 0);
         break;
       case A_CMPWRITE:
+        r = rbd_get_stripe_unit(img->image, &a->su);
+        if (r < 0) break;
         r = (int)rbd_aio_compare_and_write(img->image, off, len, cmp, buf, a->comp, &a->mismatch, 0);
         break;
     }
@@ -591,6 +618,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
     {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
     {"size", NULL, js_size, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"createdAt", NULL, js_created, NULL, NULL, NULL, napi_enumerable, NULL},
     {"resize", NULL, js_resize, NULL, NULL, NULL, napi_enumerable, NULL},
     {"diff", NULL, js_diff, NULL, NULL, NULL, napi_enumerable, NULL},
     {"read", NULL, js_read, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -38,6 +38,21 @@ export interface Backstore {
    * unreachable. Absent: the medium cannot go away.
    */
   stillAtPath?(): boolean;
+  /**
+   * The medium's own atomic COMPARE AND WRITE (rbd: the OSD compares and writes in one
+   * operation, so it is atomic against every client of the cluster, not only this
+   * process). Resolves -1 when `cmp` matched the medium at `offset` and `buf` (as long) was
+   * written, else the offset in `cmp` of the first byte that differs, nothing written.
+   * Returns null, doing nothing, when the medium cannot take this offset and length: the
+   * SCSI layer reads, compares and writes itself then. Absent: never.
+   */
+  compareAndWrite?(cmp: Buffer, buf: Buffer, offset: number): Promise<number> | null;
+  /**
+   * Zeros over [offset, offset+length) without a buffer of them crossing to the medium
+   * (WRITE SAME of zeros without UNMAP); the range stays allocated. Absent: the SCSI layer
+   * writes zeros itself.
+   */
+  writeZeroes?(offset: number, length: number): Promise<void>;
   /** True when opened read-only (its file system or device refuses writes): writes are refused before reaching it. */
   readonly readOnly?: boolean;
   close(): Promise<void>;

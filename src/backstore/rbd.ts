@@ -32,6 +32,8 @@ interface RbdAddon {
   open(cluster: Handle, pool: string, ns: string, name: string): Promise<Handle>;
   close(image: Handle): Promise<void>;
   size(image: Handle): Promise<number>;
+  /** When the cluster made the image, in ms since the epoch. */
+  createdAt(image: Handle): Promise<number>;
   resize(image: Handle, size: number): Promise<void>;
   /** Allocated extents in [offset, offset+length) as a flat [offset, length, ...] list. */
   diff(image: Handle, offset: number, length: number): Promise<number[]>;
@@ -119,6 +121,9 @@ export interface RbdTimeouts {
 
 const DEFAULT_TIMEOUTS: RbdTimeouts = { monTimeoutS: 10, osdTimeoutS: 20 };
 
+/** How far the cluster's clock (which stamps an image's creation) may be behind sanbox's. */
+const CLOCK_MARGIN_MS = 30_000;
+
 export type RbdHealth = { state: 'up' } | { state: 'failing'; since: number; lastError: string };
 
 function monHost(s: RbdSettings): string {
@@ -137,6 +142,13 @@ function unavailableError(): Error {
 export class RbdCluster {
   #health: RbdHealth = { state: 'up' };
   #closed = false;
+  #blocklisted = false;
+  /** Images open on this connection; a retired one shuts down when the last closes. */
+  #images = 0;
+  #retired = false;
+  /** Control calls under way (stats, create, open...): close() waits for them, as rados_shutdown under one would crash. */
+  #calls = 0;
+  #callsDone: (() => void) | null = null;
 
   private constructor(
     private readonly rbd: RbdAddon,
@@ -186,6 +198,27 @@ export class RbdCluster {
     return this.#health;
   }
 
+  /**
+   * The cluster refused this client (ESHUTDOWN: `ceph osd blocklist add`, as an operator
+   * does to take a watcher off an image before `rbd rm`): every request of this
+   * connection fails from now on, for as long as the entry stays (an hour by default). The
+   * pool connects anew (a new client address); the LUs reopen their images through it.
+   */
+  get blocklisted(): boolean {
+    return this.#blocklisted;
+  }
+
+  /** No new images: the connection shuts down once those still open are closed. */
+  retire(): Promise<void> {
+    this.#retired = true;
+    return this.#images === 0 ? this.close() : Promise.resolve();
+  }
+
+  /** An image of this connection was closed. */
+  released(): void {
+    if (--this.#images === 0 && this.#retired) void this.close().catch(() => undefined);
+  }
+
   /** Called with every outcome of a cluster call: a failure makes the pool degraded, a success clears it. */
   note(err: unknown): void {
     if (err === null) {
@@ -193,6 +226,7 @@ export class RbdCluster {
       return;
     }
     const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ESHUTDOWN') this.#blocklisted = true;
     // A compare-and-write mismatch or a missing image says nothing about the cluster.
     if (e.code === 'ENOENT' || e.code === 'EEXIST' || e.code === 'EINVAL' || e.code === 'EBADF') return;
     const lastError = e.code ? `${e.code}: ${e.message}` : e.message;
@@ -210,21 +244,63 @@ export class RbdCluster {
     }
   }
 
+  async #call<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw Object.assign(new Error('the cluster connection is closed'), { code: 'ENOTCONN' });
+    this.#calls++;
+    try {
+      return await work();
+    } finally {
+      if (--this.#calls === 0 && this.#callsDone) this.#callsDone();
+    }
+  }
+
   /** Figures from the monitors and manager: says nothing of the OSDs, so it leaves health() alone. */
   stats(): Promise<ClusterStats> {
-    return this.rbd.stats(this.handle, this.settings.pool, this.settings.namespace);
+    return this.#call(() => this.rbd.stats(this.handle, this.settings.pool, this.settings.namespace));
   }
 
   createImage(name: string, sizeBytes: number): Promise<void> {
-    return this.#watched(this.rbd.create(this.handle, this.settings.pool, this.settings.namespace, name, sizeBytes));
+    return this.#call(() => this.#watched(this.rbd.create(this.handle, this.settings.pool, this.settings.namespace, name, sizeBytes)));
   }
 
   removeImage(name: string): Promise<void> {
-    return this.#watched(this.rbd.remove(this.handle, this.settings.pool, this.settings.namespace, name));
+    return this.#call(() => this.#watched(this.rbd.remove(this.handle, this.settings.pool, this.settings.namespace, name)));
+  }
+
+  /**
+   * Removes an image that was made at `sinceMs` or later (less a margin for the cluster's
+   * clock): the image of a create sanbox journaled and never committed, and not one that
+   * was there before. Returns whether it removed one (false: none, or an older image).
+   */
+  removeImageMadeSince(name: string, sinceMs: number): Promise<boolean> {
+    return this.#call(() => this.#removeIfNew(name, sinceMs));
+  }
+
+  async #removeIfNew(name: string, sinceMs: number): Promise<boolean> {
+    let image: Handle;
+    try {
+      image = await this.#watched(this.rbd.open(this.handle, this.settings.pool, this.settings.namespace, name));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+    let made: number;
+    try {
+      made = await this.rbd.createdAt(image);
+    } finally {
+      await this.rbd.close(image);
+    }
+    if (made < sinceMs - CLOCK_MARGIN_MS) return false;
+    await this.#watched(this.rbd.remove(this.handle, this.settings.pool, this.settings.namespace, name));
+    return true;
   }
 
   /** Grows an image (never shrinks it: a smaller size is refused above). */
-  async resizeImage(name: string, sizeBytes: number): Promise<void> {
+  resizeImage(name: string, sizeBytes: number): Promise<void> {
+    return this.#call(() => this.#resize(name, sizeBytes));
+  }
+
+  async #resize(name: string, sizeBytes: number): Promise<void> {
     const image = await this.#watched(this.rbd.open(this.handle, this.settings.pool, this.settings.namespace, name));
     try {
       if ((await this.rbd.size(image)) < sizeBytes) await this.#watched(this.rbd.resize(image, sizeBytes));
@@ -233,9 +309,20 @@ export class RbdCluster {
     }
   }
 
-  async openImage(name: string, readOnly: boolean): Promise<RbdBackstore> {
-    if (this.#closed) throw Object.assign(new Error('the cluster connection is closed'), { code: 'ENOTCONN' });
-    const image = await this.#watched(this.rbd.open(this.handle, this.settings.pool, this.settings.namespace, name));
+  /** Opens an image; ENOENT (its message naming the image) when the cluster has none by that name. */
+  openImage(name: string, readOnly: boolean): Promise<RbdBackstore> {
+    if (this.#retired) return Promise.reject(Object.assign(new Error('the cluster connection is closed'), { code: 'ENOTCONN' }));
+    return this.#call(() => this.#open(name, readOnly));
+  }
+
+  async #open(name: string, readOnly: boolean): Promise<RbdBackstore> {
+    let image: Handle;
+    try {
+      image = await this.#watched(this.rbd.open(this.handle, this.settings.pool, this.settings.namespace, name));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      throw Object.assign(new Error(`the cluster has no image ${this.imageSpec(name)}`), { code: 'ENOENT' });
+    }
     let size: number;
     try {
       size = await this.rbd.size(image);
@@ -243,15 +330,40 @@ export class RbdCluster {
       await this.rbd.close(image).catch(() => undefined);
       throw err;
     }
+    this.#images++;
     return new RbdBackstore(this.rbd, this, image, name, size, readOnly);
+  }
+
+  /** pool[/namespace]/image, as `rbd` names it. */
+  imageSpec(name: string): string {
+    return `${this.settings.pool}/${this.settings.namespace ? `${this.settings.namespace}/` : ''}${name}`;
   }
 
   /** Ends the connection; images still open must be closed first. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#calls !== 0) await new Promise<void>((resolve) => (this.#callsDone = resolve));
     await this.rbd.shutdown(this.handle);
   }
+}
+
+/**
+ * The image went away under the LU: removed from the cluster (ENOENT once librbd
+ * refreshes it) or this client blocklisted (ESHUTDOWN). Given to the SCSI layer as
+ * ENOMEDIUM, so the command ends NOT READY / MEDIUM NOT PRESENT rather than MEDIUM ERROR;
+ * the data plane's re-check then reopens the image (through a new connection after a
+ * blocklisting) and keeps the LU offline while the cluster has no such image.
+ */
+function goneCode(err: unknown): string | null {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOENT' || code === 'ESHUTDOWN' ? code : null;
+}
+
+function noMedium(err: unknown, spec: string): Error {
+  const e = err as Error & { code: string };
+  const why = e.code === 'ENOENT' ? 'removed from the cluster' : 'unreachable: the cluster blocklisted this client';
+  return Object.assign(new Error(`image ${spec} is ${why} (${e.code}: ${e.message})`), { code: 'ENOMEDIUM' });
 }
 
 function ebadf(): Error {
@@ -269,8 +381,11 @@ export class RbdBackstore implements Backstore {
   #closed = false;
   #inflight = 0;
   #drained: (() => void) | null = null;
+  /** Why the image is no longer served (removed, or the client blocklisted); null while it is. */
+  #gone: string | null = null;
   readonly #settle = (err: unknown): void => {
     this.cluster.note(err);
+    if (err !== null && this.#gone === null && goneCode(err)) this.#gone = (err as Error).message;
     if (--this.#inflight === 0 && this.#drained) this.#drained();
   };
   readonly #ok = (): void => this.#settle(null);
@@ -295,8 +410,13 @@ export class RbdBackstore implements Backstore {
     this.#inflight++;
     return p.then(this.#ok, (err) => {
       this.#settle(err);
-      throw err;
+      throw goneCode(err) ? noMedium(err, this.cluster.imageSpec(this.name)) : err;
     });
+  }
+
+  /** false once the image was found removed from the cluster, or the connection blocklisted: the LU reopens it. */
+  stillAtPath(): boolean {
+    return this.#gone === null && !this.cluster.blocklisted;
   }
 
   read(buf: Buffer, offset: number): Promise<void> {
@@ -325,7 +445,7 @@ export class RbdBackstore implements Backstore {
     return this.#track(this.rbd.discard(this.image, offset, length));
   }
 
-  /** Zeros without sending a buffer of them (WRITE SAME of zeros without UNMAP). */
+  /** Zeros without sending a buffer of them (WRITE SAME of zeros without UNMAP): written, not discarded, so the blocks stay allocated. */
   writeZeroes(offset: number, length: number): Promise<void> {
     if (this.#closed) return Promise.reject(ebadf());
     if (this.readOnly) return Promise.reject(erofs());
@@ -334,10 +454,15 @@ export class RbdBackstore implements Backstore {
 
   /**
    * The cluster's own atomic compare and write: -1 when `cmp` matched and `buf` was
-   * written, else the offset of the first byte that differs. librbd 16 takes one 512-byte
-   * sector only: other lengths reject with EINVAL (the SCSI layer compares itself then).
+   * written, else the offset in `cmp` of the first byte that differs. librbd 16 (Debian
+   * 12's 16.2.15) takes a compare that lies in one 512-byte sector of the image (offset
+   * % 512 + length <= 512) and one stripe unit, and refuses anything else with EINVAL:
+   * null here for those (the SCSI layer compares itself), so with 512-byte blocks a
+   * one-block COMPARE AND WRITE is atomic in the cluster, longer ones and 4 KiB blocks
+   * only through this process.
    */
-  compareAndWrite(cmp: Buffer, buf: Buffer, offset: number): Promise<number> {
+  compareAndWrite(cmp: Buffer, buf: Buffer, offset: number): Promise<number> | null {
+    if (cmp.length === 0 || (offset % 512) + cmp.length > 512) return null;
     if (this.#closed) return Promise.reject(ebadf());
     if (this.readOnly) return Promise.reject(erofs());
     this.#inflight++;
@@ -348,7 +473,7 @@ export class RbdBackstore implements Backstore {
       },
       (err) => {
         this.#settle(err);
-        throw err;
+        throw goneCode(err) ? noMedium(err, this.cluster.imageSpec(this.name)) : err;
       },
     );
   }
@@ -363,7 +488,7 @@ export class RbdBackstore implements Backstore {
       this.#settle(null);
     } catch (err) {
       this.#settle(err);
-      throw err;
+      throw goneCode(err) ? noMedium(err, this.cluster.imageSpec(this.name)) : err;
     }
     const end = offset + length;
     const out: Array<{ offset: number; length: number; mapped: boolean }> = [];
@@ -383,7 +508,13 @@ export class RbdBackstore implements Backstore {
   /** The image's size now (grown through the API, or by `rbd resize` behind sanbox's back). */
   async refreshSize(): Promise<number> {
     if (this.#closed) throw ebadf();
-    this.#size = await this.rbd.size(this.image);
+    try {
+      this.#size = await this.rbd.size(this.image);
+    } catch (err) {
+      // librbd refreshes a changed header here: a removed image is ENOENT.
+      if (this.#gone === null && goneCode(err)) this.#gone = (err as Error).message;
+      throw err;
+    }
     return this.#size;
   }
 
@@ -399,6 +530,10 @@ export class RbdBackstore implements Backstore {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#inflight !== 0) await new Promise<void>((resolve) => (this.#drained = resolve));
-    await this.rbd.close(this.image);
+    try {
+      await this.rbd.close(this.image);
+    } finally {
+      this.cluster.released();
+    }
   }
 }

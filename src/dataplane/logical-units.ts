@@ -140,13 +140,11 @@ export class LogicalUnits {
         const readOnly = await openBackstore({ ...w.backstore, readOnly: true }).catch(() => null);
         if (readOnly) return { backstore: readOnly, offline: null, readOnlyBecause: `EROFS: ${e.message}; served read-only until it is writable` };
       }
-      const target = w.backstore.path ?? null;
       return {
         backstore: null,
         readOnlyBecause: null,
         offline: {
-          missing:
-            target && w.backstore.kind !== 'range' && w.backstore.kind !== 'rbd' && (e.code === 'ENOENT' || e.code === 'ENOTDIR') ? firstMissing(target) : null,
+          missing: missingOf(w.backstore, e.code),
           error: e.code ? `${e.code}: ${e.message}` : e.message,
           since: new Date().toISOString(),
         },
@@ -189,6 +187,7 @@ export class LogicalUnits {
     }
     const opened = await this.tryOpen(entry.wanted);
     if (opened.backstore) {
+      // Back (a file put back, an rbd image made again): NOT READY TO READY CHANGE on every nexus.
       await entry.lu.changeMedium(opened.backstore);
       const wasOffline = entry.offline;
       entry.backstore = opened.backstore;
@@ -216,7 +215,9 @@ export class LogicalUnits {
       entry.wanted.backstore.kind === 'range'
         ? "extent is offline: its pool's array cannot be reached; the LUN answers NOT READY until it can"
         : entry.wanted.backstore.kind === 'rbd'
-          ? "extent is offline: its RBD image cannot be opened (the pool's cluster); the LUN answers NOT READY until it can"
+          ? o.missing
+            ? 'extent is offline: its RBD image is missing from the cluster; the LUN answers NOT READY until the image is there again'
+            : "extent is offline: its RBD image cannot be opened (the pool's cluster); the LUN answers NOT READY until it can"
           : o.missing
             ? 'extent is offline: its backing file is missing; the LUN answers NOT READY until it is back'
             : 'extent is offline: its backing file cannot be opened; the LUN answers NOT READY until it can',
@@ -247,6 +248,17 @@ async function failingMedium(backstore: Backstore): Promise<string | null> {
     const e = err as NodeJS.ErrnoException;
     return e.code === 'EIO' ? `EIO: ${e.message}` : null;
   }
+}
+
+/**
+ * What an extent that cannot be opened lacks: a file's topmost missing path, an rbd
+ * image's extent path when the cluster has no such image (removed behind sanbox's back);
+ * null when the medium is there but unreachable (a pool's array or cluster).
+ */
+function missingOf(spec: BackstoreSpec, code: string | undefined): string | null {
+  if (!spec.path || spec.kind === 'range') return null;
+  if (spec.kind === 'rbd') return code === 'ENOENT' ? spec.path : null;
+  return code === 'ENOENT' || code === 'ENOTDIR' ? firstMissing(spec.path) : null;
 }
 
 /** The topmost missing path on the way to `target` (its pool directory when that is gone). */

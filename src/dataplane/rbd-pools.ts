@@ -12,6 +12,7 @@
  * pool is degraded while its cluster fails requests (an OSD down: I/O times out), and
  * healthy again after the next request that succeeds.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { RbdImages } from '../backstore/backstore.js';
 import { type ClusterStats, RbdCluster, type RbdTimeouts } from '../backstore/rbd.js';
@@ -142,6 +143,7 @@ export class RbdPools implements RbdLinks {
   /** Opens images for the LUs of a pool; throws ENOTCONN while the pool has no connection. */
   images(poolUuid: string): RbdImages {
     const link = this.links.get(poolUuid);
+    if (link) this.renewIfBlocklisted(link);
     if (!link?.cluster) {
       throw Object.assign(new Error(`the rbd pool's cluster is not connected${link?.lastError ? `: ${link.lastError}` : ''}`), { code: 'ENOTCONN' });
     }
@@ -181,6 +183,17 @@ export class RbdPools implements RbdLinks {
     return this.cluster(poolUuid).removeImage(image);
   }
 
+  /** Waits for the pool's connection (a cluster down at start is retried meanwhile), then removes the image if it is that new. */
+  async removeImageMadeSince(poolUuid: string, image: string, sinceMs: number): Promise<boolean> {
+    for (;;) {
+      const link = this.links.get(poolUuid);
+      if (!link || link.closed) throw Object.assign(new Error('the rbd pool has no cluster connection'), { code: 'ENOTCONN' });
+      this.renewIfBlocklisted(link);
+      if (link.cluster) return link.cluster.removeImageMadeSince(image, sinceMs);
+      await (link.connecting ?? sleep(link.delay, undefined, { ref: false }));
+    }
+  }
+
   async closeAll(): Promise<void> {
     clearInterval(this.timer);
     for (const [uuid, link] of [...this.links]) {
@@ -191,6 +204,7 @@ export class RbdPools implements RbdLinks {
 
   private cluster(poolUuid: string): RbdCluster {
     const link = this.links.get(poolUuid);
+    if (link) this.renewIfBlocklisted(link);
     if (!link?.cluster) throw Object.assign(new Error(`the cluster is not connected${link?.lastError ? `: ${link.lastError}` : ''}`), { code: 'ENOTCONN' });
     return link.cluster;
   }
@@ -246,6 +260,21 @@ export class RbdPools implements RbdLinks {
     return link.connecting;
   }
 
+  /**
+   * A connection the cluster blocklisted serves nothing again: it is retired (it shuts
+   * down once the LUs closed its images) and the pool connects anew, as at start; the data
+   * plane re-checks its LUs when the new one is up.
+   */
+  private renewIfBlocklisted(link: Link): void {
+    const old = link.cluster;
+    if (!old?.blocklisted || link.closed) return;
+    link.cluster = null;
+    link.lastError = 'ESHUTDOWN: the cluster blocklisted this client; connecting again';
+    this.log.warn({ pool: link.name, cluster: where(link.target) }, "the Ceph cluster blocklisted the rbd pool's client: connecting again");
+    void old.retire().catch((err) => this.log.warn({ pool: link.name, err: describe(err) }, 'closing the cluster connection failed'));
+    void this.connect(link);
+  }
+
   private async refresh(link: Link): Promise<void> {
     if (!link.cluster) return;
     try {
@@ -257,7 +286,10 @@ export class RbdPools implements RbdLinks {
   }
 
   private refreshAll(): void {
-    for (const link of this.links.values()) void this.refresh(link);
+    for (const link of this.links.values()) {
+      this.renewIfBlocklisted(link);
+      void this.refresh(link);
+    }
   }
 
   private async end(link: Link): Promise<void> {

@@ -27,22 +27,70 @@ export function inspectFile(field: string, realPath: string): FileInfo {
   return { exists: true, size: stat.size };
 }
 
+/** An rbd image being made for the extent at `path`, recorded at `at` (ms since the epoch). */
+export interface ImageRecord {
+  pool: string;
+  image: string;
+  path: string;
+  at: number;
+  /** Drops the record. */
+  forget(): void;
+}
+
 /**
  * The images being made, one record each in a directory of the data dir: written (and
  * synced) before the image is created, removed once its extent is committed. A process
  * killed between the two leaves the record, and `recover` at the next start removes the
- * image no extent took, so a create that never answered leaves no file behind.
+ * image no extent took, so a create that never answered leaves no file behind. An rbd
+ * image's record is JSON (a file's is its path): `images()` lists those, which are removed
+ * once their pool's cluster answers.
  */
 export class ImageJournal {
   constructor(private readonly dir: string) {}
 
   /** Records `realPath` as being made; returns what forgets it again. */
   begin(realPath: string): () => void {
+    return this.write(realPath, realPath);
+  }
+
+  /** Records the image `image` of rbd pool `pool` (its uuid) as being made for the extent at `extentPath`. */
+  beginImage(pool: string, image: string, extentPath: string): () => void {
+    return this.write(`rbd:${pool}/${image}`, JSON.stringify({ pool, image, path: extentPath, at: Date.now() }));
+  }
+
+  /** The rbd images recorded as being made (a record that does not parse is dropped). */
+  images(): ImageRecord[] {
+    const out: ImageRecord[] = [];
+    for (const name of this.records()) {
+      const record = path.join(this.dir, name);
+      const text = fs.readFileSync(record, 'utf8');
+      if (!text.startsWith('{')) continue;
+      const forget = () => fs.rmSync(record, { force: true });
+      try {
+        const r = JSON.parse(text) as Partial<ImageRecord>;
+        if (typeof r.pool !== 'string' || typeof r.image !== 'string' || typeof r.path !== 'string' || typeof r.at !== 'number') throw new Error('fields');
+        out.push({ pool: r.pool, image: r.image, path: r.path, at: r.at, forget });
+      } catch {
+        forget();
+      }
+    }
+    return out;
+  }
+
+  private records(): string[] {
+    try {
+      return fs.readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+  }
+
+  private write(key: string, text: string): () => void {
     fs.mkdirSync(this.dir, { recursive: true });
-    const record = path.join(this.dir, createHash('sha256').update(realPath).digest('hex').slice(0, 32));
+    const record = path.join(this.dir, createHash('sha256').update(key).digest('hex').slice(0, 32));
     const fd = fs.openSync(record, 'w', 0o600);
     try {
-      fs.writeSync(fd, realPath);
+      fs.writeSync(fd, text);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
@@ -51,18 +99,13 @@ export class ImageJournal {
     return () => fs.rmSync(record, { force: true });
   }
 
-  /** Removes each recorded image that `isExtentPath` does not claim, and every record; returns the images removed. */
+  /** Removes each recorded image file that `isExtentPath` does not claim, and every file record; returns the images removed. */
   recover(isExtentPath: (realPath: string) => boolean): string[] {
-    let records: string[];
-    try {
-      records = fs.readdirSync(this.dir);
-    } catch {
-      return [];
-    }
     const removed: string[] = [];
-    for (const name of records) {
+    for (const name of this.records()) {
       const record = path.join(this.dir, name);
       const image = fs.readFileSync(record, 'utf8');
+      if (image.startsWith('{')) continue; // an rbd image's: images()
       if (image && !isExtentPath(image) && fs.lstatSync(image, { throwIfNoEntry: false })?.isFile()) {
         fs.rmSync(image, { force: true });
         removed.push(image);

@@ -67,6 +67,7 @@ export interface PoolRoom {
   createImage(pool: Pool, image: string, sizeBytes: number): Promise<void>;
   resizeImage(pool: Pool, image: string, sizeBytes: number): Promise<void>;
   removeImage(pool: Pool, image: string): Promise<void>;
+  removeImageMadeSince(pool: Pool, image: string, sinceMs: number): Promise<boolean>;
 }
 
 /** The RBD image an rbd pool's extent is: the last name of its path. */
@@ -89,6 +90,38 @@ export class ExtentService {
    */
   recoverInterruptedCreates(): string[] {
     return this.journal ? this.journal.recover((realPath) => this.m.store.extentByPath(realPath) !== null) : [];
+  }
+
+  /**
+   * After start, once their pools' clusters answer: removes the rbd images of creates a
+   * killed process never committed (journaled like image files; an image older than its
+   * record was there before and is kept). A record whose removal fails stays for the next
+   * start. Returns the images removed, as pool/image.
+   */
+  async recoverInterruptedImages(): Promise<string[]> {
+    const removed: string[] = [];
+    for (const rec of this.journal?.images() ?? []) {
+      const pool = this.m.store.listPools().find((p) => p.uuid === rec.pool && p.type === 'rbd');
+      if (!pool || this.m.store.extentByPath(rec.path) !== null) {
+        rec.forget();
+        continue;
+      }
+      const room = this.carvingRoom(pool);
+      try {
+        // Held like a create, so an extent made meanwhile at the same path keeps its image.
+        const gone = await room.exclusive(pool, async () =>
+          this.m.store.extentByPath(rec.path) === null ? room.removeImageMadeSince(pool, rec.image, rec.at) : false,
+        );
+        rec.forget();
+        if (gone) removed.push(`${pool.name}/${rec.image}`);
+      } catch (err) {
+        this.m.log.warn(
+          { pool: pool.name, image: rec.image, err: (err as Error).message },
+          'could not remove the image of an interrupted create: tried again at the next start',
+        );
+      }
+    }
+    return removed;
   }
 
   list(query?: ListQuery): ListResult<Extent> {
@@ -124,13 +157,25 @@ export class ExtentService {
     return room.exclusive(pool, async () => {
       const planned = this.draft(input, noUndo);
       const image = imageOf(planned.path);
-      await room.createImage(pool, image, planned.sizeBytes);
+      // Journaled like an image file: a process killed before the commit leaves a record,
+      // and the next start removes the image no extent took.
+      const forget = this.journal ? this.journal.beginImage(pool.uuid, image, planned.path) : () => {};
       try {
-        return await this.m.run(() => this.insert(this.draft(input, noUndo), input));
+        await room.createImage(pool, image, planned.sizeBytes);
+      } catch (err) {
+        forget(); // not made (EEXIST: someone else's image, which must stay)
+        throw err;
+      }
+      try {
+        const made = await this.m.run(() => this.insert(this.draft(input, noUndo), input));
+        forget();
+        return made;
       } catch (err) {
         await room
           .removeImage(pool, image)
-          .catch((e: Error) => this.m.log.warn({ pool: pool.name, image, err: e.message }, 'could not remove the image of an extent not made'));
+          .then(forget, (e: Error) =>
+            this.m.log.warn({ pool: pool.name, image, err: e.message }, 'could not remove the image of an extent not made: removed at the next start'),
+          );
         throw err;
       }
     });

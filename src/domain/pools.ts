@@ -382,6 +382,12 @@ export class PoolService {
     await this.rbd.removeImage(pool.uuid, image);
   }
 
+  /** The image of an extent whose create was interrupted, if the cluster made it after `sinceMs`. */
+  removeImageMadeSince(pool: Pool, image: string, sinceMs: number): Promise<boolean> {
+    if (!this.rbd) return Promise.reject(new Error('no data plane runs here to reach the cluster'));
+    return this.rbd.removeImageMadeSince(pool.uuid, image, sinceMs);
+  }
+
   private async imageCall(pool: Pool, call: (rbd: RbdLinks) => Promise<void>): Promise<void> {
     try {
       if (!this.rbd) throw new Error('no data plane runs here to reach the cluster');

@@ -230,6 +230,11 @@ export interface RbdLinks {
   /** Grows an image to `sizeBytes`. */
   resizeImage(poolUuid: string, image: string, sizeBytes: number): Promise<void>;
   removeImage(poolUuid: string, image: string): Promise<void>;
+  /**
+   * Once the pool is connected: removes the image if the cluster made it at `sinceMs` or
+   * later (an interrupted create's, not an image that was there before); whether it did.
+   */
+  removeImageMadeSince(poolUuid: string, image: string, sinceMs: number): Promise<boolean>;
 }
 
 /**

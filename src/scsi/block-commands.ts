@@ -252,6 +252,17 @@ async function discardBlocks(lu: BlockLogicalUnit, lba: number, blocks: number):
   }
 }
 
+async function zeroBlocks(lu: BlockLogicalUnit, lba: number, blocks: number, fua: boolean): Promise<void> {
+  if (lu.sanitizing) throw sanitizeInProgress();
+  const backstore = lu.backstore;
+  try {
+    await backstore.writeZeroes!(lba * lu.blockSize, blocks * lu.blockSize);
+    if (fua) await backstore.flush();
+  } catch (err) {
+    throw ioFailure(err, lba, true);
+  }
+}
+
 export async function writeSame(lu: BlockLogicalUnit, cmd: ScsiCommand, task: Task): Promise<ScsiResult> {
   const cdb = cmd.cdb;
   const op = cdb[0]!;
@@ -276,6 +287,11 @@ export async function writeSame(lu: BlockLogicalUnit, cmd: ScsiCommand, task: Ta
     // LBPRZ: an unmapped block reads as zeros, so an all-zero pattern with UNMAP may deallocate.
     if (ws.unmap && isZeroBuffer(block)) {
       await discardBlocks(lu, ws.lba, blocks);
+      return;
+    }
+    // Zeros where the medium can write them itself (rbd: no buffer of zeros crosses to the OSDs).
+    if (lu.backstore.writeZeroes && isZeroBuffer(block)) {
+      await zeroBlocks(lu, ws.lba, blocks, !lu.mode.wce);
       return;
     }
     const chunkBlocks = Math.min(blocks, lu.limits.optimalTransferBlocks);
@@ -387,12 +403,33 @@ export async function compareAndWrite(lu: BlockLogicalUnit, cmd: ScsiCommand, ta
   const writePart = data.subarray(bytes, 2 * bytes);
   const fua = (cdb[1]! & 0x08) !== 0 || !lu.mode.wce;
   await lu.atomically(task, async () => {
+    // The medium's own compare and write where it takes this length (rbd: atomic in the
+    // whole cluster); else read, compare and write here, atomic among this LU's commands.
+    if (await mediumCompareAndWrite(lu, verifyPart, writePart, lba, fua)) return;
     const medium = await readMedium(lu, lba, blocks);
     const at = firstDifference(medium, verifyPart);
     if (at >= 0) throw miscompare(at);
     await writeOut(lu, writePart, lba, fua);
   });
   return GOOD;
+}
+
+/** false when the backstore has no compare and write of its own for this range; MISCOMPARE as the SCSI path gives it. */
+async function mediumCompareAndWrite(lu: BlockLogicalUnit, cmp: Buffer, data: Buffer, lba: number, fua: boolean): Promise<boolean> {
+  const backstore = lu.backstore;
+  if (!backstore.compareAndWrite) return false;
+  if (lu.sanitizing) throw sanitizeInProgress();
+  let at: number;
+  try {
+    const done = backstore.compareAndWrite(cmp, data, lba * lu.blockSize);
+    if (done === null) return false;
+    at = await done;
+    if (at < 0 && fua) await backstore.flush();
+  } catch (err) {
+    throw ioFailure(err, lba, true);
+  }
+  if (at >= 0) throw miscompare(at);
+  return true;
 }
 
 export async function orWrite(lu: BlockLogicalUnit, cmd: ScsiCommand, task: Task): Promise<ScsiResult> {

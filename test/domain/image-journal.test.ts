@@ -54,3 +54,29 @@ test('a failed create (the name is taken) leaves no record behind', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("an rbd image's record is kept apart: recover leaves it, images() lists it, a record that does not parse is dropped", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sanbox-journal-'));
+  try {
+    const creating = path.join(dir, 'creating');
+    const journal = new ImageJournal(creating);
+    const t0 = Date.now();
+    journal.beginImage('pool-uuid', 'disk9', '/mnt/ceph/disk9');
+    fs.writeFileSync(path.join(creating, 'torn'), '{"pool":');
+    assert.deepEqual(
+      journal.recover(() => false),
+      [],
+      'no file to remove',
+    );
+    const images = journal.images();
+    assert.equal(images.length, 1);
+    const [rec] = images;
+    assert.deepEqual({ pool: rec!.pool, image: rec!.image, path: rec!.path }, { pool: 'pool-uuid', image: 'disk9', path: '/mnt/ceph/disk9' });
+    assert.ok(rec!.at >= t0 && rec!.at <= Date.now());
+    assert.equal(fs.readdirSync(creating).length, 1, 'the torn record is gone, the image record stays');
+    rec!.forget();
+    assert.deepEqual(fs.readdirSync(creating), []);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
