@@ -39,8 +39,12 @@ const LOGIN_MAX_SEGMENT = 8192;
 /** Consecutive out-of-window commands tolerated before the connection is closed. */
 const MAX_DROPPED_CMDS = 32;
 const EMPTY = Buffer.alloc(0);
-/** Bytes one read may take into the connection's own buffer (libuv's own read size). */
-const RECV_BUFFER = 64 * 1024;
+/**
+ * The reading buffer of every connection (read-in-place.ts): libuv reads one socket and
+ * runs its callback to the end before it reads another, and feed(…, transient) copies out
+ * all it keeps, so one process-wide buffer serves them all. 64 KiB: libuv's own read size.
+ */
+const RECV_BUFFER = Buffer.allocUnsafeSlow(64 * 1024);
 
 export interface ConnectionHost {
   readonly catalog: TargetCatalog;
@@ -199,12 +203,9 @@ export class Connection implements SessionConnection, TextRequestContext, Logout
 
   /** Reads land in readBuffer()'s buffers (read-in-place.ts); false: 'data' events. */
   readonly readsInPlace: boolean;
-  /** The connection's reading buffer (read-in-place.ts): every read not placed elsewhere. */
-  private readonly recvBuffer = Buffer.allocUnsafeSlow(RECV_BUFFER);
-
-  /** InPlaceReader: the rest of a data segment being placed, or the reading buffer. */
+  /** InPlaceReader: the rest of a data segment being placed, or the shared reading buffer. */
   readBuffer(): Buffer {
-    return this.parser.readTarget() ?? this.recvBuffer;
+    return this.parser.readTarget() ?? RECV_BUFFER;
   }
 
   /** InPlaceReader: as onData, for bytes read into readBuffer()'s buffer. */
@@ -214,7 +215,7 @@ export class Connection implements SessionConnection, TextRequestContext, Logout
     this.lastReceived = Date.now();
     if (this.countIo) this.chunkAt = performance.now();
     try {
-      if (buf === this.recvBuffer) this.parser.feed(buf.subarray(0, n), this.onPdu, true);
+      if (buf === RECV_BUFFER) this.parser.feed(buf.subarray(0, n), this.onPdu, true);
       else this.parser.placed(n, this.onPdu);
     } catch (e) {
       this.fail(e, null);

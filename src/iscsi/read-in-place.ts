@@ -2,8 +2,8 @@
  * Socket reads into buffers the receiver chooses, through Node's `onread` socket option,
  * instead of a fresh 64 KiB ArrayBuffer per read. A write's Data-Out then goes from the
  * kernel straight into the task's buffer (no copy in JavaScript), and everything else into
- * one buffer per connection, reused by every read: no allocation, no external memory for
- * the GC to account for, no malloc churn per read.
+ * one reused buffer (connection.ts shares one among all connections): no allocation, no
+ * external memory for the GC to account for, no malloc churn per read.
  *
  * An accepted socket has no `onread` option (only client sockets do), so its handle is
  * moved into a new Socket made with one before anything was read. When that is not
