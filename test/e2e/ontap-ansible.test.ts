@@ -12,68 +12,17 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { IscsiInitiator, LoginFailedError } from '../../src/initiator/client.js';
 import { READ_CAPACITY_16, parseCapacity16, RC16_LENGTH } from '../../src/initiator/cdbs.js';
-import { TEST_ADMIN_PASSWORD, TEST_ADMIN_USER, type TestSanbox, startSanbox } from '../support/sanbox.js';
+import { type TestSanbox, startSanbox } from '../support/sanbox.js';
 import { freePort, run } from './peers.js';
+import { FIRST, assertPlay, playbook, type Vars } from './ontap-playbook.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const FIXTURES = path.resolve(here, '../../../test/e2e/fixtures/ontap');
-const LIF_ADDRESS = '127.0.0.2';
-const HOST1 = 'iqn.2026-01.org.example:host1';
+const LIF_ADDRESS = FIRST.lif_address;
+const HOST1 = FIRST.initiators[0]!;
 const HOST2 = 'iqn.2026-01.org.example:host2';
 const STRANGER = 'iqn.2026-01.org.example:stranger';
 const MiB = 1024 * 1024;
-
-interface PlayStats {
-  ok: number;
-  changed: number;
-  failures: number;
-  unreachable: number;
-}
-
-interface Vars {
-  svm_comment: string;
-  service_state: 'started' | 'stopped';
-  volume_mb: number;
-  lun_mb: number;
-  initiators: string[];
-}
-
-const FIRST: Vars = { svm_comment: 'made by ansible', service_state: 'started', volume_mb: 100, lun_mb: 20, initiators: [HOST1] };
-
-/** Runs a playbook of fixtures/ontap with the json callback; its stats and failed task messages. */
-async function playbook(sb: TestSanbox, book: string, vars: Partial<Vars>): Promise<PlayStats & { messages: string[] }> {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sanbox-ansible-'));
-  try {
-    const extra = { ...FIRST, ...vars, https_port: new URL(sb.httpsUrl!).port, user: TEST_ADMIN_USER, password: TEST_ADMIN_PASSWORD, lif_address: LIF_ADDRESS };
-    const r = await run('ansible-playbook', ['-i', 'localhost,', '-c', 'local', '-e', JSON.stringify(extra), path.join(FIXTURES, book)], {
-      timeoutMs: 240_000,
-      env: {
-        ANSIBLE_STDOUT_CALLBACK: 'json',
-        ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3',
-        ANSIBLE_LOCAL_TEMP: work,
-        ANSIBLE_HOME: work,
-        ANSIBLE_RETRY_FILES_ENABLED: 'false',
-        ANSIBLE_NOCOLOR: '1',
-      },
-    });
-    const report = JSON.parse(r.stdout) as {
-      stats: Record<string, PlayStats>;
-      plays: { tasks: { task: { name: string }; hosts: Record<string, { failed?: boolean; msg?: string }> }[] }[];
-    };
-    const messages = report.plays.flatMap((p) => p.tasks.flatMap((t) => Object.values(t.hosts).flatMap((h) => (h.failed ? [`${t.task.name}: ${h.msg}`] : []))));
-    return { ...report.stats.localhost!, messages };
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
-}
-
-function assertPlay(stats: PlayStats & { messages: string[] }, changed: number, what: string): void {
-  assert.deepEqual({ failures: stats.failures, messages: stats.messages }, { failures: 0, messages: [] }, what);
-  assert.equal(stats.changed, changed, `${what}: tasks changed`);
-}
 
 async function targetName(sb: TestSanbox): Promise<string> {
   const res = await sb.api('GET', '/api/protocols/san/iscsi/services?svm.name=svm1&fields=target.name');

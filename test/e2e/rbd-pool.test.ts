@@ -23,6 +23,7 @@ import { ImageJournal } from '../../src/domain/extent-files.js';
 import { FREENAS, startSanbox, type TestSanbox } from '../support/sanbox.js';
 import { freePort, iscsiUrl, run } from './peers.js';
 import { basename, post, provisionTarget, type Provisioned } from './provision.js';
+import { assertPlay, playbook } from './ontap-playbook.js';
 
 const MiB = 1024 * 1024;
 const SHARE = '/v1/pool/share';
@@ -32,6 +33,8 @@ const OSD_TIMEOUT_S = 4;
 /** Where the ONTAP LIF and the HNAS EVS of the dialect tests listen (SANBOX_PORTAL_PORT). */
 const LIF_ADDRESS = '127.0.0.7';
 const EVS_ADDRESS = '127.0.0.8';
+/** The LIF netapp.ontap's playbook makes (its own SVM, beside the REST test's). */
+const ANSIBLE_LIF_ADDRESS = '127.0.0.9';
 const TUR = Buffer.alloc(6);
 const exec = promisify(execFile);
 
@@ -656,6 +659,24 @@ test('ONTAP puts a LUN in the rbd pool (its aggregate): a volume in it, a LUN, a
   const vols = await ontap('GET', '/api/storage/volumes?name=volrbd');
   assert.equal((await ontap('DELETE', `/api/storage/volumes/${vols.body.records[0].uuid}`)).status, 202);
   assert.equal((await ontap('DELETE', `/api/protocols/san/igroups/${igUuid}`)).status, 200);
+});
+
+test('netapp.ontap (Ansible, unchanged) provisions an SVM whose volume is in the rbd pool (aggregate ceph1), and removes it: the LUN is an image in rbd ls, gone with the LUN', {
+  timeout: 600_000,
+}, async () => {
+  const before = await ceph.images();
+  const vars = { aggregate: 'ceph1', lif_address: ANSIBLE_LIF_ADDRESS, svm_comment: 'rbd by ansible' };
+  assertPlay(await playbook(sb, 'provision.yml', vars), 7, 'provision into the rbd pool');
+  const made = (await ceph.images()).filter((i) => !before.includes(i));
+  assert.equal(made.length, 1, `one new image: ${made.join(', ')}`);
+  assert.match(made[0]!, /^lun-/);
+  assertPlay(await playbook(sb, 'provision.yml', vars), 0, 're-run');
+  assertPlay(await playbook(sb, 'remove.yml', vars), 7, 'removal');
+  assert.deepEqual(
+    (await ceph.images()).filter((i) => !before.includes(i)),
+    [],
+    'the image is removed with its LUN',
+  );
 });
 
 test('HNAS puts a logical unit in the rbd pool (path /mnt/<pool>/<name>): qemu-img round-trips through the EVS; the image is in rbd ls, and gone with the LU', async () => {
