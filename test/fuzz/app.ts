@@ -58,7 +58,20 @@ export interface Route {
 }
 
 /** Byte 0 picks the route; the rest is the body, sent as JSON text whatever it holds. */
-export async function fuzzRoutes(routes: readonly Route[], data: Buffer): Promise<void> {
+/**
+ * One request at a time across every target that shares the app: the smoke test runs two
+ * targets at once, and another target's successful create between `before` and the check
+ * would read as this failed request's change.
+ */
+let turn: Promise<void> = Promise.resolve();
+
+export function fuzzRoutes(routes: readonly Route[], data: Buffer): Promise<void> {
+  const mine = turn.then(() => oneRequest(routes, data));
+  turn = mine.catch(() => undefined);
+  return mine;
+}
+
+async function oneRequest(routes: readonly Route[], data: Buffer): Promise<void> {
   if (data.length < 1) return;
   const { sb } = await app();
   const route = routes[data[0]! % routes.length]!;
