@@ -134,6 +134,10 @@ function monHost(s: RbdSettings): string {
   return s.monitors.map(one).join(',');
 }
 
+function notConnected(): Error {
+  return Object.assign(new Error('the cluster connection is closed'), { code: 'ENOTCONN' });
+}
+
 function unavailableError(): Error {
   return Object.assign(new Error(rbdUnavailable() ?? 'rbd is unavailable'), { code: 'ENOTSUP' });
 }
@@ -245,7 +249,7 @@ export class RbdCluster {
   }
 
   async #call<T>(work: () => Promise<T>): Promise<T> {
-    if (this.#closed) throw Object.assign(new Error('the cluster connection is closed'), { code: 'ENOTCONN' });
+    if (this.#closed) throw notConnected();
     this.#calls++;
     try {
       return await work();
@@ -311,7 +315,7 @@ export class RbdCluster {
 
   /** Opens an image; ENOENT (its message naming the image) when the cluster has none by that name. */
   openImage(name: string, readOnly: boolean): Promise<RbdBackstore> {
-    if (this.#retired) return Promise.reject(Object.assign(new Error('the cluster connection is closed'), { code: 'ENOTCONN' }));
+    if (this.#retired) return Promise.reject(notConnected());
     return this.#call(() => this.#open(name, readOnly));
   }
 

@@ -210,10 +210,7 @@ export class Connection implements SessionConnection, TextRequestContext, Logout
 
   /** InPlaceReader: as onData, for bytes read into readBuffer()'s buffer. */
   onRead(n: number, buf: Buffer): void {
-    if (this.phase === Phase.Closing) return;
-    this.bytesIn += n;
-    this.lastReceived = Date.now();
-    if (this.countIo) this.chunkAt = performance.now();
+    if (!this.received(n)) return;
     try {
       if (buf === RECV_BUFFER) this.parser.feed(buf.subarray(0, n), this.onPdu, true);
       else this.parser.placed(n, this.onPdu);
@@ -223,16 +220,22 @@ export class Connection implements SessionConnection, TextRequestContext, Logout
   }
 
   private readonly onData = (chunk: Buffer): void => {
-    if (this.phase === Phase.Closing) return;
-    this.bytesIn += chunk.length;
-    this.lastReceived = Date.now();
-    if (this.countIo) this.chunkAt = performance.now();
+    if (!this.received(chunk.length)) return;
     try {
       this.parser.feed(chunk, this.onPdu);
     } catch (e) {
       this.fail(e, null);
     }
   };
+
+  /** Notes `n` bytes read, whichever way they were read; false: the connection is closing, ignore them. */
+  private received(n: number): boolean {
+    if (this.phase === Phase.Closing) return false;
+    this.bytesIn += n;
+    this.lastReceived = Date.now();
+    if (this.countIo) this.chunkAt = performance.now();
+    return true;
+  }
 
   private readonly onPdu = (pdu: Pdu, digestOk: boolean): void => {
     if (this.phase === Phase.Closing) return;
