@@ -54,7 +54,7 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
    */
   constructor(
     private readonly log: Logger,
-    limits: Partial<IscsiLimits> & { ioCounters?: boolean; readInPlace?: boolean } = {},
+    limits: Partial<IscsiLimits> & { ioCounters?: boolean; readInPlace?: boolean; mappedIo?: boolean } = {},
     mediumRecheckMs = MEDIUM_RECHECK_MS,
     arrays: Partial<ArraySessionOptions> = {},
     rbd: Partial<RbdPoolOptions> = {},
@@ -81,6 +81,7 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
       log.child({ layer: 'lu' }),
       (pool) => (this.devices.has(pool) ? this.devices.transport(pool) : this.arrays.transport(pool)),
       (pool) => this.rbd.images(pool),
+      { mappedFiles: limits.mappedIo !== false },
     );
     this.mediumTimer = setInterval(() => this.recheckMedia(), mediumRecheckMs);
     this.mediumTimer.unref();
