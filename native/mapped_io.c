@@ -27,11 +27,8 @@
  * normally the default: the process dies, as it would have without this addon.
  *
  * Resident pages of the mapping count in the process's RSS (RssFile) though they are page
- * cache either way, and one write fault maps a whole large folio (1,000 random 4 KiB
- * writes into a 1 GiB image filled sequentially mapped 635 MiB). So the process's resident
- * file pages are read from /proc/self/statm every CHECK_EVERY copies, and once they are
- * `residentBudget` bytes above where the last zap left them, mapCopyIn answers 1 and the
- * caller zaps the mapping (MADV_DONTNEED: page table entries dropped, dirty state
+ * cache either way. Once `residentBudget` bytes were copied through a mapping, mapCopyIn
+ * answers 1 and the caller zaps it (MADV_DONTNEED: page table entries dropped, dirty state
  * handed to the page cache, nothing lost), so RSS stays bounded by about that much per
  * image. The zap runs on the libuv pool: handing a dirty entry to a large ext4 folio walks
  * all of the folio's buffer heads, and 8,192 of them took 12 ms, far too long for the event
@@ -40,7 +37,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -58,7 +54,7 @@ typedef struct {
   uint8_t *base;
   size_t length;
   size_t budget;
-  unsigned copies;
+  size_t touched;
   int zapping;
 } mapping_t;
 
@@ -144,32 +140,10 @@ static int guarded_copy(void *dst, const void *src, size_t n) {
   return 0;
 }
 
-/* Resident file-backed pages of the process (statm's third field), in bytes; 0 if unknown. */
-static int statm_fd = -1;
-static size_t resident_file_bytes(void) {
-  static size_t page;
-  if (!page) page = (size_t)sysconf(_SC_PAGESIZE);
-  if (statm_fd < 0) statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-  char buf[128];
-  ssize_t n = statm_fd < 0 ? -1 : pread(statm_fd, buf, sizeof buf - 1, 0);
-  if (n <= 0) return 0;
-  buf[n] = 0;
-  unsigned long size, rss, shared;
-  if (sscanf(buf, "%lu %lu %lu", &size, &rss, &shared) != 3) return 0;
-  return (size_t)shared * page;
-}
-
-/* Where the last zap (or the first mapping) left the process's resident file pages. */
-static size_t resident_baseline;
-#define CHECK_EVERY 16
-
-/* 1 when the process's resident file pages grew past the budget since the last zap. */
-static int over_budget(mapping_t *m) {
-  if (m->budget == 0 || m->zapping || ++m->copies < CHECK_EVERY) return 0;
-  m->copies = 0;
-  size_t now = resident_file_bytes();
-  if (now < resident_baseline) resident_baseline = now; /* something else let go */
-  return now > resident_baseline + m->budget;
+/* 1 when the copies since the last zap have spent the budget. */
+static int over_budget(mapping_t *m, size_t n) {
+  m->touched += n;
+  return m->budget != 0 && m->touched >= m->budget && !m->zapping;
 }
 
 static napi_value num(napi_env env, int64_t v) {
@@ -233,7 +207,6 @@ static napi_value map_open(napi_env env, napi_callback_info info) {
   if (!m) return fail(env, ENOMEM, "mapOpen");
   m->fd = (int)fd;
   m->budget = (size_t)budget;
-  if (!resident_baseline) resident_baseline = resident_file_bytes();
   e = map_length(m, (int)fd, (size_t)length);
   if (e) {
     free(m);
@@ -270,7 +243,7 @@ static napi_value map_copy_in(napi_env env, napi_callback_info info) {
   if (!m->base || (uint64_t)offset > m->length || length > m->length - (size_t)offset) return num(env, -1);
   if (!within_file(m, (size_t)offset + length) || !resident(m, (size_t)offset, length)) return num(env, -1);
   int r = guarded_copy(m->base + offset, data, length);
-  if (r == 0 && over_budget(m)) r = 1;
+  if (r == 0 && over_budget(m, length)) r = 1;
   return num(env, r);
 }
 
@@ -298,6 +271,7 @@ static napi_value map_resize(napi_env env, napi_callback_info info) {
   if (m->base) munmap(m->base, m->length);
   *m = next;
   m->fd = (int)fd;
+  m->touched = 0;
   return NULL;
 }
 
@@ -336,7 +310,6 @@ static void zap_complete(napi_env env, napi_status status, void *data) {
   (void)status;
   zap_req *z = data;
   z->m->zapping = 0;
-  resident_baseline = resident_file_bytes();
   napi_value undef;
   napi_get_undefined(env, &undef);
   napi_resolve_deferred(env, z->deferred, undef);
@@ -380,6 +353,7 @@ static napi_value map_zap_async(napi_env env, napi_callback_info info) {
     return promise;
   }
   m->zapping = 1;
+  m->touched = 0;
   return promise;
 }
 
