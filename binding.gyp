@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "sanbox_native",
-      "sources": ["native/sanbox_native.c", "native/mapped_io.c"],
+      "sources": ["native/sanbox_native.c"],
       "cflags": ["-Wall", "-O2"]
     },
     {

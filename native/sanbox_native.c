@@ -10,7 +10,6 @@
  *   tuneMalloc(arenas, mmap, trim) glibc mallopt, so large-I/O bursts give memory back
  *   trimMalloc()                   malloc_trim(0)
  *   preadNowait(fd, buf, offset)   preadv2(RWF_NOWAIT): a page-cache hit without the pool
- *   mapOpen, mapCopyIn, ...      writes copied through a mapping of the image (mapped_io.c)
  *   crc32c(buf, crc, start, end)   CRC32C of buf[start, end) continuing `crc`, with the CPU's
  *                                  instruction (SSE 4.2 crc32q / ARMv8 crc32cx); present only
  *                                  when the CPU has it (checked at load), with crc32cHw naming it
@@ -29,7 +28,6 @@
 #include <malloc.h>
 #include <sys/uio.h>
 #include <node_api.h>
-#include "mapped_io.h"
 
 static const char *errno_name(int e) {
   switch (e) {
@@ -353,7 +351,6 @@ static napi_value init(napi_env env, napi_value exports) {
     {"preadNowait", NULL, pread_nowait, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
-  mapped_io_export(env, exports);
 #ifdef HAVE_CRC_HW
   if (crc_hw_available()) {
     napi_value name;

@@ -69,8 +69,6 @@ export interface IscsiSettings {
   ioCounters: boolean;
   /** SANBOX_READ_IN_PLACE (default true): socket reads land in the receiver's buffers (iscsi/read-in-place.ts); false: Node's own buffer per read. */
   readInPlace: boolean;
-  /** SANBOX_MAPPED_IO (default true): image files are mapped and page-cache hits copied (backstore/mapped-image.ts); false: pread/pwrite for all. */
-  mappedIo: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -150,7 +148,6 @@ export function defaultIscsiSettings(openFiles = openFileLimit()): IscsiSettings
     ioBufferBytes: d.ioBufferBytes,
     ioCounters: true,
     readInPlace: true,
-    mappedIo: true,
   };
 }
 
@@ -173,7 +170,6 @@ function parseIscsiSettings(env: Env): IscsiSettings {
     ioBufferBytes: int('SANBOX_ISCSI_IO_MEMORY_MB', d.ioBufferBytes / MiB, 16, 1_048_576) * MiB,
     ioCounters: env.SANBOX_IO_COUNTERS === undefined || env.SANBOX_IO_COUNTERS === '' ? true : parseFlag(env, 'SANBOX_IO_COUNTERS'),
     readInPlace: env.SANBOX_READ_IN_PLACE === undefined || env.SANBOX_READ_IN_PLACE === '' ? true : parseFlag(env, 'SANBOX_READ_IN_PLACE'),
-    mappedIo: env.SANBOX_MAPPED_IO === undefined || env.SANBOX_MAPPED_IO === '' ? true : parseFlag(env, 'SANBOX_MAPPED_IO'),
   };
 }
 

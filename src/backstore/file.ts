@@ -4,9 +4,6 @@
  * beat FileHandle.read for 4 KiB random reads from page cache at depth 32 on this machine
  * (89-140k/s at 10-12 us CPU per read against 58-61k/s at 16-20 us), so no FileHandle.
  *
- * Writable regular files are also mapped (mapped-image.ts): a write whose pages are in the
- * page cache is a memcpy, not a system call; everything else takes the descriptor path.
- *
  * FUA writes go through a second descriptor opened O_DSYNC, so only that write is made
  * durable; SYNCHRONIZE CACHE is fdatasync on the main descriptor. Thin provisioning uses
  * the sanbox_native addon (punch hole, SEEK_DATA/SEEK_HOLE) when it is built.
@@ -14,7 +11,6 @@
 import * as fs from 'node:fs';
 import { basename } from 'node:path';
 import { MediumEndError, type Backstore, type BackstoreKind } from './backstore.js';
-import { MappedImage } from './mapped-image.js';
 import { nativeFs } from './native.js';
 import type { NativeFs } from './native.js';
 
@@ -63,9 +59,6 @@ export class FdBackstore implements Backstore {
   /** Non-blocking page-cache read (preadv2 RWF_NOWAIT), or null: always the pool. */
   #nowait: ((fd: number, buf: Uint8Array, offset: number) => number) | null = this.native?.preadNowait ? this.native.preadNowait.bind(this.native) : null;
 
-  /** The image mapped into memory, or null: the descriptor path for everything. */
-  #map: MappedImage | null;
-
   constructor(
     readonly kind: BackstoreKind,
     readonly path: string,
@@ -73,16 +66,8 @@ export class FdBackstore implements Backstore {
     /** O_DSYNC descriptor for FUA writes; -1 when read-only. */
     private readonly dsyncFd: number,
     size: number,
-    /** Map a regular file for page-cache hits (see mapped-image.ts). */
-    mapped = true,
   ) {
     this.#size = size;
-    this.#map = mapped && kind === 'file' && dsyncFd >= 0 ? MappedImage.open(this.native, fd, size) : null;
-  }
-
-  /** Whether writes to cached pages are copied through a mapping of the image. */
-  get memoryMapped(): boolean {
-    return this.#map !== null;
   }
 
   get sizeBytes(): number {
@@ -103,11 +88,6 @@ export class FdBackstore implements Backstore {
    * not read goes to the libuv pool. The pool round trip (queue, futex wake-up, context
    * switches, async wake-up back) was most of what a 4 KiB read cost beyond the null
    * backstore (QD1: 1.10 vs 0.76 s CPU / 10k I/Os).
-   *
-   * Reads do not use the image's mapping: preadv2 of a cached 4 KiB page costs ~1.2 us, so
-   * a copy would save little, and pread keeps the file system's own answers (an ext4 that
-   * was shut down after a disk failure fails reads with EIO; its cached pages would still
-   * copy out of a mapping, hiding the failure from the initiator).
    */
   read(buf: Buffer, offset: number): Promise<void> {
     if (this.#closed) return Promise.reject(ebadf());
@@ -157,9 +137,6 @@ export class FdBackstore implements Backstore {
    * throttles dirty pages; one that takes longer than SYNC_WRITE_SLOW_NS sends writes
    * back to the pool for SYNC_WRITE_BACKOFF_MS, so the event loop (every other session)
    * is never held for long. FUA writes always go to the pool: they wait for the disk.
-   * Where the image is mapped and the pages are cached, the write is a copy through the
-   * mapping instead (a dirty-page throttle blocks a write fault the same way, so the same
-   * slow-write backoff covers it).
    */
   write(buf: Buffer, offset: number, fua: boolean): Promise<void> {
     if (this.#closed) return Promise.reject(ebadf());
@@ -167,10 +144,6 @@ export class FdBackstore implements Backstore {
     const len = buf.length;
     if (!fua && len <= SYNC_WRITE_MAX && Date.now() >= this.#syncWritesFrom) {
       const started = process.hrtime.bigint();
-      if (this.#map?.write(buf, offset)) {
-        if (process.hrtime.bigint() - started > SYNC_WRITE_SLOW_NS) this.#syncWritesFrom = Date.now() + SYNC_WRITE_BACKOFF_MS;
-        return RESOLVED;
-      }
       let n: number;
       try {
         n = fs.writeSync(fd, buf, 0, len, offset);
@@ -294,9 +267,7 @@ export class FdBackstore implements Backstore {
 
   async refreshSize(): Promise<number> {
     if (this.#closed) throw ebadf();
-    const size = mediumSize(this.kind, this.path, this.fd);
-    if (size !== this.#size) await this.#map?.resize(this.fd, size);
-    this.#size = size;
+    this.#size = mediumSize(this.kind, this.path, this.fd);
     return this.#size;
   }
 
@@ -304,7 +275,6 @@ export class FdBackstore implements Backstore {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#inflight !== 0) await new Promise<void>((resolve) => (this.#drained = resolve));
-    await this.#map?.close();
     await closeFd(this.fd);
     if (this.dsyncFd >= 0) await closeFd(this.dsyncFd);
   }
@@ -331,7 +301,7 @@ export function mediumSize(kind: BackstoreKind, path: string, fd: number): numbe
  * directory) is an ENOENT: recreating it would hand initiators an empty disk under the
  * old identity. Only the API creates images (domain/extent-files.ts).
  */
-export async function openFileBackstore(kind: 'file' | 'block', path: string, readOnly: boolean, mapped = true): Promise<FdBackstore> {
+export async function openFileBackstore(kind: 'file' | 'block', path: string, readOnly: boolean): Promise<FdBackstore> {
   const flags = readOnly ? fs.constants.O_RDONLY : fs.constants.O_RDWR;
   const fd = fs.openSync(path, flags);
   let dsyncFd = -1;
@@ -340,7 +310,7 @@ export async function openFileBackstore(kind: 'file' | 'block', path: string, re
     if (kind === 'file' && !st.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'EINVAL' });
     if (kind === 'block' && !st.isBlockDevice()) throw Object.assign(new Error(`${path} is not a block device`), { code: 'ENOTBLK' });
     if (!readOnly) dsyncFd = fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_DSYNC);
-    return new FdBackstore(kind, path, fd, dsyncFd, mediumSize(kind, path, fd), mapped);
+    return new FdBackstore(kind, path, fd, dsyncFd, mediumSize(kind, path, fd));
   } catch (err) {
     fs.closeSync(fd);
     if (dsyncFd >= 0) fs.closeSync(dsyncFd);

@@ -29,22 +29,7 @@ export interface NativeFs {
    * -1 not in the page cache, -2 unsupported. Never blocks. Absent in older builds.
    */
   preadNowait?(fd: number, buf: Uint8Array, offset: number): number;
-  /**
-   * Mapped writes (native/mapped_io.c): the image mapped MAP_SHARED read-write; a copy is
-   * a memcpy with SIGBUS guarded. mapCopyIn answers 0 done, 1 done and the resident budget
-   * spent (call mapZapAsync), -1 not mapped, past the file's end or not all in the page
-   * cache, -2 SIGBUS (no space, file system shut down): the caller repeats the write with
-   * pwrite. mapResize and mapClose throw EBUSY while a zap runs. Absent in older builds.
-   */
-  mapOpen?(fd: number, length: number, residentBudget: number): MappingHandle;
-  mapCopyIn?(map: MappingHandle, buf: Uint8Array, offset: number): number;
-  mapZapAsync?(map: MappingHandle): Promise<void>;
-  mapResize?(map: MappingHandle, fd: number, length: number): void;
-  mapClose?(map: MappingHandle): void;
 }
-
-/** An opaque native mapping; unmapped by mapClose, or when collected. */
-export type MappingHandle = { readonly __mapping: unique symbol };
 
 let loaded: NativeFs | null | undefined;
 let loadError: string | null = null;

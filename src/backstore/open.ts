@@ -8,18 +8,12 @@ import { openFileBackstore } from './file.js';
 import { MemoryBackstore, NullBackstore } from './memory.js';
 import { RangeBackstore } from './range.js';
 
-/** How media are opened, process-wide (config: SANBOX_MAPPED_IO). */
-export interface OpenOptions {
-  /** Map image files for page-cache hits (backstore/mapped-image.ts); default true. */
-  mappedFiles?: boolean;
-}
-
-export async function openBackstore(spec: BackstoreSpec, transports?: TransportLookup, rbd?: RbdLookup, opts: OpenOptions = {}): Promise<Backstore> {
+export async function openBackstore(spec: BackstoreSpec, transports?: TransportLookup, rbd?: RbdLookup): Promise<Backstore> {
   switch (spec.kind) {
     case 'file':
     case 'block':
       if (!spec.path) throw Object.assign(new Error(`${spec.kind} backstore needs a path`), { code: 'EINVAL' });
-      return openFileBackstore(spec.kind, spec.path, spec.readOnly ?? false, opts.mappedFiles !== false);
+      return openFileBackstore(spec.kind, spec.path, spec.readOnly ?? false);
     case 'memory':
       return new MemoryBackstore(spec.sizeBytes);
     case 'null':

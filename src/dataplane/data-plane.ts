@@ -54,7 +54,7 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
    */
   constructor(
     private readonly log: Logger,
-    limits: Partial<IscsiLimits> & { ioCounters?: boolean; readInPlace?: boolean; mappedIo?: boolean } = {},
+    limits: Partial<IscsiLimits> & { ioCounters?: boolean; readInPlace?: boolean } = {},
     mediumRecheckMs = MEDIUM_RECHECK_MS,
     arrays: Partial<ArraySessionOptions> = {},
     rbd: Partial<RbdPoolOptions> = {},
@@ -81,7 +81,6 @@ export class DataPlane implements ConfigApplier, LiveStatusSource {
       log.child({ layer: 'lu' }),
       (pool) => (this.devices.has(pool) ? this.devices.transport(pool) : this.arrays.transport(pool)),
       (pool) => this.rbd.images(pool),
-      { mappedFiles: limits.mappedIo !== false },
     );
     this.mediumTimer = setInterval(() => this.recheckMedia(), mediumRecheckMs);
     this.mediumTimer.unref();

@@ -21,7 +21,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Backstore, BackstoreSpec, RbdLookup, TransportLookup } from '../backstore/backstore.js';
-import { type OpenOptions, openBackstore } from '../backstore/open.js';
+import { openBackstore } from '../backstore/open.js';
 import type { ExtentStatus } from '../domain/ports.js';
 import { createLogicalUnit } from '../scsi/logical-unit.js';
 import type { LogicalUnit, LogicalUnitSpec } from '../scsi/types.js';
@@ -65,7 +65,6 @@ export class LogicalUnits {
     private readonly transports?: TransportLookup,
     /** The cluster connections of rbd pools, for extents that are images. */
     private readonly rbd?: RbdLookup,
-    private readonly opening: OpenOptions = {},
   ) {}
 
   /** Returns key -> LU for every wanted LU, online or not. */
@@ -134,11 +133,11 @@ export class LogicalUnits {
 
   private async tryOpen(w: WantedLu): Promise<{ backstore: Backstore | null; offline: Offline | null; readOnlyBecause: string | null }> {
     try {
-      return { backstore: await openBackstore(w.backstore, this.transports, this.rbd, this.opening), offline: null, readOnlyBecause: null };
+      return { backstore: await openBackstore(w.backstore, this.transports, this.rbd), offline: null, readOnlyBecause: null };
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'EROFS' && !w.backstore.readOnly && (w.backstore.kind === 'file' || w.backstore.kind === 'block')) {
-        const readOnly = await openBackstore({ ...w.backstore, readOnly: true }, undefined, undefined, this.opening).catch(() => null);
+        const readOnly = await openBackstore({ ...w.backstore, readOnly: true }).catch(() => null);
         if (readOnly) return { backstore: readOnly, offline: null, readOnlyBecause: `EROFS: ${e.message}; served read-only until it is writable` };
       }
       return {
@@ -155,7 +154,7 @@ export class LogicalUnits {
 
   private async checkMedium(entry: OpenLu): Promise<void> {
     if (entry.backstore && entry.readOnlyBecause) {
-      const writable = await openBackstore(entry.wanted.backstore, this.transports, undefined, this.opening).catch(() => null);
+      const writable = await openBackstore(entry.wanted.backstore, this.transports).catch(() => null);
       if (writable) {
         await entry.lu.changeMedium(writable);
         entry.backstore = writable;
