@@ -57,7 +57,6 @@ export interface Route {
   headers?: Record<string, string>;
 }
 
-/** Byte 0 picks the route; the rest is the body, sent as JSON text whatever it holds. */
 /**
  * One request at a time across every target that shares the app: the smoke test runs two
  * targets at once, and another target's successful create between `before` and the check
@@ -65,6 +64,7 @@ export interface Route {
  */
 let turn: Promise<void> = Promise.resolve();
 
+/** Byte 0 picks the route; the rest is the body, sent as JSON text whatever it holds. */
 export function fuzzRoutes(routes: readonly Route[], data: Buffer): Promise<void> {
   const mine = turn.then(() => oneRequest(routes, data));
   turn = mine.catch(() => undefined);
